@@ -297,6 +297,8 @@ export interface PatchResourceRequest {
   bodyJson: string;
   projection: Projection | undefined;
   ifMatch: string;
+  /** False: answer without the resource (a group PATCH answered 204 need not render 100,000 members). */
+  returnResource: boolean;
 }
 
 /** A SCIM resource as returned to the client. */
@@ -352,6 +354,20 @@ export interface ListResourcesResponse {
   totalResults: number;
   startIndex: number;
   resourcesJson: string[];
+}
+
+export interface GetScimDiscoveryRequest {
+  context:
+    | ScimContext
+    | undefined;
+  /** "ServiceProviderConfig", "ResourceTypes" or "Schemas". */
+  endpoint: string;
+  /** A single item (resource type name or schema URN); empty for the whole list. */
+  id: string;
+}
+
+export interface GetScimDiscoveryResponse {
+  bodyJson: string;
 }
 
 export interface User {
@@ -2697,7 +2713,15 @@ export const ReplaceResourceRequest: MessageFns<ReplaceResourceRequest> = {
 };
 
 function createBasePatchResourceRequest(): PatchResourceRequest {
-  return { context: undefined, type: 0, id: "", bodyJson: "", projection: undefined, ifMatch: "" };
+  return {
+    context: undefined,
+    type: 0,
+    id: "",
+    bodyJson: "",
+    projection: undefined,
+    ifMatch: "",
+    returnResource: false,
+  };
 }
 
 export const PatchResourceRequest: MessageFns<PatchResourceRequest> = {
@@ -2719,6 +2743,9 @@ export const PatchResourceRequest: MessageFns<PatchResourceRequest> = {
     }
     if (message.ifMatch !== "") {
       writer.uint32(50).string(message.ifMatch);
+    }
+    if (message.returnResource !== false) {
+      writer.uint32(56).bool(message.returnResource);
     }
     return writer;
   },
@@ -2784,6 +2811,14 @@ export const PatchResourceRequest: MessageFns<PatchResourceRequest> = {
             message.ifMatch = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.returnResource = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2812,6 +2847,11 @@ export const PatchResourceRequest: MessageFns<PatchResourceRequest> = {
         : isSet(object.if_match)
         ? globalThis.String(object.if_match)
         : "",
+      returnResource: isSet(object.returnResource)
+        ? globalThis.Boolean(object.returnResource)
+        : isSet(object.return_resource)
+        ? globalThis.Boolean(object.return_resource)
+        : false,
     };
   },
 
@@ -2835,6 +2875,9 @@ export const PatchResourceRequest: MessageFns<PatchResourceRequest> = {
     if (message.ifMatch !== "") {
       obj.ifMatch = message.ifMatch;
     }
+    if (message.returnResource !== false) {
+      obj.returnResource = message.returnResource;
+    }
     return obj;
   },
 
@@ -2853,6 +2896,7 @@ export const PatchResourceRequest: MessageFns<PatchResourceRequest> = {
       ? Projection.fromPartial(object.projection)
       : undefined;
     message.ifMatch = object.ifMatch ?? "";
+    message.returnResource = object.returnResource ?? false;
     return message;
   },
 };
@@ -3728,6 +3772,182 @@ export const ListResourcesResponse: MessageFns<ListResourcesResponse> = {
     message.totalResults = object.totalResults ?? 0;
     message.startIndex = object.startIndex ?? 0;
     message.resourcesJson = object.resourcesJson?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseGetScimDiscoveryRequest(): GetScimDiscoveryRequest {
+  return { context: undefined, endpoint: "", id: "" };
+}
+
+export const GetScimDiscoveryRequest: MessageFns<GetScimDiscoveryRequest> = {
+  encode(message: GetScimDiscoveryRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.context !== undefined) {
+      ScimContext.encode(message.context, writer.uint32(10).fork()).join();
+    }
+    if (message.endpoint !== "") {
+      writer.uint32(18).string(message.endpoint);
+    }
+    if (message.id !== "") {
+      writer.uint32(26).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetScimDiscoveryRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetScimDiscoveryRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.context = ScimContext.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.endpoint = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetScimDiscoveryRequest {
+    return {
+      context: isSet(object.context) ? ScimContext.fromJSON(object.context) : undefined,
+      endpoint: isSet(object.endpoint) ? globalThis.String(object.endpoint) : "",
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+    };
+  },
+
+  toJSON(message: GetScimDiscoveryRequest): unknown {
+    const obj: any = {};
+    if (message.context !== undefined) {
+      obj.context = ScimContext.toJSON(message.context);
+    }
+    if (message.endpoint !== "") {
+      obj.endpoint = message.endpoint;
+    }
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetScimDiscoveryRequest>): GetScimDiscoveryRequest {
+    return GetScimDiscoveryRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetScimDiscoveryRequest>): GetScimDiscoveryRequest {
+    const message = createBaseGetScimDiscoveryRequest();
+    message.context = (object.context !== undefined && object.context !== null)
+      ? ScimContext.fromPartial(object.context)
+      : undefined;
+    message.endpoint = object.endpoint ?? "";
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseGetScimDiscoveryResponse(): GetScimDiscoveryResponse {
+  return { bodyJson: "" };
+}
+
+export const GetScimDiscoveryResponse: MessageFns<GetScimDiscoveryResponse> = {
+  encode(message: GetScimDiscoveryResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.bodyJson !== "") {
+      writer.uint32(10).string(message.bodyJson);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetScimDiscoveryResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetScimDiscoveryResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.bodyJson = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetScimDiscoveryResponse {
+    return {
+      bodyJson: isSet(object.bodyJson)
+        ? globalThis.String(object.bodyJson)
+        : isSet(object.body_json)
+        ? globalThis.String(object.body_json)
+        : "",
+    };
+  },
+
+  toJSON(message: GetScimDiscoveryResponse): unknown {
+    const obj: any = {};
+    if (message.bodyJson !== "") {
+      obj.bodyJson = message.bodyJson;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetScimDiscoveryResponse>): GetScimDiscoveryResponse {
+    return GetScimDiscoveryResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetScimDiscoveryResponse>): GetScimDiscoveryResponse {
+    const message = createBaseGetScimDiscoveryResponse();
+    message.bodyJson = object.bodyJson ?? "";
     return message;
   },
 };
@@ -6124,6 +6344,18 @@ export const DirectoryServiceService = {
       Buffer.from(ListResourcesResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListResourcesResponse => ListResourcesResponse.decode(value),
   },
+  /** /ServiceProviderConfig, /ResourceTypes[/id], /Schemas[/id], describing exactly what is supported. */
+  getScimDiscovery: {
+    path: "/directory.v1.DirectoryService/GetScimDiscovery" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetScimDiscoveryRequest): Buffer =>
+      Buffer.from(GetScimDiscoveryRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetScimDiscoveryRequest => GetScimDiscoveryRequest.decode(value),
+    responseSerialize: (value: GetScimDiscoveryResponse): Buffer =>
+      Buffer.from(GetScimDiscoveryResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetScimDiscoveryResponse => GetScimDiscoveryResponse.decode(value),
+  },
   /** The platform's view of users and teams (admin API). */
   listUsers: {
     path: "/directory.v1.DirectoryService/ListUsers" as const,
@@ -6225,6 +6457,8 @@ export interface DirectoryServiceServer extends UntypedServiceImplementation {
   patchResource: handleUnaryCall<PatchResourceRequest, PatchResourceResponse>;
   deleteResource: handleUnaryCall<DeleteResourceRequest, DeleteResourceResponse>;
   listResources: handleUnaryCall<ListResourcesRequest, ListResourcesResponse>;
+  /** /ServiceProviderConfig, /ResourceTypes[/id], /Schemas[/id], describing exactly what is supported. */
+  getScimDiscovery: handleUnaryCall<GetScimDiscoveryRequest, GetScimDiscoveryResponse>;
   /** The platform's view of users and teams (admin API). */
   listUsers: handleUnaryCall<ListUsersRequest, ListUsersResponse>;
   listTeams: handleUnaryCall<ListTeamsRequest, ListTeamsResponse>;
@@ -6451,6 +6685,22 @@ export interface DirectoryServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListResourcesResponse) => void,
+  ): ClientUnaryCall;
+  /** /ServiceProviderConfig, /ResourceTypes[/id], /Schemas[/id], describing exactly what is supported. */
+  getScimDiscovery(
+    request: GetScimDiscoveryRequest,
+    callback: (error: ServiceError | null, response: GetScimDiscoveryResponse) => void,
+  ): ClientUnaryCall;
+  getScimDiscovery(
+    request: GetScimDiscoveryRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetScimDiscoveryResponse) => void,
+  ): ClientUnaryCall;
+  getScimDiscovery(
+    request: GetScimDiscoveryRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetScimDiscoveryResponse) => void,
   ): ClientUnaryCall;
   /** The platform's view of users and teams (admin API). */
   listUsers(

@@ -1,0 +1,235 @@
+/**
+ * The admin API of DESIGN.md (the platform's Organization Setup page): organizations, the Enterprise Toolkit
+ * entitlement, connectors with their SCIM credentials, and the platform's view of users, teams and activity.
+ */
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import { ConnectorType, type Connector, type ActivityEntry } from '../../../proto/gen/directory/v1/directory.js';
+import type { CredentialSummary, IssueCredentialsResponse } from '../../../proto/gen/credentials/v1/credentials.js';
+import type { Logger } from '../../../services/kit/src/logger.js';
+import { safeEqual } from '../../../services/kit/src/secrets.js';
+import type { Backends } from '../backends.js';
+import { ENTERPRISE_TOOLKIT, type EntitlementCache } from '../entitlement-cache.js';
+import { describeError, HttpError, sendAdminError } from '../http/errors.js';
+import type { Auditor } from '../audit.js';
+
+export interface AdminRouterDeps {
+  backends: Backends;
+  adminToken: string;
+  publicUrl: string;
+  appRedirectUris: string[];
+  entitlements: EntitlementCache;
+  audit: Auditor;
+  logger: Logger;
+}
+
+const TYPES: Record<string, ConnectorType> = { okta: ConnectorType.CONNECTOR_TYPE_OKTA, entra: ConnectorType.CONNECTOR_TYPE_ENTRA, generic: ConnectorType.CONNECTOR_TYPE_GENERIC };
+const typeName = (t: ConnectorType) => Object.keys(TYPES).find((k) => TYPES[k] === t) ?? 'unknown';
+const OPERATOR = 'operator';
+
+export function adminRouter(deps: AdminRouterDeps): Router {
+  const router = Router();
+  const { backends } = deps;
+
+  router.use((req: Request, res: Response, next: NextFunction) => {
+    const header = req.get('authorization') ?? '';
+    const token = header.toLowerCase().startsWith('bearer ') ? header.slice(7).trim() : '';
+    if (!token || !safeEqual(token, deps.adminToken)) {
+      res.set('www-authenticate', 'Bearer realm="admin"');
+      return sendAdminError(res, { status: 401, code: 'unauthenticated', message: 'the admin API requires "Authorization: Bearer <ADMIN_TOKEN>"', headers: {} });
+    }
+    next();
+  });
+  router.use(express.json({ limit: '64kb' }));
+
+  const route =
+    (pattern: string, fn: (req: Request, res: Response) => Promise<void>) =>
+    async (req: Request, res: Response) => {
+      res.locals.route = `/admin/v1${pattern}`;
+      try {
+        await fn(req, res);
+      } catch (err) {
+        sendAdminError(res, describeError(err, deps.logger));
+      }
+    };
+
+  const body = (req: Request): Record<string, unknown> => (req.body && typeof req.body === 'object' && !Array.isArray(req.body) ? req.body : {});
+  const org = async (req: Request) => {
+    const id = String(req.params.org);
+    return (await backends.directory.getOrg({ tenantId: id })).org!;
+  };
+  const scimBaseUrl = (tenant: string) => `${deps.publicUrl}/scim/v2/${tenant}`;
+  const redirectUris = () => [`${deps.publicUrl}/oidc/callback`, ...deps.appRedirectUris];
+
+  async function connectorView(c: Connector, secrets?: IssueCredentialsResponse) {
+    let summary: CredentialSummary | undefined = secrets?.summary;
+    if (!summary) summary = (await backends.credentials.describeCredentials({ tenantId: c.tenantId, connectorId: c.id }).catch(() => undefined))?.summary;
+    const oidc = await backends.identity.getOidcSettings({ tenantId: c.tenantId }).then((r) => r.settings, () => undefined);
+    return {
+      id: c.id,
+      type: typeName(c.type),
+      enabled: c.enabled,
+      createdAt: c.createdAt?.toISOString(),
+      updatedAt: c.updatedAt?.toISOString(),
+      scim: {
+        baseUrl: scimBaseUrl(c.tenantId),
+        ...(secrets ? { bearerToken: secrets.bearerToken } : {}),
+        bearerTokenLast4: summary?.bearerTokenLast4,
+        basic: { username: summary?.basicUsername, ...(secrets ? { password: secrets.basicPassword } : {}), passwordLast4: summary?.basicPasswordLast4 },
+        credentialsIssuedAt: summary?.issuedAt?.toISOString(),
+        credentialsRevoked: summary?.revoked ?? false,
+      },
+      oidc: { redirectUris: redirectUris(), ...(oidc?.issuer ? { issuer: oidc.issuer, clientId: oidc.clientId, enabled: true } : { enabled: false }) },
+    };
+  }
+
+  async function requireToolkit(tenant: string, what: string) {
+    const { enabled } = await backends.entitlement.checkEntitlement({ tenantId: tenant, name: ENTERPRISE_TOOLKIT });
+    if (!enabled) throw new HttpError(403, 'entitlement_required', `${what} requires the Enterprise Toolkit option; enable it on the Billing page first`);
+  }
+
+  // Organizations
+  router.post('/orgs', route('/orgs', async (req, res) => {
+    const name = body(req).name;
+    if (typeof name !== 'string' || !name.trim() || name.length > 200) throw new HttpError(400, 'invalid_request', '"name" is required: a string of 1 to 200 characters');
+    const created = (await backends.directory.createOrg({ name: name.trim(), actor: OPERATOR })).org!;
+    res.status(201).json({ id: created.id, name: created.name, companyId: created.companyId, createdAt: created.createdAt?.toISOString(), scimBaseUrl: scimBaseUrl(created.id) });
+  }));
+  router.get('/orgs', route('/orgs', async (req, res) => {
+    const out = await backends.directory.listOrgs({ limit: Number(req.query.limit ?? 100) || 100, pageToken: String(req.query.pageToken ?? '') });
+    res.json({ orgs: out.orgs.map((o) => ({ id: o.id, name: o.name, companyId: o.companyId, createdAt: o.createdAt?.toISOString() })), nextPageToken: out.nextPageToken || undefined });
+  }));
+  router.get('/orgs/:org', route('/orgs/:org', async (req, res) => {
+    const o = await org(req);
+    res.json({ id: o.id, name: o.name, companyId: o.companyId, createdAt: o.createdAt?.toISOString(), scimBaseUrl: scimBaseUrl(o.id) });
+  }));
+
+  // Entitlements
+  router.get('/orgs/:org/entitlements', route('/orgs/:org/entitlements', async (req, res) => {
+    const o = await org(req);
+    const out = await backends.entitlement.listEntitlements({ tenantId: o.id });
+    res.json({ entitlements: out.entitlements.map((e) => ({ name: e.name, enabled: e.enabled, updatedAt: e.updatedAt?.toISOString(), updatedBy: e.updatedBy })) });
+  }));
+  const setEntitlement = (enabled: boolean) =>
+    route('/orgs/:org/entitlements/:name', async (req, res) => {
+      const o = await org(req);
+      const name = String(req.params.name);
+      const call = enabled ? backends.entitlement.grantEntitlement : backends.entitlement.revokeEntitlement;
+      const out = await call({ tenantId: o.id, name, actor: OPERATOR });
+      deps.entitlements.forget(o.id);
+      if (out.changed) await deps.audit.record(o.id, { action: enabled ? 'entitlement.grant' : 'entitlement.revoke', resourceType: 'entitlement', resourceId: name, resourceName: name });
+      const e = out.entitlement!;
+      res.json({ name: e.name, enabled: e.enabled, updatedAt: e.updatedAt?.toISOString(), updatedBy: e.updatedBy, changed: out.changed });
+    });
+  router.put('/orgs/:org/entitlements/:name', setEntitlement(true));
+  router.delete('/orgs/:org/entitlements/:name', setEntitlement(false));
+
+  // Connectors
+  router.post('/orgs/:org/connectors', route('/orgs/:org/connectors', async (req, res) => {
+    const o = await org(req);
+    const type = body(req).type;
+    if (typeof type !== 'string' || !(type in TYPES)) throw new HttpError(400, 'invalid_request', `"type" must be one of ${Object.keys(TYPES).join(', ')}`);
+    await requireToolkit(o.id, 'Adding an identity provider connector');
+    const connector = (await backends.directory.createConnector({ tenantId: o.id, type: TYPES[type], actor: OPERATOR })).connector!;
+    let secrets: IssueCredentialsResponse;
+    try {
+      secrets = await backends.credentials.issueCredentials({ tenantId: o.id, connectorId: connector.id, companyId: o.companyId, actor: OPERATOR });
+    } catch (err) {
+      // Nothing half-written: a connector without credentials is removed again.
+      await backends.directory.deleteConnector({ tenantId: o.id, connectorId: connector.id, actor: OPERATOR }).catch((e) => deps.logger.error('could not remove connector after failed credential issue', { err: e }));
+      throw err;
+    }
+    await deps.audit.record(o.id, { action: 'connector.create', resourceType: 'connector', resourceId: connector.id, resourceName: type });
+    await deps.audit.record(o.id, { action: 'credentials.create', resourceType: 'connector', resourceId: connector.id, resourceName: type });
+    res.status(201).json(await connectorView(connector, secrets));
+  }));
+  router.get('/orgs/:org/connectors', route('/orgs/:org/connectors', async (req, res) => {
+    const o = await org(req);
+    const out = await backends.directory.listConnectors({ tenantId: o.id });
+    res.json({ connectors: await Promise.all(out.connectors.map((c) => connectorView(c))) });
+  }));
+  const connector = async (req: Request) => {
+    const o = await org(req);
+    return (await backends.directory.getConnector({ tenantId: o.id, connectorId: String(req.params.id) })).connector!;
+  };
+  router.get('/orgs/:org/connectors/:id', route('/orgs/:org/connectors/:id', async (req, res) => {
+    res.json(await connectorView(await connector(req)));
+  }));
+  router.post('/orgs/:org/connectors/:id/rotate', route('/orgs/:org/connectors/:id/rotate', async (req, res) => {
+    const c = await connector(req);
+    const o = await org(req);
+    const secrets = await backends.credentials.issueCredentials({ tenantId: c.tenantId, connectorId: c.id, companyId: o.companyId, actor: OPERATOR });
+    await deps.audit.record(c.tenantId, { action: 'credentials.rotate', resourceType: 'connector', resourceId: c.id, resourceName: typeName(c.type) });
+    res.json({ ...(await connectorView(c, secrets)), notice: 'The previous bearer token and Integration Passkey no longer work. Enter the new values in your identity provider now; provisioning fails until you do.' });
+  }));
+  router.patch('/orgs/:org/connectors/:id', route('/orgs/:org/connectors/:id', async (req, res) => {
+    const c = await connector(req);
+    const enabled = body(req).enabled;
+    if (typeof enabled !== 'boolean') throw new HttpError(400, 'invalid_request', '"enabled" (boolean) is the only field that can be changed');
+    const updated = (await backends.directory.updateConnector({ tenantId: c.tenantId, connectorId: c.id, enabled, actor: OPERATOR })).connector!;
+    if (enabled !== c.enabled) {
+      await deps.audit.record(c.tenantId, { action: enabled ? 'connector.enable' : 'connector.disable', resourceType: 'connector', resourceId: c.id, resourceName: typeName(c.type) });
+      if (!enabled) await backends.identity.revokeSessions({ tenantId: c.tenantId, userId: '' }).catch((err) => deps.logger.warn('could not end sessions of disabled connector', { err }));
+    }
+    res.json(await connectorView(updated));
+  }));
+  router.delete('/orgs/:org/connectors/:id', route('/orgs/:org/connectors/:id', async (req, res) => {
+    const c = await connector(req);
+    await backends.credentials.revokeCredentials({ tenantId: c.tenantId, connectorId: c.id, actor: OPERATOR });
+    await deps.audit.record(c.tenantId, { action: 'credentials.revoke', resourceType: 'connector', resourceId: c.id, resourceName: typeName(c.type) });
+    await backends.directory.deleteConnector({ tenantId: c.tenantId, connectorId: c.id, actor: OPERATOR });
+    await deps.audit.record(c.tenantId, { action: 'connector.delete', resourceType: 'connector', resourceId: c.id, resourceName: typeName(c.type) });
+    await backends.identity.revokeSessions({ tenantId: c.tenantId, userId: '' }).catch((err) => deps.logger.warn('could not end sessions of deleted connector', { err }));
+    res.status(204).end();
+  }));
+
+  // The platform's view
+  router.get('/orgs/:org/users', route('/orgs/:org/users', async (req, res) => {
+    const o = await org(req);
+    const out = await backends.directory.listUsers({ tenantId: o.id, limit: Number(req.query.limit ?? 100) || 100, pageToken: String(req.query.pageToken ?? '') });
+    res.json({
+      users: out.users.map((u) => ({ id: u.id, userName: u.userName, displayName: u.displayName, email: u.email, active: u.active, role: roleName(u.role), access: u.role ? 'web' : 'app', provisioned: u.provisioned, externalId: u.externalId || undefined, createdAt: u.createdAt?.toISOString(), updatedAt: u.updatedAt?.toISOString() })),
+      total: out.total,
+      nextPageToken: out.nextPageToken || undefined,
+    });
+  }));
+  router.get('/orgs/:org/activity', route('/orgs/:org/activity', async (req, res) => {
+    const o = await org(req);
+    const date = (name: string) => {
+      const v = req.query[name];
+      if (v === undefined) return undefined;
+      const d = new Date(String(v));
+      if (Number.isNaN(d.getTime())) throw new HttpError(400, 'invalid_request', `"${name}" must be an ISO 8601 date-time`);
+      return d;
+    };
+    const limit = Math.min(Math.max(Number(req.query.limit ?? 50) || 50, 1), 500);
+    const out = await backends.directory.listActivity({ tenantId: o.id, action: String(req.query.action ?? ''), since: date('since'), until: date('until'), limit, pageToken: String(req.query.pageToken ?? '') });
+    res.json({ entries: out.entries.map(activityView), nextPageToken: out.nextPageToken || undefined });
+  }));
+
+  router.use(route('/*', async (req) => {
+    throw new HttpError(404, 'not_found', `no admin endpoint ${req.method} ${req.baseUrl}${req.path}`);
+  }));
+  router.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const e = err as { type?: string; status?: number };
+    if (e.type === 'entity.too.large') return sendAdminError(res, { status: 413, code: 'payload_too_large', message: 'the request body exceeds 64 KiB', headers: {} });
+    if (e.status && e.status < 500) return sendAdminError(res, { status: 400, code: 'invalid_request', message: 'the request body is not valid JSON', headers: {} });
+    sendAdminError(res, describeError(err, deps.logger));
+  });
+  return router;
+}
+
+const ROLE_NAMES = ['', 'ReadOnly', 'User', 'Admin', 'EnterpriseAdmin'];
+export const roleName = (r: number) => ROLE_NAMES[r] || null;
+
+function activityView(e: ActivityEntry) {
+  return {
+    id: e.id,
+    time: e.time?.toISOString(),
+    actor: e.actor,
+    action: e.action,
+    resource: { type: e.resourceType, id: e.resourceId, name: e.resourceName },
+    outcome: e.outcome,
+    requestId: e.requestId,
+    details: e.detailsJson ? JSON.parse(e.detailsJson) : undefined,
+  };
+}

@@ -1,0 +1,39 @@
+/** gRPC clients of the four services, and their health checkers for /readyz. */
+import { connect, type PromiseClient } from '../../services/kit/src/grpc-client.js';
+import { healthChecker, type HealthChecker } from '../../services/kit/src/health.js';
+import type { Metrics } from '../../services/kit/src/metrics.js';
+import { CredentialsServiceClient, type CredentialsServiceService } from '../../proto/gen/credentials/v1/credentials.js';
+import { DirectoryServiceClient, type DirectoryServiceService } from '../../proto/gen/directory/v1/directory.js';
+import { EntitlementServiceClient, type EntitlementServiceService } from '../../proto/gen/entitlement/v1/entitlement.js';
+import { IdentityServiceClient, type IdentityServiceService } from '../../proto/gen/identity/v1/identity.js';
+
+export interface Backends {
+  directory: PromiseClient<typeof DirectoryServiceService>;
+  credentials: PromiseClient<typeof CredentialsServiceService>;
+  entitlement: PromiseClient<typeof EntitlementServiceService>;
+  identity: PromiseClient<typeof IdentityServiceService>;
+  health: Record<'directory' | 'credentials' | 'entitlement' | 'identity', HealthChecker>;
+  close(): void;
+}
+
+export function connectBackends(addr: { directory: string; credentials: string; entitlement: string; identity: string }, metrics: Metrics): Backends {
+  const b = {
+    directory: connect(DirectoryServiceClient, addr.directory, { metrics }),
+    credentials: connect(CredentialsServiceClient, addr.credentials, { metrics }),
+    entitlement: connect(EntitlementServiceClient, addr.entitlement, { metrics }),
+    identity: connect(IdentityServiceClient, addr.identity, { metrics }),
+    health: {
+      directory: healthChecker(addr.directory),
+      credentials: healthChecker(addr.credentials),
+      entitlement: healthChecker(addr.entitlement),
+      identity: healthChecker(addr.identity),
+    },
+  };
+  return {
+    ...b,
+    close() {
+      for (const c of [b.directory, b.credentials, b.entitlement, b.identity]) c.close();
+      for (const h of Object.values(b.health)) h.close();
+    },
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * One gRPC→HTTP table (google/rpc/code.proto's mapping), then rendered per surface: SCIM error body, admin-API
+ * JSON error or an HTML page. Only 4xx details reach the client; a 5xx carries an error id that is in the log.
+ */
+import { status } from '@grpc/grpc-js';
+import type { Response } from 'express';
+import { isServiceError, metadataValue } from '../../../services/kit/src/grpc-client.js';
+import { newId } from '../../../services/kit/src/ids.js';
+import type { Logger } from '../../../services/kit/src/logger.js';
+
+export const httpStatusOfGrpc: Record<number, number> = {
+  [status.OK]: 200,
+  [status.CANCELLED]: 499,
+  [status.UNKNOWN]: 500,
+  [status.INVALID_ARGUMENT]: 400,
+  [status.DEADLINE_EXCEEDED]: 504,
+  [status.NOT_FOUND]: 404,
+  [status.ALREADY_EXISTS]: 409,
+  [status.PERMISSION_DENIED]: 403,
+  [status.UNAUTHENTICATED]: 401,
+  [status.RESOURCE_EXHAUSTED]: 429,
+  [status.FAILED_PRECONDITION]: 400,
+  [status.ABORTED]: 409,
+  [status.OUT_OF_RANGE]: 400,
+  [status.UNIMPLEMENTED]: 501,
+  [status.INTERNAL]: 500,
+  [status.UNAVAILABLE]: 503,
+  [status.DATA_LOSS]: 500,
+};
+
+/** An error raised by the gateway itself, already in HTTP terms. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly scimType?: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+export interface Described {
+  status: number;
+  code: string;
+  message: string;
+  scimType?: string;
+  headers: Record<string, string>;
+  errorId?: string;
+}
+
+const codeNames: Record<number, string> = {
+  400: 'invalid_request',
+  401: 'unauthenticated',
+  403: 'forbidden',
+  404: 'not_found',
+  409: 'conflict',
+  412: 'precondition_failed',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'too_many_requests',
+  501: 'not_implemented',
+  503: 'unavailable',
+  504: 'timeout',
+};
+
+/** Reduces any error to what may be shown; unexpected ones are logged with an error id. */
+export function describeError(err: unknown, logger: Logger): Described {
+  if (err instanceof HttpError) return { status: err.status, code: err.code, message: err.message, scimType: err.scimType, headers: err.headers };
+  if (isServiceError(err)) {
+    const scimStatus = metadataValue(err, 'scim-status');
+    const httpStatus = scimStatus ? Number(scimStatus) : (httpStatusOfGrpc[err.code] ?? 500);
+    const reason = metadataValue(err, 'error-reason');
+    if (httpStatus < 500) {
+      return { status: httpStatus, code: reason ?? codeNames[httpStatus] ?? 'error', message: err.details, scimType: metadataValue(err, 'scim-type'), headers: {} };
+    }
+    const errorId = metadataValue(err, 'error-id') ?? newId();
+    if (err.code === status.UNAVAILABLE || err.code === status.DEADLINE_EXCEEDED) {
+      logger.warn('backend unavailable', { errorId, grpcCode: status[err.code], details: err.details });
+      return { status: httpStatus, code: codeNames[httpStatus], message: `a backend service is unavailable; retry later (error id ${errorId})`, headers: { 'retry-after': '5' }, errorId };
+    }
+    logger.error('backend error', { errorId, grpcCode: status[err.code], details: err.details });
+    return { status: 500, code: 'internal', message: `internal error (error id ${errorId})`, headers: {}, errorId };
+  }
+  const errorId = newId();
+  logger.error('unhandled gateway error', { errorId, err });
+  return { status: 500, code: 'internal', message: `internal error (error id ${errorId})`, headers: {}, errorId };
+}
+
+export const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
+export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
+
+export function sendScimError(res: Response, d: Pick<Described, 'status' | 'message' | 'scimType' | 'headers'>) {
+  res.status(d.status).set(d.headers).type(SCIM_CONTENT_TYPE);
+  res.send(JSON.stringify({ schemas: [SCIM_ERROR_SCHEMA], status: String(d.status), ...(d.scimType ? { scimType: d.scimType } : {}), detail: d.message }));
+}
+
+export function sendAdminError(res: Response, d: Pick<Described, 'status' | 'code' | 'message' | 'headers'>) {
+  res.status(d.status).set(d.headers).json({ error: { code: d.code, message: d.message } });
+}

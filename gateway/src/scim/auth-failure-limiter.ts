@@ -1,0 +1,56 @@
+/**
+ * Failed SCIM authentications are counted in a fixed one-minute window, per client address (within a tenant)
+ * and per tenant — in Redis when configured, so that all replicas share the count, else in this process.
+ *
+ * - A client address over its limit is refused with 429 before its credential is even looked at.
+ * - A tenant over its limit answers 429 instead of 401 to *failing* requests, but a valid credential still
+ *   gets in: otherwise anyone could lock a customer's Okta out by sending bad tokens to its base URL.
+ * Okta sends every customer's traffic from shared addresses, so the client key includes the tenant: one
+ * customer's stale token must not block provisioning of the others.
+ */
+import { cacheKeys, cacheTtl } from '../../../services/kit/src/cache-keys.js';
+import { MemoryKeyValueStore, type KeyValueStore } from '../../../services/kit/src/kv.js';
+
+export class AuthFailureLimiter {
+  private readonly local = new MemoryKeyValueStore();
+  constructor(
+    private readonly kv: KeyValueStore,
+    private readonly perClient: number,
+    private readonly perTenant: number,
+  ) {}
+
+  private clientKey(client: string, tenant: string) {
+    return cacheKeys.authFailuresByClient(`${tenant}:${client}`);
+  }
+
+  /** Seconds to wait when this client is over its limit, else 0. */
+  async clientBlockedFor(client: string, tenant: string): Promise<number> {
+    const key = this.clientKey(client, tenant);
+    let count: number;
+    try {
+      count = Number((await this.kv.get(key)) ?? 0);
+    } catch {
+      count = Number((await this.local.get(key)) ?? 0);
+    }
+    return count >= this.perClient ? cacheTtl.authFailureWindowSeconds : 0;
+  }
+
+  private async bump(key: string) {
+    try {
+      return await this.kv.incr(key, cacheTtl.authFailureWindowSeconds);
+    } catch {
+      return this.local.incr(key, cacheTtl.authFailureWindowSeconds);
+    }
+  }
+
+  /** Records a failure. `limited`: answer 429; `tenantLimitReached`: first crossing in this window (log it once). */
+  async fail(client: string, tenant: string): Promise<{ limited: boolean; retryAfterSeconds: number; tenantLimitReached: boolean }> {
+    const [c, t] = await Promise.all([this.bump(this.clientKey(client, tenant)), this.bump(cacheKeys.authFailuresByTenant(tenant))]);
+    const limited = c.count > this.perClient || t.count > this.perTenant;
+    return { limited, retryAfterSeconds: Math.max(c.ttlSeconds, t.ttlSeconds), tenantLimitReached: t.count === this.perTenant + 1 };
+  }
+
+  close() {
+    return this.local.close();
+  }
+}

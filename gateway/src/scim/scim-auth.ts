@@ -1,0 +1,83 @@
+/** Who is calling this tenant's SCIM base URL: Bearer token or HTTP Basic (Company ID + Integration Passkey). */
+import { status } from '@grpc/grpc-js';
+import type { Request } from 'express';
+import type { Counter } from 'prom-client';
+import { CredentialScheme } from '../../../proto/gen/credentials/v1/credentials.js';
+import { isServiceError } from '../../../services/kit/src/grpc-client.js';
+import type { Logger } from '../../../services/kit/src/logger.js';
+import type { Backends } from '../backends.js';
+import { HttpError } from '../http/errors.js';
+import type { AuthFailureLimiter } from './auth-failure-limiter.js';
+
+export const WWW_AUTHENTICATE = 'Bearer realm="SCIM", Basic realm="SCIM", charset="UTF-8"';
+
+type Presented = { scheme: CredentialScheme; secret: string; username: string };
+
+export function parseAuthorization(header: string | undefined): Presented | { problem: string } {
+  if (!header) return { problem: 'missing' };
+  const space = header.indexOf(' ');
+  const scheme = (space < 0 ? header : header.slice(0, space)).toLowerCase();
+  const value = space < 0 ? '' : header.slice(space + 1).trim();
+  if (scheme === 'bearer' && value) return { scheme: CredentialScheme.CREDENTIAL_SCHEME_BEARER, secret: value, username: '' };
+  if (scheme === 'basic' && value) {
+    const decoded = Buffer.from(value, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon > 0) return { scheme: CredentialScheme.CREDENTIAL_SCHEME_BASIC, username: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
+  }
+  return { problem: 'malformed' };
+}
+
+const unauthorized = (detail: string) => new HttpError(401, 'unauthenticated', detail, undefined, { 'www-authenticate': WWW_AUTHENTICATE });
+
+export interface ScimCaller {
+  tenantId: string;
+  connectorId: string;
+}
+
+export class ScimAuthenticator {
+  constructor(
+    private readonly backends: Backends,
+    private readonly limiter: AuthFailureLimiter,
+    private readonly failures: Counter<'reason'>,
+    private readonly logger: Logger,
+    private readonly onRepeatedFailures: (tenant: string) => void,
+  ) {}
+
+  async authenticate(req: Request, tenant: string): Promise<ScimCaller> {
+    const client = req.ip ?? 'unknown';
+    const blocked = await this.limiter.clientBlockedFor(client, tenant);
+    if (blocked) {
+      this.failures.inc({ reason: 'rate_limited' });
+      throw new HttpError(429, 'too_many_requests', `too many failed authentication attempts; retry in ${blocked} seconds`, undefined, { 'retry-after': String(blocked) });
+    }
+    const presented = parseAuthorization(req.get('authorization'));
+    if ('problem' in presented) {
+      await this.failed(client, tenant, presented.problem);
+      throw unauthorized(
+        presented.problem === 'missing'
+          ? 'authentication required: send the connector bearer token ("Authorization: Bearer …") or HTTP Basic with the Company ID and Integration Passkey'
+          : 'the Authorization header is not a valid Bearer or Basic credential',
+      );
+    }
+    try {
+      const res = await this.backends.credentials.verifyCredential({ tenantId: tenant, scheme: presented.scheme, secret: presented.secret, username: presented.username });
+      return { tenantId: res.tenantId, connectorId: res.connectorId };
+    } catch (err) {
+      if (isServiceError(err) && (err.code === status.UNAUTHENTICATED || err.code === status.INVALID_ARGUMENT)) {
+        await this.failed(client, tenant, 'invalid_credentials');
+        throw unauthorized('the credential is not valid for this SCIM base URL (revoked, rotated or never issued); copy the current values from the connector settings');
+      }
+      throw err;
+    }
+  }
+
+  private async failed(client: string, tenant: string, reason: string) {
+    this.failures.inc({ reason });
+    const r = await this.limiter.fail(client, tenant);
+    if (r.tenantLimitReached) {
+      this.logger.warn('repeated SCIM authentication failures', { tenant, reason });
+      this.onRepeatedFailures(tenant);
+    }
+    if (r.limited) throw new HttpError(429, 'too_many_requests', `too many failed authentication attempts; retry in ${r.retryAfterSeconds} seconds`, undefined, { 'retry-after': String(r.retryAfterSeconds) });
+  }
+}

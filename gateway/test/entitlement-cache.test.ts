@@ -1,0 +1,41 @@
+import { describe, expect, it } from '@jest/globals';
+import { Counter, Registry } from 'prom-client';
+import { EntitlementCache } from '../src/entitlement-cache.js';
+
+const counter = () => new Counter({ name: 'c', help: 'c', labelNames: ['result'], registers: [new Registry()] });
+
+describe('EntitlementCache', () => {
+  it('answers from memory within the TTL, asks again after it, and shares concurrent misses', async () => {
+    let now = 0;
+    let calls = 0;
+    let enabled = true;
+    const sut = new EntitlementCache(async () => (calls++, enabled), 1000, counter(), () => now);
+    await Promise.all([sut.enabled('t'), sut.enabled('t'), sut.enabled('t')]);
+    expect(calls).toBe(1);
+    enabled = false;
+    now = 999;
+    expect(await sut.enabled('t')).toBe(true);
+    now = 1000;
+    expect(await sut.enabled('t')).toBe(false);
+    expect(calls).toBe(2);
+  });
+  it('forgets a tenant on demand and keeps tenants apart', async () => {
+    const state: Record<string, boolean> = { a: true, b: false };
+    const sut = new EntitlementCache(async (t) => state[t], 1000, counter());
+    expect(await sut.enabled('a')).toBe(true);
+    expect(await sut.enabled('b')).toBe(false);
+    state.a = false;
+    sut.forget('a');
+    expect(await sut.enabled('a')).toBe(false);
+  });
+  it('does not cache failures', async () => {
+    let fail = true;
+    const sut = new EntitlementCache(async () => {
+      if (fail) throw new Error('unavailable');
+      return true;
+    }, 1000, counter());
+    await expect(sut.enabled('t')).rejects.toThrow('unavailable');
+    fail = false;
+    expect(await sut.enabled('t')).toBe(true);
+  });
+});

@@ -1,0 +1,134 @@
+/**
+ * `npm start`: runs the five processes on their embedded defaults (or on MONGODB_URI / REDIS_URL when set),
+ * waits until each is healthy, restarts none silently (one dying stops them all, loudly), and stops them all on
+ * Ctrl-C / SIGTERM without leaving a process behind.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { healthChecker } from '../services/kit/src/health.js';
+import { newSecret } from '../services/kit/src/secrets.js';
+
+const env = process.env;
+const dataDir = resolve(env.DATA_DIR || './.data');
+const port = Number(env.PORT || 8080);
+const grpcBase = Number(env.SERVICE_PORT_BASE || 50051);
+const metricsBase = Number(env.METRICS_PORT_BASE || 9100);
+const host = env.BIND_HOST || '127.0.0.1';
+const startTimeoutMs = Number(env.START_TIMEOUT_MS || 30000);
+
+function say(msg: string) {
+  process.stderr.write(`[start] ${msg}\n`);
+}
+
+function adminToken(): string {
+  if (env.ADMIN_TOKEN) return env.ADMIN_TOKEN;
+  const file = join(dataDir, 'admin-token');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const token = newSecret('scimgw_admin_');
+  writeFileSync(file, token + '\n', { mode: 0o600 });
+  chmodSync(file, 0o600);
+  say(`generated an admin token and stored it in ${file}`);
+  return token;
+}
+
+interface Spec {
+  name: string;
+  entry: string;
+  env: Record<string, string>;
+  grpcPort?: number;
+}
+
+const dist = fileURLToPath(new URL('..', import.meta.url));
+const addr = (i: number) => `127.0.0.1:${grpcBase + i}`;
+const services: Spec[] = ['identity', 'directory', 'credentials', 'entitlement'].map((name, i) => ({
+  name,
+  entry: join(dist, 'services', name, 'src', 'main.js'),
+  grpcPort: grpcBase + i,
+  env: { GRPC_PORT: String(grpcBase + i), METRICS_PORT: String(metricsBase + 1 + i), HOST: host, DATA_DIR: dataDir, DIRECTORY_ADDR: addr(1) },
+}));
+
+const children = new Map<string, ChildProcess>();
+let stopping = false;
+
+function launch(spec: Spec) {
+  const child = spawn(process.execPath, [spec.entry], { env: { ...env, ...spec.env }, stdio: ['ignore', 'inherit', 'inherit'] });
+  children.set(spec.name, child);
+  child.on('exit', (code, signal) => {
+    children.delete(spec.name);
+    if (!stopping) {
+      say(`${spec.name} exited unexpectedly (${signal ?? `status ${code}`}); stopping everything`);
+      void stopAll(1);
+    }
+  });
+}
+
+async function waitHealthy(spec: Spec) {
+  const checker = healthChecker(`127.0.0.1:${spec.grpcPort}`);
+  const deadline = Date.now() + startTimeoutMs;
+  try {
+    while (Date.now() < deadline && !stopping) {
+      if ((await checker.check('', 500)) === 'SERVING') return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`${spec.name} did not become healthy within ${startTimeoutMs} ms`);
+  } finally {
+    checker.close();
+  }
+}
+
+async function stopAll(status: number) {
+  if (stopping) return;
+  stopping = true;
+  const running = [...children.values()];
+  for (const c of running) c.kill('SIGTERM');
+  const killer = setTimeout(() => {
+    for (const c of children.values()) c.kill('SIGKILL');
+  }, 15000);
+  await Promise.all(running.map((c) => (c.exitCode !== null || c.signalCode !== null ? undefined : new Promise((r) => c.once('exit', r)))));
+  clearTimeout(killer);
+  say('all processes stopped');
+  process.exit(status);
+}
+
+async function main() {
+  mkdirSync(dataDir, { recursive: true });
+  const token = adminToken();
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
+  for (const s of services) launch(s);
+  await Promise.all(services.map(waitHealthy));
+  launch({
+    name: 'gateway',
+    entry: join(dist, 'gateway', 'src', 'main.js'),
+    env: { PORT: String(port), METRICS_PORT: String(metricsBase), HOST: env.HOST || '0.0.0.0', ADMIN_TOKEN: token, IDENTITY_ADDR: addr(0), DIRECTORY_ADDR: addr(1), CREDENTIALS_ADDR: addr(2), ENTITLEMENT_ADDR: addr(3) },
+  });
+  const deadline = Date.now() + startTimeoutMs;
+  while (!stopping) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+      if (res.ok) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) throw new Error(`the gateway did not become ready within ${startTimeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const publicUrl = env.PUBLIC_URL || `http://localhost:${port}`;
+  process.stdout.write(
+    [
+      '',
+      `SCIM gateway ready: ${publicUrl}   (data in ${dataDir}${env.MONGODB_URI ? '; MongoDB' : ''}${env.REDIS_URL ? '; Redis' : ''})`,
+      `  admin API:   ${publicUrl}/admin/v1   Authorization: Bearer ${token}`,
+      `  health:      ${publicUrl}/readyz     metrics: http://127.0.0.1:${metricsBase}-${metricsBase + 4}/metrics`,
+      `  stop with Ctrl-C`,
+      '',
+    ].join('\n') + '\n',
+  );
+}
+
+main().catch((err) => {
+  say(err instanceof Error ? err.message : String(err));
+  void stopAll(1);
+});

@@ -1,0 +1,15 @@
+import { commonFields, field, loadConfig, type Env } from '../../kit/src/config.js';
+
+export function loadCredentialsConfig(env: Env) {
+  return loadConfig(env, {
+    ...commonFields,
+    grpcPort: field.port('GRPC_PORT', 50053),
+    metricsPort: field.port('METRICS_PORT', 9103),
+    host: field.string('HOST', '0.0.0.0'),
+    mongodbUri: field.optionalUrl('MONGODB_URI', ['mongodb:', 'mongodb+srv:']),
+    redisUrl: field.optionalUrl('REDIS_URL', ['redis:', 'rediss:']),
+    dataDir: field.string('DATA_DIR', './.data'),
+    cacheTtlSeconds: field.int('CREDENTIAL_CACHE_TTL_SECONDS', 300, 1, 86400),
+  });
+}
+export type CredentialsConfig = ReturnType<typeof loadCredentialsConfig>['config'];

@@ -1,0 +1,16 @@
+import { commonFields, field, loadConfig, type Env } from '../../kit/src/config.js';
+
+export function loadDirectoryConfig(env: Env) {
+  return loadConfig(env, {
+    ...commonFields,
+    grpcPort: field.port('GRPC_PORT', 50052),
+    metricsPort: field.port('METRICS_PORT', 9102),
+    host: field.string('HOST', '0.0.0.0'),
+    mongodbUri: field.optionalUrl('MONGODB_URI', ['mongodb:', 'mongodb+srv:']),
+    dataDir: field.string('DATA_DIR', './.data'),
+    /** SCIM paging: default and maximum page size (Okta pages by 100, so the maximum must be ≥ 100). */
+    scimDefaultPageSize: field.int('SCIM_DEFAULT_PAGE_SIZE', 100, 1, 10000),
+    scimMaxPageSize: field.int('SCIM_MAX_PAGE_SIZE', 1000, 100, 10000),
+  });
+}
+export type DirectoryConfig = ReturnType<typeof loadDirectoryConfig>['config'];

@@ -1,0 +1,76 @@
+import { AppError } from '../../../kit/src/errors.js';
+import { requireTenant } from '../../../kit/src/tenant.js';
+import { ConnectorType, type Connector, type Org } from '../../../../proto/gen/directory/v1/directory.js';
+import type { ActivityStore } from '../store/activity-store.js';
+import type { ConnectorKind, ConnectorRecord, ConnectorStore } from '../store/connector-store.js';
+import type { OrgRecord, OrgStore } from '../store/org-store.js';
+import { currentRequestId } from '../../../kit/src/logger.js';
+
+const KINDS: Record<number, ConnectorKind> = { [ConnectorType.CONNECTOR_TYPE_OKTA]: 'okta', [ConnectorType.CONNECTOR_TYPE_ENTRA]: 'entra', [ConnectorType.CONNECTOR_TYPE_GENERIC]: 'generic' };
+const TYPES: Record<ConnectorKind, ConnectorType> = { okta: ConnectorType.CONNECTOR_TYPE_OKTA, entra: ConnectorType.CONNECTOR_TYPE_ENTRA, generic: ConnectorType.CONNECTOR_TYPE_GENERIC };
+
+export const orgToProto = (o: OrgRecord): Org => ({ id: o._id, name: o.name, companyId: o.companyId, createdAt: o.createdAt });
+export const connectorToProto = (c: ConnectorRecord): Connector => ({ id: c._id, tenantId: c.tenantId, type: TYPES[c.type], enabled: c.enabled, createdAt: c.createdAt, updatedAt: c.updatedAt });
+
+export function orgHandlers(orgs: OrgStore, connectors: ConnectorStore, activity: ActivityStore) {
+  const requireOrg = async (tenantIdValue: string) => {
+    const tenant = requireTenant(tenantIdValue);
+    const org = await orgs.get(tenant);
+    if (!org) throw new AppError('NOT_FOUND', `organization ${tenantIdValue} does not exist`, 'org_not_found');
+    return { tenant, org };
+  };
+  const requireConnector = async (tenantIdValue: string, connectorId: string) => {
+    const { tenant } = await requireOrg(tenantIdValue);
+    const c = await connectors.get(tenant, connectorId);
+    if (!c) throw new AppError('NOT_FOUND', `connector ${connectorId} does not exist in this organization`, 'connector_not_found');
+    return { tenant, connector: c };
+  };
+
+  return {
+    requireOrg,
+    handlers: {
+      async createOrg(req: { name: string; actor: string }) {
+        const name = req.name?.trim();
+        if (!name) throw new AppError('INVALID_ARGUMENT', 'name is required');
+        const org = await orgs.create(name);
+        await activity.record(requireTenant(org._id), { actor: req.actor || 'operator', action: 'org.create', resourceType: 'org', resourceId: org._id, resourceName: org.name, outcome: 'success', requestId: currentRequestId() ?? '' });
+        return { org: orgToProto(org) };
+      },
+      async getOrg(req: { tenantId: string }) {
+        return { org: orgToProto((await requireOrg(req.tenantId)).org) };
+      },
+      async listOrgs(req: { limit: number; pageToken: string }) {
+        const limit = Math.min(Math.max(req.limit || 100, 1), 500);
+        const page = await orgs.list(limit + 1, req.pageToken || undefined);
+        const more = page.length > limit;
+        const items = more ? page.slice(0, limit) : page;
+        return { orgs: items.map(orgToProto), nextPageToken: more ? items[items.length - 1]._id : '' };
+      },
+      async createConnector(req: { tenantId: string; type: ConnectorType; actor: string }) {
+        const { tenant } = await requireOrg(req.tenantId);
+        const kind = KINDS[req.type];
+        if (!kind) throw new AppError('INVALID_ARGUMENT', 'type must be okta, entra or generic');
+        return { connector: connectorToProto(await connectors.create(tenant, kind)) };
+      },
+      async getConnector(req: { tenantId: string; connectorId: string }) {
+        return { connector: connectorToProto((await requireConnector(req.tenantId, req.connectorId)).connector) };
+      },
+      async listConnectors(req: { tenantId: string }) {
+        const { tenant } = await requireOrg(req.tenantId);
+        return { connectors: (await connectors.list(tenant)).map(connectorToProto) };
+      },
+      async updateConnector(req: { tenantId: string; connectorId: string; enabled?: boolean | undefined; actor: string }) {
+        const { tenant, connector } = await requireConnector(req.tenantId, req.connectorId);
+        if (req.enabled === undefined || req.enabled === connector.enabled) return { connector: connectorToProto(connector) };
+        const updated = await connectors.setEnabled(tenant, connector._id, req.enabled);
+        if (!updated) throw new AppError('NOT_FOUND', 'connector was deleted meanwhile');
+        return { connector: connectorToProto(updated) };
+      },
+      async deleteConnector(req: { tenantId: string; connectorId: string; actor: string }) {
+        const { tenant, connector } = await requireConnector(req.tenantId, req.connectorId);
+        await connectors.delete(tenant, connector._id);
+        return {};
+      },
+    },
+  };
+}

@@ -1,0 +1,38 @@
+import { AppError } from '../../../kit/src/errors.js';
+import { newCode, newId } from '../../../kit/src/ids.js';
+import { DuplicateKeyError, type Collection, type CollectionSpec, type DocumentStore, type TenantId } from '../../../kit/src/store/store.js';
+
+export type OrgRecord = { _id: string; tenantId: string; name: string; companyId: string; createdAt: Date };
+
+export const ORGS_COLLECTION: CollectionSpec = {
+  name: 'orgs',
+  indexes: [{ name: 'company_id', keys: { companyId: 1 }, unique: true }],
+};
+
+export interface OrgStore {
+  create(name: string): Promise<OrgRecord>;
+  get(tenant: TenantId): Promise<OrgRecord | null>;
+  list(limit: number, after?: string): Promise<OrgRecord[]>;
+}
+
+export async function openOrgStore(store: DocumentStore): Promise<OrgStore> {
+  const col: Collection<OrgRecord> = await store.collection<OrgRecord>(ORGS_COLLECTION);
+  return {
+    async create(name) {
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const id = newId();
+        // The Company ID is the HTTP Basic user name Okta is given: short, unambiguous, unique.
+        const org: OrgRecord = { _id: id, tenantId: id, name, companyId: newCode(10), createdAt: new Date() };
+        try {
+          await col.insertOne(org);
+          return org;
+        } catch (err) {
+          if (!(err instanceof DuplicateKeyError)) throw err;
+        }
+      }
+      throw new AppError('UNAVAILABLE', 'could not allocate a unique Company ID; try again');
+    },
+    get: (tenant) => col.findOne({ _id: tenant }),
+    list: (limit, after) => col.find(after ? { _id: { $gt: after } } : {}, { sort: { _id: 1 }, limit }),
+  };
+}

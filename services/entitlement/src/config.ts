@@ -1,0 +1,13 @@
+import { commonFields, field, loadConfig, type Env } from '../../kit/src/config.js';
+
+export function loadEntitlementConfig(env: Env) {
+  return loadConfig(env, {
+    ...commonFields,
+    grpcPort: field.port('GRPC_PORT', 50054),
+    metricsPort: field.port('METRICS_PORT', 9104),
+    host: field.string('HOST', '0.0.0.0'),
+    mongodbUri: field.optionalUrl('MONGODB_URI', ['mongodb:', 'mongodb+srv:']),
+    dataDir: field.string('DATA_DIR', './.data'),
+  });
+}
+export type EntitlementConfig = ReturnType<typeof loadEntitlementConfig>['config'];

@@ -1,0 +1,145 @@
+/**
+ * Configuration read once at boot into a typed, frozen object. Every bad variable is reported at once;
+ * insecure development defaults are returned as warnings for the caller to log loudly.
+ */
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export type Env = Record<string, string | undefined>;
+
+interface Field<T> {
+  read(env: Env, problems: string[], warnings: string[]): T;
+}
+
+type Values<S> = { readonly [K in keyof S]: S[K] extends Field<infer T> ? T : never };
+
+export interface Loaded<S> {
+  config: Values<S>;
+  warnings: string[];
+}
+
+export function loadConfig<S extends Record<string, Field<unknown>>>(env: Env, spec: S): Loaded<S> {
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const out: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(spec)) out[key] = field.read(env, problems, warnings);
+  if (problems.length) throw new ConfigError(problems);
+  return { config: Object.freeze(out) as Values<S>, warnings };
+}
+
+const raw = (env: Env, name: string): string | undefined => {
+  const v = env[name];
+  return v === undefined || v.trim() === '' ? undefined : v.trim();
+};
+
+export const field = {
+  port(name: string, fallback: number): Field<number> {
+    return {
+      read(env, problems) {
+        const v = raw(env, name);
+        if (v === undefined) return fallback;
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 0 || n > 65535) problems.push(`${name}: "${v}" is not a port number (0-65535)`);
+        return n;
+      },
+    };
+  },
+  int(name: string, fallback: number, min: number, max: number): Field<number> {
+    return {
+      read(env, problems) {
+        const v = raw(env, name);
+        if (v === undefined) return fallback;
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < min || n > max) problems.push(`${name}: "${v}" must be an integer from ${min} to ${max}`);
+        return n;
+      },
+    };
+  },
+  string(name: string, fallback: string): Field<string> {
+    return { read: (env) => raw(env, name) ?? fallback };
+  },
+  /** A required secret; its value never appears in messages. */
+  secret(name: string, minLength: number, hint: string): Field<string> {
+    return {
+      read(env, problems) {
+        const v = raw(env, name);
+        if (v === undefined) problems.push(`${name}: required (${hint})`);
+        else if (v.length < minLength) problems.push(`${name}: must be at least ${minLength} characters`);
+        return v ?? '';
+      },
+    };
+  },
+  list(name: string, fallback: string[]): Field<string[]> {
+    return { read: (env) => (raw(env, name)?.split(',') ?? fallback).map((s) => s.trim()).filter(Boolean) };
+  },
+  optionalString(name: string): Field<string | undefined> {
+    return { read: (env) => raw(env, name) };
+  },
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): Field<T> {
+    return {
+      read(env, problems) {
+        const v = raw(env, name);
+        if (v === undefined) return fallback;
+        if (!allowed.includes(v as T)) problems.push(`${name}: "${v}" must be one of ${allowed.join(', ')}`);
+        return v as T;
+      },
+    };
+  },
+  /** A URL with one of the given protocols (e.g. "mongodb:"); absent means "use the embedded default". */
+  optionalUrl(name: string, protocols: string[], insecureWhenAbsent?: string): Field<string | undefined> {
+    return {
+      read(env, problems, warnings) {
+        const v = raw(env, name);
+        if (v === undefined) {
+          if (insecureWhenAbsent) warnings.push(`${name} is not set: ${insecureWhenAbsent}`);
+          return undefined;
+        }
+        try {
+          const u = new URL(v);
+          if (!protocols.includes(u.protocol)) problems.push(`${name}: protocol must be one of ${protocols.join(', ')} (got ${u.protocol})`);
+        } catch {
+          problems.push(`${name}: not a valid URL`);
+        }
+        return v;
+      },
+    };
+  },
+  url(name: string, fallback: string, insecureDefault?: string): Field<string> {
+    return {
+      read(env, problems, warnings) {
+        const v = raw(env, name);
+        if (v === undefined && insecureDefault) warnings.push(`${name} is not set: ${insecureDefault}`);
+        const value = v ?? fallback;
+        try {
+          const u = new URL(value);
+          if (u.protocol !== 'http:' && u.protocol !== 'https:') problems.push(`${name}: must be an http(s) URL`);
+        } catch {
+          problems.push(`${name}: "${value}" is not a valid URL`);
+        }
+        return value.replace(/\/+$/, '');
+      },
+    };
+  },
+  /** host:port of a peer service. */
+  address(name: string, fallback: string): Field<string> {
+    return {
+      read(env, problems) {
+        const v = raw(env, name) ?? fallback;
+        if (!/^[A-Za-z0-9.\-\[\]:]+:\d{1,5}$/.test(v)) problems.push(`${name}: "${v}" must be host:port`);
+        return v;
+      },
+    };
+  },
+};
+
+/** Settings every process shares. */
+export const commonFields = {
+  logLevel: field.oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
+  nodeEnv: field.oneOf('NODE_ENV', ['development', 'production', 'test'] as const, 'development'),
+  shutdownGraceMs: field.int('SHUTDOWN_GRACE_MS', 10000, 0, 600000),
+};

@@ -1,0 +1,82 @@
+/**
+ * Turns async handlers into a grpc-js service: request id from metadata into the log context, metrics,
+ * typed errors mapped to status codes in one place, unexpected errors reduced to INTERNAL + error id.
+ */
+import { Metadata, status, type Server, type ServerUnaryCall, type sendUnaryData, type ServiceError, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { AppError, appErrorMetadata, grpcStatusOf } from './errors.js';
+import { newId } from './ids.js';
+import { requestContext, type Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
+
+export interface MethodDef {
+  path: string;
+  requestDeserialize: (b: Buffer) => any;
+  responseSerialize: (v: any) => Buffer;
+}
+export type ServiceDef = Record<string, MethodDef>;
+export type RequestOf<M extends MethodDef> = ReturnType<M['requestDeserialize']>;
+export type ResponseOf<M extends MethodDef> = Parameters<M['responseSerialize']>[0];
+
+export interface CallContext {
+  requestId: string;
+  metadata: Metadata;
+}
+
+export type Handlers<D extends ServiceDef> = {
+  [K in keyof D]: (request: RequestOf<D[K]>, ctx: CallContext) => Promise<ResponseOf<D[K]>>;
+};
+
+/** Maps a domain error of a service to an AppError; return undefined for "not mine". */
+export type ErrorMapper = (err: unknown) => AppError | undefined;
+
+export interface ImplementOptions {
+  logger: Logger;
+  metrics: Metrics;
+  mapError?: ErrorMapper;
+  /** Counts calls in flight, for graceful shutdown logs. */
+  inFlight?: { count: number };
+}
+
+export function toServiceError(err: unknown, opts: Pick<ImplementOptions, 'logger' | 'mapError'>, method: string): Partial<ServiceError> {
+  const app = err instanceof AppError ? err : opts.mapError?.(err);
+  if (app) return { code: grpcStatusOf[app.code], details: app.message, metadata: appErrorMetadata(app) };
+  const errorId = newId();
+  opts.logger.error('unhandled error', { method, errorId, err });
+  const metadata = new Metadata();
+  metadata.set('error-id', errorId);
+  return { code: status.INTERNAL, details: `internal error (error id ${errorId})`, metadata };
+}
+
+export function implement<D extends ServiceDef>(definition: D, handlers: Handlers<D>, opts: ImplementOptions): UntypedServiceImplementation {
+  const impl: UntypedServiceImplementation = {};
+  for (const key of Object.keys(definition)) {
+    const [, serviceName, methodName] = definition[key].path.split('/');
+    const handler = handlers[key as keyof D];
+    impl[key] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
+      const requestId = String(call.metadata.get('x-request-id')[0] ?? '') || newId();
+      const end = opts.metrics.grpcServerHandling.startTimer({ grpc_service: serviceName, grpc_method: methodName });
+      if (opts.inFlight) opts.inFlight.count++;
+      requestContext.run({ requestId }, () => {
+        handler(call.request as never, { requestId, metadata: call.metadata })
+          .then(
+            (res) => {
+              opts.metrics.grpcServerHandled.inc({ grpc_service: serviceName, grpc_method: methodName, grpc_code: 'OK' });
+              callback(null, res);
+            },
+            (err: unknown) => {
+              const se = toServiceError(err, opts, methodName);
+              opts.metrics.grpcServerHandled.inc({ grpc_service: serviceName, grpc_method: methodName, grpc_code: status[se.code ?? status.INTERNAL] });
+              callback(se);
+            },
+          )
+          .finally(() => {
+            end();
+            if (opts.inFlight) opts.inFlight.count--;
+          });
+      });
+    };
+  }
+  return impl;
+}
+
+export type { Server };

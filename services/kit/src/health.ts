@@ -1,0 +1,38 @@
+/** grpc.health.v1 on every service ("" for Kubernetes probes plus each full service name), and a client. */
+import { makeGenericClientConstructor, credentials, type Server } from '@grpc/grpc-js';
+import { HealthImplementation, service as healthService } from 'grpc-health-check';
+
+export function addHealth(server: Server, serviceNames: string[]): HealthImplementation {
+  const health = new HealthImplementation({ '': 'NOT_SERVING', ...Object.fromEntries(serviceNames.map((n) => [n, 'NOT_SERVING'])) });
+  health.addToServer(server);
+  return health;
+}
+
+export function setServing(health: HealthImplementation, serviceNames: string[], serving: boolean) {
+  for (const n of ['', ...serviceNames]) health.setStatus(n, serving ? 'SERVING' : 'NOT_SERVING');
+}
+
+const HealthClient = makeGenericClientConstructor(healthService as never, 'grpc.health.v1.Health');
+
+export interface HealthChecker {
+  check(service?: string, deadlineMs?: number): Promise<'SERVING' | 'NOT_SERVING' | 'UNKNOWN' | 'UNREACHABLE'>;
+  close(): void;
+}
+
+export function healthChecker(address: string): HealthChecker {
+  const client = new HealthClient(address, credentials.createInsecure()) as unknown as {
+    check(req: { service: string }, opts: { deadline: number }, cb: (err: Error | null, res?: { status: string | number }) => void): void;
+    close(): void;
+  };
+  return {
+    check: (service = '', deadlineMs = 1000) =>
+      new Promise((resolve) => {
+        client.check({ service }, { deadline: Date.now() + deadlineMs }, (err, res) => {
+          if (err || !res) return resolve('UNREACHABLE');
+          const s = res.status;
+          resolve(s === 'SERVING' || s === 1 ? 'SERVING' : s === 'NOT_SERVING' || s === 2 ? 'NOT_SERVING' : 'UNKNOWN');
+        });
+      }),
+    close: () => client.close(),
+  };
+}
