@@ -14,6 +14,7 @@ export interface RunningSystem {
   adminToken: string;
   dataDir: string;
   supervisor: ChildProcess;
+  metricsPorts: Record<'gateway' | 'identity' | 'directory' | 'credentials' | 'entitlement', number>;
   /** Pids of the five service processes. */
   childPids(): number[];
   output(): string;
@@ -82,6 +83,7 @@ export async function startSystem(extraEnv: Record<string, string> = {}, dataDir
     adminToken,
     dataDir,
     supervisor,
+    metricsPorts: { gateway: metricsBase, identity: metricsBase + 1, directory: metricsBase + 2, credentials: metricsBase + 3, entitlement: metricsBase + 4 },
     childPids,
     output: () => out,
     stop: (signal = 'SIGTERM') =>
@@ -110,7 +112,7 @@ export async function http(method: string, url: string, opts: { token?: string; 
   let body: string | undefined;
   if (opts.body !== undefined) {
     body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
-    headers['content-type'] = opts.contentType ?? 'application/scim+json';
+    if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = opts.contentType ?? 'application/scim+json';
   }
   const res = await fetch(url, { method, headers, body, redirect: 'manual' });
   const text = await res.text();

@@ -26,10 +26,11 @@ function requestIdInterceptor(metrics: Metrics | undefined): Interceptor {
         if (id) metadata.set('x-request-id', id);
         const [, grpcService, grpcMethod] = (options.method_definition.path ?? '').split('/');
         next(metadata, {
-          ...listener,
-          onReceiveStatus(st, nextStatus) {
+          onReceiveMetadata: (md) => listener.onReceiveMetadata(md),
+          onReceiveMessage: (msg) => listener.onReceiveMessage(msg),
+          onReceiveStatus: (st) => {
             metrics?.grpcClientHandled.inc({ grpc_service: grpcService, grpc_method: grpcMethod, grpc_code: status[st.code] });
-            nextStatus(st);
+            listener.onReceiveStatus(st);
           },
         });
       },
