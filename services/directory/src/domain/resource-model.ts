@@ -1,0 +1,42 @@
+/**
+ * What the SCIM application layer needs from the SCIM domain for one resource type (User, Group): input
+ * validation into stored fields, rendering, PATCH, filter and sort compilation, projection. Implemented in
+ * `scim-models.ts` on top of the pure modules in `domain/scim/`.
+ */
+import type { CollectionSpec, Filter, Sort } from '../../../kit/src/store/store.js';
+import type { MembershipChange } from '../store/membership-store.js';
+
+export type ScimObject = Record<string, unknown>;
+
+export interface ProjectionSpec {
+  attributes: string[];
+  excludedAttributes: string[];
+}
+
+/** Fields every stored resource has, owned by the application layer. */
+export interface StoredBase {
+  _id: string;
+  tenantId: string;
+  meta: { created: Date; lastModified: Date; version: number };
+  /** Created over SCIM by this tenant's connector (read-only in the admin API while provisioning is on). */
+  provisioned: boolean;
+}
+
+export type StoredResource = StoredBase & Record<string, unknown>;
+
+export interface ResourceModel {
+  readonly name: 'User' | 'Group';
+  readonly endpoint: 'Users' | 'Groups';
+  readonly collection: CollectionSpec;
+  /** Validates a POST/PUT body (or a patched resource) into the fields to store; groups also return member ids. */
+  fromInput(body: unknown): { fields: Record<string, unknown>; memberIds?: string[]; label: string };
+  /** The SCIM representation of a stored document (without members; the caller adds them). */
+  toScim(doc: StoredResource, baseUrl: string): ScimObject;
+  /** Applies a PatchOp body to a SCIM representation (groups: membership changes are returned, not applied). */
+  patch(resource: ScimObject, body: unknown): { resource: ScimObject; membership: MembershipChange[] };
+  compileFilter(filter: string, ctx: { groupIdsOfMembers(userIds: string[]): Promise<string[]> }): Promise<Filter>;
+  compileSort(sortBy: string, sortOrder: string): Sort;
+  project(resource: ScimObject, projection: ProjectionSpec): ScimObject;
+  /** Whether the projection asks for members (groups): members are loaded only then. */
+  wantsMembers(projection: ProjectionSpec): boolean;
+}
