@@ -2,7 +2,7 @@
  * Promise-based gRPC clients: the current request id travels in metadata, every call has a deadline, and
  * outcomes are counted. Errors keep their gRPC status so callers can map them once.
  */
-import { ChannelCredentials, InterceptingCall, Metadata, credentials, status, type Client, type Interceptor, type ServiceError } from '@grpc/grpc-js';
+import { ChannelCredentials, InterceptingCall, Metadata, credentials, status, type Client, type Interceptor, type ServiceError, type StatusObject } from '@grpc/grpc-js';
 import { currentRequestId } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { RequestOf, ResponseOf, ServiceDef } from './grpc-server.js';
@@ -26,9 +26,9 @@ function requestIdInterceptor(metrics: Metrics | undefined): Interceptor {
         if (id) metadata.set('x-request-id', id);
         const [, grpcService, grpcMethod] = (options.method_definition.path ?? '').split('/');
         next(metadata, {
-          onReceiveMetadata: (md) => listener.onReceiveMetadata(md),
-          onReceiveMessage: (msg) => listener.onReceiveMessage(msg),
-          onReceiveStatus: (st) => {
+          onReceiveMetadata: (md: Metadata) => listener.onReceiveMetadata(md),
+          onReceiveMessage: (msg: unknown) => listener.onReceiveMessage(msg),
+          onReceiveStatus: (st: StatusObject) => {
             metrics?.grpcClientHandled.inc({ grpc_service: grpcService, grpc_method: grpcMethod, grpc_code: status[st.code] });
             listener.onReceiveStatus(st);
           },

@@ -1,0 +1,125 @@
+/**
+ * Chooses where a query's candidates come from: the `_id` map, one index (the equalities at the top level
+ * or in a top-level `$and` covering a prefix of its keys), or the whole collection. Candidates are always a
+ * superset of the matches; when the filter is nothing but what the plan answers (`exact`), mingo is skipped
+ * and a single bucket can be paged by position.
+ */
+import { encodeValue, isPlannable, joinKey } from './index-keys.js';
+import type { IndexTable } from './index-table.js';
+import type { SortedIds } from './sorted-ids.js';
+import type { Filter } from './store.js';
+
+export interface IdRange {
+  lower?: string;
+  lowerInclusive?: boolean;
+  upper?: string;
+  upperInclusive?: boolean;
+}
+
+export interface FilterShape {
+  /** Plannable equalities by path: one value (`field: v`, `$eq`) or several (`$in`). */
+  eq: Map<string, unknown[]>;
+  /** String bounds on `_id` (`$gt/$gte/$lt/$lte`), applied while walking an id-ordered bucket. */
+  idRange: IdRange | null;
+  /** Nothing in the filter but those equalities and that range. */
+  covered: boolean;
+}
+
+export interface Plan {
+  kind: 'ids' | 'index' | 'scan';
+  index?: string;
+  /** Candidate ids in ascending order (kind `ids`), or the buckets holding them. */
+  ids?: string[];
+  buckets?: SortedIds[];
+  exact: boolean;
+  cost: number;
+}
+
+export interface PlanSource {
+  ids: SortedIds;
+  indexes: readonly IndexTable[];
+}
+
+const MAX_KEY_COMBINATIONS = 1000;
+
+const isOperatorObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date) && !(v instanceof RegExp) &&
+  Object.keys(v).length > 0 && Object.keys(v).every((k) => k.startsWith('$'));
+
+function narrow(range: IdRange, op: string, bound: string): void {
+  if (op === '$gt' || op === '$gte') {
+    const inclusive = op === '$gte';
+    if (range.lower === undefined || bound > range.lower || (bound === range.lower && !inclusive)) Object.assign(range, { lower: bound, lowerInclusive: inclusive });
+  } else {
+    const inclusive = op === '$lte';
+    if (range.upper === undefined || bound < range.upper || (bound === range.upper && !inclusive)) Object.assign(range, { upper: bound, upperInclusive: inclusive });
+  }
+}
+
+export function analyseFilter(filter: Filter): FilterShape {
+  const shape: FilterShape = { eq: new Map(), idRange: null, covered: true };
+  const addEq = (path: string, values: unknown[]) => {
+    if (shape.eq.has(path)) shape.covered = false; // two conditions on one path: mingo checks the other
+    else shape.eq.set(path, values);
+  };
+  const visit = (f: Filter): void => {
+    for (const [path, cond] of Object.entries(f)) {
+      if (path === '$and' && Array.isArray(cond) && cond.every((c) => c !== null && typeof c === 'object')) {
+        cond.forEach((c) => visit(c as Filter));
+      } else if (path.startsWith('$')) {
+        shape.covered = false;
+      } else if (isPlannable(cond)) {
+        addEq(path, [cond]);
+      } else if (isOperatorObject(cond)) {
+        const ops = Object.keys(cond);
+        const rangeOps = ['$gt', '$gte', '$lt', '$lte'];
+        if (path === '_id' && ops.every((op) => rangeOps.includes(op) && typeof cond[op] === 'string')) {
+          shape.idRange ??= {};
+          for (const op of ops) narrow(shape.idRange, op, cond[op] as string);
+        } else if (ops.length === 1 && '$eq' in cond && isPlannable(cond.$eq)) {
+          addEq(path, [cond.$eq]);
+        } else if (ops.length === 1 && Array.isArray(cond.$in) && cond.$in.every(isPlannable)) {
+          addEq(path, cond.$in);
+        } else {
+          shape.covered = false;
+        }
+      } else {
+        shape.covered = false; // null, embedded documents, arrays, regular expressions: mingo decides
+      }
+    }
+  };
+  visit(filter);
+  return shape;
+}
+
+function indexPlan(index: IndexTable, shape: FilterShape): Plan | null {
+  let keys = [''];
+  let k = 0;
+  for (; k < index.depth; k++) {
+    const values = shape.eq.get(index.fields[k]);
+    if (!values) break;
+    const encoded = [...new Set(values.map(encodeValue))];
+    if (keys.length * encoded.length > MAX_KEY_COMBINATIONS) break;
+    keys = keys.flatMap((p) => encoded.map((e) => joinKey(p, e)));
+  }
+  if (k === 0) return null;
+  const buckets = keys.map((key) => index.bucket(k - 1, key)).filter((b): b is SortedIds => b !== undefined);
+  const cost = buckets.reduce((n, b) => n + b.size, 0);
+  return { kind: 'index', index: index.name, buckets, exact: shape.covered && shape.eq.size === k, cost };
+}
+
+export function choosePlan(shape: FilterShape, source: PlanSource): Plan {
+  let best: Plan = { kind: 'scan', buckets: [source.ids], exact: shape.covered && shape.eq.size === 0, cost: source.ids.size };
+  const better = (p: Plan) => p.cost < best.cost || (p.cost === best.cost && p.exact && !best.exact);
+  const idValues = shape.eq.get('_id');
+  if (idValues) {
+    const ids = [...new Set(idValues.filter((v): v is string => typeof v === 'string'))].sort();
+    const plan: Plan = { kind: 'ids', ids, exact: shape.covered && shape.eq.size === 1, cost: ids.length };
+    if (better(plan)) best = plan;
+  }
+  for (const index of source.indexes) {
+    const plan = indexPlan(index, shape);
+    if (plan && better(plan)) best = plan;
+  }
+  return best;
+}

@@ -1,0 +1,93 @@
+/**
+ * Applies MongoDB update documents with mingo, after the checks mingo skips and MongoDB makes (mingo
+ * silently ignores `$inc` on a string, conflicting paths, or a changed `_id`): both engines then reject the
+ * same updates. A replacement document (no operators) is refused, as the driver's updateOne refuses it.
+ */
+import { update as mingoUpdate } from 'mingo';
+import { cloneDoc } from './doc-codec.js';
+import type { Doc, Update } from './store.js';
+
+export class InvalidUpdateError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidUpdateError';
+  }
+}
+
+const OPERATORS = new Set(['$set', '$unset', '$inc', '$mul', '$min', '$max', '$push', '$pull', '$pullAll', '$addToSet', '$pop', '$rename', '$currentDate', '$setOnInsert']);
+const NUMERIC = new Set(['$inc', '$mul']);
+const ARRAY = new Set(['$push', '$addToSet', '$pop', '$pull', '$pullAll']);
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date);
+const overlaps = (a: string, b: string) => a === b || a.startsWith(b + '.') || b.startsWith(a + '.');
+
+export function checkUpdate(update: Update): void {
+  if (!isPlainObject(update) || Object.keys(update).length === 0) throw new InvalidUpdateError('an update must be a non-empty object of update operators');
+  const paths: string[] = [];
+  for (const [op, args] of Object.entries(update)) {
+    if (!OPERATORS.has(op)) throw new InvalidUpdateError(`unsupported update operator "${op}" (replacement documents are not supported)`);
+    if (!isPlainObject(args)) throw new InvalidUpdateError(`${op} needs an object of paths`);
+    for (const [path, arg] of Object.entries(args)) {
+      if (NUMERIC.has(op) && typeof arg !== 'number') throw new InvalidUpdateError(`${op} needs a number for "${path}"`);
+      paths.push(path);
+      if (op === '$rename') paths.push(String(arg));
+    }
+  }
+  for (let i = 0; i < paths.length; i++) {
+    for (let j = i + 1; j < paths.length; j++) {
+      if (overlaps(paths[i], paths[j])) throw new InvalidUpdateError(`updating the path "${paths[i]}" would create a conflict at "${paths[j]}"`);
+    }
+  }
+}
+
+/** The value at a plain dotted path, or `undefined` (missing) — `null` when an array or positional part makes it unknowable here. */
+function plainValue(doc: Doc, path: string): unknown {
+  let cur: unknown = doc;
+  for (const part of path.split('.')) {
+    if (part.startsWith('$') || Array.isArray(cur)) return null;
+    if (!isPlainObject(cur)) return undefined;
+    cur = cur[part];
+  }
+  return cur;
+}
+
+function checkTargets(doc: Doc, update: Update): void {
+  for (const [op, args] of Object.entries(update)) {
+    if (!NUMERIC.has(op) && !ARRAY.has(op)) continue;
+    for (const path of Object.keys(args as object)) {
+      const v = plainValue(doc, path);
+      if (v === undefined || v === null) continue;
+      if (NUMERIC.has(op) && typeof v !== 'number') throw new InvalidUpdateError(`cannot apply ${op} to the non-numeric field "${path}"`);
+      if (ARRAY.has(op) && !Array.isArray(v)) throw new InvalidUpdateError(`cannot apply ${op} to the non-array field "${path}"`);
+    }
+  }
+}
+
+/**
+ * The new version of `doc` (a fresh copy), or null when the update changes nothing. When `inserting`,
+ * `$setOnInsert` applies like `$set`; otherwise it is ignored.
+ */
+export function applyUpdate(doc: Doc, update: Update, inserting: boolean): Doc | null {
+  const { $setOnInsert, ...ops } = update as Record<string, Record<string, unknown>>;
+  const draft = cloneDoc(doc);
+  if (inserting && $setOnInsert) ops.$set = { ...ops.$set, ...$setOnInsert };
+  if (ops.$set && '_id' in ops.$set) {
+    // mingo refuses any write to _id: on insert it is the new document's id, later only the same value is allowed
+    const { _id, ...rest } = ops.$set;
+    if (inserting) draft._id = _id as string;
+    else if (_id !== doc._id) throw new InvalidUpdateError('the field "_id" is immutable');
+    ops.$set = rest;
+    if (Object.keys(rest).length === 0) delete ops.$set;
+  }
+  if (Object.keys(ops).length === 0) return inserting ? cloneDoc(draft) : null;
+  checkTargets(draft, ops);
+  let changed: string[];
+  try {
+    changed = mingoUpdate(draft, ops as Parameters<typeof mingoUpdate>[1], undefined, undefined, { cloneMode: 'copy' });
+  } catch (err) {
+    throw new InvalidUpdateError((err as Error).message);
+  }
+  if (!inserting && changed.length === 0) return null;
+  if (!inserting && draft._id !== doc._id) throw new InvalidUpdateError('the field "_id" is immutable');
+  return cloneDoc(draft);
+}
