@@ -13,6 +13,7 @@ import { openMembershipStore } from './store/membership-store.js';
 import { openOrgStore } from './store/org-store.js';
 import { openResourceStores } from './store/resource-store.js';
 import { ScimService } from './domain/scim-service.js';
+import { platformHandlers } from './handlers/platform.handlers.js';
 
 export async function buildDirectoryService({ config, logger, metrics, inFlight }: BuildContext<DirectoryConfig>): Promise<Built> {
   const docs = await openDocumentStore({ mongodbUri: config.mongodbUri, dataDir: join(config.dataDir, 'directory') });
@@ -23,7 +24,12 @@ export async function buildDirectoryService({ config, logger, metrics, inFlight 
   const resources = await openResourceStores(docs);
   const org = orgHandlers(orgs, connectors, activity);
   const scim = new ScimService({ resources, memberships, connectors, activity, defaultPageSize: config.scimDefaultPageSize, maxPageSize: config.scimMaxPageSize });
-  const handlers = { ...org.handlers, ...activityHandlers(activity, org.requireOrg), ...scimHandlers(scim, org.requireOrg) };
+  const handlers = {
+    ...org.handlers,
+    ...activityHandlers(activity, org.requireOrg),
+    ...scimHandlers(scim, org.requireOrg),
+    ...platformHandlers({ resources, memberships, connectors, activity, requireOrg: org.requireOrg }),
+  };
   return {
     registrations: [
       { definition: DirectoryServiceService, name: 'directory.v1.DirectoryService', implementation: implement(DirectoryServiceService, handlers, { logger, metrics, inFlight, mapError: scimErrorToAppError }) },

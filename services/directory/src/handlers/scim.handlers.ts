@@ -51,7 +51,7 @@ export function scimHandlers(scim: ScimService, requireOrg: (tenant: string) => 
     },
     async patchResource(req: { context?: ProtoScimContext; type: ResourceType; id: string; bodyJson: string; projection?: Projection; ifMatch: string; returnResource: boolean }) {
       const r = await scim.patch(await ctxOf(req.context), modelOf(req.type), req.id, parseBody(req.bodyJson), projectionOf(req.projection), req.ifMatch, req.returnResource);
-      return r ? out(r) : {};
+      return r ? out(r) : { resource: undefined };
     },
     async deleteResource(req: { context?: ProtoScimContext; type: ResourceType; id: string; ifMatch: string }) {
       await scim.delete(await ctxOf(req.context), modelOf(req.type), req.id, req.ifMatch);
