@@ -3,7 +3,7 @@
  * entitlement, connectors with their SCIM credentials, and the platform's view of users, teams and activity.
  */
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
-import { ConnectorType, type Connector, type ActivityEntry } from '../../../proto/gen/directory/v1/directory.js';
+import { ConnectorType, type Connector, type ActivityEntry, type Team } from '../../../proto/gen/directory/v1/directory.js';
 import type { CredentialSummary, IssueCredentialsResponse } from '../../../proto/gen/credentials/v1/credentials.js';
 import type { Logger } from '../../../services/kit/src/logger.js';
 import { safeEqual } from '../../../services/kit/src/secrets.js';
@@ -192,6 +192,25 @@ export function adminRouter(deps: AdminRouterDeps): Router {
       nextPageToken: out.nextPageToken || undefined,
     });
   }));
+  router.get('/orgs/:org/teams', route('/orgs/:org/teams', async (req, res) => {
+    const o = await org(req);
+    const out = await backends.directory.listTeams({ tenantId: o.id, limit: Number(req.query.limit ?? 100) || 100, pageToken: String(req.query.pageToken ?? '') });
+    res.json({ teams: out.teams.map(teamView), nextPageToken: out.nextPageToken || undefined });
+  }));
+  router.post('/orgs/:org/teams', route('/orgs/:org/teams', async (req, res) => {
+    const o = await org(req);
+    const name = body(req).name;
+    if (typeof name !== 'string' || !name.trim() || name.length > 200) throw new HttpError(400, 'invalid_request', '"name" is required: a string of 1 to 200 characters');
+    const out = await backends.directory.createTeam({ tenantId: o.id, name: name.trim(), actor: OPERATOR });
+    res.status(201).json(teamView(out.team!));
+  }));
+  router.post('/orgs/:org/teams/:team/members', route('/orgs/:org/teams/:team/members', async (req, res) => {
+    const o = await org(req);
+    const userId = body(req).userId;
+    if (typeof userId !== 'string' || !userId) throw new HttpError(400, 'invalid_request', '"userId" is required');
+    const out = await backends.directory.addTeamMember({ tenantId: o.id, teamId: String(req.params.team), userId, actor: OPERATOR });
+    res.json(teamView(out.team!));
+  }));
   router.get('/orgs/:org/activity', route('/orgs/:org/activity', async (req, res) => {
     const o = await org(req);
     const date = (name: string) => {
@@ -220,6 +239,10 @@ export function adminRouter(deps: AdminRouterDeps): Router {
 
 const ROLE_NAMES = ['', 'ReadOnly', 'User', 'Admin', 'EnterpriseAdmin'];
 export const roleName = (r: number) => ROLE_NAMES[r] || null;
+
+function teamView(t: Team) {
+  return { id: t.id, name: t.name, provisioned: t.provisioned, editable: t.editable, memberCount: t.memberCount, createdAt: t.createdAt?.toISOString() };
+}
 
 function activityView(e: ActivityEntry) {
   return {

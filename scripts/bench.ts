@@ -1,0 +1,154 @@
+/**
+ * `npm run bench [-- 10000 100000]`: starts the whole system (as `npm start` does, embedded defaults, a fresh
+ * temporary DATA_DIR) and drives it over HTTP like Okta does. Prints, per tenant size: creates, userName
+ * lookups and PATCH deactivations (requests/s, p50/p99 latency, server CPU per request summed over the five
+ * processes), the time of a full paged import (count=100), and the group cases (1,000 members added to a group
+ * of 100,000 in one PATCH; reading that group with excludedAttributes=members vs an empty group).
+ * Figures only — nothing here asserts timings.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+const SIZES = sizes.length ? sizes : [10_000, 100_000];
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY || 8);
+const PORT = Number(process.env.BENCH_PORT || 18480);
+const GRPC_BASE = 18451;
+const METRICS_BASE = 18500;
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+async function startSystem() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'scimgw-bench-'));
+  const child = spawn(process.execPath, [join(root, 'scripts', 'start.js')], {
+    env: { ...process.env, LOG_LEVEL: 'error', PORT: String(PORT), SERVICE_PORT_BASE: String(GRPC_BASE), METRICS_PORT_BASE: String(METRICS_BASE), DATA_DIR: dataDir, PUBLIC_URL: `http://127.0.0.1:${PORT}`, AUTH_FAILURES_PER_TENANT_PER_MINUTE: '100000' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('SCIM gateway ready')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`system exited with ${code}`)));
+  });
+  return { child, token: readFileSync(join(dataDir, 'admin-token'), 'utf8').trim() };
+}
+
+async function cpuSeconds(): Promise<number> {
+  let total = 0;
+  for (let i = 0; i < 5; i++) {
+    const text = await (await fetch(`http://127.0.0.1:${METRICS_BASE + i}/metrics`)).text();
+    const m = text.match(/^process_cpu_seconds_total(?:\{[^}]*\})? ([0-9.e+-]+)$/m);
+    total += m ? Number(m[1]) : 0;
+  }
+  return total;
+}
+
+async function req(method: string, url: string, token: string, body?: unknown) {
+  const res = await fetch(url, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/scim+json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+  const text = await res.text();
+  if (res.status >= 400) throw new Error(`${method} ${url} → ${res.status} ${text.slice(0, 200)}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+interface Phase {
+  name: string;
+  n: number;
+  ms: number;
+  latencies: number[];
+  cpu: number;
+}
+
+async function phase(name: string, n: number, op: (i: number) => Promise<unknown>): Promise<Phase> {
+  const latencies: number[] = [];
+  const cpu0 = await cpuSeconds();
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < n) {
+        const i = next++;
+        const s = performance.now();
+        await op(i);
+        latencies.push(performance.now() - s);
+      }
+    }),
+  );
+  const ms = performance.now() - t0;
+  return { name, n, ms, latencies, cpu: (await cpuSeconds()) - cpu0 };
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
+};
+
+function report(p: Phase) {
+  console.log(
+    `  ${p.name.padEnd(34)} ${String(p.n).padStart(7)} req  ${((p.n / p.ms) * 1000).toFixed(0).padStart(6)} req/s  p50 ${pct(p.latencies, 50).toFixed(2)} ms  p99 ${pct(p.latencies, 99).toFixed(2)} ms  server CPU ${((p.cpu / p.n) * 1000).toFixed(3)} ms/req`,
+  );
+}
+
+const user = (i: number, tag: string) => ({
+  schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+  userName: `user${i}.${tag}@bench.example`,
+  name: { givenName: `Given${i}`, familyName: `Family${i}` },
+  emails: [{ value: `user${i}.${tag}@bench.example`, type: 'work', primary: true }],
+  externalId: `00u${tag}${i}`,
+  active: true,
+});
+
+async function main() {
+  const { child, token } = await startSystem();
+  const admin = async (method: string, path: string, body?: unknown) => req(method, `http://127.0.0.1:${PORT}/admin/v1${path}`, token, body);
+  try {
+    for (const size of SIZES) {
+      console.log(`\n== one tenant with ${size.toLocaleString('en')} users (embedded store, concurrency ${CONCURRENCY}) ==`);
+      const org = await admin('POST', '/orgs', { name: `Bench ${size}` });
+      await admin('PUT', `/orgs/${org.id}/entitlements/enterprise-toolkit`);
+      const c = await admin('POST', `/orgs/${org.id}/connectors`, { type: 'okta' });
+      const base = c.scim.baseUrl as string;
+      const scimToken = c.scim.bearerToken as string;
+      const ids: string[] = new Array(size);
+      report(await phase('POST /Users (create)', size, async (i) => (ids[i] = (await req('POST', `${base}/Users`, scimToken, user(i, String(size)))).id)));
+      const lookups = Math.min(size, 10_000);
+      report(await phase('GET /Users?filter=userName eq', lookups, (i) => req('GET', `${base}/Users?filter=${encodeURIComponent(`userName eq "user${(i * 7919) % size}.${size}@bench.example"`)}&startIndex=1&count=100`, scimToken)));
+      report(await phase('PATCH /Users/{id} active:false', Math.min(size, 5_000), (i) => req('PATCH', `${base}/Users/${ids[i]}`, scimToken, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', value: { active: false } }] })));
+      const cpu0 = await cpuSeconds();
+      const t0 = performance.now();
+      let seen = 0;
+      for (let start = 1; ; start += 100) {
+        const page = await req('GET', `${base}/Users?startIndex=${start}&count=100`, scimToken);
+        seen += page.Resources.length;
+        if (start + 100 > page.totalResults) break;
+      }
+      const importMs = performance.now() - t0;
+      console.log(`  full import, pages of 100: ${seen} users in ${importMs.toFixed(0)} ms (${((importMs / seen) * 1000).toFixed(1)} µs/user, server CPU ${(((await cpuSeconds()) - cpu0) * 1000).toFixed(0)} ms)`);
+
+      if (size >= 100_000) {
+        const group = await req('POST', `${base}/Groups`, scimToken, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Everyone' });
+        const empty = await req('POST', `${base}/Groups`, scimToken, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Nobody' });
+        const batch = 5000;
+        const t1 = performance.now();
+        for (let i = 0; i < 99_000; i += batch) {
+          await req('PATCH', `${base}/Groups/${group.id}`, scimToken, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'add', path: 'members', value: ids.slice(i, Math.min(i + batch, 99_000)).map((value) => ({ value })) }] });
+        }
+        console.log(`  filled a group with 99,000 members in batches of ${batch}: ${(performance.now() - t1).toFixed(0)} ms`);
+        report(await phase('PATCH add 1,000 members (group of ~100k)', 1, () => req('PATCH', `${base}/Groups/${group.id}`, scimToken, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'add', path: 'members', value: ids.slice(99_000, 100_000).map((value) => ({ value })) }] })));
+        report(await phase('GET 100k group excludedAttributes=members', 200, () => req('GET', `${base}/Groups/${group.id}?excludedAttributes=members`, scimToken)));
+        report(await phase('GET empty group excludedAttributes=members', 200, () => req('GET', `${base}/Groups/${empty.id}?excludedAttributes=members`, scimToken)));
+        report(await phase('GET 100k group with members', 1, () => req('GET', `${base}/Groups/${group.id}`, scimToken)));
+      }
+    }
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
