@@ -2,9 +2,11 @@
  * Failed SCIM authentications are counted in a fixed one-minute window, per client address (within a tenant)
  * and per tenant — in Redis when configured, so that all replicas share the count, else in this process.
  *
- * - A client address over its limit is refused with 429 before its credential is even looked at.
- * - A tenant over its limit answers 429 instead of 401 to *failing* requests, but a valid credential still
- *   gets in: otherwise anyone could lock a customer's Okta out by sending bad tokens to its base URL.
+ * - Over either limit, failing requests answer 429 (with Retry-After) instead of 401.
+ * - A valid credential always gets in: otherwise anyone could lock a customer's Okta out by sending bad
+ *   tokens to its base URL, and Okta itself would stay locked out for a while after a rotation, having
+ *   retried with the old token before the admin entered the new one. Guessing a 256-bit secret is hopeless
+ *   anyway; the limits keep failing clients cheap to answer and visible (metric, activity log).
  * Okta sends every customer's traffic from shared addresses, so the client key includes the tenant: one
  * customer's stale token must not block provisioning of the others.
  */
@@ -21,18 +23,6 @@ export class AuthFailureLimiter {
 
   private clientKey(client: string, tenant: string) {
     return cacheKeys.authFailuresByClient(`${tenant}:${client}`);
-  }
-
-  /** Seconds to wait when this client is over its limit, else 0. */
-  async clientBlockedFor(client: string, tenant: string): Promise<number> {
-    const key = this.clientKey(client, tenant);
-    let count: number;
-    try {
-      count = Number((await this.kv.get(key)) ?? 0);
-    } catch {
-      count = Number((await this.local.get(key)) ?? 0);
-    }
-    return count >= this.perClient ? cacheTtl.authFailureWindowSeconds : 0;
   }
 
   private async bump(key: string) {

@@ -45,11 +45,6 @@ export class ScimAuthenticator {
 
   async authenticate(req: Request, tenant: string): Promise<ScimCaller> {
     const client = req.ip ?? 'unknown';
-    const blocked = await this.limiter.clientBlockedFor(client, tenant);
-    if (blocked) {
-      this.failures.inc({ reason: 'rate_limited' });
-      throw new HttpError(429, 'too_many_requests', `too many failed authentication attempts; retry in ${blocked} seconds`, undefined, { 'retry-after': String(blocked) });
-    }
     const presented = parseAuthorization(req.get('authorization'));
     if ('problem' in presented) {
       await this.failed(client, tenant, presented.problem);
