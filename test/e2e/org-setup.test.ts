@@ -122,7 +122,16 @@ describe('Organization Setup end to end (Redis-backed)', () => {
     const c = await newConnector(org.id);
     const token = c.scim.bearerToken;
     expect((await http('POST', `${c.scim.baseUrl}/Users`, { token, body: user('toggle@x.example') })).status).toBe(201);
+    const provisioned = (await admin('GET', `/orgs/${org.id}/users`)).json.users[0];
+    expect(provisioned).toMatchObject({ provisioned: true, editable: false });
+    const refused = await admin('PATCH', `/orgs/${org.id}/users/${provisioned.id}`, { role: 'Admin' });
+    expect(refused.status).toBe(400);
+    expect(refused.json.error.code).toBe('user_read_only');
     expect((await admin('PATCH', `/orgs/${org.id}/connectors/${c.id}`, { enabled: false })).json.enabled).toBe(false);
+    // provisioning off: provisioned users become editable in the admin API
+    const edited = await admin('PATCH', `/orgs/${org.id}/users/${provisioned.id}`, { role: 'Admin' });
+    expect(edited.json).toMatchObject({ role: 'Admin', access: 'web', editable: true });
+    expect((await admin('PATCH', `/orgs/${org.id}/users/${provisioned.id}`, { role: 'Overlord' })).status).toBe(400);
     const off = await http('GET', `${c.scim.baseUrl}/Users`, { token });
     expect(off.status).toBe(403);
     expect(off.json).toMatchObject({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '403' });

@@ -3,7 +3,7 @@
  * entitlement, connectors with their SCIM credentials, and the platform's view of users, teams and activity.
  */
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
-import { ConnectorType, type Connector, type ActivityEntry, type Team } from '../../../proto/gen/directory/v1/directory.js';
+import { ConnectorType, type Connector, type ActivityEntry, type Team, type User } from '../../../proto/gen/directory/v1/directory.js';
 import type { CredentialSummary, IssueCredentialsResponse } from '../../../proto/gen/credentials/v1/credentials.js';
 import type { Logger } from '../../../services/kit/src/logger.js';
 import { safeEqual } from '../../../services/kit/src/secrets.js';
@@ -187,10 +187,24 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     const o = await org(req);
     const out = await backends.directory.listUsers({ tenantId: o.id, limit: Number(req.query.limit ?? 100) || 100, pageToken: String(req.query.pageToken ?? '') });
     res.json({
-      users: out.users.map((u) => ({ id: u.id, userName: u.userName, displayName: u.displayName, email: u.email, active: u.active, role: roleName(u.role), access: u.role ? 'web' : 'app', provisioned: u.provisioned, externalId: u.externalId || undefined, createdAt: u.createdAt?.toISOString(), updatedAt: u.updatedAt?.toISOString() })),
+      users: out.users.map(userView),
       total: out.total,
       nextPageToken: out.nextPageToken || undefined,
     });
+  }));
+  router.patch('/orgs/:org/users/:id', route('/orgs/:org/users/:id', async (req, res) => {
+    const o = await org(req);
+    const b = body(req);
+    const unknown = Object.keys(b).filter((k) => k !== 'role' && k !== 'active');
+    if (unknown.length || !Object.keys(b).length) throw new HttpError(400, 'invalid_request', '"role" (ReadOnly, User, Admin, EnterpriseAdmin or null) and "active" (boolean) are the fields that can be changed');
+    if (b.active !== undefined && typeof b.active !== 'boolean') throw new HttpError(400, 'invalid_request', '"active" must be a boolean');
+    let role: number | undefined;
+    if (b.role !== undefined) {
+      role = b.role === null ? 0 : ROLE_NAMES.indexOf(String(b.role));
+      if (role < 0 || (b.role !== null && role === 0)) throw new HttpError(400, 'invalid_request', `"role" must be one of ${ROLE_NAMES.slice(1).join(', ')} or null (app-only access)`);
+    }
+    const out = await backends.directory.updateUser({ tenantId: o.id, userId: String(req.params.id), role, active: b.active as boolean | undefined, actor: OPERATOR });
+    res.json(userView(out.user!));
   }));
   router.get('/orgs/:org/teams', route('/orgs/:org/teams', async (req, res) => {
     const o = await org(req);
@@ -239,6 +253,10 @@ export function adminRouter(deps: AdminRouterDeps): Router {
 
 const ROLE_NAMES = ['', 'ReadOnly', 'User', 'Admin', 'EnterpriseAdmin'];
 export const roleName = (r: number) => ROLE_NAMES[r] || null;
+
+function userView(u: User) {
+  return { id: u.id, userName: u.userName, displayName: u.displayName, email: u.email, active: u.active, role: roleName(u.role), access: u.role ? 'web' : 'app', provisioned: u.provisioned, editable: u.editable, externalId: u.externalId || undefined, createdAt: u.createdAt?.toISOString(), updatedAt: u.updatedAt?.toISOString() };
+}
 
 function teamView(t: Team) {
   return { id: t.id, name: t.name, provisioned: t.provisioned, editable: t.editable, memberCount: t.memberCount, createdAt: t.createdAt?.toISOString() };

@@ -384,6 +384,8 @@ export interface User {
   createdAt: Date | undefined;
   updatedAt: Date | undefined;
   externalId: string;
+  /** True when the admin API may change this user now (manual, or provisioning is off). */
+  editable: boolean;
 }
 
 export interface ListUsersRequest {
@@ -396,6 +398,18 @@ export interface ListUsersResponse {
   users: User[];
   nextPageToken: string;
   total: number;
+}
+
+export interface UpdateUserRequest {
+  tenantId: string;
+  userId: string;
+  role?: Role | undefined;
+  active?: boolean | undefined;
+  actor: string;
+}
+
+export interface UpdateUserResponse {
+  user: User | undefined;
 }
 
 export interface Team {
@@ -3965,6 +3979,7 @@ function createBaseUser(): User {
     createdAt: undefined,
     updatedAt: undefined,
     externalId: "",
+    editable: false,
   };
 }
 
@@ -4002,6 +4017,9 @@ export const User: MessageFns<User> = {
     }
     if (message.externalId !== "") {
       writer.uint32(90).string(message.externalId);
+    }
+    if (message.editable !== false) {
+      writer.uint32(96).bool(message.editable);
     }
     return writer;
   },
@@ -4107,6 +4125,14 @@ export const User: MessageFns<User> = {
             message.externalId = reader.string();
             continue;
           }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.editable = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4156,6 +4182,7 @@ export const User: MessageFns<User> = {
         : isSet(object.external_id)
         ? globalThis.String(object.external_id)
         : "",
+      editable: isSet(object.editable) ? globalThis.Boolean(object.editable) : false,
     };
   },
 
@@ -4194,6 +4221,9 @@ export const User: MessageFns<User> = {
     if (message.externalId !== "") {
       obj.externalId = message.externalId;
     }
+    if (message.editable !== false) {
+      obj.editable = message.editable;
+    }
     return obj;
   },
 
@@ -4213,6 +4243,7 @@ export const User: MessageFns<User> = {
     message.createdAt = object.createdAt ?? undefined;
     message.updatedAt = object.updatedAt ?? undefined;
     message.externalId = object.externalId ?? "";
+    message.editable = object.editable ?? false;
     return message;
   },
 };
@@ -4427,6 +4458,214 @@ export const ListUsersResponse: MessageFns<ListUsersResponse> = {
     message.users = object.users?.map((e) => User.fromPartial(e)) || [];
     message.nextPageToken = object.nextPageToken ?? "";
     message.total = object.total ?? 0;
+    return message;
+  },
+};
+
+function createBaseUpdateUserRequest(): UpdateUserRequest {
+  return { tenantId: "", userId: "", role: undefined, active: undefined, actor: "" };
+}
+
+export const UpdateUserRequest: MessageFns<UpdateUserRequest> = {
+  encode(message: UpdateUserRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tenantId !== "") {
+      writer.uint32(10).string(message.tenantId);
+    }
+    if (message.userId !== "") {
+      writer.uint32(18).string(message.userId);
+    }
+    if (message.role !== undefined) {
+      writer.uint32(24).int32(message.role);
+    }
+    if (message.active !== undefined) {
+      writer.uint32(32).bool(message.active);
+    }
+    if (message.actor !== "") {
+      writer.uint32(42).string(message.actor);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateUserRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateUserRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tenantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.role = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.active = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.actor = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateUserRequest {
+    return {
+      tenantId: isSet(object.tenantId)
+        ? globalThis.String(object.tenantId)
+        : isSet(object.tenant_id)
+        ? globalThis.String(object.tenant_id)
+        : "",
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      role: isSet(object.role) ? roleFromJSON(object.role) : undefined,
+      active: isSet(object.active) ? globalThis.Boolean(object.active) : undefined,
+      actor: isSet(object.actor) ? globalThis.String(object.actor) : "",
+    };
+  },
+
+  toJSON(message: UpdateUserRequest): unknown {
+    const obj: any = {};
+    if (message.tenantId !== "") {
+      obj.tenantId = message.tenantId;
+    }
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.role !== undefined) {
+      obj.role = roleToJSON(message.role);
+    }
+    if (message.active !== undefined) {
+      obj.active = message.active;
+    }
+    if (message.actor !== "") {
+      obj.actor = message.actor;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UpdateUserRequest>): UpdateUserRequest {
+    return UpdateUserRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UpdateUserRequest>): UpdateUserRequest {
+    const message = createBaseUpdateUserRequest();
+    message.tenantId = object.tenantId ?? "";
+    message.userId = object.userId ?? "";
+    message.role = object.role ?? undefined;
+    message.active = object.active ?? undefined;
+    message.actor = object.actor ?? "";
+    return message;
+  },
+};
+
+function createBaseUpdateUserResponse(): UpdateUserResponse {
+  return { user: undefined };
+}
+
+export const UpdateUserResponse: MessageFns<UpdateUserResponse> = {
+  encode(message: UpdateUserResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.user !== undefined) {
+      User.encode(message.user, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateUserResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateUserResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.user = User.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateUserResponse {
+    return { user: isSet(object.user) ? User.fromJSON(object.user) : undefined };
+  },
+
+  toJSON(message: UpdateUserResponse): unknown {
+    const obj: any = {};
+    if (message.user !== undefined) {
+      obj.user = User.toJSON(message.user);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UpdateUserResponse>): UpdateUserResponse {
+    return UpdateUserResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UpdateUserResponse>): UpdateUserResponse {
+    const message = createBaseUpdateUserResponse();
+    message.user = (object.user !== undefined && object.user !== null) ? User.fromPartial(object.user) : undefined;
     return message;
   },
 };
@@ -6366,6 +6605,16 @@ export const DirectoryServiceService = {
     responseSerialize: (value: ListUsersResponse): Buffer => Buffer.from(ListUsersResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListUsersResponse => ListUsersResponse.decode(value),
   },
+  /** Platform-side edits (role, active); refused for provisioned users while provisioning is on. */
+  updateUser: {
+    path: "/directory.v1.DirectoryService/UpdateUser" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpdateUserRequest): Buffer => Buffer.from(UpdateUserRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdateUserRequest => UpdateUserRequest.decode(value),
+    responseSerialize: (value: UpdateUserResponse): Buffer => Buffer.from(UpdateUserResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UpdateUserResponse => UpdateUserResponse.decode(value),
+  },
   listTeams: {
     path: "/directory.v1.DirectoryService/ListTeams" as const,
     requestStream: false as const,
@@ -6461,6 +6710,8 @@ export interface DirectoryServiceServer extends UntypedServiceImplementation {
   getScimDiscovery: handleUnaryCall<GetScimDiscoveryRequest, GetScimDiscoveryResponse>;
   /** The platform's view of users and teams (admin API). */
   listUsers: handleUnaryCall<ListUsersRequest, ListUsersResponse>;
+  /** Platform-side edits (role, active); refused for provisioned users while provisioning is on. */
+  updateUser: handleUnaryCall<UpdateUserRequest, UpdateUserResponse>;
   listTeams: handleUnaryCall<ListTeamsRequest, ListTeamsResponse>;
   createTeam: handleUnaryCall<CreateTeamRequest, CreateTeamResponse>;
   addTeamMember: handleUnaryCall<AddTeamMemberRequest, AddTeamMemberResponse>;
@@ -6717,6 +6968,22 @@ export interface DirectoryServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListUsersResponse) => void,
+  ): ClientUnaryCall;
+  /** Platform-side edits (role, active); refused for provisioned users while provisioning is on. */
+  updateUser(
+    request: UpdateUserRequest,
+    callback: (error: ServiceError | null, response: UpdateUserResponse) => void,
+  ): ClientUnaryCall;
+  updateUser(
+    request: UpdateUserRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UpdateUserResponse) => void,
+  ): ClientUnaryCall;
+  updateUser(
+    request: UpdateUserRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UpdateUserResponse) => void,
   ): ClientUnaryCall;
   listTeams(
     request: ListTeamsRequest,

@@ -6,7 +6,7 @@ import { requireTenant } from '../../../kit/src/tenant.js';
 import { DuplicateKeyError, type TenantId } from '../../../kit/src/store/store.js';
 import type { Team, User } from '../../../../proto/gen/directory/v1/directory.js';
 import type { StoredResource } from '../domain/resource-model.js';
-import { loginFilter, newManualTeamFields, userSummary } from '../domain/scim-models.js';
+import { ROLES, loginFilter, newManualTeamFields, userSummary } from '../domain/scim-models.js';
 import type { ActivityStore } from '../store/activity-store.js';
 import type { ConnectorStore } from '../store/connector-store.js';
 import type { MembershipStore } from '../store/membership-store.js';
@@ -20,10 +20,12 @@ export interface PlatformDeps {
   requireOrg: (tenant: string) => Promise<unknown>;
 }
 
-export function userToProto(doc: StoredResource): User {
+export function userToProto(doc: StoredResource, provisioningOn: boolean): User {
   const s = userSummary(doc);
-  return { id: doc._id, tenantId: doc.tenantId, userName: s.userName, displayName: s.displayName, email: s.email, active: s.active, role: s.role, provisioned: doc.provisioned, createdAt: doc.meta.created, updatedAt: doc.meta.lastModified, externalId: s.externalId };
+  return { id: doc._id, tenantId: doc.tenantId, userName: s.userName, displayName: s.displayName, email: s.email, active: s.active, role: s.role, provisioned: doc.provisioned, createdAt: doc.meta.created, updatedAt: doc.meta.lastModified, externalId: s.externalId, editable: !doc.provisioned || !provisioningOn };
 }
+
+const ROLE_NAMES = ['', ...ROLES];
 
 export function platformHandlers({ resources, memberships, connectors, activity, requireOrg }: PlatformDeps) {
   const tenantOf = async (value: string): Promise<TenantId> => {
@@ -52,7 +54,27 @@ export function platformHandlers({ resources, memberships, connectors, activity,
       const limit = Math.min(Math.max(req.limit || 100, 1), 500);
       const filter = { tenantId: tenant, ...(req.pageToken ? { _id: { $gt: req.pageToken } } : {}) };
       const { items, next } = page(await resources.users.find(filter, { sort: { _id: 1 }, limit: limit + 1 }), limit);
-      return { users: items.map(userToProto), nextPageToken: next, total: await resources.users.countDocuments({ tenantId: tenant }) };
+      const on = await connectors.provisioningOn(tenant);
+      return { users: items.map((u) => userToProto(u, on)), nextPageToken: next, total: await resources.users.countDocuments({ tenantId: tenant }) };
+    },
+    async updateUser(req: { tenantId: string; userId: string; role?: number | undefined; active?: boolean | undefined; actor: string }) {
+      const tenant = await tenantOf(req.tenantId);
+      const user = await resources.users.findOne({ _id: req.userId, tenantId: tenant });
+      if (!user) throw new AppError('NOT_FOUND', `user ${req.userId} not found`);
+      const on = await connectors.provisioningOn(tenant);
+      if (user.provisioned && on) throw new AppError('FAILED_PRECONDITION', 'this user is provisioned by your identity provider and read-only while provisioning is on; change it in the identity provider, or turn provisioning off first', 'user_read_only');
+      const $set: Record<string, unknown> = { 'meta.lastModified': new Date() };
+      const $unset: Record<string, ''> = {};
+      if (req.active !== undefined) $set.active = req.active;
+      if (req.role !== undefined) {
+        if (req.role < 0 || req.role >= ROLE_NAMES.length) throw new AppError('INVALID_ARGUMENT', `role must be one of ${ROLES.join(', ')} or none`);
+        if (req.role === 0) $unset.role = '';
+        else $set.role = ROLE_NAMES[req.role];
+      }
+      const updated = await resources.users.findOneAndUpdate({ _id: user._id, tenantId: tenant }, { $set, $inc: { 'meta.version': 1 }, ...(Object.keys($unset).length ? { $unset } : {}) }, { returnDocument: 'after' });
+      if (!updated) throw new AppError('NOT_FOUND', `user ${req.userId} not found`);
+      await activity.record(tenant, { actor: req.actor || 'operator', action: 'user.update', resourceType: 'User', resourceId: user._id, resourceName: String(user.userName ?? ''), outcome: 'success', requestId: currentRequestId() ?? '', details: { ...(req.active !== undefined ? { active: req.active } : {}), ...(req.role !== undefined ? { role: ROLE_NAMES[req.role] || null } : {}) } });
+      return { user: userToProto(updated, on) };
     },
     async listTeams(req: { tenantId: string; limit: number; pageToken: string }) {
       const tenant = await tenantOf(req.tenantId);
@@ -95,7 +117,7 @@ export function platformHandlers({ resources, memberships, connectors, activity,
       const login = req.login?.trim();
       if (!login) throw new AppError('INVALID_ARGUMENT', 'login is required');
       const user = await resources.users.findOne({ tenantId: tenant, ...loginFilter(login) });
-      if (user) return { user: userToProto(user), existsInOtherTenant: false };
+      if (user) return { user: userToProto(user, await connectors.provisioningOn(tenant)), existsInOtherTenant: false };
       const elsewhere = await resources.users.findOne({ tenantId: { $ne: tenant }, ...loginFilter(login) }, { projection: { _id: 1 } });
       return { user: undefined, existsInOtherTenant: elsewhere !== null };
     },
