@@ -34,7 +34,9 @@ function userField(schema: string, path: string): StoredField | 'resourceType' |
   if (p === 'emails' || p === 'emails.value') return str('emails.valueLower', { lowered: true, multiValued: true });
   const [head, sub] = path.split('.');
   const def = USER_ATTRS.find((a) => a.name.toLowerCase() === head.toLowerCase());
-  if (!def || def.name === 'password' || def.name === 'groups' || def.name === 'roles') return undefined;
+  // Entra writes enterprise attributes without their URN (e.g. "manager eq …")
+  if (!def) return userField(URN.enterprise, path);
+  if (def.name === 'password' || def.name === 'groups' || def.name === 'roles') return undefined;
   if (def.type !== 'complex') return sub ? undefined : str(def.name);
   const subName = sub ?? (def.multiValued ? 'value' : undefined);
   const subDef = def.subAttributes?.find((a) => a.name.toLowerCase() === subName?.toLowerCase());
