@@ -55,17 +55,21 @@ export function implement<D extends ServiceDef>(definition: D, handlers: Handler
     impl[key] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
       const requestId = String(call.metadata.get('x-request-id')[0] ?? '') || newId();
       const end = opts.metrics.grpcServerHandling.startTimer({ grpc_service: serviceName, grpc_method: methodName });
+      const started = process.hrtime.bigint();
+      const done = (code: string) => opts.logger.debug('call handled', { method: methodName, code, ms: Number(process.hrtime.bigint() - started) / 1e6 });
       if (opts.inFlight) opts.inFlight.count++;
       requestContext.run({ requestId }, () => {
         handler(call.request as never, { requestId, metadata: call.metadata })
           .then(
             (res) => {
               opts.metrics.grpcServerHandled.inc({ grpc_service: serviceName, grpc_method: methodName, grpc_code: 'OK' });
+              done('OK');
               callback(null, res);
             },
             (err: unknown) => {
               const se = toServiceError(err, opts, methodName);
               opts.metrics.grpcServerHandled.inc({ grpc_service: serviceName, grpc_method: methodName, grpc_code: status[se.code ?? status.INTERNAL] });
+              done(status[se.code ?? status.INTERNAL]);
               callback(se);
             },
           )
