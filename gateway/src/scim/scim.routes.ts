@@ -126,7 +126,7 @@ export function scimRouter(deps: ScimRouterDeps): Router {
     const serve = handle(() => endpoint, 'discover', `/${endpoint}`, async (req, res) => {
       if (req.query.filter !== undefined) throw new HttpError(403, 'forbidden', `filtering is not supported on /${endpoint}`);
       const id = req.params.id ? String(req.params.id) : '';
-      const out = await deps.backends.directory.getScimDiscovery({ context: contextOf(res), endpoint, id });
+      const out = await deps.backends.directory.getScimDiscovery({ context: contextOf(res), endpoint, id, maxPayloadBytes: deps.maxBodyBytes });
       sendJson(res, 200, out.bodyJson);
     });
     router.get(`/${endpoint}`, serve);

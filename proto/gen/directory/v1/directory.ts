@@ -364,6 +364,8 @@ export interface GetScimDiscoveryRequest {
   endpoint: string;
   /** A single item (resource type name or schema URN); empty for the whole list. */
   id: string;
+  /** The gateway's request body limit, advertised as bulk.maxPayloadSize. */
+  maxPayloadBytes: number;
 }
 
 export interface GetScimDiscoveryResponse {
@@ -3791,7 +3793,7 @@ export const ListResourcesResponse: MessageFns<ListResourcesResponse> = {
 };
 
 function createBaseGetScimDiscoveryRequest(): GetScimDiscoveryRequest {
-  return { context: undefined, endpoint: "", id: "" };
+  return { context: undefined, endpoint: "", id: "", maxPayloadBytes: 0 };
 }
 
 export const GetScimDiscoveryRequest: MessageFns<GetScimDiscoveryRequest> = {
@@ -3804,6 +3806,9 @@ export const GetScimDiscoveryRequest: MessageFns<GetScimDiscoveryRequest> = {
     }
     if (message.id !== "") {
       writer.uint32(26).string(message.id);
+    }
+    if (message.maxPayloadBytes !== 0) {
+      writer.uint32(32).int32(message.maxPayloadBytes);
     }
     return writer;
   },
@@ -3845,6 +3850,14 @@ export const GetScimDiscoveryRequest: MessageFns<GetScimDiscoveryRequest> = {
             message.id = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.maxPayloadBytes = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3862,6 +3875,11 @@ export const GetScimDiscoveryRequest: MessageFns<GetScimDiscoveryRequest> = {
       context: isSet(object.context) ? ScimContext.fromJSON(object.context) : undefined,
       endpoint: isSet(object.endpoint) ? globalThis.String(object.endpoint) : "",
       id: isSet(object.id) ? globalThis.String(object.id) : "",
+      maxPayloadBytes: isSet(object.maxPayloadBytes)
+        ? globalThis.Number(object.maxPayloadBytes)
+        : isSet(object.max_payload_bytes)
+        ? globalThis.Number(object.max_payload_bytes)
+        : 0,
     };
   },
 
@@ -3876,6 +3894,9 @@ export const GetScimDiscoveryRequest: MessageFns<GetScimDiscoveryRequest> = {
     if (message.id !== "") {
       obj.id = message.id;
     }
+    if (message.maxPayloadBytes !== 0) {
+      obj.maxPayloadBytes = Math.round(message.maxPayloadBytes);
+    }
     return obj;
   },
 
@@ -3889,6 +3910,7 @@ export const GetScimDiscoveryRequest: MessageFns<GetScimDiscoveryRequest> = {
       : undefined;
     message.endpoint = object.endpoint ?? "";
     message.id = object.id ?? "";
+    message.maxPayloadBytes = object.maxPayloadBytes ?? 0;
     return message;
   },
 };

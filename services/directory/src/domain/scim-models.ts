@@ -239,7 +239,7 @@ export const groupModel: ResourceModel = {
 };
 
 /** GET /ServiceProviderConfig, /ResourceTypes[/id], /Schemas[/id]. */
-export function discoveryDocument(endpoint: string, id: string, baseUrl: string, opts = { maxResults: 1000, maxPayloadSize: 1048576 }): unknown {
+export function discoveryDocument(endpoint: string, id: string, baseUrl: string, opts: { maxResults: number; maxPayloadSize: number } = { maxResults: 1000, maxPayloadSize: 1048576 }): unknown {
   const list = (resources: Array<{ id: string }>) => {
     if (id) {
       const found = resources.find((r) => r.id.toLowerCase() === id.toLowerCase());

@@ -32,7 +32,7 @@ function parseBody(json: string): unknown {
   }
 }
 
-export function scimHandlers(scim: ScimService, requireOrg: (tenant: string) => Promise<unknown>) {
+export function scimHandlers(scim: ScimService, requireOrg: (tenant: string) => Promise<unknown>, limits: { maxPageSize: number }) {
   const ctxOf = async (c?: ProtoScimContext): Promise<ScimContext> => {
     const tenant = requireTenant(c?.tenantId);
     await requireOrg(tenant);
@@ -61,10 +61,10 @@ export function scimHandlers(scim: ScimService, requireOrg: (tenant: string) => 
       const r = await scim.list(await ctxOf(req.context), modelOf(req.type), { filter: req.filter, startIndex: req.startIndex, count: req.count, sortBy: req.sortBy, sortOrder: req.sortOrder, projection: projectionOf(req.projection) });
       return { totalResults: r.total, startIndex: r.startIndex, resourcesJson: r.resources };
     },
-    async getScimDiscovery(req: { context?: ProtoScimContext; endpoint: string; id: string }) {
+    async getScimDiscovery(req: { context?: ProtoScimContext; endpoint: string; id: string; maxPayloadBytes: number }) {
       const ctx = await ctxOf(req.context);
       await scim.requireProvisioning(ctx);
-      return { bodyJson: JSON.stringify(discoveryDocument(req.endpoint, req.id, ctx.baseUrl)) };
+      return { bodyJson: JSON.stringify(discoveryDocument(req.endpoint, req.id, ctx.baseUrl, { maxResults: limits.maxPageSize, maxPayloadSize: req.maxPayloadBytes || 1048576 })) };
     },
   };
 }
