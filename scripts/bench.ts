@@ -37,18 +37,23 @@ async function startSystem() {
   return { child, token: readFileSync(join(dataDir, 'admin-token'), 'utf8').trim() };
 }
 
-async function cpuSeconds(): Promise<number> {
-  let total = 0;
-  for (let i = 0; i < 5; i++) {
-    const text = await (await fetch(`http://127.0.0.1:${METRICS_BASE + i}/metrics`)).text();
-    const m = text.match(/^process_cpu_seconds_total(?:\{[^}]*\})? ([0-9.e+-]+)$/m);
-    total += m ? Number(m[1]) : 0;
-  }
-  return total;
+const PROCESSES = ['gateway', 'identity', 'directory', 'credentials', 'entitlement'];
+
+/** CPU seconds used so far by each of the five processes (from their /metrics). */
+async function cpuByProcess(): Promise<number[]> {
+  return Promise.all(
+    PROCESSES.map(async (_, i) => {
+      const text = await (await fetch(`http://127.0.0.1:${METRICS_BASE + i}/metrics`)).text();
+      const m = text.match(/^process_cpu_seconds_total(?:\{[^}]*\})? ([0-9.e+-]+)$/m);
+      return m ? Number(m[1]) : 0;
+    }),
+  );
 }
+const cpuSeconds = async () => (await cpuByProcess()).reduce((a, b) => a + b, 0);
 
 async function req(method: string, url: string, token: string, body?: unknown) {
-  const res = await fetch(url, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/scim+json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+  const type = url.includes('/admin/') ? 'application/json' : 'application/scim+json';
+  const res = await fetch(url, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': type } : {}) }, body: body ? JSON.stringify(body) : undefined });
   const text = await res.text();
   if (res.status >= 400) throw new Error(`${method} ${url} → ${res.status} ${text.slice(0, 200)}`);
   return text ? JSON.parse(text) : undefined;
@@ -60,11 +65,12 @@ interface Phase {
   ms: number;
   latencies: number[];
   cpu: number;
+  perProcess: number[];
 }
 
 async function phase(name: string, n: number, op: (i: number) => Promise<unknown>): Promise<Phase> {
   const latencies: number[] = [];
-  const cpu0 = await cpuSeconds();
+  const cpu0 = await cpuByProcess();
   const t0 = performance.now();
   let next = 0;
   await Promise.all(
@@ -78,7 +84,9 @@ async function phase(name: string, n: number, op: (i: number) => Promise<unknown
     }),
   );
   const ms = performance.now() - t0;
-  return { name, n, ms, latencies, cpu: (await cpuSeconds()) - cpu0 };
+  const cpu1 = await cpuByProcess();
+  const perProcess = cpu1.map((c, i) => c - cpu0[i]);
+  return { name, n, ms, latencies, cpu: perProcess.reduce((a, b) => a + b, 0), perProcess };
 }
 
 const pct = (xs: number[], p: number) => {
@@ -88,7 +96,7 @@ const pct = (xs: number[], p: number) => {
 
 function report(p: Phase) {
   console.log(
-    `  ${p.name.padEnd(34)} ${String(p.n).padStart(7)} req  ${((p.n / p.ms) * 1000).toFixed(0).padStart(6)} req/s  p50 ${pct(p.latencies, 50).toFixed(2)} ms  p99 ${pct(p.latencies, 99).toFixed(2)} ms  server CPU ${((p.cpu / p.n) * 1000).toFixed(3)} ms/req`,
+    `  ${p.name.padEnd(34)} ${String(p.n).padStart(7)} req  ${((p.n / p.ms) * 1000).toFixed(0).padStart(6)} req/s  p50 ${pct(p.latencies, 50).toFixed(2)} ms  p99 ${pct(p.latencies, 99).toFixed(2)} ms  server CPU ${((p.cpu / p.n) * 1000).toFixed(3)} ms/req (${PROCESSES.map((name, i) => `${name} ${((p.perProcess[i] / p.n) * 1000).toFixed(3)}`).join(', ')})`,
   );
 }
 

@@ -39,6 +39,13 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     }
     next();
   });
+  router.use((req: Request, res: Response, next: NextFunction) => {
+    const length = Number(req.get('content-length') ?? 0);
+    if ((length > 0 || req.get('transfer-encoding')) && !req.is('application/json')) {
+      return sendAdminError(res, { status: 415, code: 'unsupported_media_type', message: 'send JSON with "Content-Type: application/json"', headers: {} });
+    }
+    next();
+  });
   router.use(express.json({ limit: '64kb' }));
 
   const route =
