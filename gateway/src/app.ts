@@ -5,6 +5,7 @@ import { MemoryKeyValueStore, type KeyValueStore } from '../../services/kit/src/
 import type { Logger } from '../../services/kit/src/logger.js';
 import type { Metrics } from '../../services/kit/src/metrics.js';
 import { adminRouter } from './admin/admin.routes.js';
+import { apiRouter, oidcRouter, portalRouter, type OidcRouterDeps } from './oidc/oidc.routes.js';
 import { auditor } from './audit.js';
 import type { Backends } from './backends.js';
 import type { GatewayConfig } from './config.js';
@@ -54,6 +55,18 @@ export function createApp({ config, backends, kv, logger, metrics }: GatewayDeps
 
   app.use('/scim/v2/:org', scimRouter({ backends, auth, entitlements, publicUrl: config.publicUrl, maxBodyBytes: config.scimMaxBodyBytes, logger, registry: metrics.registry }));
   app.use('/admin/v1', adminRouter({ backends, adminToken: config.adminToken, publicUrl: config.publicUrl, appRedirectUris: config.appRedirectUris, entitlements, audit, logger }));
+  const oidcDeps: OidcRouterDeps = {
+    backends,
+    publicUrl: config.publicUrl,
+    appRedirectUris: config.appRedirectUris,
+    portalUrl: config.portalUrl,
+    logger,
+    registry: metrics.registry,
+    resolveOrg: async (login) => (await backends.directory.resolveSignInOrg({ login })).tenantId || undefined,
+  };
+  app.use('/oidc', oidcRouter(oidcDeps));
+  app.use('/api/v1', apiRouter(oidcDeps));
+  app.use('/', portalRouter(oidcDeps));
 
   app.use((req: Request, res: Response) => {
     res.status(404).json({ error: { code: 'not_found', message: `no route ${req.method} ${req.path}` } });

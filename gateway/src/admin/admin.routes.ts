@@ -11,6 +11,7 @@ import type { Backends } from '../backends.js';
 import { ENTERPRISE_TOOLKIT, type EntitlementCache } from '../entitlement-cache.js';
 import { describeError, HttpError, sendAdminError } from '../http/errors.js';
 import type { Auditor } from '../audit.js';
+import { configureOidcHandler } from '../oidc/oidc-admin.js';
 
 export interface AdminRouterDeps {
   backends: Backends;
@@ -29,6 +30,7 @@ const OPERATOR = 'operator';
 export function adminRouter(deps: AdminRouterDeps): Router {
   const router = Router();
   const { backends } = deps;
+  const configureOidc = configureOidcHandler({ backends, publicUrl: deps.publicUrl, appRedirectUris: deps.appRedirectUris, logger: deps.logger });
 
   router.use((req: Request, res: Response, next: NextFunction) => {
     const header = req.get('authorization') ?? '';
@@ -168,6 +170,10 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     await deps.audit.record(c.tenantId, { action: 'credentials.rotate', resourceType: 'connector', resourceId: c.id, resourceName: typeName(c.type) });
     res.json({ ...(await connectorView(c, secrets)), notice: 'The previous bearer token and Integration Passkey no longer work. Enter the new values in your identity provider now; provisioning fails until you do.' });
   }));
+  router.put('/orgs/:org/connectors/:id/oidc', (req, res) => {
+    res.locals.route = '/admin/v1/orgs/:org/connectors/:id/oidc';
+    return configureOidc(req, res);
+  });
   router.patch('/orgs/:org/connectors/:id', route('/orgs/:org/connectors/:id', async (req, res) => {
     const c = await connector(req);
     const enabled = body(req).enabled;

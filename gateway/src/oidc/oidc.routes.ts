@@ -233,7 +233,7 @@ export function apiRouter(deps: OidcRouterDeps): Router {
       const missing = ['org', 'code', 'codeVerifier', 'redirectUri'].filter((k) => !str(k));
       if (missing.length) throw new HttpError(400, missing.includes('codeVerifier') && missing.length === 1 ? 'pkce_required' : 'invalid_request', `required: ${missing.map((m) => `"${m}"`).join(', ')} (strings); sign-in uses PKCE, so the app sends its code_verifier`);
       if (!ORG_ID.test(str('org'))) throw new HttpError(400, 'invalid_org', '"org" is not an organization id');
-      const { result } = await deps.backends.identity.exchangeAppCode({ tenantId: str('org'), code: str('code'), codeVerifier: str('codeVerifier'), redirectUri: str('redirectUri') });
+      const { result } = await deps.backends.identity.exchangeAppCode({ tenantId: str('org'), code: str('code'), codeVerifier: str('codeVerifier'), redirectUri: str('redirectUri'), nonce: str('nonce') });
       const s = result!.session!;
       res.status(200).set('cache-control', 'no-store').json({
         sessionToken: result!.sessionToken,

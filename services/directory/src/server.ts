@@ -28,7 +28,7 @@ export async function buildDirectoryService({ config, logger, metrics, inFlight 
     ...org.handlers,
     ...activityHandlers(activity, org.requireOrg),
     ...scimHandlers(scim, org.requireOrg, { maxPageSize: config.scimMaxPageSize }),
-    ...platformHandlers({ resources, memberships, connectors, activity, requireOrg: org.requireOrg }),
+    ...platformHandlers({ orgs, resources, memberships, connectors, activity, requireOrg: org.requireOrg }),
   };
   return {
     registrations: [

@@ -12,8 +12,10 @@ export const cacheKeys = {
   authFailuresByTenant: (tenant: string) => `ratelimit:v1:authfail:tenant:${tenant}`,
   /** identity: one pending login (state, nonce, PKCE verifier), single use. */
   loginTransaction: (state: string) => `oidc:v1:txn:${state}`,
-  /** identity: a session by the SHA-256 of its token, and the index of sessions per user and per tenant. */
+  /** identity: a session by the SHA-256 of its token, and the indexes: session hashes per user, user ids per tenant. */
   session: (tokenHash: string) => `session:v1:${tokenHash}`,
+  /** identity: last use of a session (sliding idle timeout); written apart so a touch never revives an ended session. */
+  sessionLastSeen: (tokenHash: string) => `session:v1:seen:${tokenHash}`,
   sessionsOfUser: (tenant: string, userId: string) => `session:v1:user:${tenant}:${userId}`,
   sessionsOfTenant: (tenant: string) => `session:v1:tenant:${tenant}`,
 } as const;

@@ -483,6 +483,16 @@ export interface GetUserStatusResponse {
   role: Role;
 }
 
+export interface ResolveSignInOrgRequest {
+  /** A Company ID (case-insensitive) or the e-mail / userName of an active user. */
+  login: string;
+}
+
+export interface ResolveSignInOrgResponse {
+  /** Empty when nothing matches, or when the e-mail is provisioned in more than one organization. */
+  tenantId: string;
+}
+
 export interface ActivityEntry {
   id: string;
   tenantId: string;
@@ -5807,6 +5817,146 @@ export const GetUserStatusResponse: MessageFns<GetUserStatusResponse> = {
   },
 };
 
+function createBaseResolveSignInOrgRequest(): ResolveSignInOrgRequest {
+  return { login: "" };
+}
+
+export const ResolveSignInOrgRequest: MessageFns<ResolveSignInOrgRequest> = {
+  encode(message: ResolveSignInOrgRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.login !== "") {
+      writer.uint32(10).string(message.login);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResolveSignInOrgRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResolveSignInOrgRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.login = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResolveSignInOrgRequest {
+    return { login: isSet(object.login) ? globalThis.String(object.login) : "" };
+  },
+
+  toJSON(message: ResolveSignInOrgRequest): unknown {
+    const obj: any = {};
+    if (message.login !== "") {
+      obj.login = message.login;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ResolveSignInOrgRequest>): ResolveSignInOrgRequest {
+    return ResolveSignInOrgRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ResolveSignInOrgRequest>): ResolveSignInOrgRequest {
+    const message = createBaseResolveSignInOrgRequest();
+    message.login = object.login ?? "";
+    return message;
+  },
+};
+
+function createBaseResolveSignInOrgResponse(): ResolveSignInOrgResponse {
+  return { tenantId: "" };
+}
+
+export const ResolveSignInOrgResponse: MessageFns<ResolveSignInOrgResponse> = {
+  encode(message: ResolveSignInOrgResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tenantId !== "") {
+      writer.uint32(10).string(message.tenantId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResolveSignInOrgResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResolveSignInOrgResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tenantId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResolveSignInOrgResponse {
+    return {
+      tenantId: isSet(object.tenantId)
+        ? globalThis.String(object.tenantId)
+        : isSet(object.tenant_id)
+        ? globalThis.String(object.tenant_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ResolveSignInOrgResponse): unknown {
+    const obj: any = {};
+    if (message.tenantId !== "") {
+      obj.tenantId = message.tenantId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ResolveSignInOrgResponse>): ResolveSignInOrgResponse {
+    return ResolveSignInOrgResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ResolveSignInOrgResponse>): ResolveSignInOrgResponse {
+    const message = createBaseResolveSignInOrgResponse();
+    message.tenantId = object.tenantId ?? "";
+    return message;
+  },
+};
+
 function createBaseActivityEntry(): ActivityEntry {
   return {
     id: "",
@@ -6686,6 +6836,18 @@ export const DirectoryServiceService = {
       Buffer.from(GetUserStatusResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetUserStatusResponse => GetUserStatusResponse.decode(value),
   },
+  /** Which organization a person signing in belongs to, from its Company ID or their work e-mail. */
+  resolveSignInOrg: {
+    path: "/directory.v1.DirectoryService/ResolveSignInOrg" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ResolveSignInOrgRequest): Buffer =>
+      Buffer.from(ResolveSignInOrgRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ResolveSignInOrgRequest => ResolveSignInOrgRequest.decode(value),
+    responseSerialize: (value: ResolveSignInOrgResponse): Buffer =>
+      Buffer.from(ResolveSignInOrgResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ResolveSignInOrgResponse => ResolveSignInOrgResponse.decode(value),
+  },
   recordActivity: {
     path: "/directory.v1.DirectoryService/RecordActivity" as const,
     requestStream: false as const,
@@ -6740,6 +6902,8 @@ export interface DirectoryServiceServer extends UntypedServiceImplementation {
   /** Sign-in support for the identity service. */
   findLoginUser: handleUnaryCall<FindLoginUserRequest, FindLoginUserResponse>;
   getUserStatus: handleUnaryCall<GetUserStatusRequest, GetUserStatusResponse>;
+  /** Which organization a person signing in belongs to, from its Company ID or their work e-mail. */
+  resolveSignInOrg: handleUnaryCall<ResolveSignInOrgRequest, ResolveSignInOrgResponse>;
   recordActivity: handleUnaryCall<RecordActivityRequest, RecordActivityResponse>;
   listActivity: handleUnaryCall<ListActivityRequest, ListActivityResponse>;
 }
@@ -7082,6 +7246,22 @@ export interface DirectoryServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetUserStatusResponse) => void,
+  ): ClientUnaryCall;
+  /** Which organization a person signing in belongs to, from its Company ID or their work e-mail. */
+  resolveSignInOrg(
+    request: ResolveSignInOrgRequest,
+    callback: (error: ServiceError | null, response: ResolveSignInOrgResponse) => void,
+  ): ClientUnaryCall;
+  resolveSignInOrg(
+    request: ResolveSignInOrgRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ResolveSignInOrgResponse) => void,
+  ): ClientUnaryCall;
+  resolveSignInOrg(
+    request: ResolveSignInOrgRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ResolveSignInOrgResponse) => void,
   ): ClientUnaryCall;
   recordActivity(
     request: RecordActivityRequest,

@@ -113,6 +113,8 @@ export interface ExchangeAppCodeRequest {
   code: string;
   codeVerifier: string;
   redirectUri: string;
+  /** The nonce the app put in its authorization request, if any; checked against the ID token. */
+  nonce: string;
 }
 
 export interface Session {
@@ -964,7 +966,7 @@ export const CompleteLoginRequest: MessageFns<CompleteLoginRequest> = {
 };
 
 function createBaseExchangeAppCodeRequest(): ExchangeAppCodeRequest {
-  return { tenantId: "", code: "", codeVerifier: "", redirectUri: "" };
+  return { tenantId: "", code: "", codeVerifier: "", redirectUri: "", nonce: "" };
 }
 
 export const ExchangeAppCodeRequest: MessageFns<ExchangeAppCodeRequest> = {
@@ -980,6 +982,9 @@ export const ExchangeAppCodeRequest: MessageFns<ExchangeAppCodeRequest> = {
     }
     if (message.redirectUri !== "") {
       writer.uint32(34).string(message.redirectUri);
+    }
+    if (message.nonce !== "") {
+      writer.uint32(42).string(message.nonce);
     }
     return writer;
   },
@@ -1029,6 +1034,14 @@ export const ExchangeAppCodeRequest: MessageFns<ExchangeAppCodeRequest> = {
             message.redirectUri = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.nonce = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1059,6 +1072,7 @@ export const ExchangeAppCodeRequest: MessageFns<ExchangeAppCodeRequest> = {
         : isSet(object.redirect_uri)
         ? globalThis.String(object.redirect_uri)
         : "",
+      nonce: isSet(object.nonce) ? globalThis.String(object.nonce) : "",
     };
   },
 
@@ -1076,6 +1090,9 @@ export const ExchangeAppCodeRequest: MessageFns<ExchangeAppCodeRequest> = {
     if (message.redirectUri !== "") {
       obj.redirectUri = message.redirectUri;
     }
+    if (message.nonce !== "") {
+      obj.nonce = message.nonce;
+    }
     return obj;
   },
 
@@ -1088,6 +1105,7 @@ export const ExchangeAppCodeRequest: MessageFns<ExchangeAppCodeRequest> = {
     message.code = object.code ?? "";
     message.codeVerifier = object.codeVerifier ?? "";
     message.redirectUri = object.redirectUri ?? "";
+    message.nonce = object.nonce ?? "";
     return message;
   },
 };

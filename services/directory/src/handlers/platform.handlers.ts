@@ -10,9 +10,11 @@ import { ROLES, loginFilter, newManualTeamFields, userSummary } from '../domain/
 import type { ActivityStore } from '../store/activity-store.js';
 import type { ConnectorStore } from '../store/connector-store.js';
 import type { MembershipStore } from '../store/membership-store.js';
+import type { OrgStore } from '../store/org-store.js';
 import type { ResourceStores } from '../store/resource-store.js';
 
 export interface PlatformDeps {
+  orgs: OrgStore;
   resources: ResourceStores;
   memberships: MembershipStore;
   connectors: ConnectorStore;
@@ -27,7 +29,7 @@ export function userToProto(doc: StoredResource, provisioningOn: boolean): User 
 
 const ROLE_NAMES = ['', ...ROLES];
 
-export function platformHandlers({ resources, memberships, connectors, activity, requireOrg }: PlatformDeps) {
+export function platformHandlers({ orgs, resources, memberships, connectors, activity, requireOrg }: PlatformDeps) {
   const tenantOf = async (value: string): Promise<TenantId> => {
     const t = requireTenant(value);
     await requireOrg(t);
@@ -120,6 +122,16 @@ export function platformHandlers({ resources, memberships, connectors, activity,
       if (user) return { user: userToProto(user, await connectors.provisioningOn(tenant)), existsInOtherTenant: false };
       const elsewhere = await resources.users.findOne({ tenantId: { $ne: tenant }, ...loginFilter(login) }, { projection: { _id: 1 } });
       return { user: undefined, existsInOtherTenant: elsewhere !== null };
+    },
+    async resolveSignInOrg(req: { login: string }) {
+      const login = req.login?.trim();
+      if (!login) return { tenantId: '' };
+      const org = await orgs.findByCompanyId(login);
+      if (org) return { tenantId: org._id };
+      // an e-mail names an organization only when exactly one has it as an active user
+      const users = await resources.users.find({ ...loginFilter(login), active: true }, { projection: { tenantId: 1 }, limit: 2 });
+      const tenants = new Set(users.map((u) => u.tenantId));
+      return { tenantId: tenants.size === 1 ? [...tenants][0] : '' };
     },
     async getUserStatus(req: { tenantId: string; userId: string }) {
       const tenant = requireTenant(req.tenantId);

@@ -13,6 +13,7 @@ export interface OrgStore {
   create(name: string): Promise<OrgRecord>;
   get(tenant: TenantId): Promise<OrgRecord | null>;
   list(limit: number, after?: string): Promise<OrgRecord[]>;
+  findByCompanyId(companyId: string): Promise<OrgRecord | null>;
 }
 
 export async function openOrgStore(store: DocumentStore): Promise<OrgStore> {
@@ -34,5 +35,7 @@ export async function openOrgStore(store: DocumentStore): Promise<OrgStore> {
     },
     get: (tenant) => col.findOne({ _id: tenant }),
     list: (limit, after) => col.find(after ? { _id: { $gt: after } } : {}, { sort: { _id: 1 }, limit }),
+    // Company IDs are generated upper-case (Crockford base32); people type them in any case.
+    findByCompanyId: (companyId) => col.findOne({ companyId: companyId.trim().toUpperCase() }),
   };
 }

@@ -6,6 +6,7 @@
  */
 import { find as mingoFind } from 'mingo';
 import { cloneDoc } from './doc-codec.js';
+import { isPlannable } from './index-keys.js';
 import { compileFilter } from './mingo-filter.js';
 import { analyseFilter, choosePlan, type IdRange, type Plan, type PlanSource } from './planner.js';
 import type { SortedIds } from './sorted-ids.js';
@@ -62,11 +63,29 @@ export function project(docs: Doc[], projection: Projection | undefined): Doc[] 
   return shaped.map(cloneDoc);
 }
 
+/**
+ * What mingo still has to check for candidates of `plan`. Candidates of an `ids` plan are exactly the
+ * documents whose `_id` is one of the listed values, so a top-level `_id` equality or `$in` is dropped: testing
+ * `$in` against a list of n ids for each of n candidates would cost n² (a group of 100,000 members).
+ */
+function residualQuery(filter: Filter, plan: Plan) {
+  if (plan.exact) return null;
+  if (plan.kind === 'ids' && '_id' in filter) {
+    const cond = filter._id;
+    const byValue = isPlannable(cond) || (cond !== null && typeof cond === 'object' && !Array.isArray(cond) && Object.keys(cond).length === 1 && ('$in' in cond || '$eq' in cond));
+    if (byValue) {
+      const { _id, ...rest } = filter;
+      return Object.keys(rest).length ? compileFilter(rest) : null;
+    }
+  }
+  return compileFilter(filter);
+}
+
 /** Matching stored documents (not copies) with the query's statistics. */
 export function select(source: ReadSource, filter: Filter, options: FindOptions = {}): { docs: Doc[]; stats: QueryStats } {
   const shape = analyseFilter(filter);
   const plan = choosePlan(shape, source);
-  const query = plan.exact ? null : compileFilter(filter);
+  const query = residualQuery(filter, plan);
   const skip = Math.max(0, options.skip ?? 0);
   const limit = options.limit ? Math.abs(options.limit) : Infinity;
   const stats: QueryStats = { plan: plan.kind, index: plan.index, exact: plan.exact, examined: 0, returned: 0 };
@@ -130,7 +149,7 @@ export function count(source: ReadSource, filter: Filter): { count: number; stat
 export function selectForWrite(source: ReadSource, filter: Filter, staged: ReadonlyMap<string, Doc | null>, one: boolean): Doc[] {
   const shape = analyseFilter(filter);
   const plan = choosePlan(shape, source);
-  let query = plan.exact ? null : compileFilter(filter);
+  const query = residualQuery(filter, plan);
   const out: Doc[] = [];
   for (const id of candidates(plan, shape.idRange, false)) {
     if (staged.has(id)) continue;
@@ -140,8 +159,8 @@ export function selectForWrite(source: ReadSource, filter: Filter, staged: Reado
     if (one) break;
   }
   if (staged.size === 0) return out;
-  query ??= compileFilter(filter);
-  for (const doc of staged.values()) if (doc && query.test(doc)) out.push(doc);
+  const full = compileFilter(filter);
+  for (const doc of staged.values()) if (doc && full.test(doc)) out.push(doc);
   out.sort((a, b) => (a._id < b._id ? -1 : a._id > b._id ? 1 : 0));
   return one ? out.slice(0, 1) : out;
 }

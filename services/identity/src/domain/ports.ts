@@ -1,0 +1,125 @@
+/** What the sign-in domain needs from the outside, as interfaces; adapters live in store/, oidc/ and peers/. */
+import type { TenantId } from '../../../kit/src/store/store.js';
+import type { AccessKind, RoleName } from './roles.js';
+
+export interface LoginUser {
+  id: string;
+  userName: string;
+  active: boolean;
+  role: RoleName | '';
+}
+
+export interface DirectoryPort {
+  /** The user of this tenant with this login (e-mail or userName, case-insensitive). */
+  findLoginUser(tenant: TenantId, login: string): Promise<{ user?: LoginUser; existsInOtherTenant: boolean }>;
+  getUserStatus(tenant: TenantId, userId: string): Promise<{ exists: boolean; active: boolean; role: RoleName | '' }>;
+  /** undefined: the connector does not exist (any more). */
+  getConnector(tenant: TenantId, connectorId: string): Promise<{ enabled: boolean } | undefined>;
+  /** Best effort: a lost audit line is logged, never fails the sign-in. */
+  recordActivity(tenant: TenantId, entry: ActivityEvent): Promise<void>;
+}
+
+export interface ActivityEvent {
+  actor: string;
+  action: 'auth.login' | 'auth.login_refused' | 'auth.logout' | 'sso.configure';
+  resourceType: string;
+  resourceId: string;
+  resourceName: string;
+  outcome: 'success' | 'failure';
+  details?: Record<string, unknown>;
+}
+
+export interface OidcSettings {
+  tenantId: string;
+  connectorId: string;
+  issuer: string;
+  clientId: string;
+  /** The web callback first, then the apps' redirect URIs. */
+  redirectUris: string[];
+  updatedAt: Date;
+  updatedBy: string;
+}
+
+export interface OidcSettingsStore {
+  get(tenant: TenantId): Promise<OidcSettings | null>;
+  put(tenant: TenantId, settings: Omit<OidcSettings, 'tenantId'>): Promise<OidcSettings>;
+}
+
+export interface LoginTransaction {
+  tenantId: string;
+  redirectUri: string;
+  nonce: string;
+  codeVerifier: string;
+  createdAt: number;
+}
+
+export interface LoginTransactionStore {
+  put(state: string, txn: LoginTransaction): Promise<void>;
+  /** Single use: returns the transaction once, then never again. */
+  take(state: string): Promise<LoginTransaction | null>;
+}
+
+export interface SessionRecord {
+  tenantId: string;
+  connectorId: string;
+  userId: string;
+  userName: string;
+  role: RoleName | '';
+  flow: 'web' | 'app';
+  createdAt: number;
+  /** Absolute expiry (ms); the idle limit may end the session earlier. */
+  expiresAt: number;
+}
+
+export type SessionLookup =
+  | { found: true; hash: string; record: SessionRecord; lastSeenAt: number | null }
+  | { found: false };
+
+export interface SessionStore {
+  create(record: Omit<SessionRecord, 'createdAt' | 'expiresAt'>): Promise<{ token: string; record: SessionRecord }>;
+  find(token: string): Promise<SessionLookup>;
+  touch(hash: string, record: SessionRecord): Promise<void>;
+  end(hash: string, record?: SessionRecord): Promise<boolean>;
+  revokeUser(tenant: string, userId: string): Promise<number>;
+  revokeTenant(tenant: string): Promise<number>;
+}
+
+/** One organization's provider as the relying party needs it; `version` changes with the settings. */
+export interface ProviderRef {
+  tenantId: string;
+  issuer: string;
+  clientId: string;
+  version: string;
+}
+
+export interface RedeemChecks {
+  /** The state of the login transaction; undefined for apps (their callback carries none to us). */
+  expectedState?: string;
+  expectedNonce?: string;
+  codeVerifier: string;
+}
+
+/** The OpenID Connect relying party (openid-client adapter in oidc/). Throws AppErrors with login reasons. */
+export interface RelyingPartyPort {
+  /** Fetches the discovery document now and keeps it for the tenant. */
+  discover(p: ProviderRef): Promise<unknown>;
+  forget(tenantId: string): void;
+  authorizationUrl(p: ProviderRef, params: { redirectUri: string; state: string; nonce: string; codeChallenge: string }): Promise<string>;
+  announcedIssuer(p: ProviderRef): Promise<string>;
+  redeem(p: ProviderRef, callbackUrl: URL, checks: RedeemChecks): Promise<ClaimsResult>;
+}
+
+export interface ClaimsResult {
+  claims: Record<string, unknown>;
+  userinfo?: Record<string, unknown>;
+}
+
+export interface SessionView {
+  tenantId: string;
+  userId: string;
+  userName: string;
+  role: RoleName | '';
+  access: AccessKind;
+  createdAt: Date;
+  expiresAt: Date;
+}
