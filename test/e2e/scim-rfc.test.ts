@@ -46,7 +46,8 @@ describe('RFC 7644 details against the running system', () => {
     expect(search.status).toBe(200);
     expect(search.json.Resources.map((r: { name: { familyName: string } }) => r.name.familyName)).toEqual(['Alpha', 'Charlie']);
     expect((await t.scim('POST', '/Users/.search', { filter: 'title pr' })).status).toBe(400);
-    expect((await t.scim('GET', '/Users?sortBy=emails')).status).toBe(400);
+    expect((await t.scim('GET', '/Users?sortBy=password')).status).toBe(400);
+    expect((await t.scim('GET', '/Users?sortBy=emails')).json.Resources[0].emails[0].value).toBe('a@rfc.example'); // by primary e-mail
   });
 
   it('honours the advertised maximum page size and treats odd paging values as RFC 7644 says', async () => {

@@ -12,6 +12,7 @@ import type { MembershipChange, MembershipStore } from '../store/membership-stor
 import type { ResourceStores } from '../store/resource-store.js';
 import type { ProjectionSpec, ResourceModel, ScimObject, StoredResource } from './resource-model.js';
 import { scimFault } from './scim-fault.js';
+import { parseListParams } from './scim/list-params.js';
 
 export interface ScimContext {
   tenant: TenantId;
@@ -208,14 +209,17 @@ export class ScimService {
 
   async list(ctx: ScimContext, model: ResourceModel, req: ListRequest): Promise<{ total: number; startIndex: number; resources: string[] }> {
     await this.requireProvisioning(ctx);
-    const startIndex = Math.max(1, req.startIndex || 1);
-    const count = Math.min(Math.max(req.count ?? this.deps.defaultPageSize, 0), this.deps.maxPageSize);
+    // paging and sort order by RFC 7644 §3.4.2 (startIndex < 1 → 1, count clamped to [0, max])
+    const { startIndex, count, sortOrder } = parseListParams(
+      { startIndex: req.startIndex, ...(req.count === undefined ? {} : { count: req.count }), ...(req.sortOrder ? { sortOrder: req.sortOrder } : {}) },
+      { defaultPageSize: this.deps.defaultPageSize, maxPageSize: this.deps.maxPageSize },
+    );
     const compiled: Filter = req.filter.trim() ? await model.compileFilter(req.filter, { groupIdsOfMembers: (ids) => this.deps.memberships.groupsOf(ctx.tenant, ids) }) : {};
     const filter: Filter = Object.keys(compiled).length ? { tenantId: ctx.tenant, ...(compiled.tenantId === undefined ? compiled : { $and: [compiled] }) } : { tenantId: ctx.tenant };
     const col = this.col(model);
     const total = await col.countDocuments(filter);
     if (count === 0 || startIndex > total) return { total, startIndex, resources: [] };
-    const sort = req.sortBy ? model.compileSort(req.sortBy, req.sortOrder) : { _id: 1 as const };
+    const sort = req.sortBy ? model.compileSort(req.sortBy, sortOrder) : { _id: 1 as const };
     const docs = await col.find(filter, { sort, skip: startIndex - 1, limit: count });
     const resources = await Promise.all(docs.map(async (d) => (await this.render(ctx, model, d, req.projection)).json));
     return { total, startIndex, resources };
