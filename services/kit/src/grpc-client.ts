@@ -38,7 +38,8 @@ function requestIdInterceptor(metrics: Metrics | undefined): Interceptor {
 }
 
 export function connect<D extends ServiceDef>(Ctor: ClientCtor & { service: D }, address: string, opts: ConnectOptions = {}): PromiseClient<D> {
-  const raw = new Ctor(address, credentials.createInsecure(), { interceptors: [requestIdInterceptor(opts.metrics)] });
+  // No transparent retries: callers handle UNAVAILABLE themselves, and retry buffering copies every message.
+  const raw = new Ctor(address, credentials.createInsecure(), { interceptors: [requestIdInterceptor(opts.metrics)], 'grpc.enable_retries': 0 });
   const out: Record<string, unknown> = { raw, close: () => raw.close() };
   for (const key of Object.keys(Ctor.service)) {
     const method = (raw as unknown as Record<string, Function>)[key].bind(raw);
