@@ -124,7 +124,11 @@ describe('SCIM Groups against the running system', () => {
     const editable = (await t.admin('GET', '/orgs/{org}/teams')).json.teams.find((x: { id: string }) => x.id === provisioned);
     expect(editable.editable).toBe(true);
     expect((await t.admin('POST', `/orgs/{org}/teams/${provisioned}/members`, { userId: ids[0] })).status).toBe(200);
+    // renamed while provisioning is off: Okta's displayName lookup no longer finds it (documented for admins)
+    expect((await t.admin('PATCH', `/orgs/{org}/teams/${provisioned}`, { name: 'Renamed by hand' })).json.name).toBe('Renamed by hand');
     await t.admin('PATCH', `/orgs/{org}/connectors/${t.connectorId}`, { enabled: true });
+    expect((await t.scim('GET', '/Groups?filter=displayName%20eq%20%22From%20Okta%22')).json.totalResults).toBe(0);
+    expect((await t.admin('PATCH', `/orgs/{org}/teams/${provisioned}`, { name: 'Back' })).json.error.code).toBe('team_read_only');
     const log = (await t.admin('GET', '/orgs/{org}/activity?action=group.members.')).json.entries;
     expect(log.length).toBeGreaterThan(0);
     expect(log[0].details.members).toEqual(expect.any(Array));

@@ -231,6 +231,13 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     const out = await backends.directory.createTeam({ tenantId: o.id, name: name.trim(), actor: OPERATOR });
     res.status(201).json(teamView(out.team!));
   }));
+  router.patch('/orgs/:org/teams/:team', route('/orgs/:org/teams/:team', async (req, res) => {
+    const o = await org(req);
+    const name = body(req).name;
+    if (typeof name !== 'string' || !name.trim() || name.length > 200) throw new HttpError(400, 'invalid_request', '"name" is the field that can be changed: a string of 1 to 200 characters');
+    const out = await backends.directory.updateTeam({ tenantId: o.id, teamId: String(req.params.team), name: name.trim(), actor: OPERATOR });
+    res.json(teamView(out.team!));
+  }));
   router.post('/orgs/:org/teams/:team/members', route('/orgs/:org/teams/:team/members', async (req, res) => {
     const o = await org(req);
     const userId = body(req).userId;

@@ -1,4 +1,4 @@
-import { commonFields, field, loadConfig, type Env } from '../../kit/src/config.js';
+import { commonFields, field, loadConfig, mongodbUriField, type Env } from '../../kit/src/config.js';
 
 export function loadCredentialsConfig(env: Env) {
   return loadConfig(env, {
@@ -6,8 +6,8 @@ export function loadCredentialsConfig(env: Env) {
     grpcPort: field.port('GRPC_PORT', 50053),
     metricsPort: field.port('METRICS_PORT', 9103),
     host: field.string('HOST', '0.0.0.0'),
-    mongodbUri: field.optionalUrl('MONGODB_URI', ['mongodb:', 'mongodb+srv:']),
-    redisUrl: field.optionalUrl('REDIS_URL', ['redis:', 'rediss:']),
+    mongodbUri: mongodbUriField(),
+    redisUrl: field.optionalUrl('REDIS_URL', ['redis:', 'rediss:'], 'the credential verification cache lives in this process only'),
     dataDir: field.string('DATA_DIR', './.data'),
     cacheTtlSeconds: field.int('CREDENTIAL_CACHE_TTL_SECONDS', 300, 1, 86400),
   });

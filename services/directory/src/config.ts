@@ -1,4 +1,4 @@
-import { commonFields, field, loadConfig, type Env } from '../../kit/src/config.js';
+import { commonFields, field, loadConfig, mongodbUriField, type Env } from '../../kit/src/config.js';
 
 export function loadDirectoryConfig(env: Env) {
   return loadConfig(env, {
@@ -6,7 +6,7 @@ export function loadDirectoryConfig(env: Env) {
     grpcPort: field.port('GRPC_PORT', 50052),
     metricsPort: field.port('METRICS_PORT', 9102),
     host: field.string('HOST', '0.0.0.0'),
-    mongodbUri: field.optionalUrl('MONGODB_URI', ['mongodb:', 'mongodb+srv:']),
+    mongodbUri: mongodbUriField(),
     dataDir: field.string('DATA_DIR', './.data'),
     /** SCIM paging: default and maximum page size (Okta pages by 100, so the maximum must be ≥ 100). */
     scimDefaultPageSize: field.int('SCIM_DEFAULT_PAGE_SIZE', 100, 1, 10000),

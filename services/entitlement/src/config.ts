@@ -1,4 +1,4 @@
-import { commonFields, field, loadConfig, type Env } from '../../kit/src/config.js';
+import { commonFields, field, loadConfig, mongodbUriField, type Env } from '../../kit/src/config.js';
 
 export function loadEntitlementConfig(env: Env) {
   return loadConfig(env, {
@@ -6,7 +6,7 @@ export function loadEntitlementConfig(env: Env) {
     grpcPort: field.port('GRPC_PORT', 50054),
     metricsPort: field.port('METRICS_PORT', 9104),
     host: field.string('HOST', '0.0.0.0'),
-    mongodbUri: field.optionalUrl('MONGODB_URI', ['mongodb:', 'mongodb+srv:']),
+    mongodbUri: mongodbUriField(),
     dataDir: field.string('DATA_DIR', './.data'),
   });
 }

@@ -1,4 +1,4 @@
-import { ConfigError, commonFields, field, loadConfig, type Env } from '../../kit/src/config.js';
+import { ConfigError, commonFields, field, loadConfig, mongodbUriField, type Env } from '../../kit/src/config.js';
 
 /**
  * Identity service settings. Issuers must use https; plain http is accepted only for loopback issuers
@@ -10,7 +10,7 @@ export function loadIdentityConfig(env: Env) {
     grpcPort: field.port('GRPC_PORT', 50051),
     metricsPort: field.port('METRICS_PORT', 9101),
     host: field.string('HOST', '0.0.0.0'),
-    mongodbUri: field.optionalUrl('MONGODB_URI', ['mongodb:', 'mongodb+srv:']),
+    mongodbUri: mongodbUriField(),
     redisUrl: field.optionalUrl('REDIS_URL', ['redis:', 'rediss:'], 'sessions and login transactions live in this process only: they end at restart and are not shared between replicas'),
     dataDir: field.string('DATA_DIR', './.data'),
     directoryAddr: field.address('DIRECTORY_ADDR', '127.0.0.1:50052'),

@@ -137,6 +137,10 @@ export const field = {
   },
 };
 
+/** MONGODB_URI, warning that the embedded store is a single-process, local-disk default. */
+export const mongodbUriField = () =>
+  field.optionalUrl('MONGODB_URI', ['mongodb:', 'mongodb+srv:'], 'using the embedded store in DATA_DIR: fine for one process on one machine, not for replicas or production');
+
 /** Settings every process shares. */
 export const commonFields = {
   logLevel: field.oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),

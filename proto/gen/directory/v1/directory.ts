@@ -446,6 +446,17 @@ export interface CreateTeamResponse {
   team: Team | undefined;
 }
 
+export interface UpdateTeamRequest {
+  tenantId: string;
+  teamId: string;
+  name: string;
+  actor: string;
+}
+
+export interface UpdateTeamResponse {
+  team: Team | undefined;
+}
+
 export interface AddTeamMemberRequest {
   tenantId: string;
   teamId: string;
@@ -5249,6 +5260,198 @@ export const CreateTeamResponse: MessageFns<CreateTeamResponse> = {
   },
 };
 
+function createBaseUpdateTeamRequest(): UpdateTeamRequest {
+  return { tenantId: "", teamId: "", name: "", actor: "" };
+}
+
+export const UpdateTeamRequest: MessageFns<UpdateTeamRequest> = {
+  encode(message: UpdateTeamRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tenantId !== "") {
+      writer.uint32(10).string(message.tenantId);
+    }
+    if (message.teamId !== "") {
+      writer.uint32(18).string(message.teamId);
+    }
+    if (message.name !== "") {
+      writer.uint32(26).string(message.name);
+    }
+    if (message.actor !== "") {
+      writer.uint32(34).string(message.actor);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateTeamRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateTeamRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tenantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.teamId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.actor = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateTeamRequest {
+    return {
+      tenantId: isSet(object.tenantId)
+        ? globalThis.String(object.tenantId)
+        : isSet(object.tenant_id)
+        ? globalThis.String(object.tenant_id)
+        : "",
+      teamId: isSet(object.teamId)
+        ? globalThis.String(object.teamId)
+        : isSet(object.team_id)
+        ? globalThis.String(object.team_id)
+        : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      actor: isSet(object.actor) ? globalThis.String(object.actor) : "",
+    };
+  },
+
+  toJSON(message: UpdateTeamRequest): unknown {
+    const obj: any = {};
+    if (message.tenantId !== "") {
+      obj.tenantId = message.tenantId;
+    }
+    if (message.teamId !== "") {
+      obj.teamId = message.teamId;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.actor !== "") {
+      obj.actor = message.actor;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UpdateTeamRequest>): UpdateTeamRequest {
+    return UpdateTeamRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UpdateTeamRequest>): UpdateTeamRequest {
+    const message = createBaseUpdateTeamRequest();
+    message.tenantId = object.tenantId ?? "";
+    message.teamId = object.teamId ?? "";
+    message.name = object.name ?? "";
+    message.actor = object.actor ?? "";
+    return message;
+  },
+};
+
+function createBaseUpdateTeamResponse(): UpdateTeamResponse {
+  return { team: undefined };
+}
+
+export const UpdateTeamResponse: MessageFns<UpdateTeamResponse> = {
+  encode(message: UpdateTeamResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.team !== undefined) {
+      Team.encode(message.team, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateTeamResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateTeamResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.team = Team.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateTeamResponse {
+    return { team: isSet(object.team) ? Team.fromJSON(object.team) : undefined };
+  },
+
+  toJSON(message: UpdateTeamResponse): unknown {
+    const obj: any = {};
+    if (message.team !== undefined) {
+      obj.team = Team.toJSON(message.team);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UpdateTeamResponse>): UpdateTeamResponse {
+    return UpdateTeamResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UpdateTeamResponse>): UpdateTeamResponse {
+    const message = createBaseUpdateTeamResponse();
+    message.team = (object.team !== undefined && object.team !== null) ? Team.fromPartial(object.team) : undefined;
+    return message;
+  },
+};
+
 function createBaseAddTeamMemberRequest(): AddTeamMemberRequest {
   return { tenantId: "", teamId: "", userId: "", actor: "" };
 }
@@ -6815,6 +7018,16 @@ export const DirectoryServiceService = {
       Buffer.from(AddTeamMemberResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): AddTeamMemberResponse => AddTeamMemberResponse.decode(value),
   },
+  /** Renames a team; refused for provisioned teams while provisioning is on. */
+  updateTeam: {
+    path: "/directory.v1.DirectoryService/UpdateTeam" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpdateTeamRequest): Buffer => Buffer.from(UpdateTeamRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdateTeamRequest => UpdateTeamRequest.decode(value),
+    responseSerialize: (value: UpdateTeamResponse): Buffer => Buffer.from(UpdateTeamResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UpdateTeamResponse => UpdateTeamResponse.decode(value),
+  },
   /** Sign-in support for the identity service. */
   findLoginUser: {
     path: "/directory.v1.DirectoryService/FindLoginUser" as const,
@@ -6899,6 +7112,8 @@ export interface DirectoryServiceServer extends UntypedServiceImplementation {
   listTeams: handleUnaryCall<ListTeamsRequest, ListTeamsResponse>;
   createTeam: handleUnaryCall<CreateTeamRequest, CreateTeamResponse>;
   addTeamMember: handleUnaryCall<AddTeamMemberRequest, AddTeamMemberResponse>;
+  /** Renames a team; refused for provisioned teams while provisioning is on. */
+  updateTeam: handleUnaryCall<UpdateTeamRequest, UpdateTeamResponse>;
   /** Sign-in support for the identity service. */
   findLoginUser: handleUnaryCall<FindLoginUserRequest, FindLoginUserResponse>;
   getUserStatus: handleUnaryCall<GetUserStatusRequest, GetUserStatusResponse>;
@@ -7215,6 +7430,22 @@ export interface DirectoryServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: AddTeamMemberResponse) => void,
+  ): ClientUnaryCall;
+  /** Renames a team; refused for provisioned teams while provisioning is on. */
+  updateTeam(
+    request: UpdateTeamRequest,
+    callback: (error: ServiceError | null, response: UpdateTeamResponse) => void,
+  ): ClientUnaryCall;
+  updateTeam(
+    request: UpdateTeamRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UpdateTeamResponse) => void,
+  ): ClientUnaryCall;
+  updateTeam(
+    request: UpdateTeamRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UpdateTeamResponse) => void,
   ): ClientUnaryCall;
   /** Sign-in support for the identity service. */
   findLoginUser(

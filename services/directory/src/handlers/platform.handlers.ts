@@ -101,6 +101,26 @@ export function platformHandlers({ orgs, resources, memberships, connectors, act
       await activity.record(tenant, { actor: req.actor || 'operator', action: 'team.create', resourceType: 'Group', resourceId: doc._id, resourceName: name, outcome: 'success', requestId: currentRequestId() ?? '' });
       return { team: await teamToProto(tenant, doc, await connectors.provisioningOn(tenant)) };
     },
+    async updateTeam(req: { tenantId: string; teamId: string; name: string; actor: string }) {
+      const tenant = await tenantOf(req.tenantId);
+      const name = req.name?.trim();
+      if (!name) throw new AppError('INVALID_ARGUMENT', 'name is required');
+      const team = await resources.groups.findOne({ _id: req.teamId, tenantId: tenant });
+      if (!team) throw new AppError('NOT_FOUND', `team ${req.teamId} not found`);
+      const on = await connectors.provisioningOn(tenant);
+      if (team.provisioned && on) throw new AppError('FAILED_PRECONDITION', 'this team is provisioned by your identity provider and read-only while provisioning is on; rename it in the identity provider', 'team_read_only');
+      let updated: StoredResource | null;
+      try {
+        updated = await resources.groups.findOneAndUpdate({ _id: team._id, tenantId: tenant }, { $set: { displayName: name, displayNameLower: name.toLowerCase(), 'meta.lastModified': new Date() }, $inc: { 'meta.version': 1 } }, { returnDocument: 'after' });
+      } catch (err) {
+        if (err instanceof DuplicateKeyError) throw new AppError('ALREADY_EXISTS', `a team named "${name}" already exists`, 'team_exists');
+        throw err;
+      }
+      if (!updated) throw new AppError('NOT_FOUND', `team ${req.teamId} not found`);
+      // A provisioned team renamed here is no longer found by the IdP's displayName lookup (docs/okta.md).
+      await activity.record(tenant, { actor: req.actor || 'operator', action: 'team.rename', resourceType: 'Group', resourceId: team._id, resourceName: name, outcome: 'success', requestId: currentRequestId() ?? '', details: { from: String(team.displayName ?? '') } });
+      return { team: await teamToProto(tenant, updated, on) };
+    },
     async addTeamMember(req: { tenantId: string; teamId: string; userId: string; actor: string }) {
       const tenant = await tenantOf(req.tenantId);
       const team = await resources.groups.findOne({ _id: req.teamId, tenantId: tenant });
