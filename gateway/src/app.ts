@@ -1,7 +1,7 @@
 /** Assembles the gateway's express application from its routers (no listening here: tests mount it too). */
 import express, { type Express, type Request, type Response } from 'express';
 import { Counter } from 'prom-client';
-import { MemoryKeyValueStore, type KeyValueStore } from '../../services/kit/src/kv.js';
+import type { KeyValueStore } from '../../services/kit/src/kv.js';
 import type { Logger } from '../../services/kit/src/logger.js';
 import type { Metrics } from '../../services/kit/src/metrics.js';
 import { adminRouter } from './admin/admin.routes.js';
@@ -74,4 +74,3 @@ export function createApp({ config, backends, kv, logger, metrics }: GatewayDeps
   return { app, close: () => limiter.close() };
 }
 
-export { MemoryKeyValueStore };

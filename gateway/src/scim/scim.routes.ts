@@ -9,7 +9,6 @@ import { ResourceType, type Projection } from '../../../proto/gen/directory/v1/d
 import type { Logger } from '../../../services/kit/src/logger.js';
 import type { Backends } from '../backends.js';
 import type { EntitlementCache } from '../entitlement-cache.js';
-import { ENTERPRISE_TOOLKIT } from '../entitlement-cache.js';
 import { describeError, HttpError, SCIM_CONTENT_TYPE, sendScimError } from '../http/errors.js';
 import type { ScimAuthenticator, ScimCaller } from './scim-auth.js';
 
