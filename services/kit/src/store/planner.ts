@@ -110,7 +110,10 @@ function indexPlan(index: IndexTable, shape: FilterShape): Plan | null {
 
 export function choosePlan(shape: FilterShape, source: PlanSource): Plan {
   let best: Plan = { kind: 'scan', buckets: [source.ids], exact: shape.covered && shape.eq.size === 0, cost: source.ids.size };
-  const better = (p: Plan) => p.cost < best.cost || (p.cost === best.cost && p.exact && !best.exact);
+  // On equal cost: an exact plan first, then ids before an index before a scan (an ids plan does not re-test the
+  // ids it was given; a scan re-tests everything, e.g. an $in of n ids for each of n documents).
+  const rank = (p: Plan) => (p.kind === 'ids' ? 0 : p.kind === 'index' ? 1 : 2);
+  const better = (p: Plan) => p.cost < best.cost || (p.cost === best.cost && ((p.exact && !best.exact) || (p.exact === best.exact && rank(p) < rank(best))));
   const idValues = shape.eq.get('_id');
   if (idValues) {
     const ids = [...new Set(idValues.filter((v): v is string => typeof v === 'string'))].sort();
