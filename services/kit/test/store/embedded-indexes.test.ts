@@ -66,6 +66,18 @@ describe('embedded store: queries use indexes', () => {
     expect(users.explain({ _id: { $in: [idOf(1), idOf(2), 'none'] } })).toMatchObject({ plan: 'ids', examined: 2, returned: 2 });
   });
 
+  it('takes a tenant-scoped $in of ids from the ids, not from a scan (no n² re-test)', async () => {
+    const ids = tenant3.slice(0, 2000);
+    expect(users.explain({ _id: { $in: ids }, tenantId: 't3' })).toMatchObject({ plan: 'ids', examined: 2000, returned: 2000 });
+    expect(users.explain({ _id: { $in: ids }, tenantId: 't4' })).toMatchObject({ plan: 'ids', returned: 0 });
+    expect(users.explain({ _id: { $in: tenant3 }, tenantId: 't3' })).toMatchObject({ plan: 'ids', returned: tenant3.length });
+    // one tenant, every id asked for at once: ids, index and scan cost the same; the ids plan must win
+    const solo = await store.embeddedCollection({ name: 'solo', indexes: [{ name: 'tenant_id', keys: { tenantId: 1, _id: 1 } }] });
+    const soloIds = Array.from({ length: 300 }, (_, i) => `s${String(i).padStart(4, '0')}`);
+    await solo.bulkWrite(soloIds.map((id): WriteOp => ({ insertOne: { document: { _id: id, tenantId: 'only' } } })));
+    expect(solo.explain({ _id: { $in: soloIds }, tenantId: 'only' })).toMatchObject({ plan: 'ids', returned: 300 });
+  });
+
   it('pages through a bucket in _id order reading only the page', async () => {
     const pages: string[] = [];
     for (let skip = 0; skip < tenant3.length; skip += 100) {
