@@ -32,8 +32,11 @@ export interface ResourceModel {
   fromInput(body: unknown): { fields: Record<string, unknown>; memberIds?: string[]; label: string };
   /** The SCIM representation of a stored document (without members; the caller adds them). */
   toScim(doc: StoredResource, baseUrl: string): ScimObject;
-  /** Applies a PatchOp body to a SCIM representation (groups: membership changes are returned, not applied). */
-  patch(resource: ScimObject, body: unknown): { resource: ScimObject; membership: MembershipChange[] };
+  /**
+   * Applies a PatchOp body to a SCIM representation (groups: membership changes are returned, not applied);
+   * the patched resource is validated, and `input` holds the fields to store.
+   */
+  patch(resource: ScimObject, body: unknown): { resource: ScimObject; membership: MembershipChange[]; input: { fields: Record<string, unknown>; label: string } };
   compileFilter(filter: string, ctx: { groupIdsOfMembers(userIds: string[]): Promise<string[]> }): Promise<Filter>;
   compileSort(sortBy: string, sortOrder: string): Sort;
   project(resource: ScimObject, projection: ProjectionSpec): ScimObject;

@@ -48,7 +48,10 @@ export const userModel: ResourceModel = {
     return { fields: userToStored(v), label: v.userName };
   },
   toScim: (doc, baseUrl) => userFromStored(doc, baseUrl),
-  patch: (resource, body) => ({ resource: applyUserPatch(resource, body).resource, membership: [] }),
+  patch(resource, body) {
+    const r = applyUserPatch(resource, body);
+    return { resource: r.resource, membership: [], input: { fields: userToStored(r.user), label: r.user.userName } };
+  },
   compileFilter: (filter) => compileUserFilter(filter),
   compileSort: (sortBy, sortOrder) => compileUserSort(sortBy, sortOrder),
   project: (resource, projection) => projectResource(USER_RESOURCE, resource, projection),
@@ -66,7 +69,7 @@ export const groupModel: ResourceModel = {
   toScim: (doc, baseUrl) => groupFromStored(doc, baseUrl),
   patch(resource, body) {
     const r = applyGroupPatch(resource, body);
-    return { resource: r.resource, membership: r.membership };
+    return { resource: r.resource, membership: r.membership, input: { fields: groupToStored(r.group), label: r.group.displayName } };
   },
   compileFilter: (filter, ctx) => compileGroupFilter(filter, ctx),
   compileSort: (sortBy, sortOrder) => compileGroupSort(sortBy, sortOrder),

@@ -177,8 +177,7 @@ export class ScimService {
     await this.requireProvisioning(ctx);
     const before = await this.load(ctx, model, id);
     this.checkIfMatch(before, ifMatch);
-    const { resource, membership } = model.patch(model.toScim(before, ctx.baseUrl), body);
-    const input = model.fromInput(resource);
+    const { membership, input } = model.patch(model.toScim(before, ctx.baseUrl), body);
     const added = membership.flatMap((m) => (m.op === 'add' || m.op === 'replace' ? m.userIds : []));
     await this.requireUsers(ctx, added);
     const after = await this.write(ctx, model, before, input.fields);
