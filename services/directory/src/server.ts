@@ -27,7 +27,7 @@ export async function buildDirectoryService({ config, logger, metrics, inFlight 
   const handlers = {
     ...org.handlers,
     ...activityHandlers(activity, org.requireOrg),
-    ...scimHandlers(scim, org.requireOrg, { maxPageSize: config.scimMaxPageSize }),
+    ...scimHandlers(scim, { maxPageSize: config.scimMaxPageSize }),
     ...platformHandlers({ orgs, resources, memberships, connectors, activity, requireOrg: org.requireOrg }),
   };
   return {

@@ -32,12 +32,10 @@ function parseBody(json: string): unknown {
   }
 }
 
-export function scimHandlers(scim: ScimService, requireOrg: (tenant: string) => Promise<unknown>, limits: { maxPageSize: number }) {
-  const ctxOf = async (c?: ProtoScimContext): Promise<ScimContext> => {
-    const tenant = requireTenant(c?.tenantId);
-    await requireOrg(tenant);
-    return { tenant, connectorId: c?.connectorId ?? '', baseUrl: c?.baseUrl ?? '' };
-  };
+export function scimHandlers(scim: ScimService, limits: { maxPageSize: number }) {
+  // Every SCIM operation starts with ScimService.requireProvisioning: the tenant's connector must exist and be
+  // enabled, which also proves the organization exists (no separate lookup on the hot path).
+  const ctxOf = async (c?: ProtoScimContext): Promise<ScimContext> => ({ tenant: requireTenant(c?.tenantId), connectorId: c?.connectorId ?? '', baseUrl: c?.baseUrl ?? '' });
   const out = (r: { id: string; version: string; json: string }) => ({ resource: { id: r.id, version: r.version, resourceJson: r.json } });
   return {
     async createResource(req: { context?: ProtoScimContext; type: ResourceType; bodyJson: string; projection?: Projection }) {
