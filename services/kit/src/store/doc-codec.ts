@@ -1,14 +1,43 @@
 /**
- * How documents are copied and written down. A BSON round trip copies exactly what the MongoDB driver would
- * store (Dates and ObjectIds survive, `undefined` becomes null as with the driver's default
- * `ignoreUndefined: false`); structuredClone would strip ObjectId's prototype. Files use canonical EJSON.
+ * How documents are copied and written down. A copy holds exactly what the MongoDB driver would store:
+ * Dates and ObjectIds survive, `undefined` becomes null (the driver's default `ignoreUndefined: false`),
+ * functions are dropped. Plain objects, arrays, Dates and primitives — what documents are made of here — are
+ * copied directly; anything else (ObjectId, Binary, RegExp, bigint, …) takes a BSON round trip, which is the
+ * reference behaviour (structuredClone would strip ObjectId's prototype). Files use canonical EJSON.
  */
 import { BSON } from 'mongodb';
 
 const { EJSON } = BSON;
 
+/** Nesting beyond this goes through BSON, which rejects cycles and over-deep documents as the driver does. */
+const MAX_DIRECT_DEPTH = 64;
+
+const viaBson = (value: unknown): unknown => BSON.deserialize(BSON.serialize({ v: value }, { ignoreUndefined: false })).v;
+
+function copyValue(value: unknown, depth: number): unknown {
+  if (value === undefined) return null;
+  if (value === null || typeof value === 'string' || typeof value === 'boolean' || typeof value === 'number') return value;
+  if (typeof value !== 'object' || depth > MAX_DIRECT_DEPTH) return viaBson(value);
+  if (Array.isArray(value)) {
+    const out = new Array(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = typeof value[i] === 'function' ? null : copyValue(value[i], depth + 1);
+    return out;
+  }
+  if (value instanceof Date) return new Date(value.getTime());
+  const proto = Object.getPrototypeOf(value);
+  if ((proto !== Object.prototype && proto !== null) || typeof (value as { toBSON?: unknown }).toBSON === 'function') return viaBson(value);
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const v = (value as Record<string, unknown>)[key];
+    if (typeof v === 'function') continue;
+    if (key === '__proto__') Object.defineProperty(out, key, { value: copyValue(v, depth + 1), enumerable: true, writable: true, configurable: true });
+    else out[key] = copyValue(v, depth + 1);
+  }
+  return out;
+}
+
 export function cloneDoc<T extends object>(doc: T): T {
-  return BSON.deserialize(BSON.serialize(doc, { ignoreUndefined: false })) as T;
+  return copyValue(doc, 0) as T;
 }
 
 export function toEJSON(value: unknown): string {

@@ -2,7 +2,8 @@
  * Framed lines and the append-only journal. A frame is `<crc32 of the JSON, 8 hex>\t<canonical EJSON>\n`;
  * a line that is cut short or fails its checksum is detectable. Appends are synchronous `write(2)` calls,
  * so once `append` returns the record survives a crash of this process; `sync()` group-commits
- * `fdatasync` for power loss (one flush serves every append made before it started).
+ * `fdatasync` for power loss (one flush serves every append made before it started; the first waits one
+ * event-loop turn so that concurrent requests share it).
  */
 import { closeSync, fdatasync, fstatSync, openSync, writeSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
@@ -114,8 +115,15 @@ export class JournalWriter {
     let reject!: (e: Error) => void;
     const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
     this.waiting = { promise, resolve, reject };
-    if (!this.inFlight) this.flush();
+    // The first flush waits one turn of the event loop, so that the writes of requests that arrived together
+    // share one fdatasync (each costs the process more CPU than the write it protects).
+    if (!this.inFlight) this.inFlight = new Promise<void>((r) => setImmediate(r)).then(() => this.afterFlush());
     return promise;
+  }
+
+  private afterFlush(): void {
+    this.inFlight = null;
+    if (this.waiting) this.flush();
   }
 
   private flush(): void {
@@ -130,10 +138,7 @@ export class JournalWriter {
         } else batch.resolve();
         resolve();
       });
-    }).then(() => {
-      this.inFlight = null;
-      if (this.waiting) this.flush();
-    });
+    }).then(() => this.afterFlush());
   }
 
   async close(): Promise<void> {

@@ -63,22 +63,51 @@ export function project(docs: Doc[], projection: Projection | undefined): Doc[] 
   return shaped.map(cloneDoc);
 }
 
+interface Matcher {
+  test(doc: Doc): boolean;
+}
+
+const isScalar = (v: unknown) => typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && !Number.isNaN(v));
+
+/**
+ * The residual of most point reads is a conjunction of top-level fields equal to strings, booleans or numbers
+ * (`{tenantId, connectorId}` after an `_id` lookup). Those are tested directly; a document whose field holds an
+ * array (where MongoDB equality also matches an element) is left to mingo, compiled on first need.
+ */
+function compileResidual(filter: Filter): Matcher {
+  const keys = Object.keys(filter);
+  const simple = keys.every((k) => k[0] !== '$' && !k.includes('.') && isScalar(filter[k]));
+  if (!simple) return compileFilter(filter);
+  let full: Matcher | null = null;
+  return {
+    test(doc) {
+      for (const k of keys) {
+        const actual = doc[k];
+        if (actual === filter[k]) continue;
+        if (Array.isArray(actual)) return (full ??= compileFilter(filter)).test(doc);
+        return false;
+      }
+      return true;
+    },
+  };
+}
+
 /**
  * What mingo still has to check for candidates of `plan`. Candidates of an `ids` plan are exactly the
  * documents whose `_id` is one of the listed values, so a top-level `_id` equality or `$in` is dropped: testing
  * `$in` against a list of n ids for each of n candidates would cost n² (a group of 100,000 members).
  */
-function residualQuery(filter: Filter, plan: Plan) {
+function residualQuery(filter: Filter, plan: Plan): Matcher | null {
   if (plan.exact) return null;
   if (plan.kind === 'ids' && '_id' in filter) {
     const cond = filter._id;
     const byValue = isPlannable(cond) || (cond !== null && typeof cond === 'object' && !Array.isArray(cond) && Object.keys(cond).length === 1 && ('$in' in cond || '$eq' in cond));
     if (byValue) {
       const { _id, ...rest } = filter;
-      return Object.keys(rest).length ? compileFilter(rest) : null;
+      return Object.keys(rest).length ? compileResidual(rest) : null;
     }
   }
-  return compileFilter(filter);
+  return compileResidual(filter);
 }
 
 /** Matching stored documents (not copies) with the query's statistics. */
