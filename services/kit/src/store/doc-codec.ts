@@ -14,7 +14,8 @@ const MAX_DIRECT_DEPTH = 64;
 
 const viaBson = (value: unknown): unknown => BSON.deserialize(BSON.serialize({ v: value }, { ignoreUndefined: false })).v;
 
-function copyValue(value: unknown, depth: number): unknown {
+/** A copy of one field value, as it would be stored (see `cloneDoc`). */
+export function copyValue(value: unknown, depth = 0): unknown {
   if (value === undefined) return null;
   if (value === null || typeof value === 'string' || typeof value === 'boolean' || typeof value === 'number') return value;
   if (typeof value !== 'object' || depth > MAX_DIRECT_DEPTH) return viaBson(value);

@@ -4,7 +4,8 @@
  * same updates. A replacement document (no operators) is refused, as the driver's updateOne refuses it.
  */
 import { update as mingoUpdate } from 'mingo';
-import { cloneDoc } from './doc-codec.js';
+import { isEqual } from 'mingo/util';
+import { cloneDoc, copyValue } from './doc-codec.js';
 import type { Doc, Update } from './store.js';
 
 export class InvalidUpdateError extends Error {
@@ -80,6 +81,7 @@ export function applyUpdate(doc: Doc, update: Update, inserting: boolean): Doc |
     if (Object.keys(rest).length === 0) delete ops.$set;
   }
   if (Object.keys(ops).length === 0) return inserting ? cloneDoc(draft) : null;
+  if (isTopLevelSetUnset(ops)) return applyTopLevel(draft, ops, inserting);
   checkTargets(draft, ops);
   let changed: string[];
   try {
@@ -90,4 +92,37 @@ export function applyUpdate(doc: Doc, update: Update, inserting: boolean): Doc |
   if (!inserting && changed.length === 0) return null;
   if (!inserting && draft._id !== doc._id) throw new InvalidUpdateError('the field "_id" is immutable');
   return cloneDoc(draft);
+}
+
+const topLevel = (path: string) => path.length > 0 && path[0] !== '$' && !path.includes('.') && path !== '__proto__';
+
+/** `$set`/`$unset` of top-level fields only: how whole-document replacements are written (see the directory). */
+function isTopLevelSetUnset(ops: Record<string, Record<string, unknown>>): boolean {
+  for (const op of Object.keys(ops)) {
+    if (op !== '$set' && op !== '$unset') return false;
+    if (!isPlainObject(ops[op]) || !Object.keys(ops[op]).every(topLevel)) return false;
+  }
+  return true;
+}
+
+/**
+ * The same result as mingo for top-level `$set`/`$unset` (a field set to an equal value — by mingo's equality —
+ * is not a change), without building an update context per call. `draft` is already a private copy.
+ */
+function applyTopLevel(draft: Doc, ops: Record<string, Record<string, unknown>>, inserting: boolean): Doc | null {
+  let changed = false;
+  const target = draft as Record<string, unknown>;
+  for (const [field, value] of Object.entries(ops.$set ?? {})) {
+    const next = copyValue(value);
+    if (field in target && isEqual(target[field], next)) continue;
+    target[field] = next;
+    changed = true;
+  }
+  for (const field of Object.keys(ops.$unset ?? {})) {
+    if (field === '_id') throw new InvalidUpdateError('the field "_id" is immutable');
+    if (!(field in target)) continue;
+    delete target[field];
+    changed = true;
+  }
+  return changed || inserting ? draft : null;
 }

@@ -1,0 +1,55 @@
+/** Top-level $set/$unset (how whole resources are rewritten) take a direct path; it must agree with mingo's. */
+import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import { update as mingoUpdate } from 'mingo';
+import { cloneDoc } from '../../src/store/doc-codec.js';
+import { applyUpdate, InvalidUpdateError } from '../../src/store/update-ops.js';
+import type { Doc } from '../../src/store/store.js';
+
+/**
+ * The reference: mingo on a copy, with the update's values as the MongoDB driver would send them (undefined
+ * becomes null); null when mingo reports no change.
+ */
+function viaMingo(doc: Doc, update: Record<string, Record<string, unknown>>, inserting: boolean): Doc | null {
+  const draft = cloneDoc(doc);
+  const changed = mingoUpdate(draft, cloneDoc(update) as Parameters<typeof mingoUpdate>[1], undefined, undefined, { cloneMode: 'copy' });
+  return changed.length === 0 && !inserting ? null : cloneDoc(draft);
+}
+
+const FIELDS = ['a', 'b', 'c', 'name', 'meta'];
+const value = fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.date({ noInvalidDate: true }), fc.constant(undefined));
+// stored documents are copies: no undefined in them
+const docArb = fc.dictionary(fc.constantFrom(...FIELDS), value).map((d) => cloneDoc({ _id: 'x', ...d }) as Doc);
+const updateArb = fc
+  .tuple(fc.dictionary(fc.constantFrom(...FIELDS), value), fc.subarray(FIELDS))
+  .map(([$set, unset]) => {
+    const $unset = Object.fromEntries(unset.filter((f) => !(f in $set)).map((f) => [f, '']));
+    const u: Record<string, Record<string, unknown>> = {};
+    if (Object.keys($set).length) u.$set = $set;
+    if (Object.keys($unset).length) u.$unset = $unset;
+    return u;
+  })
+  .filter((u) => Object.keys(u).length > 0);
+
+describe('applyUpdate with top-level $set/$unset', () => {
+  it('gives what mingo gives, including "nothing changed"', () => {
+    fc.assert(
+      fc.property(docArb, updateArb, fc.boolean(), (doc, update, inserting) => {
+        const before = cloneDoc(doc);
+        expect(applyUpdate(doc, update, inserting)).toEqual(viaMingo(doc, update, inserting));
+        expect(doc).toEqual(before);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('treats an equal object as unchanged and a new null as a change', () => {
+    const doc: Doc = { _id: 'x', name: { given: 'A', family: 'B' }, at: new Date(5) };
+    expect(applyUpdate(doc, { $set: { name: { family: 'B', given: 'A' }, at: new Date(5) } }, false)).toBeNull();
+    expect(applyUpdate(doc, { $set: { extra: null } }, false)).toEqual({ ...doc, extra: null });
+  });
+
+  it('refuses to unset _id', () => {
+    expect(() => applyUpdate({ _id: 'x', a: 1 }, { $unset: { _id: '' } }, false)).toThrow(InvalidUpdateError);
+  });
+});
