@@ -1,8 +1,9 @@
 /**
  * `npm run bench [-- 10000 100000]`: starts the whole system (as `npm start` does, embedded defaults, a fresh
- * temporary DATA_DIR) and drives it over HTTP like Okta does. Prints, per tenant size: creates, userName
- * lookups and PATCH deactivations (requests/s, p50/p99 latency, server CPU per request summed over the five
- * processes), the time of a full paged import (count=100), and the group cases (1,000 members added to a group
+ * temporary DATA_DIR), warms it up on a tenant of its own, and drives it over HTTP like Okta does. Prints, per
+ * tenant size: the floor (an authenticated SCIM request that does no store work: the same HTTP + two gRPC hops
+ * every request pays), creates, userName lookups and PATCH deactivations (requests/s, p50/p99 latency, server
+ * CPU per request summed over the five processes and per process), the time of a full paged import (count=100), and the group cases (1,000 members added to a group
  * of 100,000 in one PATCH; reading that group with excludedAttributes=members vs an empty group).
  * Figures only — nothing here asserts timings.
  */
@@ -18,6 +19,7 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY || 8);
 const PORT = Number(process.env.BENCH_PORT || 18480);
 const GRPC_BASE = 18451;
 const METRICS_BASE = 18500;
+const WARM_UP = Number(process.env.BENCH_WARM_UP || 2000);
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 async function startSystem() {
@@ -94,10 +96,13 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
 };
 
-function report(p: Phase) {
+function report(p: Phase, floor?: Phase) {
+  const perReq = (cpu: number, n: number) => (cpu / n) * 1000;
+  const overFloor = floor ? `, ${(perReq(p.cpu, p.n) - perReq(floor.cpu, floor.n)).toFixed(3)} over the floor` : '';
   console.log(
-    `  ${p.name.padEnd(34)} ${String(p.n).padStart(7)} req  ${((p.n / p.ms) * 1000).toFixed(0).padStart(6)} req/s  p50 ${pct(p.latencies, 50).toFixed(2)} ms  p99 ${pct(p.latencies, 99).toFixed(2)} ms  server CPU ${((p.cpu / p.n) * 1000).toFixed(3)} ms/req (${PROCESSES.map((name, i) => `${name} ${((p.perProcess[i] / p.n) * 1000).toFixed(3)}`).join(', ')})`,
+    `  ${p.name.padEnd(34)} ${String(p.n).padStart(7)} req  ${((p.n / p.ms) * 1000).toFixed(0).padStart(6)} req/s  p50 ${pct(p.latencies, 50).toFixed(2)} ms  p99 ${pct(p.latencies, 99).toFixed(2)} ms  server CPU ${perReq(p.cpu, p.n).toFixed(3)} ms/req${overFloor} (${PROCESSES.map((name, i) => `${name} ${perReq(p.perProcess[i], p.n).toFixed(3)}`).join(', ')})`,
   );
+  return p;
 }
 
 const user = (i: number, tag: string) => ({
@@ -112,19 +117,27 @@ const user = (i: number, tag: string) => ({
 async function main() {
   const { child, token } = await startSystem();
   const admin = async (method: string, path: string, body?: unknown) => req(method, `http://127.0.0.1:${PORT}/admin/v1${path}`, token, body);
+  const tenant = async (name: string) => {
+    const org = await admin('POST', '/orgs', { name });
+    await admin('PUT', `/orgs/${org.id}/entitlements/enterprise-toolkit`);
+    const c = await admin('POST', `/orgs/${org.id}/connectors`, { type: 'okta' });
+    return { base: c.scim.baseUrl as string, scimToken: c.scim.bearerToken as string };
+  };
   try {
+    // Steady state, not start-up: the processes' code is compiled by a warm-up on a tenant of its own.
+    const warm = await tenant('Warm-up');
+    await phase('warm-up', WARM_UP, (i) => req('POST', `${warm.base}/Users`, warm.scimToken, user(i, 'warm')));
+    await phase('warm-up', WARM_UP, (i) => req('GET', `${warm.base}/Users?filter=${encodeURIComponent(`userName eq "user${i}.warm@bench.example"`)}`, warm.scimToken));
+    console.log(`(after a warm-up of ${(2 * WARM_UP).toLocaleString('en')} requests on another tenant)`);
     for (const size of SIZES) {
       console.log(`\n== one tenant with ${size.toLocaleString('en')} users (embedded store, concurrency ${CONCURRENCY}) ==`);
-      const org = await admin('POST', '/orgs', { name: `Bench ${size}` });
-      await admin('PUT', `/orgs/${org.id}/entitlements/enterprise-toolkit`);
-      const c = await admin('POST', `/orgs/${org.id}/connectors`, { type: 'okta' });
-      const base = c.scim.baseUrl as string;
-      const scimToken = c.scim.bearerToken as string;
+      const { base, scimToken } = await tenant(`Bench ${size}`);
       const ids: string[] = new Array(size);
-      report(await phase('POST /Users (create)', size, async (i) => (ids[i] = (await req('POST', `${base}/Users`, scimToken, user(i, String(size)))).id)));
+      const floor = report(await phase('GET /ServiceProviderConfig (floor)', Math.min(size, 5_000), () => req('GET', `${base}/ServiceProviderConfig`, scimToken)));
+      report(await phase('POST /Users (create)', size, async (i) => (ids[i] = (await req('POST', `${base}/Users`, scimToken, user(i, String(size)))).id)), floor);
       const lookups = Math.min(size, 10_000);
-      report(await phase('GET /Users?filter=userName eq', lookups, (i) => req('GET', `${base}/Users?filter=${encodeURIComponent(`userName eq "user${(i * 7919) % size}.${size}@bench.example"`)}&startIndex=1&count=100`, scimToken)));
-      report(await phase('PATCH /Users/{id} active:false', Math.min(size, 5_000), (i) => req('PATCH', `${base}/Users/${ids[i]}`, scimToken, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', value: { active: false } }] })));
+      report(await phase('GET /Users?filter=userName eq', lookups, (i) => req('GET', `${base}/Users?filter=${encodeURIComponent(`userName eq "user${(i * 7919) % size}.${size}@bench.example"`)}&startIndex=1&count=100`, scimToken)), floor);
+      report(await phase('PATCH /Users/{id} active:false', Math.min(size, 5_000), (i) => req('PATCH', `${base}/Users/${ids[i]}`, scimToken, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', value: { active: false } }] })), floor);
       const cpu0 = await cpuSeconds();
       const t0 = performance.now();
       let seen = 0;
