@@ -118,6 +118,13 @@ describe('Okta provisioning against the running system', () => {
 
     await t.scim('PATCH', `/Users/${created.id}`, { schemas: [PATCH], Operations: [{ op: 'replace', value: { active: true } }] });
     expect((await t.scim('GET', `/Users/${created.id}`)).json.active).toBe(true);
+
+    // every write is in the activity log, newest first; a PATCH that deactivates says so in the same request
+    const log = (await t.admin('GET', '/orgs/{org}/activity?limit=100')).json.entries.filter((e: { resource: { id: string } }) => e.resource.id === created.id);
+    expect(log.map((e: { action: string }) => e.action)).toEqual(['user.reactivate', 'user.patch', 'user.deactivate', 'user.patch', 'user.replace', 'user.create']);
+    expect(log[2].requestId).toBe(log[3].requestId);
+    expect(log[2].requestId).not.toBe(log[4].requestId);
+    expect(log.every((e: { actor: string; outcome: string }) => e.actor === `connector:${t.connectorId}` && e.outcome === 'success')).toBe(true);
   });
 
   it('imports page by page in a stable order with integer paging metadata', async () => {

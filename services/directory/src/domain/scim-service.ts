@@ -6,7 +6,7 @@
 import { newId } from '../../../kit/src/ids.js';
 import { currentRequestId } from '../../../kit/src/logger.js';
 import { DuplicateKeyError, type Collection, type Filter, type TenantId } from '../../../kit/src/store/store.js';
-import type { ActivityStore } from '../store/activity-store.js';
+import type { ActivityEntry, ActivityStore } from '../store/activity-store.js';
 import type { ConnectorStore } from '../store/connector-store.js';
 import type { MembershipChange, MembershipStore } from '../store/membership-store.js';
 import type { ResourceStores } from '../store/resource-store.js';
@@ -60,8 +60,8 @@ export class ScimService {
     if (!c.enabled) throw scimFault.forbidden('provisioning is turned off for this connector; an administrator can turn it on in the Organization Setup page');
   }
 
-  private async audit(ctx: ScimContext, action: string, model: ResourceModel, id: string, name: string, outcome: 'success' | 'failure' = 'success', details?: Record<string, unknown>) {
-    await this.deps.activity.record(ctx.tenant, {
+  private entry(ctx: ScimContext, action: string, model: ResourceModel, id: string, name: string, outcome: 'success' | 'failure' = 'success', details?: Record<string, unknown>): ActivityEntry {
+    return {
       actor: `connector:${ctx.connectorId}`,
       action,
       resourceType: model.name,
@@ -70,7 +70,21 @@ export class ScimService {
       outcome,
       requestId: currentRequestId() ?? '',
       ...(details ? { details } : {}),
-    });
+    };
+  }
+
+  private async audit(ctx: ScimContext, action: string, model: ResourceModel, id: string, name: string, outcome: 'success' | 'failure' = 'success', details?: Record<string, unknown>) {
+    await this.deps.activity.record(ctx.tenant, this.entry(ctx, action, model, id, name, outcome, details));
+  }
+
+  /** What a write did, as one batch of activity entries (one store write per request, not one per entry). */
+  private changeEntries(ctx: ScimContext, action: string, model: ResourceModel, before: StoredResource, after: StoredResource, label: string, delta?: MembershipDelta, memberEntries = false): ActivityEntry[] {
+    const id = after._id;
+    const entries = [this.entry(ctx, action, model, id, label, 'success', membershipDetails(delta))];
+    if (memberEntries && delta?.added.length) entries.push(this.entry(ctx, 'group.members.add', model, id, label, 'success', { members: delta.added }));
+    if (memberEntries && delta?.removed.length) entries.push(this.entry(ctx, 'group.members.remove', model, id, label, 'success', { members: delta.removed }));
+    if (model.name === 'User' && before.active !== after.active) entries.push(this.entry(ctx, after.active ? 'user.reactivate' : 'user.deactivate', model, id, label));
+    return entries;
   }
 
   private async load(ctx: ScimContext, model: ResourceModel, id: string): Promise<StoredResource> {
@@ -168,8 +182,7 @@ export class ScimService {
     if (input.memberIds) await this.requireUsers(ctx, input.memberIds);
     const after = await this.write(ctx, model, before, input.fields);
     const delta = changes.length ? await this.deps.memberships.apply(ctx.tenant, id, changes) : undefined;
-    await this.audit(ctx, `${model.name.toLowerCase()}.replace`, model, id, input.label, 'success', membershipDetails(delta));
-    if (model.name === 'User') await this.auditActiveChange(ctx, model, before, after, input.label);
+    await this.deps.activity.recordAll(ctx.tenant, this.changeEntries(ctx, `${model.name.toLowerCase()}.replace`, model, before, after, input.label, delta));
     return this.render(ctx, model, after, projection);
   }
 
@@ -182,17 +195,8 @@ export class ScimService {
     await this.requireUsers(ctx, added);
     const after = await this.write(ctx, model, before, input.fields);
     const delta = membership.length ? await this.deps.memberships.apply(ctx.tenant, id, membership) : undefined;
-    await this.audit(ctx, `${model.name.toLowerCase()}.patch`, model, id, input.label, 'success', membershipDetails(delta));
-    if (delta && (delta.added.length || delta.removed.length)) {
-      if (delta.added.length) await this.audit(ctx, 'group.members.add', model, id, input.label, 'success', { members: delta.added });
-      if (delta.removed.length) await this.audit(ctx, 'group.members.remove', model, id, input.label, 'success', { members: delta.removed });
-    }
-    if (model.name === 'User') await this.auditActiveChange(ctx, model, before, after, input.label);
+    await this.deps.activity.recordAll(ctx.tenant, this.changeEntries(ctx, `${model.name.toLowerCase()}.patch`, model, before, after, input.label, delta, true));
     return returnResource ? this.render(ctx, model, after, projection) : undefined;
-  }
-
-  private async auditActiveChange(ctx: ScimContext, model: ResourceModel, before: StoredResource, after: StoredResource, label: string) {
-    if (before.active !== after.active) await this.audit(ctx, after.active ? 'user.reactivate' : 'user.deactivate', model, after._id, label);
   }
 
   async delete(ctx: ScimContext, model: ResourceModel, id: string, ifMatch: string): Promise<void> {
@@ -238,7 +242,9 @@ function labelOf(model: ResourceModel, doc: StoredResource): string {
   return String((model.name === 'User' ? doc.userName : doc.displayName) ?? '');
 }
 
-function membershipDetails(delta: { added: string[]; removed: string[] } | undefined) {
+type MembershipDelta = { added: string[]; removed: string[] };
+
+function membershipDetails(delta: MembershipDelta | undefined) {
   return delta && (delta.added.length || delta.removed.length) ? { membersAdded: delta.added, membersRemoved: delta.removed } : undefined;
 }
 

@@ -32,8 +32,12 @@ export interface ActivityQuery {
   before?: string;
 }
 
+export type ActivityEntry = Omit<ActivityRecord, '_id' | 'tenantId' | 'time'> & { time?: Date };
+
 export interface ActivityStore {
-  record(tenant: TenantId, entry: Omit<ActivityRecord, '_id' | 'tenantId' | 'time'> & { time?: Date }): Promise<ActivityRecord>;
+  record(tenant: TenantId, entry: ActivityEntry): Promise<ActivityRecord>;
+  /** The entries of one request in one write (all or none), in this order (ids ascend; listing is newest first). */
+  recordAll(tenant: TenantId, entries: ActivityEntry[]): Promise<ActivityRecord[]>;
   list(tenant: TenantId, q: ActivityQuery): Promise<ActivityRecord[]>;
 }
 
@@ -47,6 +51,17 @@ export async function openActivityStore(store: DocumentStore): Promise<ActivityS
       const rec: ActivityRecord = { ...entry, _id: newId(time.getTime()), tenantId: tenant, time };
       await col.insertOne(rec);
       return rec;
+    },
+    async recordAll(tenant, entries) {
+      if (entries.length === 0) return [];
+      const now = new Date();
+      // ids made in the same millisecond differ only in their random part: sort them to keep the order given
+      const ids = entries.map((e) => newId((e.time ?? now).getTime()));
+      if (entries.every((e) => e.time === undefined)) ids.sort();
+      const recs: ActivityRecord[] = entries.map((e, i) => ({ ...e, _id: ids[i], tenantId: tenant, time: e.time ?? now }));
+      if (recs.length === 1) await col.insertOne(recs[0]);
+      else await col.bulkWrite(recs.map((document) => ({ insertOne: { document } })));
+      return recs;
     },
     list(tenant, q) {
       const filter: Filter = { tenantId: tenant };
