@@ -1,8 +1,8 @@
 /**
  * `npm run bench [-- 10000 100000]`: starts the whole system (as `npm start` does, embedded defaults, a fresh
  * temporary DATA_DIR), warms it up on a tenant of its own, and drives it over HTTP like Okta does. Prints, per
- * tenant size: the floor (an authenticated SCIM request that does no store work: the same HTTP + two gRPC hops
- * every request pays), creates, userName lookups and PATCH deactivations (requests/s, p50/p99 latency, server
+ * tenant size: the floor (an authenticated SCIM request that touches no user or group: the HTTP, two gRPC hops
+ * and connector check every request pays), creates, userName lookups and PATCH deactivations (requests/s, p50/p99 latency, server
  * CPU per request summed over the five processes and per process), the time of a full paged import (count=100), and the group cases (1,000 members added to a group
  * of 100,000 in one PATCH; reading that group with excludedAttributes=members vs an empty group).
  * Figures only — nothing here asserts timings.
