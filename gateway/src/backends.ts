@@ -2,7 +2,8 @@
 import { connect, type PromiseClient } from '../../services/kit/src/grpc-client.js';
 import { healthChecker, type HealthChecker } from '../../services/kit/src/health.js';
 import type { Metrics } from '../../services/kit/src/metrics.js';
-import { CredentialsServiceClient, type CredentialsServiceService } from '../../proto/gen/credentials/v1/credentials.js';
+import { MultiplexedClient, carriedBy } from '../../services/kit/src/multiplexed.js';
+import { CredentialsServiceClient, CredentialsServiceService, type VerifyCredentialRequest, type VerifyCredentialResponse } from '../../proto/gen/credentials/v1/credentials.js';
 import { DirectoryServiceClient, type DirectoryServiceService } from '../../proto/gen/directory/v1/directory.js';
 import { EntitlementServiceClient, type EntitlementServiceService } from '../../proto/gen/entitlement/v1/entitlement.js';
 import { IdentityServiceClient, type IdentityServiceService } from '../../proto/gen/identity/v1/identity.js';
@@ -10,6 +11,8 @@ import { IdentityServiceClient, type IdentityServiceService } from '../../proto/
 export interface Backends {
   directory: PromiseClient<typeof DirectoryServiceService>;
   credentials: PromiseClient<typeof CredentialsServiceService>;
+  /** credentials.VerifyCredential, carried by one long-lived stream (every SCIM request verifies). */
+  verifyCredential(request: VerifyCredentialRequest): Promise<VerifyCredentialResponse>;
   entitlement: PromiseClient<typeof EntitlementServiceService>;
   identity: PromiseClient<typeof IdentityServiceService>;
   health: Record<'directory' | 'credentials' | 'entitlement' | 'identity', HealthChecker>;
@@ -17,9 +20,16 @@ export interface Backends {
 }
 
 export function connectBackends(addr: { directory: string; credentials: string; entitlement: string; identity: string }, metrics: Metrics): Backends {
+  const credentials = connect(CredentialsServiceClient, addr.credentials, { metrics });
+  const verifier = new MultiplexedClient<VerifyCredentialRequest, VerifyCredentialResponse>(
+    () => (credentials.raw as CredentialsServiceClient).verifyCredentialStream(),
+    carriedBy(CredentialsServiceService.verifyCredential),
+    { metrics },
+  );
   const b = {
     directory: connect(DirectoryServiceClient, addr.directory, { metrics }),
-    credentials: connect(CredentialsServiceClient, addr.credentials, { metrics }),
+    credentials,
+    verifyCredential: (request: VerifyCredentialRequest) => verifier.call(request),
     entitlement: connect(EntitlementServiceClient, addr.entitlement, { metrics }),
     identity: connect(IdentityServiceClient, addr.identity, { metrics }),
     health: {
@@ -32,6 +42,7 @@ export function connectBackends(addr: { directory: string; credentials: string; 
   return {
     ...b,
     close() {
+      verifier.close();
       for (const c of [b.directory, b.credentials, b.entitlement, b.identity]) c.close();
       for (const h of Object.values(b.health)) h.close();
     },

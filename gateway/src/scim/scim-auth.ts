@@ -55,7 +55,7 @@ export class ScimAuthenticator {
       );
     }
     try {
-      const res = await this.backends.credentials.verifyCredential({ tenantId: tenant, scheme: presented.scheme, secret: presented.secret, username: presented.username });
+      const res = await this.backends.verifyCredential({ tenantId: tenant, scheme: presented.scheme, secret: presented.secret, username: presented.username });
       return { tenantId: res.tenantId, connectorId: res.connectorId };
     } catch (err) {
       if (isServiceError(err) && (err.code === status.UNAUTHENTICATED || err.code === status.INVALID_ARGUMENT)) {

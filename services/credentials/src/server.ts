@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Counter } from 'prom-client';
 import type { BuildContext, Built } from '../../kit/src/boot.js';
 import { implement } from '../../kit/src/grpc-server.js';
+import { carriedBy, serveMultiplexed } from '../../kit/src/multiplexed.js';
 import { openKeyValueStore } from '../../kit/src/kv.js';
 import { openDocumentStore } from '../../kit/src/store/open-store.js';
 import { CredentialsServiceService } from '../../../proto/gen/credentials/v1/credentials.js';
@@ -18,10 +19,18 @@ export async function buildCredentialsService({ config, logger, metrics, inFligh
   const requests = new Counter({ name: 'credential_cache_requests_total', help: 'Credential verification cache lookups by result (hit, miss, error).', labelNames: ['result'], registers: [metrics.registry] });
   const cache = new CredentialCache(kv, config.cacheTtlSeconds, logger, requests);
   const credentials = new Credentials(store, cache);
+  const handlers = credentialsHandlers(credentials, store);
+  // the gateway verifies on every SCIM request: over one stream, each verification answered by the same handler
+  const verifyStream = serveMultiplexed(carriedBy(CredentialsServiceService.verifyCredential), handlers.verifyCredential, { logger, metrics, inFlight });
   return {
     registrations: [
-      { definition: CredentialsServiceService, name: 'credentials.v1.CredentialsService', implementation: implement(CredentialsServiceService, credentialsHandlers(credentials, store), { logger, metrics, inFlight }) },
+      {
+        definition: CredentialsServiceService,
+        name: 'credentials.v1.CredentialsService',
+        implementation: implement(CredentialsServiceService, handlers, { logger, metrics, inFlight }, { verifyCredentialStream: verifyStream.handler }),
+      },
     ],
     closers: [() => cache.close(), () => kv.close(), () => docs.close()],
+    drainers: [() => verifyStream.drain()],
   };
 }

@@ -22,6 +22,8 @@ export interface BuildContext<C> {
 export interface Built {
   registrations: ServiceRegistration[];
   closers: Array<() => Promise<void> | void>;
+  /** Called when shutdown starts, before waiting for calls: long-lived streams end themselves here. */
+  drainers?: Array<() => void>;
 }
 
 export async function startService<C extends BaseServiceConfig>(
@@ -45,6 +47,7 @@ export async function startService<C extends BaseServiceConfig>(
     metrics,
     registrations: built.registrations,
     closers: built.closers,
+    drainers: built.drainers,
     shutdownGraceMs: config.shutdownGraceMs,
     inFlight,
   });

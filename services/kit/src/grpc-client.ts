@@ -5,10 +5,11 @@
 import { ChannelCredentials, Metadata, credentials, status, type Client, type ServiceError } from '@grpc/grpc-js';
 import { currentRequestId } from './logger.js';
 import type { Metrics } from './metrics.js';
-import type { RequestOf, ResponseOf, ServiceDef } from './grpc-server.js';
+import type { RequestOf, ResponseOf, ServiceDef, UnaryKeys } from './grpc-server.js';
 
+/** Unary methods as promises; streaming methods are used through `raw` (see multiplexed.ts). */
 export type PromiseClient<D extends ServiceDef> = {
-  [K in keyof D]: (request: RequestOf<D[K]>, options?: { deadlineMs?: number }) => Promise<ResponseOf<D[K]>>;
+  [K in UnaryKeys<D>]: (request: RequestOf<D[K]>, options?: { deadlineMs?: number }) => Promise<ResponseOf<D[K]>>;
 } & { readonly raw: Client; close(): void };
 
 type ClientCtor = new (address: string, creds: ChannelCredentials, options?: object) => Client;
@@ -26,6 +27,7 @@ export function connect<D extends ServiceDef>(Ctor: ClientCtor & { service: D },
   const raw = new Ctor(address, credentials.createInsecure(), { 'grpc.enable_retries': 0, 'grpc.max_receive_message_length': 128 * 1024 * 1024 });
   const out: Record<string, unknown> = { raw, close: () => raw.close() };
   for (const key of Object.keys(Ctor.service)) {
+    if (Ctor.service[key].requestStream || Ctor.service[key].responseStream) continue;
     const method = (raw as unknown as Record<string, Function>)[key].bind(raw);
     const [, grpcService, grpcMethod] = Ctor.service[key].path.split('/');
     const counted = (code: number) => opts.metrics?.grpcClientHandled.inc({ grpc_service: grpcService, grpc_method: grpcMethod, grpc_code: status[code] });

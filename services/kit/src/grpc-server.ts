@@ -10,10 +10,16 @@ import type { Metrics } from './metrics.js';
 
 export interface MethodDef {
   path: string;
+  requestStream?: boolean;
+  responseStream?: boolean;
   requestDeserialize: (b: Buffer) => any;
   responseSerialize: (v: any) => Buffer;
 }
 export type ServiceDef = Record<string, MethodDef>;
+export type UnaryKeys<D extends ServiceDef> = { [K in keyof D]: D[K] extends { requestStream: true } | { responseStream: true } ? never : K }[keyof D];
+type StreamKeys<D extends ServiceDef> = Exclude<keyof D, UnaryKeys<D>>;
+/** Streaming methods are written against grpc-js directly (see multiplexed.ts). */
+export type StreamHandlers<D extends ServiceDef> = { [K in StreamKeys<D>]: (call: any) => void };
 export type RequestOf<M extends MethodDef> = ReturnType<M['requestDeserialize']>;
 export type ResponseOf<M extends MethodDef> = Parameters<M['responseSerialize']>[0];
 
@@ -23,7 +29,7 @@ export interface CallContext {
 }
 
 export type Handlers<D extends ServiceDef> = {
-  [K in keyof D]: (request: RequestOf<D[K]>, ctx: CallContext) => Promise<ResponseOf<D[K]>>;
+  [K in UnaryKeys<D>]: (request: RequestOf<D[K]>, ctx: CallContext) => Promise<ResponseOf<D[K]>>;
 };
 
 /** Maps a domain error of a service to an AppError; return undefined for "not mine". */
@@ -47,11 +53,17 @@ export function toServiceError(err: unknown, opts: Pick<ImplementOptions, 'logge
   return { code: status.INTERNAL, details: `internal error (error id ${errorId})`, metadata };
 }
 
-export function implement<D extends ServiceDef>(definition: D, handlers: Handlers<D>, opts: ImplementOptions): UntypedServiceImplementation {
+export function implement<D extends ServiceDef>(definition: D, handlers: Handlers<D>, opts: ImplementOptions, streams?: StreamHandlers<D>): UntypedServiceImplementation {
   const impl: UntypedServiceImplementation = {};
   for (const key of Object.keys(definition)) {
     const [, serviceName, methodName] = definition[key].path.split('/');
-    const handler = handlers[key as keyof D];
+    if (definition[key].requestStream || definition[key].responseStream) {
+      const stream = (streams as Record<string, ((call: never) => void) | undefined> | undefined)?.[key];
+      if (!stream) throw new Error(`no handler for the streaming method ${methodName}`);
+      impl[key] = stream as never;
+      continue;
+    }
+    const handler = (handlers as Record<string, (request: never, ctx: CallContext) => Promise<unknown>>)[key];
     impl[key] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
       const requestId = String(call.metadata.get('x-request-id')[0] ?? '') || newId();
       const end = opts.metrics.grpcServerHandling.startTimer({ grpc_service: serviceName, grpc_method: methodName });

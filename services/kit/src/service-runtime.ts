@@ -1,6 +1,7 @@
 /**
  * The composition shared by the four gRPC services: server + health + metrics port, and a graceful stop
- * (health NOT_SERVING, stop accepting, finish in-flight calls within the grace period, close stores).
+ * (health NOT_SERVING, end long-lived streams, stop accepting, finish in-flight calls within the grace period,
+ * close stores).
  */
 import { Server, ServerCredentials, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Server as HttpServer } from 'node:http';
@@ -26,6 +27,8 @@ export interface RunOptions {
   registrations: ServiceRegistration[];
   /** Closed in order after the server stopped (stores, caches, peer clients). */
   closers: Array<() => Promise<void> | void>;
+  /** Called when shutdown starts, before waiting for calls in flight (long-lived streams end here). */
+  drainers?: Array<() => void>;
   shutdownGraceMs: number;
   inFlight?: { count: number };
 }
@@ -63,6 +66,7 @@ export async function runGrpcService(opts: RunOptions): Promise<RunningService> 
     (stopping ??= (async () => {
       opts.logger.info('shutting down', { reason, inFlight: opts.inFlight?.count });
       setServing(health, names, false);
+      for (const drain of opts.drainers ?? []) drain();
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           opts.logger.warn('grace period over; cancelling calls still in flight', { inFlight: opts.inFlight?.count });

@@ -10,8 +10,10 @@ import {
   type CallOptions,
   type ChannelCredentials,
   Client,
+  type ClientDuplexStream,
   type ClientOptions,
   type ClientUnaryCall,
+  type handleBidiStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
   type Metadata,
@@ -103,6 +105,36 @@ export interface VerifyCredentialRequest {
 export interface VerifyCredentialResponse {
   tenantId: string;
   connectorId: string;
+}
+
+export interface VerifyCredentialStreamRequest {
+  /** Chosen by the client, unique among its questions in flight on this stream. */
+  id: number;
+  request:
+    | VerifyCredentialRequest
+    | undefined;
+  /** The caller's request id, for the logs (unary calls carry it in the x-request-id metadata). */
+  requestId: string;
+}
+
+export interface VerifyCredentialStreamResponse {
+  id: number;
+  /** Set when the verification succeeded. */
+  response:
+    | VerifyCredentialResponse
+    | undefined;
+  /**
+   * Otherwise the gRPC status code, message and trailing metadata (error id, reason) VerifyCredential would
+   * have failed with.
+   */
+  errorCode: number;
+  errorMessage: string;
+  errorMetadata: { [key: string]: string };
+}
+
+export interface VerifyCredentialStreamResponse_ErrorMetadataEntry {
+  key: string;
+  value: string;
 }
 
 export interface RevokeCredentialsRequest {
@@ -790,6 +822,394 @@ export const VerifyCredentialResponse: MessageFns<VerifyCredentialResponse> = {
   },
 };
 
+function createBaseVerifyCredentialStreamRequest(): VerifyCredentialStreamRequest {
+  return { id: 0, request: undefined, requestId: "" };
+}
+
+export const VerifyCredentialStreamRequest: MessageFns<VerifyCredentialStreamRequest> = {
+  encode(message: VerifyCredentialStreamRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== 0) {
+      writer.uint32(8).uint32(message.id);
+    }
+    if (message.request !== undefined) {
+      VerifyCredentialRequest.encode(message.request, writer.uint32(18).fork()).join();
+    }
+    if (message.requestId !== "") {
+      writer.uint32(26).string(message.requestId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VerifyCredentialStreamRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVerifyCredentialStreamRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.id = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.request = VerifyCredentialRequest.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): VerifyCredentialStreamRequest {
+    return {
+      id: isSet(object.id) ? globalThis.Number(object.id) : 0,
+      request: isSet(object.request) ? VerifyCredentialRequest.fromJSON(object.request) : undefined,
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
+    };
+  },
+
+  toJSON(message: VerifyCredentialStreamRequest): unknown {
+    const obj: any = {};
+    if (message.id !== 0) {
+      obj.id = Math.round(message.id);
+    }
+    if (message.request !== undefined) {
+      obj.request = VerifyCredentialRequest.toJSON(message.request);
+    }
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<VerifyCredentialStreamRequest>): VerifyCredentialStreamRequest {
+    return VerifyCredentialStreamRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<VerifyCredentialStreamRequest>): VerifyCredentialStreamRequest {
+    const message = createBaseVerifyCredentialStreamRequest();
+    message.id = object.id ?? 0;
+    message.request = (object.request !== undefined && object.request !== null)
+      ? VerifyCredentialRequest.fromPartial(object.request)
+      : undefined;
+    message.requestId = object.requestId ?? "";
+    return message;
+  },
+};
+
+function createBaseVerifyCredentialStreamResponse(): VerifyCredentialStreamResponse {
+  return { id: 0, response: undefined, errorCode: 0, errorMessage: "", errorMetadata: {} };
+}
+
+export const VerifyCredentialStreamResponse: MessageFns<VerifyCredentialStreamResponse> = {
+  encode(message: VerifyCredentialStreamResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== 0) {
+      writer.uint32(8).uint32(message.id);
+    }
+    if (message.response !== undefined) {
+      VerifyCredentialResponse.encode(message.response, writer.uint32(18).fork()).join();
+    }
+    if (message.errorCode !== 0) {
+      writer.uint32(24).int32(message.errorCode);
+    }
+    if (message.errorMessage !== "") {
+      writer.uint32(34).string(message.errorMessage);
+    }
+    globalThis.Object.entries(message.errorMetadata).forEach(([key, value]: [string, string]) => {
+      VerifyCredentialStreamResponse_ErrorMetadataEntry.encode({ key: key as any, value }, writer.uint32(42).fork())
+        .join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VerifyCredentialStreamResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVerifyCredentialStreamResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.id = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.response = VerifyCredentialResponse.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.errorCode = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.errorMessage = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            const entry5 = VerifyCredentialStreamResponse_ErrorMetadataEntry.decode(reader, reader.uint32());
+            if (entry5.value !== undefined) {
+              message.errorMetadata[entry5.key] = entry5.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): VerifyCredentialStreamResponse {
+    return {
+      id: isSet(object.id) ? globalThis.Number(object.id) : 0,
+      response: isSet(object.response) ? VerifyCredentialResponse.fromJSON(object.response) : undefined,
+      errorCode: isSet(object.errorCode)
+        ? globalThis.Number(object.errorCode)
+        : isSet(object.error_code)
+        ? globalThis.Number(object.error_code)
+        : 0,
+      errorMessage: isSet(object.errorMessage)
+        ? globalThis.String(object.errorMessage)
+        : isSet(object.error_message)
+        ? globalThis.String(object.error_message)
+        : "",
+      errorMetadata: isObject(object.errorMetadata)
+        ? (globalThis.Object.entries(object.errorMetadata) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.error_metadata)
+        ? (globalThis.Object.entries(object.error_metadata) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+    };
+  },
+
+  toJSON(message: VerifyCredentialStreamResponse): unknown {
+    const obj: any = {};
+    if (message.id !== 0) {
+      obj.id = Math.round(message.id);
+    }
+    if (message.response !== undefined) {
+      obj.response = VerifyCredentialResponse.toJSON(message.response);
+    }
+    if (message.errorCode !== 0) {
+      obj.errorCode = Math.round(message.errorCode);
+    }
+    if (message.errorMessage !== "") {
+      obj.errorMessage = message.errorMessage;
+    }
+    if (message.errorMetadata) {
+      const entries = globalThis.Object.entries(message.errorMetadata) as [string, string][];
+      if (entries.length > 0) {
+        obj.errorMetadata = {};
+        entries.forEach(([k, v]) => {
+          obj.errorMetadata[k] = v;
+        });
+      }
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<VerifyCredentialStreamResponse>): VerifyCredentialStreamResponse {
+    return VerifyCredentialStreamResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<VerifyCredentialStreamResponse>): VerifyCredentialStreamResponse {
+    const message = createBaseVerifyCredentialStreamResponse();
+    message.id = object.id ?? 0;
+    message.response = (object.response !== undefined && object.response !== null)
+      ? VerifyCredentialResponse.fromPartial(object.response)
+      : undefined;
+    message.errorCode = object.errorCode ?? 0;
+    message.errorMessage = object.errorMessage ?? "";
+    message.errorMetadata = (globalThis.Object.entries(object.errorMetadata ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseVerifyCredentialStreamResponse_ErrorMetadataEntry(): VerifyCredentialStreamResponse_ErrorMetadataEntry {
+  return { key: "", value: "" };
+}
+
+export const VerifyCredentialStreamResponse_ErrorMetadataEntry: MessageFns<
+  VerifyCredentialStreamResponse_ErrorMetadataEntry
+> = {
+  encode(
+    message: VerifyCredentialStreamResponse_ErrorMetadataEntry,
+    writer: BinaryWriter = new BinaryWriter(),
+  ): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VerifyCredentialStreamResponse_ErrorMetadataEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVerifyCredentialStreamResponse_ErrorMetadataEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): VerifyCredentialStreamResponse_ErrorMetadataEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: VerifyCredentialStreamResponse_ErrorMetadataEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(
+    base?: DeepPartial<VerifyCredentialStreamResponse_ErrorMetadataEntry>,
+  ): VerifyCredentialStreamResponse_ErrorMetadataEntry {
+    return VerifyCredentialStreamResponse_ErrorMetadataEntry.fromPartial(base ?? {});
+  },
+  fromPartial(
+    object: DeepPartial<VerifyCredentialStreamResponse_ErrorMetadataEntry>,
+  ): VerifyCredentialStreamResponse_ErrorMetadataEntry {
+    const message = createBaseVerifyCredentialStreamResponse_ErrorMetadataEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
 function createBaseRevokeCredentialsRequest(): RevokeCredentialsRequest {
   return { tenantId: "", connectorId: "", actor: "" };
 }
@@ -1160,6 +1580,25 @@ export const CredentialsServiceService = {
       Buffer.from(VerifyCredentialResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): VerifyCredentialResponse => VerifyCredentialResponse.decode(value),
   },
+  /**
+   * VerifyCredential for a caller that verifies on every request (the gateway): many verifications over one
+   * long-lived stream, where a message costs both processes about a tenth of a unary call. Each answer carries
+   * the id of its question and answers may come in any order; each is exactly what VerifyCredential would
+   * answer. The server ends the stream with OK when it shuts down; a verification it can no longer answer is
+   * answered UNAVAILABLE, and the client sends it again on a new stream (verifying changes nothing).
+   */
+  verifyCredentialStream: {
+    path: "/credentials.v1.CredentialsService/VerifyCredentialStream" as const,
+    requestStream: true as const,
+    responseStream: true as const,
+    requestSerialize: (value: VerifyCredentialStreamRequest): Buffer =>
+      Buffer.from(VerifyCredentialStreamRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): VerifyCredentialStreamRequest => VerifyCredentialStreamRequest.decode(value),
+    responseSerialize: (value: VerifyCredentialStreamResponse): Buffer =>
+      Buffer.from(VerifyCredentialStreamResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): VerifyCredentialStreamResponse =>
+      VerifyCredentialStreamResponse.decode(value),
+  },
   /** Revokes every secret of a connector (connector deleted or disabled). */
   revokeCredentials: {
     path: "/credentials.v1.CredentialsService/RevokeCredentials" as const,
@@ -1197,6 +1636,14 @@ export interface CredentialsServiceServer extends UntypedServiceImplementation {
    * presented on another tenant's base URL.
    */
   verifyCredential: handleUnaryCall<VerifyCredentialRequest, VerifyCredentialResponse>;
+  /**
+   * VerifyCredential for a caller that verifies on every request (the gateway): many verifications over one
+   * long-lived stream, where a message costs both processes about a tenth of a unary call. Each answer carries
+   * the id of its question and answers may come in any order; each is exactly what VerifyCredential would
+   * answer. The server ends the stream with OK when it shuts down; a verification it can no longer answer is
+   * answered UNAVAILABLE, and the client sends it again on a new stream (verifying changes nothing).
+   */
+  verifyCredentialStream: handleBidiStreamingCall<VerifyCredentialStreamRequest, VerifyCredentialStreamResponse>;
   /** Revokes every secret of a connector (connector deleted or disabled). */
   revokeCredentials: handleUnaryCall<RevokeCredentialsRequest, RevokeCredentialsResponse>;
   /** What may be shown after creation: last four characters and dates, never the secrets. */
@@ -1242,6 +1689,21 @@ export interface CredentialsServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: VerifyCredentialResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * VerifyCredential for a caller that verifies on every request (the gateway): many verifications over one
+   * long-lived stream, where a message costs both processes about a tenth of a unary call. Each answer carries
+   * the id of its question and answers may come in any order; each is exactly what VerifyCredential would
+   * answer. The server ends the stream with OK when it shuts down; a verification it can no longer answer is
+   * answered UNAVAILABLE, and the client sends it again on a new stream (verifying changes nothing).
+   */
+  verifyCredentialStream(): ClientDuplexStream<VerifyCredentialStreamRequest, VerifyCredentialStreamResponse>;
+  verifyCredentialStream(
+    options: Partial<CallOptions>,
+  ): ClientDuplexStream<VerifyCredentialStreamRequest, VerifyCredentialStreamResponse>;
+  verifyCredentialStream(
+    metadata: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientDuplexStream<VerifyCredentialStreamRequest, VerifyCredentialStreamResponse>;
   /** Revokes every secret of a connector (connector deleted or disabled). */
   revokeCredentials(
     request: RevokeCredentialsRequest,
@@ -1314,6 +1776,10 @@ function fromJsonTimestamp(o: any): Date {
   } else {
     return fromTimestamp(Timestamp.fromJSON(o));
   }
+}
+
+function isObject(value: any): boolean {
+  return typeof value === "object" && value !== null;
 }
 
 function isSet(value: any): boolean {
