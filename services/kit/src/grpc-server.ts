@@ -53,6 +53,47 @@ export function toServiceError(err: unknown, opts: Pick<ImplementOptions, 'logge
   return { code: status.INTERNAL, details: `internal error (error id ${errorId})`, metadata };
 }
 
+export type CallOutcome<R> = { ok: true; value: R } | { ok: false; error: Partial<ServiceError> & { code: number } };
+
+/**
+ * One call's bookkeeping, for unary calls and for questions carried by a stream alike: the request id as log
+ * context, handling time and outcome metrics, the in-flight count, and errors mapped to a status (never thrown).
+ */
+export function handleCall<R>(
+  labels: { grpc_service: string; grpc_method: string },
+  requestId: string,
+  run: () => Promise<R>,
+  opts: ImplementOptions,
+  logFields: Record<string, unknown> = {},
+): Promise<CallOutcome<R>> {
+  const end = opts.metrics.grpcServerHandling.startTimer(labels);
+  const started = process.hrtime.bigint();
+  const counted = (code: number) => {
+    opts.metrics.grpcServerHandled.inc({ ...labels, grpc_code: status[code] });
+    opts.logger.debug('call handled', { method: labels.grpc_method, ...logFields, code: status[code], ms: Number(process.hrtime.bigint() - started) / 1e6 });
+  };
+  if (opts.inFlight) opts.inFlight.count++;
+  return requestContext.run({ requestId }, () =>
+    run()
+      .then(
+        (value): CallOutcome<R> => {
+          counted(status.OK);
+          return { ok: true, value };
+        },
+        (err: unknown): CallOutcome<R> => {
+          const se = toServiceError(err, opts, labels.grpc_method);
+          const code = se.code ?? status.INTERNAL;
+          counted(code);
+          return { ok: false, error: { ...se, code } };
+        },
+      )
+      .finally(() => {
+        end();
+        if (opts.inFlight) opts.inFlight.count--;
+      }),
+  );
+}
+
 export function implement<D extends ServiceDef>(definition: D, handlers: Handlers<D>, opts: ImplementOptions, streams?: StreamHandlers<D>): UntypedServiceImplementation {
   const impl: UntypedServiceImplementation = {};
   for (const key of Object.keys(definition)) {
@@ -64,32 +105,12 @@ export function implement<D extends ServiceDef>(definition: D, handlers: Handler
       continue;
     }
     const handler = (handlers as Record<string, (request: never, ctx: CallContext) => Promise<unknown>>)[key];
+    const labels = { grpc_service: serviceName, grpc_method: methodName };
     impl[key] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
       const requestId = String(call.metadata.get('x-request-id')[0] ?? '') || newId();
-      const end = opts.metrics.grpcServerHandling.startTimer({ grpc_service: serviceName, grpc_method: methodName });
-      const started = process.hrtime.bigint();
-      const done = (code: string) => opts.logger.debug('call handled', { method: methodName, code, ms: Number(process.hrtime.bigint() - started) / 1e6 });
-      if (opts.inFlight) opts.inFlight.count++;
-      requestContext.run({ requestId }, () => {
-        handler(call.request as never, { requestId, metadata: call.metadata })
-          .then(
-            (res) => {
-              opts.metrics.grpcServerHandled.inc({ grpc_service: serviceName, grpc_method: methodName, grpc_code: 'OK' });
-              done('OK');
-              callback(null, res);
-            },
-            (err: unknown) => {
-              const se = toServiceError(err, opts, methodName);
-              opts.metrics.grpcServerHandled.inc({ grpc_service: serviceName, grpc_method: methodName, grpc_code: status[se.code ?? status.INTERNAL] });
-              done(status[se.code ?? status.INTERNAL]);
-              callback(se);
-            },
-          )
-          .finally(() => {
-            end();
-            if (opts.inFlight) opts.inFlight.count--;
-          });
-      });
+      void handleCall(labels, requestId, () => handler(call.request as never, { requestId, metadata: call.metadata }), opts).then((out) =>
+        out.ok ? callback(null, out.value) : callback(out.error),
+      );
     };
   }
   return impl;

@@ -7,14 +7,15 @@ import { randomFillSync } from 'node:crypto';
 const POOL = Buffer.alloc(4096);
 let used = POOL.length;
 
-function randomHex(bytes: number): string {
-  if (used + bytes > POOL.length) {
+/** `n` bytes from the pool, as [buffer, start, end) (valid until the pool refills). */
+function take(n: number): [Buffer, number, number] {
+  if (n > POOL.length) throw new RangeError(`at most ${POOL.length} random bytes at a time`);
+  if (used + n > POOL.length) {
     randomFillSync(POOL);
     used = 0;
   }
-  const out = POOL.toString('hex', used, used + bytes);
-  used += bytes;
-  return out;
+  used += n;
+  return [POOL, used - n, used];
 }
 
 /**
@@ -22,15 +23,16 @@ function randomHex(bytes: number): string {
  * creation order. Hex only: ids appear in SCIM base URLs, and Okta refuses "_" there.
  */
 export function newId(now = Date.now()): string {
-  return now.toString(16).padStart(12, '0') + randomHex(8);
+  const [buf, start, end] = take(8);
+  return now.toString(16).padStart(12, '0') + buf.toString('hex', start, end);
 }
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
 /** A short human-typable code from a CSPRNG (Crockford base32), e.g. an organization's Company ID. */
 export function newCode(length: number): string {
-  const hex = randomHex(length);
+  const [buf, start, end] = take(length);
   let out = '';
-  for (let i = 0; i < length; i++) out += CROCKFORD[parseInt(hex.slice(i * 2, i * 2 + 2), 16) & 31];
+  for (let i = start; i < end; i++) out += CROCKFORD[buf[i] & 31];
   return out;
 }

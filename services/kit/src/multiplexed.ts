@@ -13,10 +13,9 @@
  */
 import { Metadata, status, type ClientDuplexStream, type ServerDuplexStream, type ServiceError } from '@grpc/grpc-js';
 import { AppError } from './errors.js';
-import type { CallContext, ImplementOptions } from './grpc-server.js';
-import { toServiceError } from './grpc-server.js';
+import { handleCall, type CallContext, type ImplementOptions } from './grpc-server.js';
 import { newId } from './ids.js';
-import { currentRequestId, requestContext } from './logger.js';
+import { currentRequestId } from './logger.js';
 import type { Metrics } from './metrics.js';
 
 export interface Question<Req> {
@@ -96,36 +95,13 @@ export function serveMultiplexed<Req, Res>(
   });
 
   const answer = (st: ServerStream, q: Question<Req>) => {
-    const requestId = q.requestId || newId();
-    const end = opts.metrics.grpcServerHandling.startTimer(labels);
-    const started = process.hrtime.bigint();
-    const counted = (code: number) => {
-      opts.metrics.grpcServerHandled.inc({ ...labels, grpc_code: status[code] });
-      opts.logger.debug('call handled', { method: carried.method, stream: true, code: status[code], ms: Number(process.hrtime.bigint() - started) / 1e6 });
-    };
     st.pending++;
-    if (opts.inFlight) opts.inFlight.count++;
-    requestContext.run({ requestId }, () => {
-      const work = q.request === undefined ? Promise.reject(new AppError('INVALID_ARGUMENT', 'a question must carry its request')) : handle(q.request, { requestId, metadata: st.call.metadata });
-      work
-        .then(
-          (response) => {
-            counted(status.OK);
-            write(st, { id: q.id, response, errorCode: status.OK, errorMessage: '', errorMetadata: {} });
-          },
-          (err: unknown) => {
-            const se = toServiceError(err, opts, carried.method);
-            const code = se.code ?? status.INTERNAL;
-            counted(code);
-            write(st, failure(q.id, code, se.details ?? '', se.metadata));
-          },
-        )
-        .finally(() => {
-          end();
-          st.pending--;
-          if (opts.inFlight) opts.inFlight.count--;
-          if (st.closing && st.pending === 0) finish(st);
-        });
+    const requestId = q.requestId || newId();
+    const run = () => (q.request === undefined ? Promise.reject(new AppError('INVALID_ARGUMENT', 'a question must carry its request')) : handle(q.request, { requestId, metadata: st.call.metadata }));
+    void handleCall(labels, requestId, run, opts, { stream: true }).then((out) => {
+      write(st, out.ok ? { id: q.id, response: out.value, errorCode: status.OK, errorMessage: '', errorMetadata: {} } : failure(q.id, out.error.code, out.error.details ?? '', out.error.metadata));
+      st.pending--;
+      if (st.closing && st.pending === 0) finish(st);
     });
   };
 

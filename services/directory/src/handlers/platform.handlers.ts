@@ -3,7 +3,7 @@ import { AppError } from '../../../kit/src/errors.js';
 import { newId } from '../../../kit/src/ids.js';
 import { currentRequestId } from '../../../kit/src/logger.js';
 import { requireTenant } from '../../../kit/src/tenant.js';
-import { DuplicateKeyError, type TenantId } from '../../../kit/src/store/store.js';
+import { DuplicateKeyError, type Collection, type TenantId } from '../../../kit/src/store/store.js';
 import type { Team, User } from '../../../../proto/gen/directory/v1/directory.js';
 import type { StoredResource } from '../domain/resource-model.js';
 import { ROLES, loginFilter, newManualTeamFields, userSummary } from '../domain/scim-models.js';
@@ -35,7 +35,11 @@ export function platformHandlers({ orgs, resources, memberships, connectors, act
     await requireOrg(t);
     return t;
   };
-  const page = <T extends { _id: string }>(rows: T[], limit: number) => {
+  /** A keyset page of a tenant's resources in _id order (limit 1–500, default 100); `next` is '' on the last page. */
+  const page = async (col: Collection<StoredResource>, tenant: TenantId, req: { limit: number; pageToken: string }) => {
+    const limit = Math.min(Math.max(req.limit || 100, 1), 500);
+    const filter = { tenantId: tenant, ...(req.pageToken ? { _id: { $gt: req.pageToken } } : {}) };
+    const rows = await col.find(filter, { sort: { _id: 1 }, limit: limit + 1 });
     const more = rows.length > limit;
     const items = more ? rows.slice(0, limit) : rows;
     return { items, next: more ? items[items.length - 1]._id : '' };
@@ -53,9 +57,7 @@ export function platformHandlers({ orgs, resources, memberships, connectors, act
   return {
     async listUsers(req: { tenantId: string; limit: number; pageToken: string }) {
       const tenant = await tenantOf(req.tenantId);
-      const limit = Math.min(Math.max(req.limit || 100, 1), 500);
-      const filter = { tenantId: tenant, ...(req.pageToken ? { _id: { $gt: req.pageToken } } : {}) };
-      const { items, next } = page(await resources.users.find(filter, { sort: { _id: 1 }, limit: limit + 1 }), limit);
+      const { items, next } = await page(resources.users, tenant, req);
       const on = await connectors.provisioningOn(tenant);
       return { users: items.map((u) => userToProto(u, on)), nextPageToken: next, total: await resources.users.countDocuments({ tenantId: tenant }) };
     },
@@ -80,9 +82,7 @@ export function platformHandlers({ orgs, resources, memberships, connectors, act
     },
     async listTeams(req: { tenantId: string; limit: number; pageToken: string }) {
       const tenant = await tenantOf(req.tenantId);
-      const limit = Math.min(Math.max(req.limit || 100, 1), 500);
-      const filter = { tenantId: tenant, ...(req.pageToken ? { _id: { $gt: req.pageToken } } : {}) };
-      const { items, next } = page(await resources.groups.find(filter, { sort: { _id: 1 }, limit: limit + 1 }), limit);
+      const { items, next } = await page(resources.groups, tenant, req);
       const on = await connectors.provisioningOn(tenant);
       return { teams: await Promise.all(items.map((d) => teamToProto(tenant, d, on))), nextPageToken: next };
     },
