@@ -1,7 +1,9 @@
 /**
- * The writes of one operation (or one bulkWrite), staged over the published state and checked against the
- * unique indexes as they are staged, so a violation is found before anything reaches the journal. Discard
- * the change set after an error: it may be half-updated.
+ * The writes of one operation, one bulkWrite or one collection's part of a unit, staged over the published
+ * state and checked against the unique indexes as they are staged, so a violation is found before anything
+ * reaches the journal. `base` remembers the published version each staged or read document had, so that a
+ * unit can be checked at commit for writes that landed meanwhile. Discard the change set after an error: it
+ * may be half-updated.
  */
 import type { CollectionState } from './collection-state.js';
 import type { IndexTable } from './index-table.js';
@@ -10,10 +12,12 @@ import { DuplicateKeyError, type Doc } from './store.js';
 export class ChangeSet {
   /** New versions by id; null = deleted. */
   readonly writes = new Map<string, Doc | null>();
+  /** The published version (undefined: absent) of every id staged or read, as first seen. */
+  readonly base = new Map<string, Doc | undefined>();
   /** Unique keys held by staged versions: index → key → id. */
   private readonly claims = new Map<IndexTable, Map<string, string>>();
 
-  constructor(private readonly state: CollectionState) {}
+  constructor(readonly state: CollectionState) {}
 
   /** The version this batch sees: staged, else published. */
   current(id: string): Doc | undefined {
@@ -21,14 +25,44 @@ export class ChangeSet {
     return staged === null ? undefined : (staged ?? this.state.docs.get(id));
   }
 
+  /** Records the published version of a document the batch read (for the commit-time check of a unit). */
+  observe(id: string): void {
+    if (!this.base.has(id) && !this.writes.has(id)) this.base.set(id, this.state.docs.get(id));
+  }
+
   insert(doc: Doc): void {
+    this.observe(doc._id);
     if (this.current(doc._id) !== undefined) throw new DuplicateKeyError(this.state.name, '_id_');
     this.put(doc);
   }
 
   put(doc: Doc): void {
     const id = doc._id;
+    this.observe(id);
     this.release(id);
+    this.claim(doc);
+    this.writes.set(id, doc);
+  }
+
+  delete(id: string): void {
+    this.observe(id);
+    this.release(id);
+    this.writes.set(id, null);
+  }
+
+  /**
+   * The same writes checked again against the published state as it is now (a unit's commit): every id the
+   * writes touch is judged by its staged version, then each new version's unique keys are claimed.
+   */
+  static recheck(state: CollectionState, writes: ReadonlyMap<string, Doc | null>): ChangeSet {
+    const cs = new ChangeSet(state);
+    for (const [id, doc] of writes) cs.writes.set(id, doc);
+    for (const doc of writes.values()) if (doc) cs.claim(doc);
+    return cs;
+  }
+
+  private claim(doc: Doc): void {
+    const id = doc._id;
     for (const index of this.state.indexes) {
       const keys = index.keysOf(doc); // also refuses parallel arrays, for every index
       if (!index.enforceUnique) continue;
@@ -44,12 +78,6 @@ export class ChangeSet {
         claims.set(key, id);
       }
     }
-    this.writes.set(id, doc);
-  }
-
-  delete(id: string): void {
-    this.release(id);
-    this.writes.set(id, null);
   }
 
   /** Drops the unique keys claimed by the staged version of `id`. */

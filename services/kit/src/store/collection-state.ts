@@ -31,7 +31,7 @@ export class CollectionState {
       }
       return;
     }
-    const index = new IndexTable(spec);
+    const index = new IndexTable(spec, this.name);
     for (const doc of this.docs.values()) {
       const keys = index.keysOf(doc);
       if (index.enforceUnique) {

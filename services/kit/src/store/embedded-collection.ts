@@ -2,10 +2,11 @@
  * `Collection` over the embedded engine. Every write runs synchronously from its first check to its
  * journal append and publication (one JavaScript turn), so single-document updates are atomic and writes
  * are journaled in the order they are applied; the promise then waits for durability. Reads see published
- * writes only and return copies.
+ * writes only and return copies. A view bound to a unit (`EmbeddedUnit.use`) stages its writes in the unit's
+ * change set for this collection instead, and its reads see those staged writes.
  */
+import { find as mingoFind } from 'mingo';
 import { ChangeSet } from './change-set.js';
-import type { CollectionFiles } from './collection-files.js';
 import type { CollectionState } from './collection-state.js';
 import { cloneDoc } from './doc-codec.js';
 import { count, project, select, selectForWrite, type QueryStats } from './query-exec.js';
@@ -31,48 +32,81 @@ function setPath(target: Record<string, unknown>, path: string, value: unknown):
   cur[parts[parts.length - 1]] = value;
 }
 
-export class EmbeddedCollection<T extends Doc = Doc> implements Collection<T> {
-  private readonly snapshotSource = () => [...this.state.docs.values()];
+/** What a collection needs from its store: journal and publish change sets, and the unit a view is bound to. */
+export interface Committer {
+  /** Journals the change sets as one record, publishes them, and resolves when they are durable. */
+  commit(sets: ChangeSet[]): Promise<void>;
+  assertOpen(): void;
+}
 
+/** The part of a unit a bound collection sees: its change set for that collection. */
+export interface UnitScope {
+  changeSet(state: CollectionState): ChangeSet;
+  /** A write inside the unit failed: the unit will not commit. */
+  fail(err: Error): void;
+}
+
+export class EmbeddedCollection<T extends Doc = Doc> implements Collection<T> {
   constructor(
-    private readonly state: CollectionState,
-    private readonly files: CollectionFiles,
-    private readonly assertOpen: () => void,
+    readonly state: CollectionState,
+    private readonly store: Committer,
+    /** Set on a view bound to a unit: writes are staged there and committed with the unit. */
+    private readonly unit?: UnitScope,
   ) {}
+
+  /** The same collection seen from inside `unit`. */
+  bind(unit: UnitScope): EmbeddedCollection<T> {
+    return new EmbeddedCollection<T>(this.state, this.store, unit);
+  }
+
+  private assertOpen(): void {
+    this.store.assertOpen();
+  }
+
+  /** Reads inside a unit see its staged writes; documents read are remembered for the commit-time check. */
+  private unitSelect(cs: ChangeSet, filter: Filter, options: FindOptions): Doc[] {
+    let docs: Doc[];
+    if (cs.writes.size === 0) docs = select(this.state, filter, options).docs;
+    else {
+      const all = selectForWrite(this.state, filter, cs.writes, false);
+      const sort = options.sort ?? { _id: 1 };
+      let cursor = mingoFind(all, {}).sort(sort);
+      if (options.skip) cursor = cursor.skip(options.skip);
+      if (options.limit) cursor = cursor.limit(Math.abs(options.limit));
+      docs = cursor.all() as Doc[];
+    }
+    for (const d of docs) cs.observe(d._id);
+    return docs;
+  }
 
   get name(): string {
     return this.state.name;
   }
 
   async insertOne(doc: T): Promise<void> {
-    this.assertOpen();
     if (typeof doc?._id !== 'string' || doc._id === '') throw new TypeError('documents need a non-empty string _id');
-    const cs = new ChangeSet(this.state);
-    cs.insert(cloneDoc(doc));
-    await this.commit(cs);
+    await this.write((cs) => cs.insert(cloneDoc(doc)));
   }
 
   async findOne(filter: Filter, options: Omit<FindOptions, 'skip' | 'limit'> = {}): Promise<T | null> {
     this.assertOpen();
-    const { docs } = select(this.state, filter, { sort: options.sort, limit: 1 });
+    const docs = this.unit ? this.unitSelect(this.unit.changeSet(this.state), filter, { sort: options.sort, limit: 1 }) : select(this.state, filter, { sort: options.sort, limit: 1 }).docs;
     return (project(docs, options.projection)[0] as T | undefined) ?? null;
   }
 
   async find(filter: Filter, options: FindOptions = {}): Promise<T[]> {
     this.assertOpen();
-    return project(select(this.state, filter, options).docs, options.projection) as T[];
+    const docs = this.unit ? this.unitSelect(this.unit.changeSet(this.state), filter, options) : select(this.state, filter, options).docs;
+    return project(docs, options.projection) as T[];
   }
 
   async countDocuments(filter: Filter): Promise<number> {
     this.assertOpen();
-    return count(this.state, filter).count;
+    return this.unit ? this.unitSelect(this.unit.changeSet(this.state), filter, {}).length : count(this.state, filter).count;
   }
 
   async updateOne(filter: Filter, update: Update, options: { upsert?: boolean } = {}): Promise<UpdateResult> {
-    this.assertOpen();
-    const cs = new ChangeSet(this.state);
-    const r = this.stageUpdate(cs, filter, update, true, options.upsert === true);
-    await this.commit(cs);
+    const r = await this.write((cs) => this.stageUpdate(cs, filter, update, true, options.upsert === true));
     return { matched: r.matched, modified: r.modified, ...(r.upsertedId !== undefined ? { upsertedId: r.upsertedId } : {}) };
   }
 
@@ -81,53 +115,59 @@ export class EmbeddedCollection<T extends Doc = Doc> implements Collection<T> {
     update: Update,
     options: { returnDocument?: 'before' | 'after'; upsert?: boolean; projection?: Projection } = {},
   ): Promise<T | null> {
-    this.assertOpen();
-    const cs = new ChangeSet(this.state);
-    const r = this.stageUpdate(cs, filter, update, true, options.upsert === true);
-    await this.commit(cs);
+    const r = await this.write((cs) => this.stageUpdate(cs, filter, update, true, options.upsert === true));
     const doc = options.returnDocument === 'after' ? r.after : r.before;
     return doc ? (project([doc], options.projection)[0] as T) : null;
   }
 
   async updateMany(filter: Filter, update: Update): Promise<UpdateResult> {
-    this.assertOpen();
-    const cs = new ChangeSet(this.state);
-    const r = this.stageUpdate(cs, filter, update, false, false);
-    await this.commit(cs);
+    const r = await this.write((cs) => this.stageUpdate(cs, filter, update, false, false));
     return { matched: r.matched, modified: r.modified };
   }
 
-  async deleteOne(filter: Filter): Promise<number> {
-    this.assertOpen();
-    const cs = new ChangeSet(this.state);
-    const n = this.stageDelete(cs, filter, true);
-    await this.commit(cs);
-    return n;
+  deleteOne(filter: Filter): Promise<number> {
+    return this.write((cs) => this.stageDelete(cs, filter, true));
   }
 
-  async deleteMany(filter: Filter): Promise<number> {
-    this.assertOpen();
-    const cs = new ChangeSet(this.state);
-    const n = this.stageDelete(cs, filter, false);
-    await this.commit(cs);
-    return n;
+  deleteMany(filter: Filter): Promise<number> {
+    return this.write((cs) => this.stageDelete(cs, filter, false));
   }
 
   async bulkWrite(ops: WriteOp[]): Promise<void> {
+    await this.write((cs) => {
+      for (const op of ops) {
+        if ('insertOne' in op) {
+          const doc = op.insertOne.document;
+          if (typeof doc?._id !== 'string' || doc._id === '') throw new TypeError('documents need a non-empty string _id');
+          cs.insert(cloneDoc(doc));
+        } else if ('updateOne' in op) this.stageUpdate(cs, op.updateOne.filter, op.updateOne.update, true, op.updateOne.upsert === true);
+        else if ('updateMany' in op) this.stageUpdate(cs, op.updateMany.filter, op.updateMany.update, false, false);
+        else if ('deleteOne' in op) this.stageDelete(cs, op.deleteOne.filter, true);
+        else if ('deleteMany' in op) this.stageDelete(cs, op.deleteMany.filter, false);
+        else throw new TypeError(`unknown bulk operation ${Object.keys(op as object).join(',')}`);
+      }
+    });
+  }
+
+  /**
+   * Stages one write. Outside a unit: in a change set of its own, then journaled, published and flushed.
+   * Inside: in the unit's change set; a write that fails there fails the whole unit (as a failed write aborts a
+   * MongoDB transaction), since it may have staged part of its changes.
+   */
+  private async write<R>(stage: (cs: ChangeSet) => R): Promise<R> {
     this.assertOpen();
-    const cs = new ChangeSet(this.state);
-    for (const op of ops) {
-      if ('insertOne' in op) {
-        const doc = op.insertOne.document;
-        if (typeof doc?._id !== 'string' || doc._id === '') throw new TypeError('documents need a non-empty string _id');
-        cs.insert(cloneDoc(doc));
-      } else if ('updateOne' in op) this.stageUpdate(cs, op.updateOne.filter, op.updateOne.update, true, op.updateOne.upsert === true);
-      else if ('updateMany' in op) this.stageUpdate(cs, op.updateMany.filter, op.updateMany.update, false, false);
-      else if ('deleteOne' in op) this.stageDelete(cs, op.deleteOne.filter, true);
-      else if ('deleteMany' in op) this.stageDelete(cs, op.deleteMany.filter, false);
-      else throw new TypeError(`unknown bulk operation ${Object.keys(op as object).join(',')}`);
+    if (this.unit) {
+      try {
+        return stage(this.unit.changeSet(this.state));
+      } catch (err) {
+        this.unit.fail(err as Error);
+        throw err;
+      }
     }
-    await this.commit(cs);
+    const cs = new ChangeSet(this.state);
+    const result = stage(cs);
+    await this.store.commit([cs]);
+    return result;
   }
 
   /** Builds indexes that a later `collection()` call asks for. */
@@ -159,6 +199,7 @@ export class EmbeddedCollection<T extends Doc = Doc> implements Collection<T> {
     }
     let modified = 0;
     for (const old of matches) {
+      cs.observe(old._id);
       const next = applyUpdate(old, update, false);
       if (next) {
         cs.put(next);
@@ -173,20 +214,5 @@ export class EmbeddedCollection<T extends Doc = Doc> implements Collection<T> {
     const matches = selectForWrite(this.state, filter, cs.writes, one);
     for (const doc of matches) cs.delete(doc._id);
     return matches.length;
-  }
-
-  /** Journal first (a failed append publishes nothing), then publish, then wait for durability. */
-  private commit(cs: ChangeSet): Promise<void> {
-    const put: Doc[] = [];
-    const del: string[] = [];
-    for (const [id, doc] of cs.writes) {
-      if (doc) put.push(doc);
-      else if (this.state.docs.has(id)) del.push(id);
-    }
-    if (put.length === 0 && del.length === 0) return Promise.resolve();
-    const durable = this.files.append(put, del);
-    this.state.apply(cs.writes);
-    this.files.maybeCompact(this.snapshotSource);
-    return durable;
   }
 }

@@ -5,7 +5,7 @@
  */
 import { joinKey, pathKeys } from './index-keys.js';
 import { SortedIds } from './sorted-ids.js';
-import type { Doc, IndexSpec } from './store.js';
+import { IndexKeyLimitError, type Doc, type IndexSpec } from './store.js';
 
 const MAX_KEYS_PER_DOC = 10_000;
 
@@ -19,7 +19,10 @@ export class IndexTable {
   private readonly paths: string[][];
   private readonly levels: Map<string, SortedIds>[];
 
-  constructor(readonly spec: IndexSpec) {
+  constructor(
+    readonly spec: IndexSpec,
+    private readonly collection = '',
+  ) {
     this.name = spec.name;
     this.fields = Object.keys(spec.keys);
     if (this.fields.length === 0) throw new TypeError(`index ${spec.name} has no keys`);
@@ -49,7 +52,7 @@ export class IndexTable {
       }
       const next: string[] = [];
       for (const p of prefixes) for (const k of pk.keys) next.push(joinKey(p, k));
-      if (next.length > MAX_KEYS_PER_DOC) throw new Error(`too many index keys for one document (index ${this.name})`);
+      if (next.length > MAX_KEYS_PER_DOC) throw new IndexKeyLimitError(this.collection, this.name, `too many index keys for one document (index ${this.name}, at most ${MAX_KEYS_PER_DOC})`);
       out.push(next);
       prefixes = next;
     }

@@ -5,7 +5,7 @@
  * `fdatasync` for power loss (one flush serves every append made before it started; the first waits one
  * event-loop turn so that concurrent requests share it).
  */
-import { closeSync, fdatasync, fstatSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, fdatasync, fstatSync, openSync, writeSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { fromEJSON, toEJSON } from './doc-codec.js';
 
@@ -88,7 +88,8 @@ export class JournalWriter {
   }
 
   static open(path: string): JournalWriter {
-    const fd = openSync(path, 'a');
+    const fd = openSync(path, 'a', 0o600);
+    fchmodSync(fd, 0o600); // a journal written by an older version may still be 0644
     return new JournalWriter(path, fd, fstatSync(fd).size);
   }
 

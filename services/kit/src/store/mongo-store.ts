@@ -1,11 +1,13 @@
 /**
  * The MongoDB `DocumentStore` on the official driver. Indexes are created at `collection()`; E11000 becomes
- * `DuplicateKeyError`; writes use `w: majority` unless the URI says otherwise. `bulkWrite` runs in a
- * transaction on a replica set or sharded cluster (all or none); on a standalone server it is an ordered
- * bulk write, which stops at the first error but keeps the operations before it.
+ * `DuplicateKeyError`; writes use `w: majority` unless the URI says otherwise. `bulkWrite` and `unit` run in a
+ * transaction on a replica set or sharded cluster (all or none); on a standalone server a bulk write is
+ * ordered (it stops at the first error but keeps the operations before it) and a unit's writes are applied
+ * one by one.
  */
 import {
   MongoClient,
+  type ClientSession,
   MongoServerError,
   type AnyBulkWriteOperation,
   type Db,
@@ -14,7 +16,7 @@ import {
   type Collection as MongoCollection,
   type UpdateFilter,
 } from 'mongodb';
-import { DuplicateKeyError, type Collection, type CollectionSpec, type Doc, type DocumentStore, type Filter, type FindOptions, type Projection, type Update, type UpdateResult, type WriteOp } from './store.js';
+import { DuplicateKeyError, type Collection, type CollectionSpec, type Doc, type DocumentStore, type Filter, type FindOptions, type Projection, type Update, type Unit, type UpdateResult, type WriteOp } from './store.js';
 import { withUpsertId } from './upsert.js';
 
 const DUPLICATE_KEY_CODES = new Set([11000, 11001]);
@@ -35,11 +37,24 @@ const asFilter = (f: Filter) => f as MongoFilter<MDoc>;
 const asUpdate = (u: Update) => u as UpdateFilter<MDoc>;
 
 class MongoCollectionAdapter<T extends Doc> implements Collection<T> {
+  /** `{session}` when bound to a unit's transaction, else `{}`: spread into every driver call. */
+  private readonly s: { session?: ClientSession };
+
   constructor(
     private readonly client: MongoClient,
-    private readonly coll: MongoCollection<MDoc>,
+    readonly coll: MongoCollection<MDoc>,
     private readonly transactions: boolean,
-  ) {}
+    readonly session?: ClientSession,
+    /** The unit this view belongs to: a failed write fails the unit even if the caller catches it. */
+    private readonly unitState?: { failure: unknown },
+  ) {
+    this.s = session ? { session } : {};
+  }
+
+  /** The same collection inside a unit's transaction. */
+  withSession(session: ClientSession, unitState: { failure: unknown }): MongoCollectionAdapter<T> {
+    return new MongoCollectionAdapter<T>(this.client, this.coll, this.transactions, session, unitState);
+  }
 
   get name(): string {
     return this.coll.collectionName;
@@ -49,21 +64,23 @@ class MongoCollectionAdapter<T extends Doc> implements Collection<T> {
     try {
       return await run();
     } catch (err) {
-      throw mapMongoError(err, this.name);
+      const mapped = mapMongoError(err, this.name);
+      if (this.unitState) this.unitState.failure ??= mapped;
+      throw mapped;
     }
   }
 
   insertOne(doc: T): Promise<void> {
-    return this.guard(async () => void (await this.coll.insertOne(doc as MDoc)));
+    return this.guard(async () => void (await this.coll.insertOne(doc as MDoc, this.s)));
   }
 
   findOne(filter: Filter, options: Omit<FindOptions, 'skip' | 'limit'> = {}): Promise<T | null> {
-    return this.guard(async () => (await this.coll.findOne(asFilter(filter), { ...(options.sort && { sort: options.sort }), ...(options.projection && { projection: options.projection }) })) as T | null);
+    return this.guard(async () => (await this.coll.findOne(asFilter(filter), { ...this.s, ...(options.sort && { sort: options.sort }), ...(options.projection && { projection: options.projection }) })) as T | null);
   }
 
   find(filter: Filter, options: FindOptions = {}): Promise<T[]> {
     return this.guard(async () => {
-      let cursor = this.coll.find(asFilter(filter));
+      let cursor = this.coll.find(asFilter(filter), this.s);
       if (options.sort) cursor = cursor.sort(options.sort);
       if (options.skip) cursor = cursor.skip(options.skip);
       if (options.limit) cursor = cursor.limit(options.limit);
@@ -73,13 +90,13 @@ class MongoCollectionAdapter<T extends Doc> implements Collection<T> {
   }
 
   countDocuments(filter: Filter): Promise<number> {
-    return this.guard(() => this.coll.countDocuments(asFilter(filter)));
+    return this.guard(() => this.coll.countDocuments(asFilter(filter), this.s));
   }
 
   updateOne(filter: Filter, update: Update, options: { upsert?: boolean } = {}): Promise<UpdateResult> {
     return this.guard(async () => {
       const upsert = options.upsert === true;
-      const r = await this.coll.updateOne(asFilter(filter), asUpdate(upsert ? withUpsertId(filter, update) : update), { upsert });
+      const r = await this.coll.updateOne(asFilter(filter), asUpdate(upsert ? withUpsertId(filter, update) : update), { ...this.s, upsert });
       return { matched: r.matchedCount, modified: r.modifiedCount, ...(r.upsertedId !== null && r.upsertedId !== undefined ? { upsertedId: String(r.upsertedId) } : {}) };
     });
   }
@@ -89,6 +106,7 @@ class MongoCollectionAdapter<T extends Doc> implements Collection<T> {
       const upsert = options.upsert === true;
       // sort by _id so that both adapters pick the same document when several match
       const doc = await this.coll.findOneAndUpdate(asFilter(filter), asUpdate(upsert ? withUpsertId(filter, update) : update), {
+        ...this.s,
         upsert,
         returnDocument: options.returnDocument ?? 'before',
         sort: { _id: 1 },
@@ -100,17 +118,17 @@ class MongoCollectionAdapter<T extends Doc> implements Collection<T> {
 
   updateMany(filter: Filter, update: Update): Promise<UpdateResult> {
     return this.guard(async () => {
-      const r = await this.coll.updateMany(asFilter(filter), asUpdate(update));
+      const r = await this.coll.updateMany(asFilter(filter), asUpdate(update), this.s);
       return { matched: r.matchedCount, modified: r.modifiedCount };
     });
   }
 
   deleteOne(filter: Filter): Promise<number> {
-    return this.guard(async () => (await this.coll.deleteOne(asFilter(filter))).deletedCount);
+    return this.guard(async () => (await this.coll.deleteOne(asFilter(filter), this.s)).deletedCount);
   }
 
   deleteMany(filter: Filter): Promise<number> {
-    return this.guard(async () => (await this.coll.deleteMany(asFilter(filter))).deletedCount);
+    return this.guard(async () => (await this.coll.deleteMany(asFilter(filter), this.s)).deletedCount);
   }
 
   bulkWrite(ops: WriteOp[]): Promise<void> {
@@ -127,6 +145,11 @@ class MongoCollectionAdapter<T extends Doc> implements Collection<T> {
       throw new TypeError(`unknown bulk operation ${Object.keys(op as object).join(',')}`);
     });
     return this.guard(async () => {
+      if (this.session || !this.transactions) {
+        // inside a unit the unit's transaction makes it all or none (or, without transactions, nothing does)
+        await this.coll.bulkWrite(models, { ...this.s, ordered: true });
+        return;
+      }
       if (!this.transactions) {
         await this.coll.bulkWrite(models, { ordered: true });
         return;
@@ -164,6 +187,30 @@ export class MongoDocumentStore implements DocumentStore {
       await coll.createIndexes(spec.indexes.map((i) => ({ key: i.keys, name: i.name, unique: i.unique === true })));
     }
     return new MongoCollectionAdapter<T>(this.client, coll, this.supportsTransactions);
+  }
+
+  /**
+   * A transaction (`withTransaction`: retried on transient errors and unknown commit results) on a replica set
+   * or sharded cluster. A standalone server has no transactions: the unit's writes are then applied one by one
+   * as they are made, and a crash between them keeps the earlier ones (docs/store.md: run a replica set, a
+   * one-member one suffices, for all-or-none units).
+   */
+  async unit<R>(work: (unit: Unit) => Promise<R>): Promise<R> {
+    if (!this.supportsTransactions) return work({ use: (c) => c });
+    return this.client.withSession((session) =>
+      session.withTransaction(async () => {
+        // one state per attempt: a write that failed (and aborted the transaction on the server) fails the attempt
+        const state: { failure: unknown } = { failure: undefined };
+        const result = await work({
+          use: <T extends Doc>(c: Collection<T>) => {
+            if (!(c instanceof MongoCollectionAdapter)) throw new TypeError('a unit can only use collections of its own store');
+            return (c as MongoCollectionAdapter<T>).withSession(session, state);
+          },
+        });
+        if (state.failure !== undefined) throw state.failure;
+        return result;
+      }),
+    );
   }
 
   async close(): Promise<void> {

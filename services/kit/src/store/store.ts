@@ -74,9 +74,26 @@ export interface Collection<T extends Doc = Doc> {
   bulkWrite(ops: WriteOp[]): Promise<void>;
 }
 
+/**
+ * One all-or-none change over several collections (see `DocumentStore.unit`). `use(collection)` gives a view
+ * of a collection of the same store whose reads see the unit's own writes and whose writes are staged until the
+ * unit commits. A unit's views must not be used after its work function has settled.
+ */
+export interface Unit {
+  use<T extends Doc>(collection: Collection<T>): Collection<T>;
+}
+
 export interface DocumentStore {
   /** Opens (and on first use creates, with its indexes) a collection. */
   collection<T extends Doc = Doc>(spec: CollectionSpec): Promise<Collection<T>>;
+  /**
+   * Runs `work` as one unit: every write made through `unit.use(...)` views lands together or not at all.
+   * The function may run more than once (a write conflict with a concurrent writer retries it, as MongoDB's
+   * `withTransaction` does), so it must have no effects outside the unit. If it throws, nothing is written.
+   * Embedded: one journal record. MongoDB: a transaction on a replica set or sharded cluster; on a standalone
+   * server (no transactions) the writes are applied one by one in order — see docs/store.md.
+   */
+  unit<R>(work: (unit: Unit) => Promise<R>): Promise<R>;
   /** Flushes and closes. */
   close(): Promise<void>;
 }
@@ -88,5 +105,25 @@ export class DuplicateKeyError extends Error {
   ) {
     super(`duplicate key in ${collection} (index ${index})`);
     this.name = 'DuplicateKeyError';
+  }
+}
+
+/** A unit lost a race with a concurrent write more times than it retries (embedded store). */
+export class WriteConflictError extends Error {
+  constructor(detail = 'a concurrent write changed the documents this unit read or wrote') {
+    super(detail);
+    this.name = 'WriteConflictError';
+  }
+}
+
+/** A document whose indexed values exceed what one document may hold (MongoDB refuses it as well). */
+export class IndexKeyLimitError extends Error {
+  constructor(
+    readonly collection: string,
+    readonly index: string,
+    detail: string,
+  ) {
+    super(detail);
+    this.name = 'IndexKeyLimitError';
   }
 }

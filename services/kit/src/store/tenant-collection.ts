@@ -3,7 +3,7 @@
  * filter and to inserted documents (upserts get it from the filter's equality), so no tenant-scoped query
  * can be written without one. A filter or update that names `tenantId` itself is refused (a rejected promise).
  */
-import type { Collection, Doc, Filter, FindOptions, Projection, TenantId, Update, UpdateResult, WriteOp } from './store.js';
+import type { Collection, Doc, Filter, FindOptions, Projection, TenantId, Unit, Update, UpdateResult, WriteOp } from './store.js';
 
 export type TenantDoc = Doc & { tenantId: string };
 /** A document as the caller writes it: the wrapper sets `tenantId`. */
@@ -32,6 +32,11 @@ export class TenantCollection<T extends TenantDoc> {
 
   get name(): string {
     return this.inner.name;
+  }
+
+  /** The same tenant-scoped view inside a unit (`DocumentStore.unit`). */
+  in(unit: Unit): TenantCollection<T> {
+    return new TenantCollection(unit.use(this.inner));
   }
 
   async insertOne(tenant: TenantId, doc: Unscoped<T>): Promise<void> {

@@ -1,13 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { appendFileSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EmbeddedDocumentStore } from '../../src/store/embedded-store.js';
-import { StoreCorruptError } from '../../src/store/journal.js';
+import { frame, StoreCorruptError } from '../../src/store/journal.js';
 import { DuplicateKeyError, type CollectionSpec } from '../../src/store/store.js';
-import { CRASH_SPEC } from './support/crash-spec.js';
+import { COUNTERS_SPEC, CRASH_SPEC, EVENTS_SPEC } from './support/crash-spec.js';
 
 const SPEC: CollectionSpec = { name: 'users', indexes: [{ name: 'tenant_name', keys: { tenantId: 1, name: 1 }, unique: true }] };
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
@@ -52,7 +52,7 @@ describe('embedded store durability', () => {
   it('compacts into a snapshot while writes go on, and reloads the same state', async () => {
     let store = await EmbeddedDocumentStore.open(dir, { compactBytes: 4096 });
     let users = await store.collection(SPEC);
-    const folder = join(dir, 'users');
+    const folder = dir;
     copyFileSync(join(folder, journals(folder)[0]), join(dir, 'first-journal.copy'));
     for (let i = 0; i < 600; i++) {
       await users.insertOne({ _id: `d${String(i).padStart(4, '0')}`, tenantId: 't1', name: `n${i}`, i });
@@ -78,7 +78,7 @@ describe('embedded store durability', () => {
     let users = await store.collection(SPEC);
     for (let i = 0; i < 10; i++) await users.insertOne({ _id: `x${i}`, tenantId: 't1', name: `n${i}` });
     await store.close();
-    const folder = join(dir, 'users');
+    const folder = dir;
     const journal = join(folder, journals(folder).at(-1)!);
     const lastLine = readFileSync(journal, 'utf8').trimEnd().split('\n').at(-1)!;
     appendFileSync(journal, lastLine.slice(0, lastLine.length >> 1)); // half a record, as a crash mid-write leaves it
@@ -106,12 +106,10 @@ describe('embedded store durability', () => {
     const users = await store.collection(SPEC);
     for (let i = 0; i < 3; i++) await users.insertOne({ _id: `x${i}`, tenantId: 't1', name: `n${i}` });
     await store.close();
-    const folder = join(dir, 'users');
+    const folder = dir;
     const journal = join(folder, journals(folder)[0]);
     writeFileSync(journal, readFileSync(journal, 'utf8').replace('"n0"', '"N0"'));
-    const reopened = await EmbeddedDocumentStore.open(dir);
-    await expect(reopened.collection(SPEC)).rejects.toBeInstanceOf(StoreCorruptError);
-    await reopened.close();
+    await expect(EmbeddedDocumentStore.open(dir)).rejects.toBeInstanceOf(StoreCorruptError);
   });
 
   it('refuses a second opener of the same directory and unknown collection names', async () => {
@@ -149,6 +147,8 @@ describe('embedded store durability', () => {
 
       const store = await EmbeddedDocumentStore.open(dir);
       const items = await store.collection(CRASH_SPEC);
+      const counters = await store.collection(COUNTERS_SPEC);
+      const events = await store.collection(EVENTS_SPEC);
       const n = ((await items.findOne({ _id: 'counter' }))?.n as number) ?? 0;
       const all = await items.find({ tenantId: 't' }, { sort: { _id: 1 }, projection: { _id: 1 } });
       // every acknowledged write is there, the insert and its counter moved together, no gaps
@@ -156,9 +156,91 @@ describe('embedded store durability', () => {
       expect(n).toBeGreaterThanOrEqual(lastAck + 1);
       expect(n).toBeLessThanOrEqual(lastAck + 2);
       expect(all.map((d) => d._id)).toEqual(Array.from({ length: n }, (_, i) => String(i).padStart(8, '0')));
+      // the unit over three collections: the counter, its events and their items moved together
+      const seq = ((await counters.findOne({ _id: 't' }))?.seq as number) ?? 0;
+      const evs = await events.find({ tenantId: 't' }, { sort: { seq: 1 } });
+      expect(evs.map((e) => e.seq)).toEqual(Array.from({ length: seq }, (_, i) => i + 1));
+      expect(evs.length).toBe(Math.floor(n / 2));
+      expect(evs.every((e) => all.some((d) => d._id === e.itemId))).toBe(true);
       await expect(items.insertOne({ _id: 'dup', tenantId: 't', userNameLower: 'u0' })).rejects.toBeInstanceOf(DuplicateKeyError);
       await store.close();
     }
-    expect(existsSync(join(dir, 'items', 'snapshot.ejson'))).toBe(true); // compactions ran (and some were interrupted)
+    expect(existsSync(join(dir, 'snapshot.ejson'))).toBe(true); // compactions ran (and some were interrupted)
   }, 60_000);
+
+  it('keeps one journal for the whole directory: a unit over two collections is one record', async () => {
+    const store = await EmbeddedDocumentStore.open(dir);
+    const users = await store.collection(SPEC);
+    const log = await store.collection({ name: 'log', indexes: [] });
+    await store.unit(async (u) => {
+      await u.use(users).insertOne({ _id: 'a1', tenantId: 't1', name: 'one' });
+      await u.use(log).insertOne({ _id: 'l1', tenantId: 't1', what: 'created a1' });
+    });
+    await store.close();
+    expect(readdirSync(dir).filter((f) => f !== 'LOCK')).toEqual(['journal-0000000000000001.log']);
+    const lines = readFileSync(join(dir, 'journal-0000000000000001.log'), 'utf8').trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0].slice(9)).w.map((c: { n: string }) => c.n)).toEqual(['users', 'log']);
+  });
+
+  it('creates its data files readable by their owner only (0600)', async () => {
+    const store = await EmbeddedDocumentStore.open(dir, { compactBytes: 1024 });
+    const users = await store.collection(SPEC);
+    for (let i = 0; i < 50; i++) await users.insertOne({ _id: `m${i}`, tenantId: 't1', name: `n${i}`, pad: 'x'.repeat(100) });
+    await store.compact();
+    const files = readdirSync(dir);
+    expect(files).toEqual(expect.arrayContaining(['LOCK', 'snapshot.ejson']));
+    expect(files.some((f) => f.startsWith('journal-'))).toBe(true);
+    for (const f of files) expect({ f, mode: (statSync(join(dir, f)).mode & 0o777).toString(8) }).toEqual({ f, mode: '600' });
+    await store.close();
+  });
+
+  it('migrates a data directory of the per-collection layout and keeps its data', async () => {
+    // the layout before one journal per directory: <collection>/snapshot.ejson (format 1) + journal-*.log
+    const legacy = (name: string, snapshot: { seq: number; docs: object[] } | null, records: object[], first: number) => {
+      mkdirSync(join(dir, name));
+      if (snapshot) writeFileSync(join(dir, name, 'snapshot.ejson'), Buffer.concat([frame({ v: 1, seq: snapshot.seq, count: snapshot.docs.length }), ...snapshot.docs.map(frame)]), { mode: 0o644 });
+      writeFileSync(join(dir, name, `journal-${String(first).padStart(16, '0')}.log`), Buffer.concat(records.map(frame)), { mode: 0o644 });
+    };
+    const when = new Date('2025-01-02T03:04:05.678Z');
+    legacy('users', { seq: 2, docs: [{ _id: 'a1', tenantId: 't1', name: 'one', when }, { _id: 'a2', tenantId: 't1', name: 'two' }] }, [
+      { s: 2, put: [{ _id: 'a2', tenantId: 't1', name: 'two' }] }, // already in the snapshot: skipped
+      { s: 3, put: [{ _id: 'a3', tenantId: 't1', name: 'three' }] },
+      { s: 4, del: ['a2'] },
+    ], 2);
+    legacy('log', null, [{ s: 1, put: [{ _id: 'l1', what: 'x' }] }], 1);
+    appendFileSync(join(dir, 'log', 'journal-0000000000000001.log'), '0123abcd\t{"s":2,"pu'); // a torn tail
+
+    let store = await EmbeddedDocumentStore.open(dir);
+    expect(store.migrated).toBe(true);
+    expect(existsSync(join(dir, 'users'))).toBe(false);
+    let users = await store.collection(SPEC);
+    expect(await users.find({}, { sort: { _id: 1 } })).toEqual([{ _id: 'a1', tenantId: 't1', name: 'one', when }, { _id: 'a3', tenantId: 't1', name: 'three' }]);
+    expect(await (await store.collection({ name: 'log', indexes: [] })).find({})).toEqual([{ _id: 'l1', what: 'x' }]);
+    await expect(users.insertOne({ _id: 'a9', tenantId: 't1', name: 'three' })).rejects.toBeInstanceOf(DuplicateKeyError);
+    await users.insertOne({ _id: 'a4', tenantId: 't1', name: 'four' });
+    await store.close();
+    expect((statSync(join(dir, 'snapshot.ejson')).mode & 0o777).toString(8)).toBe('600');
+
+    store = await EmbeddedDocumentStore.open(dir);
+    expect(store.migrated).toBe(false);
+    users = await store.collection(SPEC);
+    expect((await users.find({}, { sort: { _id: 1 } })).map((u) => u._id)).toEqual(['a1', 'a3', 'a4']);
+    expect(await (await store.collection({ name: 'log', indexes: [] })).countDocuments({})).toBe(1);
+    await store.close();
+  });
+
+  it('finishes a migration interrupted after its snapshot was written', async () => {
+    let store = await EmbeddedDocumentStore.open(dir);
+    await (await store.collection(SPEC)).insertOne({ _id: 'a1', tenantId: 't1', name: 'one' });
+    await store.compact();
+    await store.close();
+    // leftovers of the old layout next to the migrated snapshot: the snapshot wins, the folders go
+    mkdirSync(join(dir, 'users'));
+    writeFileSync(join(dir, 'users', 'journal-0000000000000001.log'), frame({ s: 1, put: [{ _id: 'old', tenantId: 't1', name: 'stale' }] }));
+    store = await EmbeddedDocumentStore.open(dir);
+    expect(await (await store.collection(SPEC)).find({})).toEqual([{ _id: 'a1', tenantId: 't1', name: 'one' }]);
+    expect(existsSync(join(dir, 'users'))).toBe(false);
+    await store.close();
+  });
 });

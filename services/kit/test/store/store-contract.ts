@@ -343,5 +343,66 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
         await users.bulkWrite([]);
       });
     });
+
+    describe('units over several collections', () => {
+      const COUNTERS: CollectionSpec = { name: 'counters', indexes: [] };
+      const EVENTS: CollectionSpec = { name: 'events', indexes: [{ name: 'tenant_seq', keys: { tenantId: 1, seq: 1 }, unique: true }] };
+      const newUser = (id: string): User => ({ ...fixture()[0], _id: id, userName: id, userNameLower: id, emails: [email(`${id}@x.io`, 'work', true)] });
+
+      it('commits the writes of every collection together and returns what the work returned', async () => {
+        await seed();
+        const events = await sut.store.collection<Doc>(EVENTS);
+        const result = await sut.store.unit(async (u) => {
+          await u.use(users).insertOne(newUser('n1'));
+          await u.use(users).deleteOne({ _id: 'u2' });
+          await u.use(events).insertOne({ _id: 'e1', tenantId: 't1', seq: 1, what: 'n1 created, u2 deleted' });
+          // reads inside the unit see its own writes
+          expect(await u.use(users).findOne({ _id: 'n1' }, { projection: { userName: 1 } })).toEqual({ _id: 'n1', userName: 'n1' });
+          expect(await u.use(users).countDocuments({ tenantId: 't1' })).toBe(4);
+          return 'done';
+        });
+        expect(result).toBe('done');
+        expect(ids(await users.find({ tenantId: 't1' }, { sort: { _id: 1 } }))).toEqual(['n1', 'u1', 'u3', 'u4']);
+        expect(await events.countDocuments({})).toBe(1);
+      });
+
+      it('reads and increments a per-tenant counter and numbers inserts with it, gap-free under concurrency', async () => {
+        const counters = await sut.store.collection<Doc>(COUNTERS);
+        const events = await sut.store.collection<Doc>(EVENTS);
+        await Promise.all(
+          Array.from({ length: 12 }, (_, i) =>
+            sut.store.unit(async (u) => {
+              const c = await u.use(counters).findOneAndUpdate({ _id: 't1' }, { $inc: { seq: 1 } }, { upsert: true, returnDocument: 'after' });
+              await u.use(users).insertOne(newUser(`c${i}`));
+              await u.use(events).insertOne({ _id: `ev${i}`, tenantId: 't1', seq: c!.seq as number, user: `c${i}` });
+            }),
+          ),
+        );
+        expect((await events.find({ tenantId: 't1' }, { sort: { seq: 1 } })).map((e) => e.seq)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+        expect(await users.countDocuments({ userNameLower: { $regex: '^c' } })).toBe(12);
+      });
+
+      it('writes nothing when the work throws, or when one of its writes failed', async () => {
+        if (!sut.atomicBulkWrite) return; // a standalone MongoDB has no transactions (docs/store.md)
+        await seed();
+        const events = await sut.store.collection<Doc>(EVENTS);
+        await expect(
+          sut.store.unit(async (u) => {
+            await u.use(users).insertOne(newUser('n2'));
+            await u.use(events).insertOne({ _id: 'e2', tenantId: 't1', seq: 2 });
+            throw new Error('changed my mind');
+          }),
+        ).rejects.toThrow('changed my mind');
+        await expect(
+          sut.store.unit(async (u) => {
+            await u.use(events).insertOne({ _id: 'e3', tenantId: 't1', seq: 3 });
+            await u.use(users).insertOne({ ...newUser('n3'), userNameLower: 'alice' }).catch(() => undefined); // duplicate
+          }),
+        ).rejects.toBeInstanceOf(DuplicateKeyError);
+        expect(await users.findOne({ _id: 'n2' })).toBeNull();
+        expect(await users.findOne({ _id: 'n3' })).toBeNull();
+        expect(await events.countDocuments({})).toBe(0);
+      });
+    });
   });
 }
