@@ -136,7 +136,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
   router.post('/orgs/:org/connectors', route('/orgs/:org/connectors', async (req, res) => {
     const o = await org(req);
     const type = body(req).type;
-    if (typeof type !== 'string' || !(type in TYPES)) throw new HttpError(400, 'invalid_request', `"type" must be one of ${Object.keys(TYPES).join(', ')}`);
+    if (typeof type !== 'string' || !Object.hasOwn(TYPES, type)) throw new HttpError(400, 'invalid_request', `"type" must be one of ${Object.keys(TYPES).join(', ')}`);
     await requireToolkit(o.id, 'Adding an identity provider connector');
     const connector = (await backends.directory.createConnector({ tenantId: o.id, type: TYPES[type], actor: OPERATOR })).connector!;
     let secrets: IssueCredentialsResponse;

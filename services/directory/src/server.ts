@@ -7,28 +7,20 @@ import type { DirectoryConfig } from './config.js';
 import { activityHandlers } from './handlers/activity.handlers.js';
 import { orgHandlers } from './handlers/org.handlers.js';
 import { scimHandlers, scimErrorToAppError } from './handlers/scim.handlers.js';
-import { openActivityStore } from './store/activity-store.js';
-import { openConnectorStore } from './store/connector-store.js';
-import { openMembershipStore } from './store/membership-store.js';
-import { openOrgStore } from './store/org-store.js';
-import { openResourceStores } from './store/resource-store.js';
+import { openDirectoryStore } from './store/directory-store.js';
 import { ScimService } from './domain/scim-service.js';
 import { platformHandlers } from './handlers/platform.handlers.js';
 
 export async function buildDirectoryService({ config, logger, metrics, inFlight }: BuildContext<DirectoryConfig>): Promise<Built> {
   const docs = await openDocumentStore({ mongodbUri: config.mongodbUri, dataDir: join(config.dataDir, 'directory') });
-  const orgs = await openOrgStore(docs);
-  const connectors = await openConnectorStore(docs);
-  const activity = await openActivityStore(docs);
-  const memberships = await openMembershipStore(docs);
-  const resources = await openResourceStores(docs);
-  const org = orgHandlers(orgs, connectors, activity);
-  const scim = new ScimService({ resources, memberships, connectors, activity, defaultPageSize: config.scimDefaultPageSize, maxPageSize: config.scimMaxPageSize });
+  const store = await openDirectoryStore(docs);
+  const org = orgHandlers(store.orgs, store.connectors, store.activity);
+  const scim = new ScimService({ store, defaultPageSize: config.scimDefaultPageSize, maxPageSize: config.scimMaxPageSize });
   const handlers = {
     ...org.handlers,
-    ...activityHandlers(activity, org.requireOrg),
+    ...activityHandlers(store.activity, org.requireOrg),
     ...scimHandlers(scim, { maxPageSize: config.scimMaxPageSize }),
-    ...platformHandlers({ orgs, resources, memberships, connectors, activity, requireOrg: org.requireOrg }),
+    ...platformHandlers({ store, requireOrg: org.requireOrg }),
   };
   return {
     registrations: [

@@ -4,7 +4,7 @@
  * `scim-models.ts` on top of the pure modules in `domain/scim/`.
  */
 import type { CollectionSpec, Filter, Sort } from '../../../kit/src/store/store.js';
-import type { MembershipChange } from '../store/membership-store.js';
+import type { MembershipChange } from './scim/patch.js';
 
 export type ScimObject = Record<string, unknown>;
 

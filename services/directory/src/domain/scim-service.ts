@@ -5,13 +5,11 @@
  */
 import { newId } from '../../../kit/src/ids.js';
 import { currentRequestId } from '../../../kit/src/logger.js';
-import { DuplicateKeyError, type Collection, type Filter, type TenantId } from '../../../kit/src/store/store.js';
-import type { ActivityEntry, ActivityStore } from '../store/activity-store.js';
-import type { ConnectorStore } from '../store/connector-store.js';
-import type { MembershipChange, MembershipStore } from '../store/membership-store.js';
-import type { ResourceStores } from '../store/resource-store.js';
+import { DuplicateKeyError, IndexKeyLimitError, type Filter, type TenantId } from '../../../kit/src/store/store.js';
+import type { ActivityEntry, DirectoryRepositories, MembershipChange, ResourceRepository, UnitRunner } from './ports.js';
 import type { ProjectionSpec, ResourceModel, ScimObject, StoredResource } from './resource-model.js';
 import { scimFault } from './scim-fault.js';
+import { weakEtag } from '../../../kit/src/etag.js';
 import { parseListParams } from './scim/list-params.js';
 
 export interface ScimContext {
@@ -36,26 +34,24 @@ export interface ListRequest {
 }
 
 export interface ScimServiceDeps {
-  resources: ResourceStores;
-  memberships: MembershipStore;
-  connectors: ConnectorStore;
-  activity: ActivityStore;
+  store: DirectoryRepositories & UnitRunner;
   defaultPageSize: number;
   maxPageSize: number;
 }
 
-const weak = (version: number) => `W/"${version}"`;
+/** The repository of a resource type. */
+const repo = (r: DirectoryRepositories, model: ResourceModel): ResourceRepository => (model.name === 'User' ? r.users : r.groups);
 
 export class ScimService {
   constructor(private readonly deps: ScimServiceDeps) {}
 
-  private col(model: ResourceModel): Collection<StoredResource> {
-    return model.name === 'User' ? this.deps.resources.users : this.deps.resources.groups;
+  private col(model: ResourceModel): ResourceRepository {
+    return repo(this.deps.store, model);
   }
 
   /** SCIM is refused while the connector is disabled (or gone): 403, never a silent 200. */
   async requireProvisioning(ctx: ScimContext) {
-    const c = await this.deps.connectors.get(ctx.tenant, ctx.connectorId);
+    const c = await this.deps.store.connectors.get(ctx.tenant, ctx.connectorId);
     if (!c) throw scimFault.forbidden('this connector no longer exists; create a new connector and enter its credentials in your identity provider');
     if (!c.enabled) throw scimFault.forbidden('provisioning is turned off for this connector; an administrator can turn it on in the Organization Setup page');
   }
@@ -73,8 +69,22 @@ export class ScimService {
     };
   }
 
-  private async audit(ctx: ScimContext, action: string, model: ResourceModel, id: string, name: string, outcome: 'success' | 'failure' = 'success', details?: Record<string, unknown>) {
-    await this.deps.activity.record(ctx.tenant, this.entry(ctx, action, model, id, name, outcome, details));
+  /**
+   * One write of the SCIM path: the resource, its memberships and its activity entries in one unit. A racing
+   * identical membership add (two units inserting the same membership) is run again and then finds it there.
+   * Store faults a client can cause become SCIM faults: uniqueness → 409, too many index keys → 400.
+   */
+  private async unit<R>(model: ResourceModel, work: (tx: DirectoryRepositories) => Promise<R>): Promise<R> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.deps.store.unit(work);
+      } catch (err) {
+        if (err instanceof DuplicateKeyError && err.collection === 'memberships' && attempt < 5) continue;
+        if (err instanceof DuplicateKeyError) this.conflict(model, err);
+        if (err instanceof IndexKeyLimitError) throw scimFault.invalidValue(`the ${model.name.toLowerCase()} has more values than can be stored (${err.message}); send fewer`);
+        throw err;
+      }
+    }
   }
 
   /** What a write did, as one batch of activity entries (one store write per request, not one per entry). */
@@ -88,22 +98,26 @@ export class ScimService {
   }
 
   private async load(ctx: ScimContext, model: ResourceModel, id: string): Promise<StoredResource> {
-    const doc = await this.col(model).findOne({ _id: id, tenantId: ctx.tenant });
+    return this.loadIn(this.deps.store, ctx, model, id);
+  }
+
+  private async loadIn(r: DirectoryRepositories, ctx: ScimContext, model: ResourceModel, id: string): Promise<StoredResource> {
+    const doc = await repo(r, model).get(ctx.tenant, id);
     if (!doc) throw scimFault.notFound(`${model.name} ${id} not found`);
     return doc;
   }
 
   private checkIfMatch(doc: StoredResource, ifMatch: string) {
     if (ifMatch && ifMatch !== '*' && ifMatch !== String(doc.meta.version)) {
-      throw scimFault.preconditionFailed(`the resource has changed (current version ${weak(doc.meta.version)}); read it again before changing it`);
+      throw scimFault.preconditionFailed(`the resource has changed (current version ${weakEtag(doc.meta.version)}); read it again before changing it`);
     }
   }
 
   /** Users named as members must exist in this tenant; the first unknown ids are named. */
-  private async requireUsers(ctx: ScimContext, ids: string[]) {
+  private async requireUsers(tx: DirectoryRepositories, ctx: ScimContext, ids: string[]) {
     const unique = [...new Set(ids)];
     if (!unique.length) return;
-    const found = await this.deps.resources.users.find({ _id: { $in: unique }, tenantId: ctx.tenant }, { projection: { _id: 1 } });
+    const found = await tx.users.byIds(ctx.tenant, unique, []);
     if (found.length === unique.length) return;
     const known = new Set(found.map((d) => d._id));
     const missing = unique.filter((id) => !known.has(id));
@@ -111,9 +125,9 @@ export class ScimService {
   }
 
   private async members(ctx: ScimContext, groupId: string): Promise<Array<{ value: string; display?: string; $ref: string; type: 'User' }>> {
-    const ids = await this.deps.memberships.members(ctx.tenant, groupId);
+    const ids = await this.deps.store.memberships.members(ctx.tenant, groupId);
     if (!ids.length) return [];
-    const users = await this.deps.resources.users.find({ _id: { $in: ids }, tenantId: ctx.tenant }, { projection: { _id: 1, userName: 1, displayName: 1 } });
+    const users = await this.deps.store.users.byIds(ctx.tenant, ids, ['userName', 'displayName']);
     const byId = new Map(users.map((u) => [u._id, u]));
     return ids.map((id) => {
       const u = byId.get(id);
@@ -135,22 +149,20 @@ export class ScimService {
   async create(ctx: ScimContext, model: ResourceModel, body: unknown, projection: ProjectionSpec): Promise<RenderedResource> {
     await this.requireProvisioning(ctx);
     const input = model.fromInput(body);
-    if (input.memberIds) await this.requireUsers(ctx, input.memberIds);
     const now = new Date();
     const doc: StoredResource = { ...input.fields, _id: newId(now.getTime()), tenantId: ctx.tenant, meta: { created: now, lastModified: now, version: 1 }, provisioned: true };
+    const action = `${model.name.toLowerCase()}.create`;
     try {
-      await this.col(model).insertOne(doc);
+      await this.unit(model, async (tx) => {
+        if (input.memberIds) await this.requireUsers(tx, ctx, input.memberIds);
+        await repo(tx, model).insert(ctx.tenant, doc);
+        if (input.memberIds?.length) await tx.memberships.apply(ctx.tenant, doc._id, [{ op: 'add', userIds: input.memberIds }]);
+        await tx.activity.record(ctx.tenant, this.entry(ctx, action, model, doc._id, input.label, 'success', input.memberIds?.length ? { membersAdded: input.memberIds } : undefined));
+      });
     } catch (err) {
-      if (err instanceof DuplicateKeyError) {
-        await this.audit(ctx, `${model.name.toLowerCase()}.create`, model, '', input.label, 'failure', { reason: 'uniqueness' });
-        this.conflict(model, err);
-      }
+      if (asScimConflict(err)) await this.deps.store.activity.record(ctx.tenant, this.entry(ctx, action, model, '', input.label, 'failure', { reason: 'uniqueness' }));
       throw err;
     }
-    if (input.memberIds?.length) {
-      await this.deps.memberships.apply(ctx.tenant, doc._id, [{ op: 'add', userIds: input.memberIds }]);
-    }
-    await this.audit(ctx, `${model.name.toLowerCase()}.create`, model, doc._id, input.label, 'success', input.memberIds?.length ? { membersAdded: input.memberIds } : undefined);
     return this.render(ctx, model, doc, projection);
   }
 
@@ -160,54 +172,56 @@ export class ScimService {
   }
 
   /** Stores new fields with optimistic concurrency on meta.version; returns the stored document. */
-  private async write(ctx: ScimContext, model: ResourceModel, before: StoredResource, fields: Record<string, unknown>): Promise<StoredResource> {
+  private async write(tx: DirectoryRepositories, ctx: ScimContext, model: ResourceModel, before: StoredResource, fields: Record<string, unknown>): Promise<StoredResource> {
     const now = new Date();
     const next: StoredResource = { ...fields, _id: before._id, tenantId: before.tenantId, provisioned: before.provisioned, meta: { created: before.meta.created, lastModified: now, version: before.meta.version + 1 } };
-    try {
-      const res = await this.col(model).updateOne({ _id: before._id, tenantId: ctx.tenant, 'meta.version': before.meta.version }, replaceUpdate(before, next));
-      if (res.matched === 0) throw scimFault.preconditionFailed('the resource was changed by another request meanwhile; read it again and retry');
-    } catch (err) {
-      if (err instanceof DuplicateKeyError) this.conflict(model, err);
-      throw err;
-    }
+    if (!(await repo(tx, model).replace(ctx.tenant, before, next))) throw scimFault.preconditionFailed('the resource was changed by another request meanwhile; read it again and retry');
     return next;
   }
 
   async replace(ctx: ScimContext, model: ResourceModel, id: string, body: unknown, projection: ProjectionSpec, ifMatch: string): Promise<RenderedResource> {
     await this.requireProvisioning(ctx);
-    const before = await this.load(ctx, model, id);
-    this.checkIfMatch(before, ifMatch);
     const input = model.fromInput(body);
     const changes: MembershipChange[] = input.memberIds ? [{ op: 'replace', userIds: input.memberIds }] : [];
-    if (input.memberIds) await this.requireUsers(ctx, input.memberIds);
-    const after = await this.write(ctx, model, before, input.fields);
-    const delta = changes.length ? await this.deps.memberships.apply(ctx.tenant, id, changes) : undefined;
-    await this.deps.activity.recordAll(ctx.tenant, this.changeEntries(ctx, `${model.name.toLowerCase()}.replace`, model, before, after, input.label, delta));
+    const after = await this.unit(model, async (tx) => {
+      const before = await this.loadIn(tx, ctx, model, id);
+      this.checkIfMatch(before, ifMatch);
+      if (input.memberIds) await this.requireUsers(tx, ctx, input.memberIds);
+      const after = await this.write(tx, ctx, model, before, input.fields);
+      const delta = changes.length ? await tx.memberships.apply(ctx.tenant, id, changes) : undefined;
+      await tx.activity.recordAll(ctx.tenant, this.changeEntries(ctx, `${model.name.toLowerCase()}.replace`, model, before, after, input.label, delta));
+      return after;
+    });
     return this.render(ctx, model, after, projection);
   }
 
   async patch(ctx: ScimContext, model: ResourceModel, id: string, body: unknown, projection: ProjectionSpec, ifMatch: string, returnResource: boolean): Promise<RenderedResource | undefined> {
     await this.requireProvisioning(ctx);
-    const before = await this.load(ctx, model, id);
-    this.checkIfMatch(before, ifMatch);
-    const { membership, input } = model.patch(model.toScim(before, ctx.baseUrl), body);
-    const added = membership.flatMap((m) => (m.op === 'add' || m.op === 'replace' ? m.userIds : []));
-    await this.requireUsers(ctx, added);
-    const after = await this.write(ctx, model, before, input.fields);
-    const delta = membership.length ? await this.deps.memberships.apply(ctx.tenant, id, membership) : undefined;
-    await this.deps.activity.recordAll(ctx.tenant, this.changeEntries(ctx, `${model.name.toLowerCase()}.patch`, model, before, after, input.label, delta, true));
+    const after = await this.unit(model, async (tx) => {
+      const before = await this.loadIn(tx, ctx, model, id);
+      this.checkIfMatch(before, ifMatch);
+      const { membership, input } = model.patch(model.toScim(before, ctx.baseUrl), body);
+      const added = membership.flatMap((m) => (m.op === 'add' || m.op === 'replace' ? m.userIds : []));
+      await this.requireUsers(tx, ctx, added);
+      const after = await this.write(tx, ctx, model, before, input.fields);
+      const delta = membership.length ? await tx.memberships.apply(ctx.tenant, id, membership) : undefined;
+      await tx.activity.recordAll(ctx.tenant, this.changeEntries(ctx, `${model.name.toLowerCase()}.patch`, model, before, after, input.label, delta, true));
+      return after;
+    });
     return returnResource ? this.render(ctx, model, after, projection) : undefined;
   }
 
+  /** A user's memberships or a group's go with it, in the same unit. */
   async delete(ctx: ScimContext, model: ResourceModel, id: string, ifMatch: string): Promise<void> {
     await this.requireProvisioning(ctx);
-    const before = await this.load(ctx, model, id);
-    this.checkIfMatch(before, ifMatch);
-    const removed = await this.col(model).deleteOne({ _id: id, tenantId: ctx.tenant, 'meta.version': before.meta.version });
-    if (!removed) throw scimFault.preconditionFailed('the resource was changed by another request meanwhile; read it again and retry');
-    if (model.name === 'User') await this.deps.memberships.removeUser(ctx.tenant, id);
-    else await this.deps.memberships.removeGroup(ctx.tenant, id);
-    await this.audit(ctx, `${model.name.toLowerCase()}.delete`, model, id, labelOf(model, before));
+    await this.unit(model, async (tx) => {
+      const before = await this.loadIn(tx, ctx, model, id);
+      this.checkIfMatch(before, ifMatch);
+      if (!(await repo(tx, model).delete(ctx.tenant, id, before.meta.version))) throw scimFault.preconditionFailed('the resource was changed by another request meanwhile; read it again and retry');
+      if (model.name === 'User') await tx.memberships.removeUser(ctx.tenant, id);
+      else await tx.memberships.removeGroup(ctx.tenant, id);
+      await tx.activity.record(ctx.tenant, this.entry(ctx, `${model.name.toLowerCase()}.delete`, model, id, labelOf(model, before)));
+    });
   }
 
   async list(ctx: ScimContext, model: ResourceModel, req: ListRequest): Promise<{ total: number; startIndex: number; resources: string[] }> {
@@ -217,26 +231,20 @@ export class ScimService {
       { startIndex: req.startIndex, ...(req.count === undefined ? {} : { count: req.count }), ...(req.sortOrder ? { sortOrder: req.sortOrder } : {}) },
       { defaultPageSize: this.deps.defaultPageSize, maxPageSize: this.deps.maxPageSize },
     );
-    const compiled: Filter = req.filter.trim() ? await model.compileFilter(req.filter, { groupIdsOfMembers: (ids) => this.deps.memberships.groupsOf(ctx.tenant, ids) }) : {};
-    const filter: Filter = Object.keys(compiled).length ? { tenantId: ctx.tenant, ...(compiled.tenantId === undefined ? compiled : { $and: [compiled] }) } : { tenantId: ctx.tenant };
+    const compiled: Filter = req.filter.trim() ? await model.compileFilter(req.filter, { groupIdsOfMembers: (ids) => this.deps.store.memberships.groupsOf(ctx.tenant, ids) }) : {};
+    // the repository adds the tenant; a compiled filter naming a `tenantId` attribute is kept apart from it
+    const filter: Filter = compiled.tenantId === undefined ? compiled : { $and: [compiled] };
     const col = this.col(model);
-    const total = await col.countDocuments(filter);
+    const total = await col.count(ctx.tenant, filter);
     if (count === 0 || startIndex > total) return { total, startIndex, resources: [] };
     const sort = req.sortBy ? model.compileSort(req.sortBy, sortOrder) : { _id: 1 as const };
-    const docs = await col.find(filter, { sort, skip: startIndex - 1, limit: count });
+    const docs = await col.find(ctx.tenant, filter, { sort, skip: startIndex - 1, limit: count });
     const resources = await Promise.all(docs.map(async (d) => (await this.render(ctx, model, d, req.projection)).json));
     return { total, startIndex, resources };
   }
 }
 
-/** A whole-document replacement as an update document both stores evaluate alike: $set new fields, $unset gone ones. */
-function replaceUpdate(before: StoredResource, next: StoredResource) {
-  const $set: Record<string, unknown> = {};
-  const $unset: Record<string, ''> = {};
-  for (const [k, v] of Object.entries(next)) if (k !== '_id') $set[k] = v;
-  for (const k of Object.keys(before)) if (!(k in next)) $unset[k] = '';
-  return Object.keys($unset).length ? { $set, $unset } : { $set };
-}
+const asScimConflict = (err: unknown) => err instanceof Error && 'status' in err && (err as { status: unknown }).status === 409;
 
 function labelOf(model: ResourceModel, doc: StoredResource): string {
   return String((model.name === 'User' ? doc.userName : doc.displayName) ?? '');

@@ -1,7 +1,7 @@
 import { AppError } from '../../../kit/src/errors.js';
 import { requireTenant } from '../../../kit/src/tenant.js';
 import type { ActivityEntry } from '../../../../proto/gen/directory/v1/directory.js';
-import type { ActivityRecord, ActivityStore } from '../store/activity-store.js';
+import type { ActivityRecord, ActivityRepository } from '../domain/ports.js';
 
 export const activityToProto = (a: ActivityRecord): ActivityEntry => ({
   id: a._id,
@@ -17,7 +17,7 @@ export const activityToProto = (a: ActivityRecord): ActivityEntry => ({
   detailsJson: a.details ? JSON.stringify(a.details) : '',
 });
 
-export function activityHandlers(activity: ActivityStore, requireOrg: (tenant: string) => Promise<unknown>) {
+export function activityHandlers(activity: ActivityRepository, requireOrg: (tenant: string) => Promise<unknown>) {
   return {
     async recordActivity(req: { entry?: ActivityEntry }) {
       const e = req.entry;

@@ -1,8 +1,7 @@
 import { AppError } from '../../../kit/src/errors.js';
 import { requireTenant } from '../../../kit/src/tenant.js';
 import { ConnectorType, type Connector, type Org } from '../../../../proto/gen/directory/v1/directory.js';
-import type { ActivityStore } from '../store/activity-store.js';
-import type { ConnectorKind, ConnectorRecord, ConnectorStore } from '../store/connector-store.js';
+import type { ActivityRepository, ConnectorKind, ConnectorRecord, ConnectorRepository } from '../domain/ports.js';
 import type { OrgRecord, OrgStore } from '../store/org-store.js';
 import { currentRequestId } from '../../../kit/src/logger.js';
 
@@ -12,7 +11,7 @@ const TYPES: Record<ConnectorKind, ConnectorType> = { okta: ConnectorType.CONNEC
 export const orgToProto = (o: OrgRecord): Org => ({ id: o._id, name: o.name, companyId: o.companyId, createdAt: o.createdAt });
 export const connectorToProto = (c: ConnectorRecord): Connector => ({ id: c._id, tenantId: c.tenantId, type: TYPES[c.type], enabled: c.enabled, createdAt: c.createdAt, updatedAt: c.updatedAt });
 
-export function orgHandlers(orgs: OrgStore, connectors: ConnectorStore, activity: ActivityStore) {
+export function orgHandlers(orgs: OrgStore, connectors: ConnectorRepository, activity: ActivityRepository) {
   const requireOrg = async (tenantIdValue: string) => {
     const tenant = requireTenant(tenantIdValue);
     const org = await orgs.get(tenant);
@@ -48,7 +47,7 @@ export function orgHandlers(orgs: OrgStore, connectors: ConnectorStore, activity
       },
       async createConnector(req: { tenantId: string; type: ConnectorType; actor: string }) {
         const { tenant } = await requireOrg(req.tenantId);
-        const kind = KINDS[req.type];
+        const kind = Object.hasOwn(KINDS, req.type) ? KINDS[req.type] : undefined;
         if (!kind) throw new AppError('INVALID_ARGUMENT', 'type must be okta, entra or generic');
         return { connector: connectorToProto(await connectors.create(tenant, kind)) };
       },

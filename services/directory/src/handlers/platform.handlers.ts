@@ -3,22 +3,15 @@ import { AppError } from '../../../kit/src/errors.js';
 import { newId } from '../../../kit/src/ids.js';
 import { currentRequestId } from '../../../kit/src/logger.js';
 import { requireTenant } from '../../../kit/src/tenant.js';
-import { DuplicateKeyError, type Collection, type TenantId } from '../../../kit/src/store/store.js';
+import { DuplicateKeyError, type TenantId } from '../../../kit/src/store/store.js';
 import type { Team, User } from '../../../../proto/gen/directory/v1/directory.js';
+import type { DirectoryRepositories, ResourceRepository } from '../domain/ports.js';
 import type { StoredResource } from '../domain/resource-model.js';
 import { ROLES, loginFilter, newManualTeamFields, userSummary } from '../domain/scim-models.js';
-import type { ActivityStore } from '../store/activity-store.js';
-import type { ConnectorStore } from '../store/connector-store.js';
-import type { MembershipStore } from '../store/membership-store.js';
-import type { OrgStore } from '../store/org-store.js';
-import type { ResourceStores } from '../store/resource-store.js';
+import type { DirectoryStore } from '../store/directory-store.js';
 
 export interface PlatformDeps {
-  orgs: OrgStore;
-  resources: ResourceStores;
-  memberships: MembershipStore;
-  connectors: ConnectorStore;
-  activity: ActivityStore;
+  store: DirectoryStore;
   requireOrg: (tenant: string) => Promise<unknown>;
 }
 
@@ -29,17 +22,28 @@ export function userToProto(doc: StoredResource, provisioningOn: boolean): User 
 
 const ROLE_NAMES = ['', ...ROLES];
 
-export function platformHandlers({ orgs, resources, memberships, connectors, activity, requireOrg }: PlatformDeps) {
+export function platformHandlers({ store, requireOrg }: PlatformDeps) {
+  const { orgs, memberships, connectors } = store;
+  /** Concurrent identical adds: the losing unit runs again and finds the membership there. */
+  const unit = async <R>(work: (tx: DirectoryRepositories) => Promise<R>): Promise<R> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await store.unit(work);
+      } catch (err) {
+        if (err instanceof DuplicateKeyError && err.collection === 'memberships' && attempt < 5) continue;
+        throw err;
+      }
+    }
+  };
   const tenantOf = async (value: string): Promise<TenantId> => {
     const t = requireTenant(value);
     await requireOrg(t);
     return t;
   };
   /** A keyset page of a tenant's resources in _id order (limit 1–500, default 100); `next` is '' on the last page. */
-  const page = async (col: Collection<StoredResource>, tenant: TenantId, req: { limit: number; pageToken: string }) => {
+  const page = async (col: ResourceRepository, tenant: TenantId, req: { limit: number; pageToken: string }) => {
     const limit = Math.min(Math.max(req.limit || 100, 1), 500);
-    const filter = { tenantId: tenant, ...(req.pageToken ? { _id: { $gt: req.pageToken } } : {}) };
-    const rows = await col.find(filter, { sort: { _id: 1 }, limit: limit + 1 });
+    const rows = await col.page(tenant, req.pageToken, limit + 1);
     const more = rows.length > limit;
     const items = more ? rows.slice(0, limit) : rows;
     return { items, next: more ? items[items.length - 1]._id : '' };
@@ -57,32 +61,31 @@ export function platformHandlers({ orgs, resources, memberships, connectors, act
   return {
     async listUsers(req: { tenantId: string; limit: number; pageToken: string }) {
       const tenant = await tenantOf(req.tenantId);
-      const { items, next } = await page(resources.users, tenant, req);
+      const { items, next } = await page(store.users, tenant, req);
       const on = await connectors.provisioningOn(tenant);
-      return { users: items.map((u) => userToProto(u, on)), nextPageToken: next, total: await resources.users.countDocuments({ tenantId: tenant }) };
+      return { users: items.map((u) => userToProto(u, on)), nextPageToken: next, total: await store.users.count(tenant, {}) };
     },
     async updateUser(req: { tenantId: string; userId: string; role?: number | undefined; active?: boolean | undefined; actor: string }) {
       const tenant = await tenantOf(req.tenantId);
-      const user = await resources.users.findOne({ _id: req.userId, tenantId: tenant });
-      if (!user) throw new AppError('NOT_FOUND', `user ${req.userId} not found`);
-      const on = await connectors.provisioningOn(tenant);
-      if (user.provisioned && on) throw new AppError('FAILED_PRECONDITION', 'this user is provisioned by your identity provider and read-only while provisioning is on; change it in the identity provider, or turn provisioning off first', 'user_read_only');
-      const $set: Record<string, unknown> = { 'meta.lastModified': new Date() };
-      const $unset: Record<string, ''> = {};
-      if (req.active !== undefined) $set.active = req.active;
-      if (req.role !== undefined) {
-        if (req.role < 0 || req.role >= ROLE_NAMES.length) throw new AppError('INVALID_ARGUMENT', `role must be one of ${ROLES.join(', ')} or none`);
-        if (req.role === 0) $unset.role = '';
-        else $set.role = ROLE_NAMES[req.role];
-      }
-      const updated = await resources.users.findOneAndUpdate({ _id: user._id, tenantId: tenant }, { $set, $inc: { 'meta.version': 1 }, ...(Object.keys($unset).length ? { $unset } : {}) }, { returnDocument: 'after' });
-      if (!updated) throw new AppError('NOT_FOUND', `user ${req.userId} not found`);
-      await activity.record(tenant, { actor: req.actor || 'operator', action: 'user.update', resourceType: 'User', resourceId: user._id, resourceName: String(user.userName ?? ''), outcome: 'success', requestId: currentRequestId() ?? '', details: { ...(req.active !== undefined ? { active: req.active } : {}), ...(req.role !== undefined ? { role: ROLE_NAMES[req.role] || null } : {}) } });
+      if (req.role !== undefined && (req.role < 0 || req.role >= ROLE_NAMES.length)) throw new AppError('INVALID_ARGUMENT', `role must be one of ${ROLES.join(', ')} or none`);
+      const { updated, on } = await unit(async (tx) => {
+        const user = await tx.users.get(tenant, req.userId);
+        if (!user) throw new AppError('NOT_FOUND', `user ${req.userId} not found`);
+        const on = await tx.connectors.provisioningOn(tenant);
+        if (user.provisioned && on) throw new AppError('FAILED_PRECONDITION', 'this user is provisioned by your identity provider and read-only while provisioning is on; change it in the identity provider, or turn provisioning off first', 'user_read_only');
+        const next: StoredResource = { ...user, meta: { ...user.meta, lastModified: new Date(), version: user.meta.version + 1 } };
+        if (req.active !== undefined) next.active = req.active;
+        if (req.role === 0) delete next.role;
+        else if (req.role !== undefined) next.role = ROLE_NAMES[req.role];
+        if (!(await tx.users.replace(tenant, user, next))) throw new AppError('ABORTED', 'the user was changed by another request meanwhile; retry', 'concurrent_change');
+        await tx.activity.record(tenant, { actor: req.actor || 'operator', action: 'user.update', resourceType: 'User', resourceId: user._id, resourceName: String(user.userName ?? ''), outcome: 'success', requestId: currentRequestId() ?? '', details: { ...(req.active !== undefined ? { active: req.active } : {}), ...(req.role !== undefined ? { role: ROLE_NAMES[req.role] || null } : {}) } });
+        return { updated: next, on };
+      });
       return { user: userToProto(updated, on) };
     },
     async listTeams(req: { tenantId: string; limit: number; pageToken: string }) {
       const tenant = await tenantOf(req.tenantId);
-      const { items, next } = await page(resources.groups, tenant, req);
+      const { items, next } = await page(store.groups, tenant, req);
       const on = await connectors.provisioningOn(tenant);
       return { teams: await Promise.all(items.map((d) => teamToProto(tenant, d, on))), nextPageToken: next };
     },
@@ -93,55 +96,63 @@ export function platformHandlers({ orgs, resources, memberships, connectors, act
       const now = new Date();
       const doc: StoredResource = { ...newManualTeamFields(name), _id: newId(now.getTime()), tenantId: tenant, meta: { created: now, lastModified: now, version: 1 }, provisioned: false };
       try {
-        await resources.groups.insertOne(doc);
+        await unit(async (tx) => {
+          await tx.groups.insert(tenant, doc);
+          await tx.activity.record(tenant, { actor: req.actor || 'operator', action: 'team.create', resourceType: 'Group', resourceId: doc._id, resourceName: name, outcome: 'success', requestId: currentRequestId() ?? '' });
+        });
       } catch (err) {
         if (err instanceof DuplicateKeyError) throw new AppError('ALREADY_EXISTS', `a team named "${name}" already exists`, 'team_exists');
         throw err;
       }
-      await activity.record(tenant, { actor: req.actor || 'operator', action: 'team.create', resourceType: 'Group', resourceId: doc._id, resourceName: name, outcome: 'success', requestId: currentRequestId() ?? '' });
       return { team: await teamToProto(tenant, doc, await connectors.provisioningOn(tenant)) };
     },
     async updateTeam(req: { tenantId: string; teamId: string; name: string; actor: string }) {
       const tenant = await tenantOf(req.tenantId);
       const name = req.name?.trim();
       if (!name) throw new AppError('INVALID_ARGUMENT', 'name is required');
-      const team = await resources.groups.findOne({ _id: req.teamId, tenantId: tenant });
-      if (!team) throw new AppError('NOT_FOUND', `team ${req.teamId} not found`);
-      const on = await connectors.provisioningOn(tenant);
-      if (team.provisioned && on) throw new AppError('FAILED_PRECONDITION', 'this team is provisioned by your identity provider and read-only while provisioning is on; rename it in the identity provider', 'team_read_only');
-      let updated: StoredResource | null;
+      let result: { updated: StoredResource; on: boolean };
       try {
-        updated = await resources.groups.findOneAndUpdate({ _id: team._id, tenantId: tenant }, { $set: { displayName: name, displayNameLower: name.toLowerCase(), 'meta.lastModified': new Date() }, $inc: { 'meta.version': 1 } }, { returnDocument: 'after' });
+        result = await unit(async (tx) => {
+          const team = await tx.groups.get(tenant, req.teamId);
+          if (!team) throw new AppError('NOT_FOUND', `team ${req.teamId} not found`);
+          const on = await tx.connectors.provisioningOn(tenant);
+          if (team.provisioned && on) throw new AppError('FAILED_PRECONDITION', 'this team is provisioned by your identity provider and read-only while provisioning is on; rename it in the identity provider', 'team_read_only');
+          const updated: StoredResource = { ...team, ...newManualTeamFields(name), meta: { ...team.meta, lastModified: new Date(), version: team.meta.version + 1 } };
+          if (!(await tx.groups.replace(tenant, team, updated))) throw new AppError('ABORTED', 'the team was changed by another request meanwhile; retry', 'concurrent_change');
+          // A provisioned team renamed here is no longer found by the IdP's displayName lookup (docs/okta.md).
+          await tx.activity.record(tenant, { actor: req.actor || 'operator', action: 'team.rename', resourceType: 'Group', resourceId: team._id, resourceName: name, outcome: 'success', requestId: currentRequestId() ?? '', details: { from: String(team.displayName ?? '') } });
+          return { updated, on };
+        });
       } catch (err) {
         if (err instanceof DuplicateKeyError) throw new AppError('ALREADY_EXISTS', `a team named "${name}" already exists`, 'team_exists');
         throw err;
       }
-      if (!updated) throw new AppError('NOT_FOUND', `team ${req.teamId} not found`);
-      // A provisioned team renamed here is no longer found by the IdP's displayName lookup (docs/okta.md).
-      await activity.record(tenant, { actor: req.actor || 'operator', action: 'team.rename', resourceType: 'Group', resourceId: team._id, resourceName: name, outcome: 'success', requestId: currentRequestId() ?? '', details: { from: String(team.displayName ?? '') } });
+      const { updated, on } = result;
       return { team: await teamToProto(tenant, updated, on) };
     },
     async addTeamMember(req: { tenantId: string; teamId: string; userId: string; actor: string }) {
       const tenant = await tenantOf(req.tenantId);
-      const team = await resources.groups.findOne({ _id: req.teamId, tenantId: tenant });
-      if (!team) throw new AppError('NOT_FOUND', `team ${req.teamId} not found`);
-      const user = await resources.users.findOne({ _id: req.userId, tenantId: tenant });
-      if (!user) throw new AppError('NOT_FOUND', `user ${req.userId} not found`);
-      const on = await connectors.provisioningOn(tenant);
-      if (team.provisioned && on) throw new AppError('FAILED_PRECONDITION', 'this team is provisioned by your identity provider and read-only while provisioning is on; change its members in the identity provider', 'team_read_only');
-      if (team.provisioned && !user.provisioned) throw new AppError('FAILED_PRECONDITION', 'a manually created user cannot join a team provisioned by the identity provider', 'manual_user_in_provisioned_team');
-      const delta = await memberships.apply(tenant, team._id, [{ op: 'add', userIds: [user._id] }]);
-      if (delta.added.length) await activity.record(tenant, { actor: req.actor || 'operator', action: 'group.members.add', resourceType: 'Group', resourceId: team._id, resourceName: String(team.displayName ?? ''), outcome: 'success', requestId: currentRequestId() ?? '', details: { members: delta.added } });
+      const { team, on } = await unit(async (tx) => {
+        const team = await tx.groups.get(tenant, req.teamId);
+        if (!team) throw new AppError('NOT_FOUND', `team ${req.teamId} not found`);
+        const user = await tx.users.get(tenant, req.userId);
+        if (!user) throw new AppError('NOT_FOUND', `user ${req.userId} not found`);
+        const on = await tx.connectors.provisioningOn(tenant);
+        if (team.provisioned && on) throw new AppError('FAILED_PRECONDITION', 'this team is provisioned by your identity provider and read-only while provisioning is on; change its members in the identity provider', 'team_read_only');
+        if (team.provisioned && !user.provisioned) throw new AppError('FAILED_PRECONDITION', 'a manually created user cannot join a team provisioned by the identity provider', 'manual_user_in_provisioned_team');
+        const delta = await tx.memberships.apply(tenant, team._id, [{ op: 'add', userIds: [user._id] }]);
+        if (delta.added.length) await tx.activity.record(tenant, { actor: req.actor || 'operator', action: 'group.members.add', resourceType: 'Group', resourceId: team._id, resourceName: String(team.displayName ?? ''), outcome: 'success', requestId: currentRequestId() ?? '', details: { members: delta.added } });
+        return { team, on };
+      });
       return { team: await teamToProto(tenant, team, on) };
     },
     async findLoginUser(req: { tenantId: string; login: string }) {
       const tenant = await tenantOf(req.tenantId);
       const login = req.login?.trim();
       if (!login) throw new AppError('INVALID_ARGUMENT', 'login is required');
-      const user = await resources.users.findOne({ tenantId: tenant, ...loginFilter(login) });
+      const [user] = await store.users.find(tenant, loginFilter(login), { limit: 1 });
       if (user) return { user: userToProto(user, await connectors.provisioningOn(tenant)), existsInOtherTenant: false };
-      const elsewhere = await resources.users.findOne({ tenantId: { $ne: tenant }, ...loginFilter(login) }, { projection: { _id: 1 } });
-      return { user: undefined, existsInOtherTenant: elsewhere !== null };
+      return { user: undefined, existsInOtherTenant: await store.signIn.loginExistsOutside(tenant, login) };
     },
     async resolveSignInOrg(req: { login: string }) {
       const login = req.login?.trim();
@@ -149,13 +160,12 @@ export function platformHandlers({ orgs, resources, memberships, connectors, act
       const org = await orgs.findByCompanyId(login);
       if (org) return { tenantId: org._id };
       // an e-mail names an organization only when exactly one has it as an active user
-      const users = await resources.users.find({ ...loginFilter(login), active: true }, { projection: { tenantId: 1 }, limit: 2 });
-      const tenants = new Set(users.map((u) => u.tenantId));
-      return { tenantId: tenants.size === 1 ? [...tenants][0] : '' };
+      const tenants = await store.signIn.tenantsWithActiveLogin(login, 2);
+      return { tenantId: tenants.length === 1 ? tenants[0] : '' };
     },
     async getUserStatus(req: { tenantId: string; userId: string }) {
       const tenant = requireTenant(req.tenantId);
-      const user = await resources.users.findOne({ _id: req.userId, tenantId: tenant });
+      const user = await store.users.get(tenant, req.userId);
       if (!user) return { exists: false, active: false, role: 0 };
       const s = userSummary(user);
       return { exists: true, active: s.active, role: s.role };

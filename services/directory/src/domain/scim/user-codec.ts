@@ -17,6 +17,7 @@
  * Only attribute names from the schema are stored, so no key contains "." or starts with "$" (`$ref` is
  * derived when rendering). Extensions are stored under short names because their URNs contain dots.
  */
+import { weakEtag } from '../../../../kit/src/etag.js';
 import { COMMON_ATTRIBUTES, ENTERPRISE_USER_SCHEMA, findAttribute, PLATFORM_USER_SCHEMA, USER_RESOURCE, USER_SCHEMA, type AttributeDef, type AttributeTarget } from './schema.js';
 import { isPlainObject } from './normalize.js';
 import type { CollectionLayout, FieldMapping, ScimObject, StorageMapping, StoredType } from './stored-layout.js';
@@ -91,7 +92,7 @@ export function metaOf(doc: ScimObject, resourceType: string, location: string):
     ...(created ? { created } : {}),
     ...(lastModified ? { lastModified } : {}),
     location,
-    ...(m.version !== undefined && m.version !== null ? { version: `W/"${String(m.version)}"` } : {}),
+    ...(m.version !== undefined && m.version !== null ? { version: weakEtag(m.version as number | string) } : {}),
   };
 }
 
