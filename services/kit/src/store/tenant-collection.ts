@@ -9,12 +9,20 @@ export type TenantDoc = Doc & { tenantId: string };
 /** A document as the caller writes it: the wrapper sets `tenantId`. */
 export type Unscoped<T> = { [K in keyof T as K extends 'tenantId' ? never : K]: T[K] };
 
+/** The run-time half of "no query without the tenant": anything that slipped past the types is refused. */
+function requireTenantId(tenant: TenantId): void {
+  if (typeof tenant !== 'string' || tenant.length === 0) throw new TypeError('a tenant-scoped collection needs the tenant id first');
+}
+
 function scope(tenant: TenantId, filter: Filter): Filter {
+  requireTenantId(tenant);
+  if (filter === null || typeof filter !== 'object') throw new TypeError('a filter object is required');
   if ('tenantId' in filter && filter.tenantId !== tenant) throw new TypeError('a tenant-scoped filter must not name a tenant');
   return { ...filter, tenantId: tenant };
 }
 
 function stamp(tenant: TenantId, doc: object): TenantDoc {
+  requireTenantId(tenant);
   if ('tenantId' in doc && doc.tenantId !== tenant) throw new TypeError('a tenant-scoped document must not name another tenant');
   return { ...(doc as Doc), tenantId: tenant };
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddedDocumentStore } from '../../src/store/embedded-store.js';
 import { openDocumentStore } from '../../src/store/open-store.js';
-import { tenantId, type DocumentStore } from '../../src/store/store.js';
+import { tenantId, type DocumentStore, type TenantId } from '../../src/store/store.js';
 import { TenantCollection } from '../../src/store/tenant-collection.js';
 
 type Group = { _id: string; tenantId: string; name: string; members?: string[] };
@@ -60,5 +60,15 @@ describe('TenantCollection', () => {
     await expect(groups.insertOne(t1, { _id: 'g5', name: 'x', tenantId: 't2' } as Group)).rejects.toThrow(TypeError);
     await expect(groups.updateOne(t1, { _id: 'g1' }, { $set: { tenantId: 't2' } })).rejects.toThrow(TypeError);
     await expect(groups.bulkWrite(t1, [{ updateOne: { filter: {}, update: { $unset: { tenantId: '' } } } }])).rejects.toThrow(TypeError);
+  });
+
+  it('cannot be queried without the tenant: refused by the type checker and at run time', async () => {
+    // `npm test` runs `npm run typecheck`: these lines fail it if the types ever accept a query without a tenant
+    // @ts-expect-error the tenant comes first
+    await expect(groups.find({ name: 'admins' })).rejects.toThrow(TypeError);
+    // @ts-expect-error a plain string is not a TenantId
+    await expect(groups.countDocuments('t1', {})).resolves.toBe(0);
+    await expect(groups.deleteMany('' as TenantId, {})).rejects.toThrow('needs the tenant id');
+    await expect(groups.insertOne(undefined as unknown as TenantId, { _id: 'x', name: 'x' })).rejects.toThrow('needs the tenant id');
   });
 });
