@@ -7,8 +7,10 @@ import { ConnectorType, type Connector, type ActivityEntry, type Team, type User
 import type { CredentialSummary, IssueCredentialsResponse } from '../../../proto/gen/credentials/v1/credentials.js';
 import type { Logger } from '../../../services/kit/src/logger.js';
 import { safeEqual } from '../../../services/kit/src/secrets.js';
+import { PLATFORM_ROLES, roleName as roleNameOf, roleNumber } from '../../../services/kit/src/roles.js';
 import type { Backends } from '../backends.js';
 import { ENTERPRISE_TOOLKIT, type EntitlementCache } from '../entitlement-cache.js';
+import { bodyErrorHandler } from '../http/body-errors.js';
 import { describeError, HttpError, sendAdminError } from '../http/errors.js';
 import type { Auditor } from '../audit.js';
 import { configureOidcHandler } from '../oidc/oidc-admin.js';
@@ -26,6 +28,7 @@ export interface AdminRouterDeps {
 const TYPES: Record<string, ConnectorType> = { okta: ConnectorType.CONNECTOR_TYPE_OKTA, entra: ConnectorType.CONNECTOR_TYPE_ENTRA, generic: ConnectorType.CONNECTOR_TYPE_GENERIC };
 const typeName = (t: ConnectorType) => Object.keys(TYPES).find((k) => TYPES[k] === t) ?? 'unknown';
 const OPERATOR = 'operator';
+const ADMIN_BODY_LIMIT = 64 * 1024;
 
 export function adminRouter(deps: AdminRouterDeps): Router {
   const router = Router();
@@ -48,7 +51,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     }
     next();
   });
-  router.use(express.json({ limit: '64kb' }));
+  router.use(express.json({ limit: ADMIN_BODY_LIMIT }));
 
   const route =
     (pattern: string, fn: (req: Request, res: Response) => Promise<void>) =>
@@ -209,12 +212,12 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     const o = await org(req);
     const b = body(req);
     const unknown = Object.keys(b).filter((k) => k !== 'role' && k !== 'active');
-    if (unknown.length || !Object.keys(b).length) throw new HttpError(400, 'invalid_request', '"role" (ReadOnly, User, Admin, EnterpriseAdmin or null) and "active" (boolean) are the fields that can be changed');
+    if (unknown.length || !Object.keys(b).length) throw new HttpError(400, 'invalid_request', `"role" (${PLATFORM_ROLES.join(', ')} or null) and "active" (boolean) are the fields that can be changed`);
     if (b.active !== undefined && typeof b.active !== 'boolean') throw new HttpError(400, 'invalid_request', '"active" must be a boolean');
     let role: number | undefined;
     if (b.role !== undefined) {
-      role = b.role === null ? 0 : ROLE_NAMES.indexOf(String(b.role));
-      if (role < 0 || (b.role !== null && role === 0)) throw new HttpError(400, 'invalid_request', `"role" must be one of ${ROLE_NAMES.slice(1).join(', ')} or null (app-only access)`);
+      role = b.role === null ? 0 : roleNumber(String(b.role));
+      if (b.role !== null && role === 0) throw new HttpError(400, 'invalid_request', `"role" must be one of ${PLATFORM_ROLES.join(', ')} or null (app-only access)`);
     }
     const out = await backends.directory.updateUser({ tenantId: o.id, userId: String(req.params.id), role, active: b.active as boolean | undefined, actor: OPERATOR });
     res.json(userView(out.user!));
@@ -262,17 +265,17 @@ export function adminRouter(deps: AdminRouterDeps): Router {
   router.use(route('/*', async (req) => {
     throw new HttpError(404, 'not_found', `no admin endpoint ${req.method} ${req.baseUrl}${req.path}`);
   }));
-  router.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const e = err as { type?: string; status?: number };
-    if (e.type === 'entity.too.large') return sendAdminError(res, { status: 413, code: 'payload_too_large', message: 'the request body exceeds 64 KiB', headers: {} });
-    if (e.status && e.status < 500) return sendAdminError(res, { status: 400, code: 'invalid_request', message: 'the request body is not valid JSON', headers: {} });
-    sendAdminError(res, describeError(err, deps.logger));
-  });
+  router.use(
+    bodyErrorHandler({
+      limitBytes: ADMIN_BODY_LIMIT,
+      send: (res, f) => sendAdminError(res, { ...f, headers: {} }),
+      otherwise: (res, err) => sendAdminError(res, describeError(err, deps.logger)),
+    }),
+  );
   return router;
 }
 
-const ROLE_NAMES = ['', 'ReadOnly', 'User', 'Admin', 'EnterpriseAdmin'];
-export const roleName = (r: number) => ROLE_NAMES[r] || null;
+export const roleName = (r: number) => roleNameOf(r) || null;
 
 function userView(u: User) {
   return { id: u.id, userName: u.userName, displayName: u.displayName, email: u.email, active: u.active, role: roleName(u.role), access: u.role ? 'web' : 'app', provisioned: u.provisioned, editable: u.editable, externalId: u.externalId || undefined, createdAt: u.createdAt?.toISOString(), updatedAt: u.updatedAt?.toISOString() };

@@ -14,6 +14,7 @@ import type { Logger } from '../../../services/kit/src/logger.js';
 import { Access, type Session } from '../../../proto/gen/identity/v1/identity.js';
 import type { Backends } from '../backends.js';
 import { describeError, HttpError } from '../http/errors.js';
+import { bodyErrorHandler } from '../http/body-errors.js';
 import { clearLoginStateCookie, clearSessionCookie, cookie, cookiePolicy, LOGIN_STATE_COOKIE, sessionToken, setLoginStateCookie, setSessionCookie, SESSION_COOKIE } from './cookies.js';
 import { esc, failurePage, sendPage, signInForm, signOutForm, type FailureView } from './pages.js';
 
@@ -34,6 +35,7 @@ export interface OidcRouterDeps {
   resolveOrg?: (login: string) => Promise<string | undefined>;
 }
 
+const SIGN_IN_BODY_LIMIT = 16 * 1024;
 const ORG_ID = /^[A-Za-z0-9-]{1,64}$/;
 
 export const webCallbackUri = (publicUrl: string) => `${publicUrl}/oidc/callback`;
@@ -209,7 +211,7 @@ export function apiRouter(deps: OidcRouterDeps): Router {
   const router = Router();
   const cookies = cookiePolicy(deps.publicUrl);
   const failures = failureCounter(deps.registry);
-  router.use(express.json({ limit: '16kb' }));
+  router.use(express.json({ limit: SIGN_IN_BODY_LIMIT }));
 
   const route =
     (pattern: string, fn: (req: Request, res: Response) => Promise<void>) =>
@@ -254,11 +256,12 @@ export function apiRouter(deps: OidcRouterDeps): Router {
     }),
   );
 
-  router.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const e = err as { type?: string; status?: number };
-    if (e.type === 'entity.too.large') return res.status(413).json({ error: { code: 'payload_too_large', message: 'the request body exceeds 16 KiB' } });
-    if (e.status && e.status < 500) return res.status(400).json({ error: { code: 'invalid_request', message: 'the request body is not valid JSON' } });
-    sendJsonFailure(res, failureOf(err, deps));
-  });
+  router.use(
+    bodyErrorHandler({
+      limitBytes: SIGN_IN_BODY_LIMIT,
+      send: (res, f) => void res.status(f.status).json({ error: { code: f.code, message: f.message } }),
+      otherwise: (res, err) => sendJsonFailure(res, failureOf(err, deps)),
+    }),
+  );
   return router;
 }

@@ -10,6 +10,8 @@ import type { Logger } from '../../../services/kit/src/logger.js';
 import type { Backends } from '../backends.js';
 import type { EntitlementCache } from '../entitlement-cache.js';
 import { describeError, HttpError, SCIM_CONTENT_TYPE, sendScimError } from '../http/errors.js';
+import { bodyErrorHandler } from '../http/body-errors.js';
+import { weakEtag } from '../../../services/kit/src/etag.js';
 import type { ScimAuthenticator, ScimCaller } from './scim-auth.js';
 
 export interface ScimRouterDeps {
@@ -41,7 +43,7 @@ function intParam(name: string, v: unknown): number | undefined {
 }
 
 /** The entity tag of a resource version; weak because representations vary with projection. */
-const etagOf = (version: string) => `W/"${version}"`;
+const etagOf = weakEtag;
 const versionOfTag = (tag: string | undefined) => (tag ? tag.trim().replace(/^W\//, '').replace(/^"|"$/g, '') : '');
 
 export function scimRouter(deps: ScimRouterDeps): Router {
@@ -237,11 +239,13 @@ export function scimRouter(deps: ScimRouterDeps): Router {
   }));
 
   // Body parser errors (size, encoding) in SCIM form; nothing has been sent to the directory then.
-  router.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const e = err as { type?: string; status?: number };
-    if (e.type === 'entity.too.large') return sendScimError(res, { status: 413, message: `the request body exceeds the limit of ${deps.maxBodyBytes} bytes`, headers: {} });
-    if (e.status && e.status < 500) return sendScimError(res, { status: 400, message: 'the request body could not be read', scimType: 'invalidSyntax', headers: {} });
-    fail(res, err);
-  });
+  router.use(
+    bodyErrorHandler({
+      limitBytes: deps.maxBodyBytes,
+      unreadable: 'the request body could not be read',
+      send: (res, f) => sendScimError(res, { status: f.status, message: f.message, ...(f.status === 400 ? { scimType: 'invalidSyntax' } : {}), headers: {} }),
+      otherwise: fail,
+    }),
+  );
   return router;
 }

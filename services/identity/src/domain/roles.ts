@@ -1,12 +1,13 @@
 /** Platform roles as the directory stores them, and the access they give. */
 
-/** Index = directory.v1.Role enum value. */
-const ROLE_NAMES = ['', 'ReadOnly', 'User', 'Admin', 'EnterpriseAdmin'] as const;
-export type RoleName = Exclude<(typeof ROLE_NAMES)[number], ''>;
+import { roleName, type PlatformRole } from '../../../kit/src/roles.js';
+
+export type RoleName = PlatformRole;
 export type AccessKind = 'web' | 'app';
 
+/** The name of a directory.v1.Role value ('' for none). */
 export function roleNameOf(role: number): RoleName | '' {
-  return ROLE_NAMES[role] ?? '';
+  return roleName(role);
 }
 
 /** Any role opens the web portal; no role means app access only. */

@@ -8,7 +8,8 @@
  */
 import { AppError } from '../../../kit/src/errors.js';
 import type { Logger } from '../../../kit/src/logger.js';
-import { tenantId as toTenantId, type TenantId } from '../../../kit/src/store/store.js';
+import type { TenantId } from '../../../kit/src/store/store.js';
+import { requireTenant } from '../../../kit/src/tenant.js';
 import { normalizeIssuer, validateClientId } from './issuer.js';
 import { assertedIdentity } from './login-claims.js';
 import { isWellFormedVerifier, newLoginSecrets } from './pkce.js';
@@ -274,11 +275,6 @@ export class SignIn {
 
 function view(r: SessionRecord, role: SessionRecord['role']): SessionView {
   return { tenantId: r.tenantId, userId: r.userId, userName: r.userName, role, access: accessOf(role), createdAt: new Date(r.createdAt), expiresAt: new Date(r.expiresAt) };
-}
-
-function requireTenant(value: string): TenantId {
-  if (!value) throw new AppError('INVALID_ARGUMENT', 'tenant_id is required', 'tenant_required');
-  return toTenantId(value);
 }
 
 const asciiLogin = (v: string) => v.replace(/[^\x20-\x7e]/g, '?').slice(0, 320);

@@ -37,8 +37,8 @@ export const ENTERPRISE_USER_SCHEMA = 'urn:ietf:params:scim:schemas:extension:en
 export const PLATFORM_USER_SCHEMA = 'urn:ietf:params:scim:schemas:extension:platform:2.0:User';
 
 /** The platform roles, least privileged first (the order decides between several roles, see user-input.ts). */
-export const PLATFORM_ROLES = ['ReadOnly', 'User', 'Admin', 'EnterpriseAdmin'] as const;
-export type PlatformRole = (typeof PLATFORM_ROLES)[number];
+export { PLATFORM_ROLES, type PlatformRole } from '../../../../kit/src/roles.js';
+import { PLATFORM_ROLES } from '../../../../kit/src/roles.js';
 
 type Options = Partial<Omit<AttributeDef, 'name' | 'type' | 'description'>>;
 
