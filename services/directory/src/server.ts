@@ -14,7 +14,7 @@ import { platformHandlers } from './handlers/platform.handlers.js';
 export async function buildDirectoryService({ config, logger, metrics, inFlight }: BuildContext<DirectoryConfig>): Promise<Built> {
   const docs = await openDocumentStore({ mongodbUri: config.mongodbUri, dataDir: join(config.dataDir, 'directory') });
   const store = await openDirectoryStore(docs);
-  const org = orgHandlers(store.orgs, store.connectors, store.activity);
+  const org = orgHandlers(store.orgs, store.connectors);
   const scim = new ScimService({ store, defaultPageSize: config.scimDefaultPageSize, maxPageSize: config.scimMaxPageSize });
   const handlers = {
     ...org.handlers,

@@ -24,9 +24,10 @@ import {
   wantsMembers,
 } from './scim/index.js';
 
+import { roleNumber } from '../../../kit/src/roles.js';
+
 type Json = Record<string, unknown>;
 
-export const ROLES = PLATFORM_ROLES;
 
 export const USERS_COLLECTION: CollectionSpec = {
   name: USERS_LAYOUT.name,
@@ -82,7 +83,6 @@ export function discoveryDocument(endpoint: string, id: string, baseUrl: string,
   return renderDiscovery(endpoint, id, { baseUrl, maxResults: opts.maxResults, maxPayloadSize: opts.maxPayloadSize });
 }
 
-const ROLE_NUMBER: Record<string, number> = { ReadOnly: 1, User: 2, Admin: 3, EnterpriseAdmin: 4 };
 
 export function userSummary(doc: StoredResource) {
   const emails = (doc.emails as Json[] | undefined) ?? [];
@@ -92,7 +92,7 @@ export function userSummary(doc: StoredResource) {
     displayName: String(doc.displayName ?? [((doc.name as Json | undefined)?.givenName as string) ?? '', ((doc.name as Json | undefined)?.familyName as string) ?? ''].join(' ').trim()),
     email: String(primary?.value ?? ''),
     active: doc.active !== false,
-    role: ROLE_NUMBER[String(doc.role ?? '')] ?? 0,
+    role: roleNumber(String(doc.role ?? '')),
     externalId: String(doc.externalId ?? ''),
   };
 }

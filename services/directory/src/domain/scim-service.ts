@@ -3,11 +3,10 @@
  * lastModified, version), tenancy, uniqueness conflicts, preconditions, memberships and the activity log; the
  * resource models (pure domain) own validation, rendering, PATCH, filters and projection.
  */
-import { newId } from '../../../kit/src/ids.js';
-import { currentRequestId } from '../../../kit/src/logger.js';
 import { DuplicateKeyError, IndexKeyLimitError, type Filter, type TenantId } from '../../../kit/src/store/store.js';
 import type { ActivityEntry, DirectoryRepositories, MembershipChange, ResourceRepository, UnitRunner } from './ports.js';
 import type { ProjectionSpec, ResourceModel, ScimObject, StoredResource } from './resource-model.js';
+import { activityEntry, firstVersion, nextVersion, writeVersion } from './directory-service.js';
 import { scimFault } from './scim-fault.js';
 import { weakEtag } from '../../../kit/src/etag.js';
 import { parseListParams } from './scim/list-params.js';
@@ -57,33 +56,20 @@ export class ScimService {
   }
 
   private entry(ctx: ScimContext, action: string, model: ResourceModel, id: string, name: string, outcome: 'success' | 'failure' = 'success', details?: Record<string, unknown>): ActivityEntry {
-    return {
-      actor: `connector:${ctx.connectorId}`,
-      action,
-      resourceType: model.name,
-      resourceId: id,
-      resourceName: name,
-      outcome,
-      requestId: currentRequestId() ?? '',
-      ...(details ? { details } : {}),
-    };
+    return activityEntry(`connector:${ctx.connectorId}`, action, model.name, id, name, outcome, details);
   }
 
   /**
-   * One write of the SCIM path: the resource, its memberships and its activity entries in one unit. A racing
-   * identical membership add (two units inserting the same membership) is run again and then finds it there.
-   * Store faults a client can cause become SCIM faults: uniqueness → 409, too many index keys → 400.
+   * One write of the SCIM path: the resource, its memberships and its activity entries in one unit. Store
+   * faults a client can cause become SCIM faults: uniqueness → 409, too many index keys → 400.
    */
   private async unit<R>(model: ResourceModel, work: (tx: DirectoryRepositories) => Promise<R>): Promise<R> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.deps.store.unit(work);
-      } catch (err) {
-        if (err instanceof DuplicateKeyError && err.collection === 'memberships' && attempt < 5) continue;
-        if (err instanceof DuplicateKeyError) this.conflict(model, err);
-        if (err instanceof IndexKeyLimitError) throw scimFault.invalidValue(`the ${model.name.toLowerCase()} has more values than can be stored (${err.message}); send fewer`);
-        throw err;
-      }
+    try {
+      return await this.deps.store.unit(work);
+    } catch (err) {
+      if (err instanceof DuplicateKeyError) this.conflict(model, err);
+      if (err instanceof IndexKeyLimitError) throw scimFault.invalidValue(`the ${model.name.toLowerCase()} has more values than can be stored (${err.message}); send fewer`);
+      throw err;
     }
   }
 
@@ -149,8 +135,7 @@ export class ScimService {
   async create(ctx: ScimContext, model: ResourceModel, body: unknown, projection: ProjectionSpec): Promise<RenderedResource> {
     await this.requireProvisioning(ctx);
     const input = model.fromInput(body);
-    const now = new Date();
-    const doc: StoredResource = { ...input.fields, _id: newId(now.getTime()), tenantId: ctx.tenant, meta: { created: now, lastModified: now, version: 1 }, provisioned: true };
+    const doc = firstVersion(ctx.tenant, input.fields, true);
     const action = `${model.name.toLowerCase()}.create`;
     try {
       await this.unit(model, async (tx) => {
@@ -173,9 +158,8 @@ export class ScimService {
 
   /** Stores new fields with optimistic concurrency on meta.version; returns the stored document. */
   private async write(tx: DirectoryRepositories, ctx: ScimContext, model: ResourceModel, before: StoredResource, fields: Record<string, unknown>): Promise<StoredResource> {
-    const now = new Date();
-    const next: StoredResource = { ...fields, _id: before._id, tenantId: before.tenantId, provisioned: before.provisioned, meta: { created: before.meta.created, lastModified: now, version: before.meta.version + 1 } };
-    if (!(await repo(tx, model).replace(ctx.tenant, before, next))) throw scimFault.preconditionFailed('the resource was changed by another request meanwhile; read it again and retry');
+    const next = nextVersion(before, fields);
+    await writeVersion(repo(tx, model), ctx.tenant, before, next, () => scimFault.preconditionFailed('the resource was changed by another request meanwhile; read it again and retry'));
     return next;
   }
 

@@ -1,7 +1,7 @@
 import { AppError } from '../../../kit/src/errors.js';
 import { requireTenant } from '../../../kit/src/tenant.js';
 import { ConnectorType, type Connector, type Org } from '../../../../proto/gen/directory/v1/directory.js';
-import type { ActivityRepository, ConnectorKind, ConnectorRecord, ConnectorRepository } from '../domain/ports.js';
+import type { ConnectorKind, ConnectorRecord, ConnectorRepository } from '../domain/ports.js';
 import type { OrgRecord, OrgStore } from '../store/org-store.js';
 import { currentRequestId } from '../../../kit/src/logger.js';
 
@@ -11,7 +11,7 @@ const TYPES: Record<ConnectorKind, ConnectorType> = { okta: ConnectorType.CONNEC
 export const orgToProto = (o: OrgRecord): Org => ({ id: o._id, name: o.name, companyId: o.companyId, createdAt: o.createdAt });
 export const connectorToProto = (c: ConnectorRecord): Connector => ({ id: c._id, tenantId: c.tenantId, type: TYPES[c.type], enabled: c.enabled, createdAt: c.createdAt, updatedAt: c.updatedAt });
 
-export function orgHandlers(orgs: OrgStore, connectors: ConnectorRepository, activity: ActivityRepository) {
+export function orgHandlers(orgs: OrgStore, connectors: ConnectorRepository) {
   const requireOrg = async (tenantIdValue: string) => {
     const tenant = requireTenant(tenantIdValue);
     const org = await orgs.get(tenant);
@@ -31,8 +31,9 @@ export function orgHandlers(orgs: OrgStore, connectors: ConnectorRepository, act
       async createOrg(req: { name: string; actor: string }) {
         const name = req.name?.trim();
         if (!name) throw new AppError('INVALID_ARGUMENT', 'name is required');
-        const org = await orgs.create(name);
-        await activity.record(requireTenant(org._id), { actor: req.actor || 'operator', action: 'org.create', resourceType: 'org', resourceId: org._id, resourceName: org.name, outcome: 'success', requestId: currentRequestId() ?? '' });
+        const org = await orgs.create(name, async (o, tx) => {
+          await tx.activity.record(requireTenant(o._id), { actor: req.actor || 'operator', action: 'org.create', resourceType: 'org', resourceId: o._id, resourceName: o.name, outcome: 'success', requestId: currentRequestId() ?? '' });
+        });
         return { org: orgToProto(org) };
       },
       async getOrg(req: { tenantId: string }) {

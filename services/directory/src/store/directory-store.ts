@@ -4,7 +4,7 @@
  * all-or-none unit of the document store. Organizations are the one root collection (org-store.ts), and the
  * sign-in look-ups that must cross organizations are the separately named `signIn` methods.
  */
-import type { Collection, DocumentStore, TenantId } from '../../../kit/src/store/store.js';
+import { DuplicateKeyError, type Collection, type DocumentStore, type TenantId, type Unit } from '../../../kit/src/store/store.js';
 import { TenantCollection } from '../../../kit/src/store/tenant-collection.js';
 import type { ActivityRecord, ConnectorRecord, DirectoryRepositories, UnitRunner } from '../domain/ports.js';
 import type { StoredResource } from '../domain/resource-model.js';
@@ -12,8 +12,10 @@ import { GROUPS_COLLECTION, loginFilter, USERS_COLLECTION } from '../domain/scim
 import { ACTIVITY_COLLECTION, activityRepository } from './activity-store.js';
 import { CONNECTORS_COLLECTION, connectorRepository } from './connector-store.js';
 import { MEMBERSHIPS_COLLECTION, membershipRepository, type MembershipRecord } from './membership-store.js';
-import { openOrgStore, type OrgStore } from './org-store.js';
+import { ORGS_COLLECTION, orgRepository, type OrgRecord, type OrgStore } from './org-store.js';
 import { resourceRepository } from './resource-store.js';
+
+const MEMBERSHIP_RACE_ATTEMPTS = 5;
 
 interface Collections {
   users: TenantCollection<StoredResource>;
@@ -56,21 +58,30 @@ export async function openDirectoryStore(docs: DocumentStore): Promise<Directory
     activity: new TenantCollection(await docs.collection<ActivityRecord>(ACTIVITY_COLLECTION)),
   };
   const crossTenantUsers: Collection<StoredResource> = users;
+  const orgs = await docs.collection<OrgRecord>(ORGS_COLLECTION);
+  const bound = (u: Unit) =>
+    repositories({
+      users: collections.users.in(u),
+      groups: collections.groups.in(u),
+      memberships: collections.memberships.in(u),
+      connectors: collections.connectors.in(u),
+      activity: collections.activity.in(u),
+    });
   return {
     ...repositories(collections),
-    orgs: await openOrgStore(docs),
-    unit: (work) =>
-      docs.unit((u) =>
-        work(
-          repositories({
-            users: collections.users.in(u),
-            groups: collections.groups.in(u),
-            memberships: collections.memberships.in(u),
-            connectors: collections.connectors.in(u),
-            activity: collections.activity.in(u),
-          }),
-        ),
-      ),
+    orgs: orgRepository(orgs, (work) => docs.unit((u) => work(u.use(orgs), bound(u)))),
+    async unit(work) {
+      const run = () => docs.unit((u) => work(bound(u)));
+      // Two units adding the same member race to insert one membership document (a MongoDB transaction reports
+      // it as a duplicate key): the loser runs again, finds the member there, and succeeds without a change.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await run();
+        } catch (err) {
+          if (!(err instanceof DuplicateKeyError && err.collection === MEMBERSHIPS_COLLECTION.name && attempt < MEMBERSHIP_RACE_ATTEMPTS)) throw err;
+        }
+      }
+    },
     signIn: {
       async tenantsWithActiveLogin(login, limit) {
         const rows = await crossTenantUsers.find({ ...loginFilter(login), active: true }, { projection: { tenantId: 1 }, limit });
