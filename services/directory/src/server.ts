@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { BuildContext, Built } from '../../kit/src/boot.js';
 import { implement } from '../../kit/src/grpc-server.js';
+import { MongoDocumentStore } from '../../kit/src/store/mongo-store.js';
 import { openDocumentStore } from '../../kit/src/store/open-store.js';
 import { DirectoryServiceService } from '../../../proto/gen/directory/v1/directory.js';
 import type { DirectoryConfig } from './config.js';
@@ -13,6 +14,9 @@ import { platformHandlers } from './handlers/platform.handlers.js';
 
 export async function buildDirectoryService({ config, logger, metrics, inFlight }: BuildContext<DirectoryConfig>): Promise<Built> {
   const docs = await openDocumentStore({ mongodbUri: config.mongodbUri, dataDir: join(config.dataDir, 'directory') });
+  if (docs instanceof MongoDocumentStore && !docs.supportsTransactions) {
+    logger.warn('MongoDB is a standalone server (no transactions): a change and its membership and activity writes are applied one by one, and a crash between them keeps the earlier ones; run a replica set (one member is enough) for all-or-none writes (docs/store.md)');
+  }
   const store = await openDirectoryStore(docs);
   const org = orgHandlers(store.orgs, store.connectors);
   const scim = new ScimService({ store, defaultPageSize: config.scimDefaultPageSize, maxPageSize: config.scimMaxPageSize });

@@ -4,7 +4,7 @@
  * unit spanning collections is one journal record and concurrent writes share one fdatasync. Index
  * definitions are not stored: they are rebuilt at open from the specs the code passes to `collection()`.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ChangeSet } from './change-set.js';
 import { CollectionState } from './collection-state.js';
@@ -46,6 +46,7 @@ function lock(dir: string): void {
     const owner = Number(readFileSync(path, 'utf8'));
     if (owner > 0 && owner !== process.pid && isAlive(owner)) throw new Error(`data directory ${dir} is in use by process ${owner}`);
     writeFileSync(path, String(process.pid), { mode: FILE_MODE });
+    chmodSync(path, FILE_MODE); // left by a crash of an older version, perhaps 0644
   }
   openDirs.add(dir);
 }
