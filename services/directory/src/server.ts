@@ -23,11 +23,12 @@ export async function buildDirectoryService({ config, logger, metrics, inFlight 
   const memberships = await openMembershipStore(docs);
   const resources = await openResourceStores(docs);
   const org = orgHandlers(orgs, connectors, activity);
-  const scim = new ScimService({ resources, memberships, connectors, activity, defaultPageSize: config.scimDefaultPageSize, maxPageSize: config.scimMaxPageSize });
+  const limits = { maxPatchOperations: config.scimPatchMaxOperations, maxValuesPerAttribute: config.scimMaxValuesPerAttribute };
+  const scim = new ScimService({ resources, memberships, connectors, activity, defaultPageSize: config.scimDefaultPageSize, maxPageSize: config.scimMaxPageSize, limits });
   const handlers = {
     ...org.handlers,
     ...activityHandlers(activity, org.requireOrg),
-    ...scimHandlers(scim, { maxPageSize: config.scimMaxPageSize }),
+    ...scimHandlers(scim, { maxPageSize: config.scimMaxPageSize, limits }),
     ...platformHandlers({ orgs, resources, memberships, connectors, activity, requireOrg: org.requireOrg }),
   };
   return {

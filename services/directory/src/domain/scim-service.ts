@@ -13,6 +13,7 @@ import type { ResourceStores } from '../store/resource-store.js';
 import type { ProjectionSpec, ResourceModel, ScimObject, StoredResource } from './resource-model.js';
 import { scimFault } from './scim-fault.js';
 import { parseListParams } from './scim/list-params.js';
+import type { ScimLimits } from './scim/limits.js';
 
 export interface ScimContext {
   tenant: TenantId;
@@ -42,6 +43,7 @@ export interface ScimServiceDeps {
   activity: ActivityStore;
   defaultPageSize: number;
   maxPageSize: number;
+  limits?: ScimLimits;
 }
 
 const weak = (version: number) => `W/"${version}"`;
@@ -134,7 +136,7 @@ export class ScimService {
 
   async create(ctx: ScimContext, model: ResourceModel, body: unknown, projection: ProjectionSpec): Promise<RenderedResource> {
     await this.requireProvisioning(ctx);
-    const input = model.fromInput(body);
+    const input = model.fromInput(body, this.deps.limits);
     if (input.memberIds) await this.requireUsers(ctx, input.memberIds);
     const now = new Date();
     const doc: StoredResource = { ...input.fields, _id: newId(now.getTime()), tenantId: ctx.tenant, meta: { created: now, lastModified: now, version: 1 }, provisioned: true };
@@ -177,7 +179,7 @@ export class ScimService {
     await this.requireProvisioning(ctx);
     const before = await this.load(ctx, model, id);
     this.checkIfMatch(before, ifMatch);
-    const input = model.fromInput(body);
+    const input = model.fromInput(body, this.deps.limits);
     const changes: MembershipChange[] = input.memberIds ? [{ op: 'replace', userIds: input.memberIds }] : [];
     if (input.memberIds) await this.requireUsers(ctx, input.memberIds);
     const after = await this.write(ctx, model, before, input.fields);
@@ -190,7 +192,7 @@ export class ScimService {
     await this.requireProvisioning(ctx);
     const before = await this.load(ctx, model, id);
     this.checkIfMatch(before, ifMatch);
-    const { membership, input } = model.patch(model.toScim(before, ctx.baseUrl), body);
+    const { membership, input } = model.patch(model.toScim(before, ctx.baseUrl), body, this.deps.limits);
     const added = membership.flatMap((m) => (m.op === 'add' || m.op === 'replace' ? m.userIds : []));
     await this.requireUsers(ctx, added);
     const after = await this.write(ctx, model, before, input.fields);

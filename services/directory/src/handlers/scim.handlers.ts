@@ -6,6 +6,7 @@ import type { ResourceModel } from '../domain/resource-model.js';
 import { discoveryDocument, groupModel, userModel } from '../domain/scim-models.js';
 import type { ScimContext, ScimService } from '../domain/scim-service.js';
 import { asScimFault } from '../domain/scim-fault.js';
+import type { ScimLimits } from '../domain/scim/limits.js';
 
 const codeOfStatus = (status: number): ErrorCode =>
   status === 404 ? 'NOT_FOUND' : status === 409 ? 'ALREADY_EXISTS' : status === 403 ? 'PERMISSION_DENIED' : status === 401 ? 'UNAUTHENTICATED' : status === 412 ? 'FAILED_PRECONDITION' : status === 413 || status === 429 ? 'RESOURCE_EXHAUSTED' : 'INVALID_ARGUMENT';
@@ -32,7 +33,7 @@ function parseBody(json: string): unknown {
   }
 }
 
-export function scimHandlers(scim: ScimService, limits: { maxPageSize: number }) {
+export function scimHandlers(scim: ScimService, limits: { maxPageSize: number; limits?: ScimLimits }) {
   // Every SCIM operation starts with ScimService.requireProvisioning: the tenant's connector must exist and be
   // enabled, which also proves the organization exists (no separate lookup on the hot path).
   const ctxOf = async (c?: ProtoScimContext): Promise<ScimContext> => ({ tenant: requireTenant(c?.tenantId), connectorId: c?.connectorId ?? '', baseUrl: c?.baseUrl ?? '' });
@@ -62,7 +63,7 @@ export function scimHandlers(scim: ScimService, limits: { maxPageSize: number })
     async getScimDiscovery(req: { context?: ProtoScimContext; endpoint: string; id: string; maxPayloadBytes: number }) {
       const ctx = await ctxOf(req.context);
       await scim.requireProvisioning(ctx);
-      return { bodyJson: JSON.stringify(discoveryDocument(req.endpoint, req.id, ctx.baseUrl, { maxResults: limits.maxPageSize, maxPayloadSize: req.maxPayloadBytes || 1048576 })) };
+      return { bodyJson: JSON.stringify(discoveryDocument(req.endpoint, req.id, ctx.baseUrl, { maxResults: limits.maxPageSize, maxPayloadSize: req.maxPayloadBytes || 1048576, ...(limits.limits ? { limits: limits.limits } : {}) })) };
     },
   };
 }
