@@ -3,6 +3,7 @@
  * lastModified, version), tenancy, uniqueness conflicts, preconditions, memberships and the activity log; the
  * resource models (pure domain) own validation, rendering, PATCH, filters and projection.
  */
+import { stopIfCallEnded } from '../../../kit/src/errors.js';
 import { newId } from '../../../kit/src/ids.js';
 import { currentRequestId } from '../../../kit/src/logger.js';
 import { DuplicateKeyError, type Collection, type Filter, type TenantId } from '../../../kit/src/store/store.js';
@@ -19,6 +20,8 @@ export interface ScimContext {
   tenant: TenantId;
   connectorId: string;
   baseUrl: string;
+  /** Aborted when the caller has gone: work stops at the next step and nothing more is written. */
+  signal?: AbortSignal;
 }
 
 export interface RenderedResource {
@@ -138,6 +141,7 @@ export class ScimService {
     await this.requireProvisioning(ctx);
     const input = model.fromInput(body, this.deps.limits);
     if (input.memberIds) await this.requireUsers(ctx, input.memberIds);
+    stopIfCallEnded(ctx.signal);
     const now = new Date();
     const doc: StoredResource = { ...input.fields, _id: newId(now.getTime()), tenantId: ctx.tenant, meta: { created: now, lastModified: now, version: 1 }, provisioned: true };
     try {
@@ -182,6 +186,7 @@ export class ScimService {
     const input = model.fromInput(body, this.deps.limits);
     const changes: MembershipChange[] = input.memberIds ? [{ op: 'replace', userIds: input.memberIds }] : [];
     if (input.memberIds) await this.requireUsers(ctx, input.memberIds);
+    stopIfCallEnded(ctx.signal);
     const after = await this.write(ctx, model, before, input.fields);
     const delta = changes.length ? await this.deps.memberships.apply(ctx.tenant, id, changes) : undefined;
     await this.deps.activity.recordAll(ctx.tenant, this.changeEntries(ctx, `${model.name.toLowerCase()}.replace`, model, before, after, input.label, delta));
@@ -192,9 +197,12 @@ export class ScimService {
     await this.requireProvisioning(ctx);
     const before = await this.load(ctx, model, id);
     this.checkIfMatch(before, ifMatch);
+    stopIfCallEnded(ctx.signal);
     const { membership, input } = model.patch(model.toScim(before, ctx.baseUrl), body, this.deps.limits);
+    stopIfCallEnded(ctx.signal);
     const added = membership.flatMap((m) => (m.op === 'add' || m.op === 'replace' ? m.userIds : []));
     await this.requireUsers(ctx, added);
+    stopIfCallEnded(ctx.signal);
     const after = await this.write(ctx, model, before, input.fields);
     const delta = membership.length ? await this.deps.memberships.apply(ctx.tenant, id, membership) : undefined;
     await this.deps.activity.recordAll(ctx.tenant, this.changeEntries(ctx, `${model.name.toLowerCase()}.patch`, model, before, after, input.label, delta, true));
@@ -225,7 +233,9 @@ export class ScimService {
     const total = await col.countDocuments(filter);
     if (count === 0 || startIndex > total) return { total, startIndex, resources: [] };
     const sort = req.sortBy ? model.compileSort(req.sortBy, sortOrder) : { _id: 1 as const };
+    stopIfCallEnded(ctx.signal);
     const docs = await col.find(filter, { sort, skip: startIndex - 1, limit: count });
+    stopIfCallEnded(ctx.signal);
     const resources = await Promise.all(docs.map(async (d) => (await this.render(ctx, model, d, req.projection)).json));
     return { total, startIndex, resources };
   }
