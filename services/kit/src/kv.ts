@@ -9,6 +9,7 @@
  * breaker opens, one line per interval with a count while it stays open, and one line when it closes.
  */
 import { Redis } from 'ioredis';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import { CollapsedWarnings } from './collapsed-warnings.js';
 import type { Logger } from './logger.js';
 
@@ -52,6 +53,8 @@ export interface RedisOptions {
   logger?: Pick<Logger, 'info' | 'warn' | 'error'>;
   /** Interval over which repeated warnings are collapsed into one line. */
   warningIntervalMs?: number;
+  /** Where `redis_circuit_breaker_open` and `redis_commands_refused_total` are registered (docs/metrics.md). */
+  registry?: Registry;
   now?: () => number;
 }
 
@@ -78,6 +81,8 @@ export class RedisKeyValueStore implements KeyValueStore {
   private readonly logger: Pick<Logger, 'info' | 'warn' | 'error'>;
   private readonly warnings: CollapsedWarnings;
   private readonly now: () => number;
+  private readonly openGauge: Gauge | undefined;
+  private readonly refused: Counter | undefined;
 
   constructor(url: string, options: RedisOptions = {}) {
     this.timeoutMs = options.commandTimeoutMs ?? 250;
@@ -86,6 +91,11 @@ export class RedisKeyValueStore implements KeyValueStore {
     this.logger = options.logger ?? silent;
     this.warnings = new CollapsedWarnings(this.logger, options.warningIntervalMs ?? 10_000);
     this.now = options.now ?? Date.now;
+    if (options.registry) {
+      this.openGauge = new Gauge({ name: 'redis_circuit_breaker_open', help: '1 while the Redis circuit breaker of this process is open (Redis unavailable, requests on their fallback).', registers: [options.registry] });
+      this.openGauge.set(0);
+      this.refused = new Counter({ name: 'redis_commands_refused_total', help: 'Redis commands failed at once because the circuit breaker was open.', registers: [options.registry] });
+    }
     // Fail fast while disconnected: callers degrade (cache-aside) instead of queueing behind an outage.
     this.client = new Redis(url, {
       enableOfflineQueue: false,
@@ -113,6 +123,7 @@ export class RedisKeyValueStore implements KeyValueStore {
 
   private async guard<T>(command: () => Promise<T>): Promise<T> {
     if (this.state === 'open') {
+      this.refused?.inc();
       this.warnings.warn('redis-unavailable', 'Redis unavailable: requests use their fallback', { openForMs: this.now() - this.openedAt });
       throw new KeyValueUnavailableError('Redis is unavailable (circuit open)', this.nextProbeAt);
     }
@@ -135,6 +146,7 @@ export class RedisKeyValueStore implements KeyValueStore {
 
   private open(cause: Error) {
     this.state = 'open';
+    this.openGauge?.set(1);
     this.openedAt = this.now();
     this.logger.error('Redis unavailable: circuit opened, requests use their fallback until a probe succeeds', { consecutiveFailures: this.failures, err: cause.message, probeMs: this.probeMs });
     this.scheduleProbe();
@@ -158,6 +170,7 @@ export class RedisKeyValueStore implements KeyValueStore {
     if (this.closed) return;
     if (!ok) return this.scheduleProbe();
     this.state = 'closed';
+    this.openGauge?.set(0);
     this.failures = 0;
     this.nextProbeAt = 0;
     this.logger.info('Redis reachable again: circuit closed', { downForMs: this.now() - this.openedAt });
@@ -290,10 +303,11 @@ export interface RedisSettings {
   redisBreakerProbeMs: number;
 }
 
-export function openKeyValueStore(redisUrl: string | undefined, settings?: RedisSettings, logger?: Pick<Logger, 'info' | 'warn' | 'error'>): KeyValueStore {
+export function openKeyValueStore(redisUrl: string | undefined, settings?: RedisSettings, logger?: Pick<Logger, 'info' | 'warn' | 'error'>, registry?: Registry): KeyValueStore {
   if (!redisUrl) return new MemoryKeyValueStore();
   return new RedisKeyValueStore(redisUrl, {
     ...(settings ? { commandTimeoutMs: settings.redisCommandTimeoutMs, breakerFailures: settings.redisBreakerFailures, breakerProbeMs: settings.redisBreakerProbeMs } : {}),
     ...(logger ? { logger } : {}),
+    ...(registry ? { registry } : {}),
   });
 }

@@ -1,5 +1,6 @@
 /** Redis as a dependency that fails fast: a real redis-server, stalled with SIGSTOP and killed. */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Registry } from 'prom-client';
 import { KeyValueUnavailableError, RedisKeyValueStore } from '../src/kv.js';
 import { startRedis, type RedisHandle } from '../../../test/support/redis-server.js';
 
@@ -31,7 +32,9 @@ describe('RedisKeyValueStore under faults', () => {
 
   it('opens the breaker after consecutive timeouts of a stalled Redis, fails at once while open, and closes when a probe answers', async () => {
     const { lines, logger } = recorder();
-    const sut = new RedisKeyValueStore(redis.url, { commandTimeoutMs: 100, breakerFailures: 3, breakerProbeMs: 200, logger, warningIntervalMs: 60_000 });
+    const registry = new Registry();
+    const metric = async (name: string) => (await registry.getSingleMetric(name)!.get()).values[0]?.value;
+    const sut = new RedisKeyValueStore(redis.url, { commandTimeoutMs: 100, breakerFailures: 3, breakerProbeMs: 200, logger, warningIntervalMs: 60_000, registry });
     await sut.whenReady();
     try {
       await sut.set('k', 'v', 60);
@@ -51,6 +54,8 @@ describe('RedisKeyValueStore under faults', () => {
       const results = await Promise.all(Array.from({ length: 1000 }, () => settle(sut.get('k'))));
       expect(results.every((r) => !r.ok && r.err instanceof KeyValueUnavailableError)).toBe(true);
       expect(reached).toBe(0);
+      expect(await metric('redis_circuit_breaker_open')).toBe(1);
+      expect(await metric('redis_commands_refused_total')).toBe(1000);
       // one error line when the breaker opened, the 1,000 refusals counted in one pending line (not logged yet)
       expect(lines.filter((l) => l.level === 'error')).toHaveLength(1);
       expect(lines.filter((l) => l.msg.startsWith('Redis unavailable: requests use their fallback'))).toHaveLength(1);
@@ -59,6 +64,7 @@ describe('RedisKeyValueStore under faults', () => {
       expect(sut.breaker.state).toBe('closed');
       expect(await sut.get('k')).toBe('v');
       expect(lines.some((l) => l.level === 'info' && /circuit closed/.test(l.msg))).toBe(true);
+      expect(await metric('redis_circuit_breaker_open')).toBe(0);
     } finally {
       redis.resume();
       await sut.close();
