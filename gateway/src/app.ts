@@ -53,7 +53,7 @@ export function createApp({ config, backends, kv, logger, metrics }: GatewayDeps
     void audit.record(tenant, { action: 'credentials.repeated_failures', resourceType: 'connector', resourceId: '', resourceName: '', actor: 'system', outcome: 'failure', details: { limitPerMinute: config.authFailuresPerTenant } });
   });
 
-  app.use('/scim/v2/:org', scimRouter({ backends, auth, entitlements, publicUrl: config.publicUrl, maxBodyBytes: config.scimMaxBodyBytes, logger, registry: metrics.registry }));
+  app.use('/scim/v2/:org', scimRouter({ backends, auth, entitlements, publicUrl: config.publicUrl, maxBodyBytes: config.scimMaxBodyBytes, maxConcurrentPerTenant: config.scimMaxConcurrentPerTenant, logger, registry: metrics.registry }));
   app.use('/admin/v1', adminRouter({ backends, adminToken: config.adminToken, publicUrl: config.publicUrl, appRedirectUris: config.appRedirectUris, entitlements, audit, logger }));
   const oidcDeps: OidcRouterDeps = {
     backends,

@@ -19,6 +19,10 @@ export interface RedisHandle {
   stop(): Promise<void>;
   /** Starts it again on the same port (after stop), for outage tests. */
   restart(): Promise<void>;
+  /** SIGSTOP: the server keeps its connections and data but answers nothing (a stall), until resume(). */
+  pause(): void;
+  /** SIGCONT after pause(). */
+  resume(): void;
 }
 
 async function launch(port: number): Promise<ChildProcess> {
@@ -65,6 +69,12 @@ export async function startRedis(): Promise<RedisHandle> {
     async restart() {
       await stop();
       child = await launch(port);
+    },
+    pause() {
+      child?.kill('SIGSTOP');
+    },
+    resume() {
+      child?.kill('SIGCONT');
     },
   };
 }

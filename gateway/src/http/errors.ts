@@ -1,12 +1,14 @@
 /**
  * One gRPC→HTTP table (google/rpc/code.proto's mapping), then rendered per surface: SCIM error body, admin-API
- * JSON error or an HTML page. Only 4xx details reach the client; a 5xx carries an error id that is in the log.
+ * JSON error or an HTML page. Only 4xx details reach the client; a 5xx carries an error id that is in the log
+ * (a backend outage, 503/504, is logged once per interval with a count and the first id; every id at debug level).
  */
 import { status } from '@grpc/grpc-js';
 import type { Response } from 'express';
 import { isServiceError, metadataValue } from '../../../services/kit/src/grpc-client.js';
 import { newId } from '../../../services/kit/src/ids.js';
 import type { Logger } from '../../../services/kit/src/logger.js';
+import { CollapsedWarnings } from '../../../services/kit/src/collapsed-warnings.js';
 
 export const httpStatusOfGrpc: Record<number, number> = {
   [status.OK]: 200,
@@ -66,6 +68,14 @@ const codeNames: Record<number, string> = {
   504: 'timeout',
 };
 
+/** One collapser per logger: a backend that is down fails every request, logged once per interval with a count. */
+const collapsedByLogger = new WeakMap<Logger, CollapsedWarnings>();
+function collapsed(logger: Logger): CollapsedWarnings {
+  let c = collapsedByLogger.get(logger);
+  if (!c) collapsedByLogger.set(logger, (c = new CollapsedWarnings(logger)));
+  return c;
+}
+
 /** Reduces any error to what may be shown; unexpected ones are logged with an error id. */
 export function describeError(err: unknown, logger: Logger): Described {
   if (err instanceof HttpError) return { status: err.status, code: err.code, message: err.message, scimType: err.scimType, headers: err.headers };
@@ -78,7 +88,9 @@ export function describeError(err: unknown, logger: Logger): Described {
     }
     const errorId = metadataValue(err, 'error-id') ?? newId();
     if (err.code === status.UNAVAILABLE || err.code === status.DEADLINE_EXCEEDED) {
-      logger.warn('backend unavailable', { errorId, grpcCode: status[err.code], details: err.details });
+      // every request's error id stays findable at debug level; the warning is collapsed (docs/faults.md)
+      logger.debug('backend unavailable', { errorId, grpcCode: status[err.code], details: err.details });
+      collapsed(logger).warn(`backend-unavailable:${err.code}`, 'backend unavailable', { errorId, grpcCode: status[err.code], details: err.details });
       return { status: httpStatus, code: codeNames[httpStatus], message: `a backend service is unavailable; retry later (error id ${errorId})`, headers: { 'retry-after': '5' }, errorId };
     }
     logger.error('backend error', { errorId, grpcCode: status[err.code], details: err.details });

@@ -73,6 +73,11 @@ export class ScimAuthenticator {
       this.logger.warn('repeated SCIM authentication failures', { tenant, reason });
       this.onRepeatedFailures(tenant);
     }
-    if (r.limited) throw new HttpError(429, 'too_many_requests', `too many failed authentication attempts; retry in ${r.retryAfterSeconds} seconds`, undefined, { 'retry-after': String(r.retryAfterSeconds) });
+    if (r.limited) {
+      const detail = r.counterUnavailable
+        ? `authentication failed and failed attempts cannot be counted right now (rate-limit store unavailable); retry in ${r.retryAfterSeconds} seconds`
+        : `too many failed authentication attempts; retry in ${r.retryAfterSeconds} seconds`;
+      throw new HttpError(429, 'too_many_requests', detail, undefined, { 'retry-after': String(r.retryAfterSeconds) });
+    }
   }
 }

@@ -13,6 +13,7 @@ import { describeError, HttpError, SCIM_CONTENT_TYPE, sendScimError } from '../h
 import { bodyErrorHandler } from '../http/body-errors.js';
 import { weakEtag } from '../../../services/kit/src/etag.js';
 import type { ScimAuthenticator, ScimCaller } from './scim-auth.js';
+import { TenantConcurrency } from './tenant-concurrency.js';
 
 export interface ScimRouterDeps {
   backends: Backends;
@@ -22,6 +23,8 @@ export interface ScimRouterDeps {
   maxBodyBytes: number;
   logger: Logger;
   registry: Registry;
+  /** SCIM requests one tenant may have in progress in this gateway (tenant-concurrency.ts); 0: no cap. */
+  maxConcurrentPerTenant?: number;
 }
 
 const RESOURCES: Record<string, ResourceType> = { Users: ResourceType.RESOURCE_TYPE_USER, Groups: ResourceType.RESOURCE_TYPE_GROUP };
@@ -51,6 +54,8 @@ export function scimRouter(deps: ScimRouterDeps): Router {
   const ops = new Counter({ name: 'scim_operations_total', help: 'SCIM operations by tenant, resource, operation and outcome.', labelNames: ['tenant', 'resource', 'operation', 'outcome'], registers: [deps.registry] });
   const duration = new Histogram({ name: 'scim_request_duration_seconds', help: 'SCIM request duration in seconds.', labelNames: ['resource', 'operation'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [deps.registry] });
 
+  const concurrency = deps.maxConcurrentPerTenant ? new TenantConcurrency(deps.maxConcurrentPerTenant) : undefined;
+  const busy = new Counter({ name: 'scim_tenant_concurrency_rejections_total', help: 'SCIM requests refused (429) because their tenant had too many in progress.', registers: [deps.registry] });
   const raw = express.raw({ type: () => true, limit: deps.maxBodyBytes });
 
   /** Reads the body as JSON text (or parsed JSON when `parse`), enforcing media type and size. */
@@ -83,6 +88,14 @@ export function scimRouter(deps: ScimRouterDeps): Router {
         throw new HttpError(403, 'entitlement_required', 'SCIM provisioning requires the Enterprise Toolkit option for this organization; an administrator must enable it on the Billing page');
       }
       res.locals.caller = caller;
+      if (concurrency) {
+        const release = concurrency.tryAcquire(caller.tenantId);
+        if (!release) {
+          busy.inc();
+          throw new HttpError(429, 'too_many_requests', `this organization already has ${concurrency.maxPerTenant} SCIM requests in progress; retry in a second`, undefined, { 'retry-after': '1' });
+        }
+        res.once('close', release);
+      }
       next();
     } catch (err) {
       fail(res, err);

@@ -1,4 +1,4 @@
-import { commonFields, field, loadConfig, mongodbUriField, type Env } from '../../kit/src/config.js';
+import { commonFields, field, redisFields, loadConfig, mongodbUriField, type Env } from '../../kit/src/config.js';
 
 export function loadCredentialsConfig(env: Env) {
   return loadConfig(env, {
@@ -8,6 +8,7 @@ export function loadCredentialsConfig(env: Env) {
     host: field.string('HOST', '0.0.0.0'),
     mongodbUri: mongodbUriField(),
     redisUrl: field.optionalUrl('REDIS_URL', ['redis:', 'rediss:'], 'the credential verification cache lives in this process only'),
+    ...redisFields,
     dataDir: field.string('DATA_DIR', './.data'),
     cacheTtlSeconds: field.int('CREDENTIAL_CACHE_TTL_SECONDS', 300, 1, 86400),
   });

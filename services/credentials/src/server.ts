@@ -15,7 +15,7 @@ import { openCredentialStore } from './store/credential-store.js';
 export async function buildCredentialsService({ config, logger, metrics, inFlight }: BuildContext<CredentialsConfig>): Promise<Built> {
   const docs = await openDocumentStore({ mongodbUri: config.mongodbUri, dataDir: join(config.dataDir, 'credentials') });
   const store = await openCredentialStore(docs);
-  const kv = openKeyValueStore(config.redisUrl);
+  const kv = openKeyValueStore(config.redisUrl, config, logger, metrics.registry);
   const requests = new Counter({ name: 'credential_cache_requests_total', help: 'Credential verification cache lookups by result (hit, miss, error).', labelNames: ['result'], registers: [metrics.registry] });
   const cache = new CredentialCache(kv, config.cacheTtlSeconds, logger, requests);
   const credentials = new Credentials(store, cache);

@@ -11,6 +11,9 @@ export function loadDirectoryConfig(env: Env) {
     /** SCIM paging: default and maximum page size (Okta pages by 100, so the maximum must be ≥ 100). */
     scimDefaultPageSize: field.int('SCIM_DEFAULT_PAGE_SIZE', 100, 1, 10000),
     scimMaxPageSize: field.int('SCIM_MAX_PAGE_SIZE', 1000, 100, 10000),
+    /** Bounds on one SCIM request's work (domain/scim/limits.ts), advertised in /ServiceProviderConfig. */
+    scimPatchMaxOperations: field.int('SCIM_PATCH_MAX_OPERATIONS', 1000, 1, 100000),
+    scimMaxValuesPerAttribute: field.int('SCIM_MAX_VALUES_PER_ATTRIBUTE', 100, 1, 10000),
   });
 }
 export type DirectoryConfig = ReturnType<typeof loadDirectoryConfig>['config'];

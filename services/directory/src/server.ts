@@ -19,11 +19,12 @@ export async function buildDirectoryService({ config, logger, metrics, inFlight 
   }
   const store = await openDirectoryStore(docs);
   const org = orgHandlers(store.orgs, store.connectors);
-  const scim = new ScimService({ store, defaultPageSize: config.scimDefaultPageSize, maxPageSize: config.scimMaxPageSize });
+  const limits = { maxPatchOperations: config.scimPatchMaxOperations, maxValuesPerAttribute: config.scimMaxValuesPerAttribute };
+  const scim = new ScimService({ store, defaultPageSize: config.scimDefaultPageSize, maxPageSize: config.scimMaxPageSize, limits });
   const handlers = {
     ...org.handlers,
     ...activityHandlers(store.activity, org.requireOrg),
-    ...scimHandlers(scim, { maxPageSize: config.scimMaxPageSize }),
+    ...scimHandlers(scim, { maxPageSize: config.scimMaxPageSize, limits }),
     ...platformHandlers({ store, requireOrg: org.requireOrg }),
   };
   return {

@@ -1,4 +1,4 @@
-import { ConfigError, commonFields, field, loadConfig, mongodbUriField, type Env } from '../../kit/src/config.js';
+import { ConfigError, commonFields, field, redisFields, loadConfig, mongodbUriField, type Env } from '../../kit/src/config.js';
 
 /**
  * Identity service settings. Issuers must use https; plain http is accepted only for loopback issuers
@@ -12,6 +12,7 @@ export function loadIdentityConfig(env: Env) {
     host: field.string('HOST', '0.0.0.0'),
     mongodbUri: mongodbUriField(),
     redisUrl: field.optionalUrl('REDIS_URL', ['redis:', 'rediss:'], 'sessions and login transactions live in this process only: they end at restart and are not shared between replicas'),
+    ...redisFields,
     dataDir: field.string('DATA_DIR', './.data'),
     directoryAddr: field.address('DIRECTORY_ADDR', '127.0.0.1:50052'),
     /** A session ends after this long without use (sliding). */

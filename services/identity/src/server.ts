@@ -28,7 +28,7 @@ export async function buildIdentityService({ config, logger, metrics, inFlight }
   const closers: Built['closers'] = [];
   const docs = adapters.docs ?? (await openDocumentStore({ mongodbUri: config.mongodbUri, dataDir: join(config.dataDir, 'identity') }));
   if (!adapters.docs) closers.push(() => docs.close());
-  const kv = adapters.kv ?? openKeyValueStore(config.redisUrl);
+  const kv = adapters.kv ?? openKeyValueStore(config.redisUrl, config, logger, metrics.registry);
   if (!adapters.kv) closers.push(() => kv.close());
   const directoryClient = adapters.directory ?? connect(DirectoryServiceClient, config.directoryAddr, { metrics });
   if (!adapters.directory) closers.push(() => directoryClient.close());

@@ -147,3 +147,13 @@ export const commonFields = {
   nodeEnv: field.oneOf('NODE_ENV', ['development', 'production', 'test'] as const, 'development'),
   shutdownGraceMs: field.int('SHUTDOWN_GRACE_MS', 10000, 0, 600000),
 };
+
+/**
+ * Redis as a dependency that fails fast (kv.ts, docs/faults.md), read by every process with REDIS_URL: each
+ * command's timeout, the consecutive failures that open the circuit breaker, and how often it probes Redis.
+ */
+export const redisFields = {
+  redisCommandTimeoutMs: field.int('REDIS_COMMAND_TIMEOUT_MS', 250, 10, 10000),
+  redisBreakerFailures: field.int('REDIS_BREAKER_FAILURES', 3, 1, 1000),
+  redisBreakerProbeMs: field.int('REDIS_BREAKER_PROBE_MS', 1000, 50, 60000),
+};

@@ -13,7 +13,8 @@ export type ErrorCode =
   | 'UNAUTHENTICATED'
   | 'RESOURCE_EXHAUSTED'
   | 'ABORTED'
-  | 'UNAVAILABLE';
+  | 'UNAVAILABLE'
+  | 'DEADLINE_EXCEEDED';
 
 export class AppError extends Error {
   constructor(
@@ -39,7 +40,16 @@ export const grpcStatusOf: Record<ErrorCode, status> = {
   RESOURCE_EXHAUSTED: status.RESOURCE_EXHAUSTED,
   ABORTED: status.ABORTED,
   UNAVAILABLE: status.UNAVAILABLE,
+  DEADLINE_EXCEEDED: status.DEADLINE_EXCEEDED,
 };
+
+/**
+ * Stops work whose caller has gone (deadline passed or call cancelled): nobody would read the answer, and a
+ * write started now would land after the caller was told it failed. Call it between steps and before writing.
+ */
+export function stopIfCallEnded(signal: AbortSignal | undefined) {
+  if (signal?.aborted) throw new AppError('DEADLINE_EXCEEDED', 'the caller gave up on this request (deadline passed or call cancelled); nothing was written', 'call_ended');
+}
 
 export function appErrorMetadata(err: AppError): Metadata {
   const md = new Metadata();

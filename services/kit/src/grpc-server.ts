@@ -26,6 +26,29 @@ export type ResponseOf<M extends MethodDef> = Parameters<M['responseSerialize']>
 export interface CallContext {
   requestId: string;
   metadata: Metadata;
+  /** Aborted when the caller has gone: its deadline passed or it cancelled the call (errors.ts: stopIfCallEnded). */
+  signal?: AbortSignal;
+}
+
+/** An AbortSignal for a unary call: aborted at its deadline or when the client cancels; `done()` releases the timer. */
+function callSignal(call: ServerUnaryCall<unknown, unknown>): { signal: AbortSignal; done(): void } {
+  const controller = new AbortController();
+  const onCancel = () => controller.abort();
+  call.once('cancelled', onCancel);
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = call.getDeadline();
+  const at = deadline instanceof Date ? deadline.getTime() : Number(deadline);
+  if (Number.isFinite(at)) {
+    timer = setTimeout(onCancel, Math.max(0, at - Date.now()));
+    timer.unref();
+  }
+  return {
+    signal: controller.signal,
+    done() {
+      if (timer) clearTimeout(timer);
+      call.removeListener('cancelled', onCancel);
+    },
+  };
 }
 
 export type Handlers<D extends ServiceDef> = {
@@ -108,9 +131,12 @@ export function implement<D extends ServiceDef>(definition: D, handlers: Handler
     const labels = { grpc_service: serviceName, grpc_method: methodName };
     impl[key] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
       const requestId = String(call.metadata.get('x-request-id')[0] ?? '') || newId();
-      void handleCall(labels, requestId, () => handler(call.request as never, { requestId, metadata: call.metadata }), opts).then((out) =>
-        out.ok ? callback(null, out.value) : callback(out.error),
-      );
+      const ended = callSignal(call);
+      void handleCall(labels, requestId, () => handler(call.request as never, { requestId, metadata: call.metadata, signal: ended.signal }), opts).then((out) => {
+        ended.done();
+        if (out.ok) callback(null, out.value);
+        else callback(out.error);
+      });
     };
   }
   return impl;

@@ -39,8 +39,9 @@ export class CredentialCache {
       this.requests.inc({ result: hit ? 'hit' : 'miss' });
       return hit ? (JSON.parse(entry) as CachedCredential) : null;
     } catch (err) {
+      // the outage itself is logged by the key-value store (kv.ts), collapsed to one line per interval
       this.requests.inc({ result: 'error' });
-      this.logger.warn('credential cache unavailable; verifying against the store', { err: (err as Error).message });
+      this.logger.debug('credential cache unavailable; verifying against the store', { err: (err as Error).message });
       return null;
     }
   }

@@ -22,6 +22,7 @@ import {
   validateGroup,
   validateUser,
   wantsMembers,
+  type ScimLimits,
 } from './scim/index.js';
 
 import { roleNumber } from '../../../kit/src/roles.js';
@@ -44,13 +45,13 @@ export const userModel: ResourceModel = {
   name: 'User',
   endpoint: 'Users',
   collection: USERS_COLLECTION,
-  fromInput(body) {
-    const v = validateUser(body);
+  fromInput(body, limits) {
+    const v = validateUser(body, limits);
     return { fields: userToStored(v), label: v.userName };
   },
   toScim: (doc, baseUrl) => userFromStored(doc, baseUrl),
-  patch(resource, body) {
-    const r = applyUserPatch(resource, body);
+  patch(resource, body, limits) {
+    const r = applyUserPatch(resource, body, limits);
     return { resource: r.resource, membership: [], input: { fields: userToStored(r.user), label: r.user.userName } };
   },
   compileFilter: (filter) => compileUserFilter(filter),
@@ -68,8 +69,8 @@ export const groupModel: ResourceModel = {
     return { fields: groupToStored(v), label: v.displayName, ...(v.memberIds ? { memberIds: v.memberIds } : {}) };
   },
   toScim: (doc, baseUrl) => groupFromStored(doc, baseUrl),
-  patch(resource, body) {
-    const r = applyGroupPatch(resource, body);
+  patch(resource, body, limits) {
+    const r = applyGroupPatch(resource, body, limits);
     return { resource: r.resource, membership: r.membership, input: { fields: groupToStored(r.group), label: r.group.displayName } };
   },
   compileFilter: (filter, ctx) => compileGroupFilter(filter, ctx),
@@ -79,8 +80,8 @@ export const groupModel: ResourceModel = {
 };
 
 /** GET /ServiceProviderConfig, /ResourceTypes[/id], /Schemas[/id]. */
-export function discoveryDocument(endpoint: string, id: string, baseUrl: string, opts: { maxResults: number; maxPayloadSize: number } = { maxResults: 1000, maxPayloadSize: 1048576 }): unknown {
-  return renderDiscovery(endpoint, id, { baseUrl, maxResults: opts.maxResults, maxPayloadSize: opts.maxPayloadSize });
+export function discoveryDocument(endpoint: string, id: string, baseUrl: string, opts: { maxResults: number; maxPayloadSize: number; limits?: ScimLimits } = { maxResults: 1000, maxPayloadSize: 1048576 }): unknown {
+  return renderDiscovery(endpoint, id, { baseUrl, maxResults: opts.maxResults, maxPayloadSize: opts.maxPayloadSize, ...(opts.limits ? { limits: opts.limits } : {}) });
 }
 
 

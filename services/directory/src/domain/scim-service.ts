@@ -3,6 +3,7 @@
  * lastModified, version), tenancy, uniqueness conflicts, preconditions, memberships and the activity log; the
  * resource models (pure domain) own validation, rendering, PATCH, filters and projection.
  */
+import { stopIfCallEnded } from '../../../kit/src/errors.js';
 import { DuplicateKeyError, IndexKeyLimitError, type Filter, type TenantId } from '../../../kit/src/store/store.js';
 import type { ActivityEntry, DirectoryRepositories, MembershipChange, ResourceRepository, UnitRunner } from './ports.js';
 import type { ProjectionSpec, ResourceModel, ScimObject, StoredResource } from './resource-model.js';
@@ -10,11 +11,14 @@ import { activityEntry, firstVersion, nextVersion, writeVersion } from './direct
 import { scimFault } from './scim-fault.js';
 import { weakEtag } from '../../../kit/src/etag.js';
 import { parseListParams } from './scim/list-params.js';
+import type { ScimLimits } from './scim/limits.js';
 
 export interface ScimContext {
   tenant: TenantId;
   connectorId: string;
   baseUrl: string;
+  /** Aborted when the caller has gone: work stops at the next step and nothing more is written. */
+  signal?: AbortSignal;
 }
 
 export interface RenderedResource {
@@ -36,6 +40,7 @@ export interface ScimServiceDeps {
   store: DirectoryRepositories & UnitRunner;
   defaultPageSize: number;
   maxPageSize: number;
+  limits?: ScimLimits;
 }
 
 /** The repository of a resource type. */
@@ -134,7 +139,8 @@ export class ScimService {
 
   async create(ctx: ScimContext, model: ResourceModel, body: unknown, projection: ProjectionSpec): Promise<RenderedResource> {
     await this.requireProvisioning(ctx);
-    const input = model.fromInput(body);
+    const input = model.fromInput(body, this.deps.limits);
+    stopIfCallEnded(ctx.signal);
     const doc = firstVersion(ctx.tenant, input.fields, true);
     const action = `${model.name.toLowerCase()}.create`;
     try {
@@ -165,12 +171,13 @@ export class ScimService {
 
   async replace(ctx: ScimContext, model: ResourceModel, id: string, body: unknown, projection: ProjectionSpec, ifMatch: string): Promise<RenderedResource> {
     await this.requireProvisioning(ctx);
-    const input = model.fromInput(body);
+    const input = model.fromInput(body, this.deps.limits);
     const changes: MembershipChange[] = input.memberIds ? [{ op: 'replace', userIds: input.memberIds }] : [];
     const after = await this.unit(model, async (tx) => {
       const before = await this.loadIn(tx, ctx, model, id);
       this.checkIfMatch(before, ifMatch);
       if (input.memberIds) await this.requireUsers(tx, ctx, input.memberIds);
+      stopIfCallEnded(ctx.signal);
       const after = await this.write(tx, ctx, model, before, input.fields);
       const delta = changes.length ? await tx.memberships.apply(ctx.tenant, id, changes) : undefined;
       await tx.activity.recordAll(ctx.tenant, this.changeEntries(ctx, `${model.name.toLowerCase()}.replace`, model, before, after, input.label, delta));
@@ -184,9 +191,10 @@ export class ScimService {
     const after = await this.unit(model, async (tx) => {
       const before = await this.loadIn(tx, ctx, model, id);
       this.checkIfMatch(before, ifMatch);
-      const { membership, input } = model.patch(model.toScim(before, ctx.baseUrl), body);
+      const { membership, input } = model.patch(model.toScim(before, ctx.baseUrl), body, this.deps.limits);
       const added = membership.flatMap((m) => (m.op === 'add' || m.op === 'replace' ? m.userIds : []));
       await this.requireUsers(tx, ctx, added);
+      stopIfCallEnded(ctx.signal);
       const after = await this.write(tx, ctx, model, before, input.fields);
       const delta = membership.length ? await tx.memberships.apply(ctx.tenant, id, membership) : undefined;
       await tx.activity.recordAll(ctx.tenant, this.changeEntries(ctx, `${model.name.toLowerCase()}.patch`, model, before, after, input.label, delta, true));
@@ -222,7 +230,9 @@ export class ScimService {
     const total = await col.count(ctx.tenant, filter);
     if (count === 0 || startIndex > total) return { total, startIndex, resources: [] };
     const sort = req.sortBy ? model.compileSort(req.sortBy, sortOrder) : { _id: 1 as const };
+    stopIfCallEnded(ctx.signal);
     const docs = await col.find(ctx.tenant, filter, { sort, skip: startIndex - 1, limit: count });
+    stopIfCallEnded(ctx.signal);
     const resources = await Promise.all(docs.map(async (d) => (await this.render(ctx, model, d, req.projection)).json));
     return { total, startIndex, resources };
   }

@@ -1,11 +1,13 @@
 /** gRPC ↔ SCIM application layer. SCIM faults travel as gRPC status + "scim-status"/"scim-type" metadata. */
 import { AppError, type ErrorCode } from '../../../kit/src/errors.js';
+import type { CallContext } from '../../../kit/src/grpc-server.js';
 import { requireTenant } from '../../../kit/src/tenant.js';
 import { ResourceType, type Projection, type ScimContext as ProtoScimContext } from '../../../../proto/gen/directory/v1/directory.js';
 import type { ResourceModel } from '../domain/resource-model.js';
 import { discoveryDocument, groupModel, userModel } from '../domain/scim-models.js';
 import type { ScimContext, ScimService } from '../domain/scim-service.js';
 import { asScimFault } from '../domain/scim-fault.js';
+import type { ScimLimits } from '../domain/scim/limits.js';
 
 const codeOfStatus = (status: number): ErrorCode =>
   status === 404 ? 'NOT_FOUND' : status === 409 ? 'ALREADY_EXISTS' : status === 403 ? 'PERMISSION_DENIED' : status === 401 ? 'UNAUTHENTICATED' : status === 412 ? 'FAILED_PRECONDITION' : status === 413 || status === 429 ? 'RESOURCE_EXHAUSTED' : 'INVALID_ARGUMENT';
@@ -32,37 +34,37 @@ function parseBody(json: string): unknown {
   }
 }
 
-export function scimHandlers(scim: ScimService, limits: { maxPageSize: number }) {
+export function scimHandlers(scim: ScimService, limits: { maxPageSize: number; limits?: ScimLimits }) {
   // Every SCIM operation starts with ScimService.requireProvisioning: the tenant's connector must exist and be
   // enabled, which also proves the organization exists (no separate lookup on the hot path).
-  const ctxOf = async (c?: ProtoScimContext): Promise<ScimContext> => ({ tenant: requireTenant(c?.tenantId), connectorId: c?.connectorId ?? '', baseUrl: c?.baseUrl ?? '' });
+  const ctxOf = async (c?: ProtoScimContext, call?: CallContext): Promise<ScimContext> => ({ tenant: requireTenant(c?.tenantId), connectorId: c?.connectorId ?? '', baseUrl: c?.baseUrl ?? '', ...(call?.signal ? { signal: call.signal } : {}) });
   const out = (r: { id: string; version: string; json: string }) => ({ resource: { id: r.id, version: r.version, resourceJson: r.json } });
   return {
-    async createResource(req: { context?: ProtoScimContext; type: ResourceType; bodyJson: string; projection?: Projection }) {
-      return out(await scim.create(await ctxOf(req.context), modelOf(req.type), parseBody(req.bodyJson), projectionOf(req.projection)));
+    async createResource(req: { context?: ProtoScimContext; type: ResourceType; bodyJson: string; projection?: Projection }, call?: CallContext) {
+      return out(await scim.create(await ctxOf(req.context, call), modelOf(req.type), parseBody(req.bodyJson), projectionOf(req.projection)));
     },
-    async getResource(req: { context?: ProtoScimContext; type: ResourceType; id: string; projection?: Projection }) {
-      return out(await scim.get(await ctxOf(req.context), modelOf(req.type), req.id, projectionOf(req.projection)));
+    async getResource(req: { context?: ProtoScimContext; type: ResourceType; id: string; projection?: Projection }, call?: CallContext) {
+      return out(await scim.get(await ctxOf(req.context, call), modelOf(req.type), req.id, projectionOf(req.projection)));
     },
-    async replaceResource(req: { context?: ProtoScimContext; type: ResourceType; id: string; bodyJson: string; projection?: Projection; ifMatch: string }) {
-      return out(await scim.replace(await ctxOf(req.context), modelOf(req.type), req.id, parseBody(req.bodyJson), projectionOf(req.projection), req.ifMatch));
+    async replaceResource(req: { context?: ProtoScimContext; type: ResourceType; id: string; bodyJson: string; projection?: Projection; ifMatch: string }, call?: CallContext) {
+      return out(await scim.replace(await ctxOf(req.context, call), modelOf(req.type), req.id, parseBody(req.bodyJson), projectionOf(req.projection), req.ifMatch));
     },
-    async patchResource(req: { context?: ProtoScimContext; type: ResourceType; id: string; bodyJson: string; projection?: Projection; ifMatch: string; returnResource: boolean }) {
-      const r = await scim.patch(await ctxOf(req.context), modelOf(req.type), req.id, parseBody(req.bodyJson), projectionOf(req.projection), req.ifMatch, req.returnResource);
+    async patchResource(req: { context?: ProtoScimContext; type: ResourceType; id: string; bodyJson: string; projection?: Projection; ifMatch: string; returnResource: boolean }, call?: CallContext) {
+      const r = await scim.patch(await ctxOf(req.context, call), modelOf(req.type), req.id, parseBody(req.bodyJson), projectionOf(req.projection), req.ifMatch, req.returnResource);
       return r ? out(r) : { resource: undefined };
     },
-    async deleteResource(req: { context?: ProtoScimContext; type: ResourceType; id: string; ifMatch: string }) {
-      await scim.delete(await ctxOf(req.context), modelOf(req.type), req.id, req.ifMatch);
+    async deleteResource(req: { context?: ProtoScimContext; type: ResourceType; id: string; ifMatch: string }, call?: CallContext) {
+      await scim.delete(await ctxOf(req.context, call), modelOf(req.type), req.id, req.ifMatch);
       return {};
     },
-    async listResources(req: { context?: ProtoScimContext; type: ResourceType; filter: string; startIndex: number; count?: number | undefined; sortBy: string; sortOrder: string; projection?: Projection }) {
-      const r = await scim.list(await ctxOf(req.context), modelOf(req.type), { filter: req.filter, startIndex: req.startIndex, count: req.count, sortBy: req.sortBy, sortOrder: req.sortOrder, projection: projectionOf(req.projection) });
+    async listResources(req: { context?: ProtoScimContext; type: ResourceType; filter: string; startIndex: number; count?: number | undefined; sortBy: string; sortOrder: string; projection?: Projection }, call?: CallContext) {
+      const r = await scim.list(await ctxOf(req.context, call), modelOf(req.type), { filter: req.filter, startIndex: req.startIndex, count: req.count, sortBy: req.sortBy, sortOrder: req.sortOrder, projection: projectionOf(req.projection) });
       return { totalResults: r.total, startIndex: r.startIndex, resourcesJson: r.resources };
     },
     async getScimDiscovery(req: { context?: ProtoScimContext; endpoint: string; id: string; maxPayloadBytes: number }) {
       const ctx = await ctxOf(req.context);
       await scim.requireProvisioning(ctx);
-      return { bodyJson: JSON.stringify(discoveryDocument(req.endpoint, req.id, ctx.baseUrl, { maxResults: limits.maxPageSize, maxPayloadSize: req.maxPayloadBytes || 1048576 })) };
+      return { bodyJson: JSON.stringify(discoveryDocument(req.endpoint, req.id, ctx.baseUrl, { maxResults: limits.maxPageSize, maxPayloadSize: req.maxPayloadBytes || 1048576, ...(limits.limits ? { limits: limits.limits } : {}) })) };
     },
   };
 }

@@ -3,6 +3,7 @@
  * `/Schemas`, `/ResourceTypes` and `/ServiceProviderConfig`. No null values anywhere and camelCase
  * characteristics, as Entra requires.
  */
+import { DEFAULT_SCIM_LIMITS, type ScimLimits } from './limits.js';
 import { notFound } from './scim-error.js';
 import { ALL_SCHEMAS, GROUP_RESOURCE, USER_RESOURCE, type AttributeDef, type ResourceSchema, type SchemaDef } from './schema.js';
 
@@ -98,6 +99,8 @@ export interface ServiceProviderConfigOptions {
   documentationUri?: string;
   /** The largest request body accepted, in bytes (advertised as `bulk.maxPayloadSize`). */
   maxPayloadSize?: number;
+  /** Bounds on one request's work (limits.ts), advertised next to `patch.supported`. */
+  limits?: ScimLimits;
 }
 
 /** `GET /ServiceProviderConfig`: exactly the features that work (patch, filter, sort, etag; no bulk, no changePassword). */
@@ -106,7 +109,8 @@ export function serviceProviderConfig(o: ServiceProviderConfigOptions): Json {
   return {
     schemas: [SPC_SCHEMA],
     ...doc,
-    patch: { supported: true },
+    // maxOperations / maxValuesPerAttribute: this service's limits (limits.ts); RFC 7643 §5 has no member for them
+    patch: { supported: true, maxOperations: (o.limits ?? DEFAULT_SCIM_LIMITS).maxPatchOperations, maxValuesPerAttribute: (o.limits ?? DEFAULT_SCIM_LIMITS).maxValuesPerAttribute },
     bulk: { supported: false, maxOperations: 0, maxPayloadSize: o.maxPayloadSize ?? 0 },
     filter: { supported: true, maxResults: o.maxResults },
     changePassword: { supported: false },

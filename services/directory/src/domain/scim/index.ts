@@ -11,6 +11,7 @@ export * from './group-input.js';
 export * from './user-codec.js';
 export * from './group-codec.js';
 export * from './patch.js';
+export * from './limits.js';
 export * from './projection.js';
 export * from './list-params.js';
 export { matchesValueFilter } from './value-filter.js';

@@ -23,6 +23,7 @@
  */
 import { memberIdsOf, validateGroup, type ValidatedGroup } from './group-input.js';
 import { parsePatchPath, printAttrPath, printFilter, type FilterNode, type PatchPath } from './filter-parser.js';
+import { checkPatchOperationCount, checkValueCount, DEFAULT_SCIM_LIMITS, type ScimLimits } from './limits.js';
 import { canonicalize, coerceBoolean, isPlainObject } from './normalize.js';
 import { invalidPath, invalidSyntax, invalidValue, mutability, noTarget, ScimError } from './scim-error.js';
 import {
@@ -58,11 +59,12 @@ export type MembershipChange = { op: 'add'; userIds: string[] } | { op: 'remove'
 const keyOf = (obj: Record<string, unknown>, name: string) => Object.keys(obj).find((k) => eqIgnoreCase(k, name));
 
 /** Reads a PatchOp body (the `schemas` member is not required: some clients omit it). */
-export function parsePatchRequest(body: unknown): PatchOperation[] {
+export function parsePatchRequest(body: unknown, limits: ScimLimits = DEFAULT_SCIM_LIMITS): PatchOperation[] {
   if (!isPlainObject(body)) throw invalidSyntax('a PATCH body must be a JSON object with "Operations"');
   const k = keyOf(body, 'Operations');
   const ops = k === undefined ? undefined : body[k];
   if (!Array.isArray(ops) || ops.length === 0) throw invalidSyntax('a PATCH body needs "Operations": a non-empty list of operations');
+  checkPatchOperationCount(ops.length, limits);
   return ops.map((raw, i) => {
     if (!isPlainObject(raw)) throw invalidSyntax(`Operations[${i}] must be an object`);
     const opKey = keyOf(raw, 'op');
@@ -85,6 +87,7 @@ interface Engine {
   membership?: MembershipChange[];
   /** Canonical names of the attributes changed (an extension URN for a whole extension). */
   touched: Set<string>;
+  limits: ScimLimits;
 }
 
 type Target = { kind: 'extension'; schema: SchemaDef } | { kind: 'attribute'; t: AttributeTarget; filter?: FilterNode };
@@ -157,6 +160,26 @@ function matchesGiven(attr: AttributeDef, el: ScimObject, given: ScimObject): bo
   return typeof type !== 'string' || (typeof el.type === 'string' && eqIgnoreCase(el.type, type));
 }
 
+/** The key `matchesGiven` compares values by (case-folded unless caseExact). */
+function valueKeyOf(attr: AttributeDef, v: unknown): unknown {
+  const valueDef = findAttribute(attr.subAttributes, 'value');
+  return typeof v === 'string' && !valueDef?.caseExact ? v.toLowerCase() : v;
+}
+
+/** The values a remove names, grouped by value key, so that removing n of m values costs O(n + m). */
+function doomedByValue(attr: AttributeDef, doomed: ScimObject[]): Map<unknown, ScimObject[]> {
+  const out = new Map<unknown, ScimObject[]>();
+  for (const d of doomed) {
+    const v = keyOf(d, 'value');
+    if (v === undefined) continue;
+    const k = valueKeyOf(attr, d[v]);
+    const list = out.get(k);
+    if (list) list.push(d);
+    else out.set(k, [d]);
+  }
+  return out;
+}
+
 /** Deep equality of JSON values, ignoring key order; absent, null, [] and {} are all "empty". */
 function sameJson(a: unknown, b: unknown): boolean {
   const empty = (x: unknown) => x === undefined || x === null || (Array.isArray(x) && x.length === 0) || (isPlainObject(x) && Object.keys(x).length === 0);
@@ -167,6 +190,79 @@ function sameJson(a: unknown, b: unknown): boolean {
     return [...keys].every((k) => sameJson(a[k], b[k]));
   }
   return a === b;
+}
+
+/**
+ * Lookups into a multi-valued attribute's list in constant time, so that adding n values costs O(n), not
+ * O(n²) (one PATCH adding 15,000 e-mails once held the directory for ~24 s): the first element with the same
+ * `value` and `type` (`sameElement`), the first element of a type for the type-unique attributes, and the
+ * primitive values present.
+ */
+class ElementIndex {
+  private readonly byValue = new Map<string, number>();
+  private readonly byType = new Map<string, number>();
+  private readonly primitives = new Set<unknown>();
+  private readonly caseExact: boolean;
+  private readonly hasValue: boolean;
+  private readonly typeUnique: boolean;
+
+  constructor(
+    attr: AttributeDef,
+    name: string,
+    private readonly list: unknown[],
+  ) {
+    const valueDef = findAttribute(attr.subAttributes, 'value');
+    this.hasValue = valueDef !== undefined;
+    this.caseExact = valueDef?.caseExact === true;
+    this.typeUnique = (TYPE_UNIQUE_ATTRIBUTES as readonly string[]).includes(name);
+    list.forEach((el, i) => this.add(el, i));
+  }
+
+  /** `sameElement`'s notion of identity as a key; undefined when the element can equal no other. */
+  private valueKey(el: ScimObject): string | undefined {
+    if (!this.hasValue || el.value === undefined) return undefined;
+    const v = el.value;
+    if (v !== null && typeof v === 'object') return undefined; // compared by reference: never equal to a copy
+    const norm = typeof v === 'string' && !this.caseExact ? v.toLowerCase() : v;
+    const type = typeof el.type === 'string' ? el.type.toLowerCase() : undefined;
+    return `${typeof v}:${String(norm)}\u0000${type === undefined ? '\u0001' : `s:${type}`}`;
+  }
+
+  private add(el: unknown, i: number) {
+    if (!isPlainObject(el)) {
+      this.primitives.add(el);
+      return;
+    }
+    const k = this.valueKey(el);
+    if (k !== undefined && !this.byValue.has(k)) this.byValue.set(k, i);
+    if (this.typeUnique && typeof el.type === 'string' && !this.byType.has(el.type.toLowerCase())) this.byType.set(el.type.toLowerCase(), i);
+  }
+
+  hasPrimitive(v: unknown) {
+    return this.primitives.has(v);
+  }
+  same(el: ScimObject): number {
+    const k = this.valueKey(el);
+    return k === undefined ? -1 : (this.byValue.get(k) ?? -1);
+  }
+  typed(el: ScimObject): number {
+    return this.typeUnique && typeof el.type === 'string' ? (this.byType.get(el.type.toLowerCase()) ?? -1) : -1;
+  }
+  push(el: unknown) {
+    this.list.push(el);
+    this.add(el, this.list.length - 1);
+  }
+  /** Replaces the element at i (same type); its value key now names the new element. */
+  replace(i: number, el: ScimObject) {
+    const old = this.list[i];
+    if (isPlainObject(old)) {
+      const k = this.valueKey(old);
+      if (k !== undefined && this.byValue.get(k) === i) this.byValue.delete(k);
+    }
+    this.list[i] = el;
+    const k = this.valueKey(el);
+    if (k !== undefined && !this.byValue.has(k)) this.byValue.set(k, i);
+  }
 }
 
 function clearOtherPrimaries(list: unknown[], written: unknown[]) {
@@ -220,31 +316,30 @@ function write(e: Engine, op: 'add' | 'replace', t: AttributeTarget, value: unkn
       return;
     }
     const list = asList(c[name]);
+    const index = new ElementIndex(t.attr, name, list);
     const written: unknown[] = [];
     for (const v of values) {
       const el = t.attr.type === 'complex' ? { ...asComplex(t.attr, v, label) } : v;
       if (!isPlainObject(el)) {
-        if (!list.includes(el)) list.push(el);
+        if (!index.hasPrimitive(el)) index.push(el);
         continue;
       }
-      const same = list.findIndex((x) => isPlainObject(x) && sameElement(t.attr, x, el));
-      const typed =
-        same < 0 && (TYPE_UNIQUE_ATTRIBUTES as readonly string[]).includes(name) && typeof el.type === 'string'
-          ? list.findIndex((x) => isPlainObject(x) && typeof x.type === 'string' && eqIgnoreCase(x.type, el.type as string))
-          : -1;
+      const same = index.same(el);
+      const typed = same < 0 ? index.typed(el) : -1;
       if (same >= 0) {
         const merged = { ...(list[same] as ScimObject) };
         mergeInto(t.attr, merged, el);
         list[same] = merged;
         written.push(merged);
       } else if (typed >= 0) {
-        list[typed] = el;
+        index.replace(typed, el);
         written.push(el);
       } else {
-        list.push(el);
+        index.push(el);
         written.push(el);
       }
     }
+    checkValueCount(label, list.length, e.limits);
     clearOtherPrimaries(list, written);
     store(c, name, list);
     return;
@@ -313,7 +408,8 @@ function remove(e: Engine, t: AttributeTarget, value: unknown) {
   }
   if (t.attr.multiValued && value !== undefined && value !== null) {
     const doomed = (Array.isArray(value) ? value : [value]).map((v) => (isPlainObject(v) ? v : { value: v }));
-    store(c, name, asList(c[name]).filter((el) => !doomed.some((d) => matchesGiven(t.attr, isPlainObject(el) ? el : { value: el }, d))));
+    const byValue = doomedByValue(t.attr, doomed);
+    store(c, name, asList(c[name]).filter((el) => !(byValue.get(valueKeyOf(t.attr, isPlainObject(el) ? el.value : el)) ?? []).some((d) => matchesGiven(t.attr, isPlainObject(el) ? el : { value: el }, d))));
     return;
   }
   delete c[name];
@@ -416,12 +512,12 @@ function applyOperation(e: Engine, o: PatchOperation) {
   applyToTarget(e, o.op, target, o.value);
 }
 
-function run(rs: ResourceSchema, resource: ScimObject, body: unknown, membership: MembershipChange[] | undefined): Engine {
-  const ops = parsePatchRequest(body);
+function run(rs: ResourceSchema, resource: ScimObject, body: unknown, membership: MembershipChange[] | undefined, limits: ScimLimits): Engine {
+  const ops = parsePatchRequest(body, limits);
   if (!isPlainObject(resource)) throw invalidSyntax(`the ${rs.name} to patch must be an object`);
   const idKey = keyOf(resource, 'id');
   const ownId = idKey === undefined ? undefined : resource[idKey];
-  const e: Engine = { rs, work: canonicalize(rs, structuredClone(resource)), ...(typeof ownId === 'string' ? { ownId } : {}), ...(membership ? { membership } : {}), touched: new Set() };
+  const e: Engine = { rs, work: canonicalize(rs, structuredClone(resource)), ...(typeof ownId === 'string' ? { ownId } : {}), ...(membership ? { membership } : {}), touched: new Set(), limits };
   if (membership) delete e.work.members;
   ops.forEach((o, i) => {
     try {
@@ -435,15 +531,15 @@ function run(rs: ResourceSchema, resource: ScimObject, body: unknown, membership
 }
 
 /** Applies a PatchOp body to a user's representation and validates the result. */
-export function applyUserPatch(resource: ScimObject, body: unknown): { resource: ScimObject; user: ValidatedUser } {
-  const e = run(USER_RESOURCE, resource, body, undefined);
+export function applyUserPatch(resource: ScimObject, body: unknown, limits: ScimLimits = DEFAULT_SCIM_LIMITS): { resource: ScimObject; user: ValidatedUser } {
+  const e = run(USER_RESOURCE, resource, body, undefined, limits);
   // core roles changed but not the platform role: the role follows roles (the extension would win otherwise)
   const platform = e.work[PLATFORM_USER_SCHEMA];
   if (e.touched.has('roles') && !e.touched.has(PLATFORM_USER_SCHEMA) && !e.touched.has(`${PLATFORM_USER_SCHEMA}:role`) && isPlainObject(platform)) {
     delete platform.role;
     if (!Object.keys(platform).length) delete e.work[PLATFORM_USER_SCHEMA];
   }
-  const user = validateUser(e.work);
+  const user = validateUser(e.work, limits);
   return { resource: user.resource, user };
 }
 
@@ -451,9 +547,9 @@ export function applyUserPatch(resource: ScimObject, body: unknown): { resource:
  * Applies a PatchOp body to a group's representation (without members) and validates the result; member
  * operations come back as `membership`, in order, for the caller to apply atomically.
  */
-export function applyGroupPatch(resource: ScimObject, body: unknown): { resource: ScimObject; group: ValidatedGroup; membership: MembershipChange[] } {
+export function applyGroupPatch(resource: ScimObject, body: unknown, limits: ScimLimits = DEFAULT_SCIM_LIMITS): { resource: ScimObject; group: ValidatedGroup; membership: MembershipChange[] } {
   const membership: MembershipChange[] = [];
-  const e = run(GROUP_RESOURCE, resource, body, membership);
+  const e = run(GROUP_RESOURCE, resource, body, membership, limits);
   delete e.work.members;
   const group = validateGroup(e.work);
   return { resource: group.resource, group, membership };

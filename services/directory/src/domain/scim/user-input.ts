@@ -11,6 +11,7 @@
  * - the platform role comes from the platform extension's `role`, else from core `roles` (the primary value,
  *   else the most privileged); unknown values are refused, naming the allowed ones.
  */
+import { checkValueCount, DEFAULT_SCIM_LIMITS, type ScimLimits } from './limits.js';
 import { invalidValue } from './scim-error.js';
 import { ENTERPRISE_USER_SCHEMA, PLATFORM_ROLES, PLATFORM_USER_SCHEMA, USER_RESOURCE, type PlatformRole } from './schema.js';
 import { isPlainObject, normalizeResource } from './normalize.js';
@@ -37,9 +38,10 @@ export function canonicalRole(v: unknown): PlatformRole | undefined {
 
 const allowedRoles = () => PLATFORM_ROLES.join(', ');
 
-function checkMultiValued(resource: ScimObject) {
+function checkMultiValued(resource: ScimObject, limits: ScimLimits) {
   for (const [name, value] of Object.entries(resource)) {
-    if (!Array.isArray(value)) continue;
+    if (!Array.isArray(value) || name === 'schemas') continue;
+    checkValueCount(name, value.length, limits);
     const types = new Map<string, number>();
     let primaries = 0;
     value.forEach((el, i) => {
@@ -77,7 +79,7 @@ function effectiveRole(resource: ScimObject): PlatformRole | undefined {
 }
 
 /** Validates a User body; throws `ScimError` 400 (invalidValue / invalidSyntax). */
-export function validateUser(body: unknown): ValidatedUser {
+export function validateUser(body: unknown, limits: ScimLimits = DEFAULT_SCIM_LIMITS): ValidatedUser {
   const resource = normalizeResource(USER_RESOURCE, body);
   if (!nonEmpty(resource.userName)) throw invalidValue('userName is required');
   const name = resource.name as ScimObject | undefined;
@@ -86,7 +88,7 @@ export function validateUser(body: unknown): ValidatedUser {
   const emails = (resource.emails as ScimObject[] | undefined) ?? [];
   if (!emails.some((e) => nonEmpty(e.value))) throw invalidValue('emails is required: at least one email with a value');
   if (resource.active === undefined) resource.active = true;
-  checkMultiValued(resource);
+  checkMultiValued(resource, limits);
 
   const enterprise = resource[ENTERPRISE_USER_SCHEMA];
   if (isPlainObject(enterprise) && enterprise.manager !== undefined) {
