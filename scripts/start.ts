@@ -25,9 +25,13 @@ function say(msg: string) {
 function adminToken(): string {
   if (env.ADMIN_TOKEN) return env.ADMIN_TOKEN;
   const file = join(dataDir, 'admin-token');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  if (existsSync(file)) {
+    chmodSync(file, 0o600); // a copy restored with looser permissions is tightened again
+    return readFileSync(file, 'utf8').trim();
+  }
   const token = newSecret('scimgw_admin_');
-  writeFileSync(file, token + '\n', { mode: 0o600 });
+  // Created 0600 (owner only) from the first byte: flag "wx" fails rather than reuse a file someone else made.
+  writeFileSync(file, token + '\n', { mode: 0o600, flag: 'wx' });
   chmodSync(file, 0o600);
   say(`generated an admin token and stored it in ${file}`);
   return token;

@@ -33,11 +33,11 @@ export class AuthFailureLimiter {
     }
   }
 
-  /** Records a failure. `limited`: answer 429; `tenantLimitReached`: first crossing in this window (log it once). */
-  async fail(client: string, tenant: string): Promise<{ limited: boolean; retryAfterSeconds: number; tenantLimitReached: boolean }> {
+  /** Records a failure. `limited`: answer 429; `…LimitReached`: first crossing of that limit in this window (log it once). */
+  async fail(client: string, tenant: string): Promise<{ limited: boolean; retryAfterSeconds: number; tenantLimitReached: boolean; clientLimitReached: boolean }> {
     const [c, t] = await Promise.all([this.bump(this.clientKey(client, tenant)), this.bump(cacheKeys.authFailuresByTenant(tenant))]);
     const limited = c.count > this.perClient || t.count > this.perTenant;
-    return { limited, retryAfterSeconds: Math.max(c.ttlSeconds, t.ttlSeconds), tenantLimitReached: t.count === this.perTenant + 1 };
+    return { limited, retryAfterSeconds: Math.max(c.ttlSeconds, t.ttlSeconds), tenantLimitReached: t.count === this.perTenant + 1, clientLimitReached: c.count === this.perClient + 1 };
   }
 
   close() {

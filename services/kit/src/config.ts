@@ -125,6 +125,31 @@ export const field = {
       },
     };
   },
+  /** A decimal number in [min, max], e.g. a sampling rate. */
+  number(name: string, fallback: number, min: number, max: number): Field<number> {
+    return {
+      read(env, problems) {
+        const v = raw(env, name);
+        if (v === undefined) return fallback;
+        const n = Number(v);
+        if (!Number.isFinite(n) || n < min || n > max) problems.push(`${name}: "${v}" must be a number from ${min} to ${max}`);
+        return n;
+      },
+    };
+  },
+  /** true/false (also 1/0, yes/no, on/off). */
+  bool(name: string, fallback: boolean): Field<boolean> {
+    return {
+      read(env, problems) {
+        const v = raw(env, name)?.toLowerCase();
+        if (v === undefined) return fallback;
+        if (['true', '1', 'yes', 'on'].includes(v)) return true;
+        if (['false', '0', 'no', 'off'].includes(v)) return false;
+        problems.push(`${name}: "${v}" must be true or false`);
+        return fallback;
+      },
+    };
+  },
   /** host:port of a peer service. */
   address(name: string, fallback: string): Field<string> {
     return {

@@ -3,7 +3,8 @@
  * outcomes are counted. Errors keep their gRPC status so callers can map them once.
  */
 import { ChannelCredentials, Metadata, credentials, status, type Client, type ServiceError } from '@grpc/grpc-js';
-import { currentRequestId } from './logger.js';
+import { requestContext } from './logger.js';
+import { formatTraceparent, newSpanId } from './trace-context.js';
 import type { Metrics } from './metrics.js';
 import type { RequestOf, ResponseOf, ServiceDef, UnaryKeys } from './grpc-server.js';
 
@@ -35,8 +36,12 @@ export function connect<D extends ServiceDef>(Ctor: ClientCtor & { service: D },
       new Promise((resolve, reject) => {
         const deadline = Date.now() + (callOpts?.deadlineMs ?? opts.defaultDeadlineMs ?? 10_000);
         const metadata = new Metadata();
-        const id = currentRequestId();
-        if (id) metadata.set('x-request-id', id);
+        const ctx = requestContext.getStore();
+        if (ctx) {
+          metadata.set('x-request-id', ctx.requestId);
+          // W3C trace context: the caller's trace, a span id for this call.
+          if (ctx.trace) metadata.set('traceparent', formatTraceparent({ ...ctx.trace, spanId: newSpanId() }));
+        }
         method(request, metadata, { deadline }, (err: ServiceError | null, res: unknown) => {
           counted(err ? err.code : status.OK);
           if (err) reject(err);
