@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { grpcTlsField, loadConfig } from '../services/kit/src/config.js';
 import { healthChecker } from '../services/kit/src/health.js';
 import { newSecret } from '../services/kit/src/secrets.js';
 
@@ -17,6 +18,8 @@ const grpcBase = Number(env.SERVICE_PORT_BASE || 50051);
 const metricsBase = Number(env.METRICS_PORT_BASE || 9100);
 const host = env.BIND_HOST || '127.0.0.1';
 const startTimeoutMs = Number(env.START_TIMEOUT_MS || 30000);
+// With GRPC_TLS_* set, the services speak TLS and the health checks below must too.
+const { grpcTls } = loadConfig(env, { grpcTls: grpcTlsField() }).config;
 
 function say(msg: string) {
   process.stderr.write(`[start] ${msg}\n`);
@@ -69,7 +72,7 @@ function launch(spec: Spec) {
 }
 
 async function waitHealthy(spec: Spec) {
-  const checker = healthChecker(`127.0.0.1:${spec.grpcPort}`);
+  const checker = healthChecker(`127.0.0.1:${spec.grpcPort}`, grpcTls);
   const deadline = Date.now() + startTimeoutMs;
   try {
     while (Date.now() < deadline && !stopping) {

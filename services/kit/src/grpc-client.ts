@@ -2,7 +2,8 @@
  * Promise-based gRPC clients: the current request id travels in metadata, every call has a deadline, and
  * outcomes are counted. Errors keep their gRPC status so callers can map them once.
  */
-import { ChannelCredentials, Metadata, credentials, status, type Client, type ServiceError } from '@grpc/grpc-js';
+import { ChannelCredentials, Metadata, status, type Client, type ServiceError } from '@grpc/grpc-js';
+import { channelCredentials, type GrpcTls } from './grpc-tls.js';
 import { requestContext } from './logger.js';
 import { formatTraceparent, newSpanId } from './trace-context.js';
 import type { Metrics } from './metrics.js';
@@ -18,6 +19,8 @@ type ClientCtor = new (address: string, creds: ChannelCredentials, options?: obj
 export interface ConnectOptions {
   metrics?: Metrics;
   defaultDeadlineMs?: number;
+  /** TLS with a client certificate (grpc-tls.ts); plaintext when absent. */
+  tls?: GrpcTls;
 }
 
 export function connect<D extends ServiceDef>(Ctor: ClientCtor & { service: D }, address: string, opts: ConnectOptions = {}): PromiseClient<D> {
@@ -25,7 +28,8 @@ export function connect<D extends ServiceDef>(Ctor: ClientCtor & { service: D },
   // The request id and the outcome counter are handled here rather than in an interceptor: one less layer of
   // objects on every call of the SCIM hot path.
   // Large answers are legitimate: a group of 100,000 members renders to ~20 MB.
-  const raw = new Ctor(address, credentials.createInsecure(), { 'grpc.enable_retries': 0, 'grpc.max_receive_message_length': 128 * 1024 * 1024 });
+  const channel = channelCredentials(opts.tls);
+  const raw = new Ctor(address, channel.credentials, { ...channel.options, 'grpc.enable_retries': 0, 'grpc.max_receive_message_length': 128 * 1024 * 1024 });
   const out: Record<string, unknown> = { raw, close: () => raw.close() };
   for (const key of Object.keys(Ctor.service)) {
     if (Ctor.service[key].requestStream || Ctor.service[key].responseStream) continue;
