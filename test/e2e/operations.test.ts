@@ -52,6 +52,8 @@ describe('operations', () => {
     for (let i = 0; i < 5; i++) await http('GET', `${t.baseUrl}/Users`, { token: `wrong-${i}` });
     await http('GET', `${t.baseUrl}/Users`);
     await http('GET', `${sys.url}/admin/v1/orgs`, { token: 'not-the-admin-token' });
+    await http('GET', `${sys.url}/api/v1/me`, { token: 'scimgw_ses_forged-session' });
+    await http('GET', `${sys.url}/api/v1/me`); // no session at all: an ordinary 401, not an event
     const other = await newScimTenant(sys, 'Rotated', 'generic');
     const c = { json: { id: other.connectorId, scim: { bearerToken: other.token, basic: { password: other.password } } } };
     const rotated = await other.admin('POST', `/orgs/{org}/connectors/${c.json.id}/rotate`);
@@ -65,10 +67,11 @@ describe('operations', () => {
     expect(scimFailures.map((e) => e.reason)).toEqual(['invalid_credentials', 'invalid_credentials', 'invalid_credentials']);
     expect(security.filter((e) => e.type === 'rate_limit.tripped')).toEqual([expect.objectContaining({ limit: 'auth_failures_per_client', tenant: t.orgId })]);
     expect(security).toContainEqual(expect.objectContaining({ type: 'auth.failure', surface: 'admin', reason: 'invalid_admin_token' }));
+    expect(security.filter((e) => e.surface === 'session')).toEqual([expect.objectContaining({ type: 'auth.failure', reason: 'session_not_found', route: '/api/v1/me' })]);
     expect(security).toContainEqual(expect.objectContaining({ type: 'credentials.rotated', tenant: other.orgId, connectorId: c.json.id }));
     expect(security).toContainEqual(expect.objectContaining({ type: 'connector.deleted', tenant: other.orgId, connectorId: c.json.id }));
     const out = sys.output();
-    for (const secret of ['wrong-0', 'not-the-admin-token', c.json.scim.bearerToken, c.json.scim.basic.password, rotated.json.scim.bearerToken]) expect(out).not.toContain(secret);
+    for (const secret of ['wrong-0', 'not-the-admin-token', 'scimgw_ses_forged-session', c.json.scim.bearerToken, c.json.scim.basic.password, rotated.json.scim.bearerToken]) expect(out).not.toContain(secret);
   });
 
   it('carries the caller’s traceparent through gRPC: one request followed across the five processes', async () => {

@@ -10,7 +10,7 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { Counter, type Registry } from 'prom-client';
 import { isServiceError, metadataValue } from '../../../services/kit/src/grpc-client.js';
-import type { Logger } from '../../../services/kit/src/logger.js';
+import { securityEvent, type Logger } from '../../../services/kit/src/logger.js';
 import { Access, type Session } from '../../../proto/gen/identity/v1/identity.js';
 import type { Backends } from '../backends.js';
 import { describeError, HttpError } from '../http/errors.js';
@@ -246,7 +246,10 @@ export function apiRouter(deps: OidcRouterDeps): Router {
       } catch (err) {
         const f = failureOf(err, deps);
         failures.inc({ reason: f.reason });
-        if (f.status === 401 && sessionToken(req).from === 'cookie') clearSessionCookie(res, cookies);
+        const presented = sessionToken(req).from;
+        // A session token or app code that was presented and refused (not merely absent) is a security event.
+        if (f.status === 401 && presented) securityEvent(deps.logger, 'auth.failure', { surface: 'session', reason: f.reason, route: res.locals.route, client: req.ip });
+        if (f.status === 401 && presented === 'cookie') clearSessionCookie(res, cookies);
         sendJsonFailure(res, f);
       }
     };

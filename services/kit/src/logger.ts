@@ -100,8 +100,8 @@ export function createLogger(service: string, level: Level = 'info', base: Recor
 
 /**
  * Security events: one warn line each, `{"event":"security","type":…,"reason":…}`, so they can be alerted on and
- * kept apart from the access log. Types in use: auth.failure (reason: missing, malformed, invalid_credentials,
- * invalid_admin_token), rate_limit.tripped, credentials.rotated, connector.deleted, setup_link.used.
+ * kept apart from the access log. Types in use: auth.failure (surface scim, admin or session, with a reason code),
+ * rate_limit.tripped, credentials.rotated, connector.deleted, setup_link.used (docs/kubernetes.md lists them).
  * Fields must never hold a secret (redaction is the safety net, not the design).
  */
 export type SecurityEventType = 'auth.failure' | 'rate_limit.tripped' | 'credentials.rotated' | 'connector.deleted' | 'setup_link.used' | (string & {});
