@@ -4,8 +4,7 @@
  * a client whose certificate another CA signed are all refused; kubelet's plaintext health port still answers.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChannelCredentials } from '@grpc/grpc-js';
@@ -17,18 +16,10 @@ import { ConfigError } from '../src/config.js';
 import { connect, type PromiseClient } from '../src/grpc-client.js';
 import type { GrpcTls } from '../src/grpc-tls.js';
 import { healthChecker } from '../src/health.js';
+import { makePki as makeTestPki } from '../../../test/support/pki.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'grpc-tls-'));
-const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-
-/** A CA, and a leaf for both server and client auth with the names the test connects to. */
-function makePki(name: string) {
-  openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${name}-ca.key`, '-out', `${name}-ca.crt`, '-days', '1', '-subj', `/CN=${name} test CA`);
-  writeFileSync(join(dir, `${name}.ext`), 'subjectAltName=DNS:localhost,DNS:entitlement.test,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\nkeyUsage=digitalSignature\n');
-  openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name} process`);
-  openssl('x509', '-req', '-in', `${name}.csr`, '-CA', `${name}-ca.crt`, '-CAkey', `${name}-ca.key`, '-CAcreateserial', '-out', `${name}.crt`, '-days', '1', '-extfile', `${name}.ext`);
-  return { ca: join(dir, `${name}-ca.crt`), cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) };
-}
+const makePki = (name: string) => makeTestPki(dir, name, ['DNS:localhost', 'DNS:entitlement.test', 'IP:127.0.0.1']);
 
 describe('gRPC TLS between the services', () => {
   const good = makePki('good');
