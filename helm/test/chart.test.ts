@@ -199,7 +199,7 @@ describe.each(ciFiles)('helm template with helm/ci/%s', (file) => {
     const generated = !values.adminToken?.existingSecret;
     const secrets = byKind(r, 'Secret');
     expect(secrets.map((x) => x.metadata.name)).toEqual(generated ? [`${FULLNAME}-admin-token`] : []);
-    if (generated) expect(Buffer.from(secrets[0].data['admin-token'], 'base64').toString()).toMatch(/^scimgw_admin_[A-Za-z0-9]{48}$/);
+    if (generated) expect(Buffer.from(secrets[0].data!['admin-token'], 'base64').toString()).toMatch(/^scimgw_admin_[A-Za-z0-9]{48}$/);
     for (const c of NAMES) {
       const env: any[] = containerOf(r, c).env ?? [];
       const secretEnv = env.filter((e) => e.valueFrom?.secretKeyRef);
