@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { grpcTlsField, loadConfig } from '../services/kit/src/config.js';
 import { healthChecker } from '../services/kit/src/health.js';
 import { newSecret } from '../services/kit/src/secrets.js';
 
@@ -17,6 +18,8 @@ const grpcBase = Number(env.SERVICE_PORT_BASE || 50051);
 const metricsBase = Number(env.METRICS_PORT_BASE || 9100);
 const host = env.BIND_HOST || '127.0.0.1';
 const startTimeoutMs = Number(env.START_TIMEOUT_MS || 30000);
+// With GRPC_TLS_* set, the services speak TLS and the health checks below must too.
+const { grpcTls } = loadConfig(env, { grpcTls: grpcTlsField() }).config;
 
 function say(msg: string) {
   process.stderr.write(`[start] ${msg}\n`);
@@ -25,9 +28,13 @@ function say(msg: string) {
 function adminToken(): string {
   if (env.ADMIN_TOKEN) return env.ADMIN_TOKEN;
   const file = join(dataDir, 'admin-token');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  if (existsSync(file)) {
+    chmodSync(file, 0o600); // a copy restored with looser permissions is tightened again
+    return readFileSync(file, 'utf8').trim();
+  }
   const token = newSecret('scimgw_admin_');
-  writeFileSync(file, token + '\n', { mode: 0o600 });
+  // Created 0600 (owner only) from the first byte: flag "wx" fails rather than reuse a file someone else made.
+  writeFileSync(file, token + '\n', { mode: 0o600, flag: 'wx' });
   chmodSync(file, 0o600);
   say(`generated an admin token and stored it in ${file}`);
   return token;
@@ -65,7 +72,7 @@ function launch(spec: Spec) {
 }
 
 async function waitHealthy(spec: Spec) {
-  const checker = healthChecker(`127.0.0.1:${spec.grpcPort}`);
+  const checker = healthChecker(`127.0.0.1:${spec.grpcPort}`, grpcTls);
   const deadline = Date.now() + startTimeoutMs;
   try {
     while (Date.now() < deadline && !stopping) {

@@ -180,17 +180,19 @@ describe('deploy/Dockerfile', () => {
     expect(problems).toEqual([]);
   });
 
-  test('production dependencies only in the final stage, installed with npm install (not npm ci)', () => {
+  test('production dependencies only in the final stage, installed from the lockfile with npm ci', () => {
     const runs = all.filter((i) => i.op === 'RUN').map((i) => i.args);
-    expect(runs.some((r) => /\bnpm ci\b/.test(r))).toBe(false);
+    // Reproducible: every install is npm ci (the committed lockfile exactly), never npm install.
+    expect(runs.some((r) => /\bnpm ci\b/.test(r))).toBe(true);
+    expect(runs.some((r) => /\bnpm (install|i)\b/.test(r))).toBe(false);
     const finalCopies = finalStage.instructions.filter((i) => i.op === 'COPY');
     const modules = finalCopies.filter((i) => /node_modules/.test(i.args));
     expect(modules).toHaveLength(1);
     const from = /--from=(\S+)/.exec(modules[0].args)![1];
     const depsStage = stages.find((s) => s.name === from)!;
-    const installs = depsStage.instructions.filter((i) => i.op === 'RUN' && /npm install/.test(i.args));
+    const installs = depsStage.instructions.filter((i) => i.op === 'RUN' && /npm ci/.test(i.args));
     expect(installs.length).toBeGreaterThan(0);
-    for (const i of installs) expect(i.args).toMatch(/npm install [^&]*--omit=dev/);
+    for (const i of installs) expect(i.args).toMatch(/npm ci [^&]*--omit=dev/);
     expect(finalStage.instructions.some((i) => i.op === 'RUN' && /npm (install|i|ci)\b/.test(i.args))).toBe(false);
     // From the build stage only the compiled output, never its dev-dependency tree.
     for (const c of finalCopies.filter((i) => /--from=/.test(i.args) && !i.args.includes(`--from=${from} `))) expect(c.args).not.toMatch(/node_modules/);

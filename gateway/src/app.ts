@@ -1,5 +1,5 @@
 /** Assembles the gateway's express application from its routers (no listening here: tests mount it too). */
-import express, { type Express, type Request, type Response } from 'express';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { Counter } from 'prom-client';
 import type { KeyValueStore } from '../../services/kit/src/kv.js';
 import type { Logger } from '../../services/kit/src/logger.js';
@@ -10,7 +10,10 @@ import { auditor } from './audit.js';
 import type { Backends } from './backends.js';
 import type { GatewayConfig } from './config.js';
 import { ENTERPRISE_TOOLKIT, EntitlementCache } from './entitlement-cache.js';
+import { sendAdminError, sendScimError } from './http/errors.js';
 import { httpMetrics, requestIds } from './http/request-context.js';
+import { esc, sendPage } from './oidc/pages.js';
+import { NEEDS, ServiceMonitor, type ServiceName } from './service-monitor.js';
 import { AuthFailureLimiter } from './scim/auth-failure-limiter.js';
 import { ScimAuthenticator } from './scim/scim-auth.js';
 import { scimRouter } from './scim/scim.routes.js';
@@ -28,20 +31,36 @@ export function createApp({ config, backends, kv, logger, metrics }: GatewayDeps
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.set('etag', false);
-  app.use(requestIds());
-  app.use(httpMetrics(metrics.registry));
+  app.use(requestIds({ hstsMaxAgeSeconds: config.publicUrl.startsWith('https:') ? config.hstsMaxAgeSeconds : 0 }));
+  app.use(httpMetrics(metrics.registry, { logger, sampleRate: config.accessLogSampleRate }));
 
   app.get('/healthz', (_req: Request, res: Response) => {
     res.locals.route = '/healthz';
     res.json({ status: 'ok' });
   });
-  app.get('/readyz', async (_req: Request, res: Response) => {
+  const monitor = new ServiceMonitor(backends.health, config.healthCheckIntervalMs, logger);
+  void monitor.start();
+  app.get('/readyz', (_req: Request, res: Response) => {
     res.locals.route = '/readyz';
-    const names = Object.keys(backends.health) as Array<keyof Backends['health']>;
-    const states = await Promise.all(names.map((n) => backends.health[n].check('', 1000)));
-    const services = Object.fromEntries(names.map((n, i) => [n, states[i]]));
-    const ready = states.every((s) => s === 'SERVING');
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', services });
+    const services = monitor.snapshot();
+    const ready = monitor.ready();
+    const degraded = Object.fromEntries(Object.entries(NEEDS).map(([surface, needs]) => [surface, monitor.unavailable(needs)]).filter(([, down]) => down.length));
+    res.status(ready ? 200 : 503).json({ status: ready ? (Object.keys(degraded).length ? 'degraded' : 'ready') : 'not ready', services, unavailable: degraded });
+  });
+
+  // A surface whose services are known to be down answers 503 + Retry-After at once, in its own format.
+  const retryAfter = String(Math.max(1, Math.ceil((2 * config.healthCheckIntervalMs) / 1000)));
+  const gate = (needs: ServiceName[], send: (req: Request, res: Response, message: string) => void) => (req: Request, res: Response, next: NextFunction) => {
+    const down = monitor.unavailable(needs);
+    if (!down.length) return next();
+    res.set('retry-after', retryAfter);
+    send(req, res, `the ${down.join(' and ')} service${down.length > 1 ? 's are' : ' is'} unavailable; retry in ${retryAfter} seconds`);
+  };
+  const scimUnavailable = gate(NEEDS.scim, (_req, res, message) => sendScimError(res, { status: 503, message, headers: {} }));
+  const adminUnavailable = gate(NEEDS.admin, (_req, res, message) => sendAdminError(res, { status: 503, code: 'unavailable', message, headers: {} }));
+  const signInUnavailable = gate(NEEDS.signIn, (req, res, message) => {
+    if (req.baseUrl === '/api/v1' || /application\/json/i.test(req.get('accept') ?? '')) return sendAdminError(res, { status: 503, code: 'unavailable', message, headers: {} });
+    sendPage(res, 503, 'Sign-in unavailable', `<h1>Sign-in is unavailable for a moment</h1><p>${esc(message)}.</p>`);
   });
 
   const audit = auditor(backends, logger);
@@ -53,8 +72,8 @@ export function createApp({ config, backends, kv, logger, metrics }: GatewayDeps
     void audit.record(tenant, { action: 'credentials.repeated_failures', resourceType: 'connector', resourceId: '', resourceName: '', actor: 'system', outcome: 'failure', details: { limitPerMinute: config.authFailuresPerTenant } });
   });
 
-  app.use('/scim/v2/:org', scimRouter({ backends, auth, entitlements, publicUrl: config.publicUrl, maxBodyBytes: config.scimMaxBodyBytes, maxConcurrentPerTenant: config.scimMaxConcurrentPerTenant, logger, registry: metrics.registry }));
-  app.use('/admin/v1', adminRouter({ backends, adminToken: config.adminToken, publicUrl: config.publicUrl, appRedirectUris: config.appRedirectUris, entitlements, audit, logger }));
+  app.use('/scim/v2/:org', scimUnavailable, scimRouter({ backends, auth, entitlements, publicUrl: config.publicUrl, maxBodyBytes: config.scimMaxBodyBytes, maxConcurrentPerTenant: config.scimMaxConcurrentPerTenant, logger, registry: metrics.registry, tenantLabel: config.metricsTenantLabel }));
+  app.use('/admin/v1', adminUnavailable, adminRouter({ backends, adminToken: config.adminToken, publicUrl: config.publicUrl, appRedirectUris: config.appRedirectUris, entitlements, audit, logger }));
   const oidcDeps: OidcRouterDeps = {
     backends,
     publicUrl: config.publicUrl,
@@ -64,13 +83,20 @@ export function createApp({ config, backends, kv, logger, metrics }: GatewayDeps
     registry: metrics.registry,
     resolveOrg: async (login) => (await backends.directory.resolveSignInOrg({ login })).tenantId || undefined,
   };
-  app.use('/oidc', oidcRouter(oidcDeps));
-  app.use('/api/v1', apiRouter(oidcDeps));
+  app.use('/oidc', signInUnavailable, oidcRouter(oidcDeps));
+  app.use('/api/v1', signInUnavailable, apiRouter(oidcDeps));
+  app.get(['/', '/portal'], signInUnavailable);
   app.use('/', portalRouter(oidcDeps));
 
   app.use((req: Request, res: Response) => {
     res.status(404).json({ error: { code: 'not_found', message: `no route ${req.method} ${req.path}` } });
   });
-  return { app, close: () => limiter.close() };
+  return {
+    app,
+    close: () => {
+      monitor.stop();
+      return limiter.close();
+    },
+  };
 }
 

@@ -1,5 +1,6 @@
 /** gRPC clients of the four services, and their health checkers for /readyz. */
 import { connect, type PromiseClient } from '../../services/kit/src/grpc-client.js';
+import type { GrpcTls } from '../../services/kit/src/grpc-tls.js';
 import { healthChecker, type HealthChecker } from '../../services/kit/src/health.js';
 import type { Metrics } from '../../services/kit/src/metrics.js';
 import { MultiplexedClient, carriedBy } from '../../services/kit/src/multiplexed.js';
@@ -19,24 +20,24 @@ export interface Backends {
   close(): void;
 }
 
-export function connectBackends(addr: { directory: string; credentials: string; entitlement: string; identity: string }, metrics: Metrics): Backends {
-  const credentials = connect(CredentialsServiceClient, addr.credentials, { metrics });
+export function connectBackends(addr: { directory: string; credentials: string; entitlement: string; identity: string }, metrics: Metrics, tls?: GrpcTls): Backends {
+  const credentials = connect(CredentialsServiceClient, addr.credentials, { metrics, tls });
   const verifier = new MultiplexedClient<VerifyCredentialRequest, VerifyCredentialResponse>(
     () => (credentials.raw as CredentialsServiceClient).verifyCredentialStream(),
     carriedBy(CredentialsServiceService.verifyCredential),
     { metrics },
   );
   const b = {
-    directory: connect(DirectoryServiceClient, addr.directory, { metrics }),
+    directory: connect(DirectoryServiceClient, addr.directory, { metrics, tls }),
     credentials,
     verifyCredential: (request: VerifyCredentialRequest) => verifier.call(request),
-    entitlement: connect(EntitlementServiceClient, addr.entitlement, { metrics }),
-    identity: connect(IdentityServiceClient, addr.identity, { metrics }),
+    entitlement: connect(EntitlementServiceClient, addr.entitlement, { metrics, tls }),
+    identity: connect(IdentityServiceClient, addr.identity, { metrics, tls }),
     health: {
-      directory: healthChecker(addr.directory),
-      credentials: healthChecker(addr.credentials),
-      entitlement: healthChecker(addr.entitlement),
-      identity: healthChecker(addr.identity),
+      directory: healthChecker(addr.directory, tls),
+      credentials: healthChecker(addr.credentials, tls),
+      entitlement: healthChecker(addr.entitlement, tls),
+      identity: healthChecker(addr.identity, tls),
     },
   };
   return {

@@ -1,4 +1,4 @@
-import { commonFields, field, redisFields, loadConfig, type Env } from '../../services/kit/src/config.js';
+import { commonFields, ConfigError, field, redisFields, loadConfig, type Env } from '../../services/kit/src/config.js';
 
 export function loadGatewayConfig(env: Env) {
   const loaded = loadConfig(env, {
@@ -23,7 +23,19 @@ export function loadGatewayConfig(env: Env) {
     entitlementCacheMs: field.int('ENTITLEMENT_CACHE_MS', 1000, 0, 1000),
     appRedirectUris: field.list('APP_REDIRECT_URIS', ['com.example.platform:/oidc/callback']),
     portalUrl: field.optionalString('PORTAL_URL'),
+    // Operations (issue #16, #14.5): logs, HTTP hardening, metrics cardinality.
+    accessLogSampleRate: field.number('ACCESS_LOG_SAMPLE_RATE', 1, 0, 1),
+    httpHeadersTimeoutMs: field.int('HTTP_HEADERS_TIMEOUT_MS', 10_000, 100, 600_000),
+    httpRequestTimeoutMs: field.int('HTTP_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000),
+    httpMaxConnections: field.int('HTTP_MAX_CONNECTIONS', 10_000, 1, 1_000_000),
+    hstsMaxAgeSeconds: field.int('HSTS_MAX_AGE_SECONDS', 31_536_000, 0, 63_072_000),
+    metricsTenantLabel: field.bool('METRICS_TENANT_LABEL', false),
+    healthCheckIntervalMs: field.int('HEALTH_CHECK_INTERVAL_MS', 2_000, 100, 60_000),
   });
+  // Node refuses a headers timeout longer than the request timeout.
+  if (loaded.config.httpHeadersTimeoutMs > loaded.config.httpRequestTimeoutMs) {
+    throw new ConfigError([`HTTP_HEADERS_TIMEOUT_MS (${loaded.config.httpHeadersTimeoutMs}) must not exceed HTTP_REQUEST_TIMEOUT_MS (${loaded.config.httpRequestTimeoutMs})`]);
+  }
   return loaded;
 }
 export type GatewayConfig = ReturnType<typeof loadGatewayConfig>['config'];

@@ -7,22 +7,18 @@ import { exitOnSignals, failBoot } from '../../services/kit/src/service-runtime.
 import { createApp } from './app.js';
 import { connectBackends } from './backends.js';
 import { loadGatewayConfig } from './config.js';
+import { listenHttp } from './http/http-server.js';
 
 async function start() {
   const { config, warnings } = loadGatewayConfig(process.env);
   const logger = createLogger('gateway', config.logLevel);
   for (const w of warnings) logger.warn(`INSECURE DEFAULT: ${w}`);
   const metrics = createMetrics('gateway');
-  const backends = connectBackends({ directory: config.directoryAddr, credentials: config.credentialsAddr, entitlement: config.entitlementAddr, identity: config.identityAddr }, metrics);
+  const backends = connectBackends({ directory: config.directoryAddr, credentials: config.credentialsAddr, entitlement: config.entitlementAddr, identity: config.identityAddr }, metrics, config.grpcTls);
   const kv = openKeyValueStore(config.redisUrl, config, logger, metrics.registry);
   const { app, close } = createApp({ config, backends, kv, logger, metrics });
 
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(config.port, config.host, () => resolve(s));
-    s.once('error', reject);
-  });
-  server.keepAliveTimeout = 65_000; // longer than typical load balancer idle timeouts
-  server.headersTimeout = 66_000;
+  const server: Server = await listenHttp(app, config.port, config.host, { headersTimeoutMs: config.httpHeadersTimeoutMs, requestTimeoutMs: config.httpRequestTimeoutMs, maxConnections: config.httpMaxConnections });
   const { server: metricsServer, port: metricsPort } = await startMetricsServer(metrics.registry, config.metricsPort, config.host);
   const address = server.address();
   logger.info('gateway started', { port: typeof address === 'object' && address ? address.port : config.port, metricsPort, publicUrl: config.publicUrl });

@@ -8,6 +8,8 @@ import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
+import { Secret } from 'kubernetes-models/v1/Secret';
 import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
@@ -50,6 +52,8 @@ const CORE: Record<string, { model: new (data: any) => Model; module: string }> 
   'v1 ConfigMap': { model: ConfigMap, module: 'v1/ConfigMap' },
   'v1 Service': { model: Service, module: 'v1/Service' },
   'v1 ServiceAccount': { model: ServiceAccount, module: 'v1/ServiceAccount' },
+  'v1 Secret': { model: Secret, module: 'v1/Secret' },
+  'v1 PersistentVolumeClaim': { model: PersistentVolumeClaim, module: 'v1/PersistentVolumeClaim' },
   'apps/v1 Deployment': { model: Deployment, module: 'apps/v1/Deployment' },
   'policy/v1 PodDisruptionBudget': { model: PodDisruptionBudget, module: 'policy/v1/PodDisruptionBudget' },
   'autoscaling/v2 HorizontalPodAutoscaler': { model: HorizontalPodAutoscaler, module: 'autoscaling/v2/HorizontalPodAutoscaler' },
@@ -90,6 +94,9 @@ describe('helm lint --strict', () => {
 
 describe.each(ciFiles)('helm template with helm/ci/%s', (file) => {
   const values = ciValues(file);
+  // Trial mode unless MongoDB or Redis is referenced (the chart's "scim-gateway.mode").
+  const trial = !(values.mongodb?.existingSecret || values.redis?.existingSecret);
+  const tls = Boolean(values.grpcTls?.enabled);
   let r: Rendered;
   beforeAll(() => {
     r = render({ release: RELEASE, namespace: NAMESPACE, valuesFiles: [join(ciDir, file)] });
@@ -129,8 +136,14 @@ describe.each(ciFiles)('helm template with helm/ci/%s', (file) => {
       const grpcPort = component(c).grpcPort;
       expect(configOf(r, c).GRPC_PORT).toBe(String(grpcPort));
       expect(container.ports).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'grpc', containerPort: grpcPort })]));
+      // kubelet's gRPC probes cannot speak TLS: with grpcTls they use the plaintext health-only port.
+      const probePort = tls ? chartValues.grpcTls.healthPort : grpcPort;
+      if (tls) {
+        expect(configOf(r, c).GRPC_HEALTH_PORT).toBe(String(probePort));
+        expect(container.ports).toEqual(expect.arrayContaining([{ name: 'grpc-health', containerPort: probePort, protocol: 'TCP' }]));
+      } else expect(configOf(r, c).GRPC_HEALTH_PORT).toBeUndefined();
       for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) {
-        expect({ c, probe, grpc: container[probe]?.grpc }).toEqual({ c, probe, grpc: { port: grpcPort } });
+        expect({ c, probe, grpc: container[probe]?.grpc }).toEqual({ c, probe, grpc: { port: probePort } });
         expect(container[probe].httpGet).toBeUndefined();
       }
     }
@@ -165,23 +178,40 @@ describe.each(ciFiles)('helm template with helm/ci/%s', (file) => {
         seccompProfile: { type: 'RuntimeDefault' },
       });
       expect(container.securityContext.capabilities.add).toBeUndefined();
-      expect(container.volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
-      expect(pod.volumes).toEqual([{ name: 'tmp', emptyDir: expect.any(Object) }]);
+      // Writable: /tmp, and in trial mode the services' /data (the embedded store on its claim); TLS files read-only.
+      const store = trial && c !== 'gateway';
+      expect(container.volumeMounts).toEqual([
+        { name: 'tmp', mountPath: '/tmp' },
+        ...(store ? [{ name: 'data', mountPath: '/data' }] : []),
+        ...(tls ? [{ name: 'grpc-tls', mountPath: '/etc/scim-gateway/grpc-tls', readOnly: true }] : []),
+      ]);
+      expect(pod.volumes).toEqual([
+        { name: 'tmp', emptyDir: expect.any(Object) },
+        ...(store ? [{ name: 'data', persistentVolumeClaim: { claimName: `${FULLNAME}-${c}-data` } }] : []),
+        ...(tls ? [{ name: 'grpc-tls', secret: expect.objectContaining({ secretName: values.grpcTls.existingSecret, defaultMode: 0o440 }) }] : []),
+      ]);
       expect(container.resources.requests).toEqual(expect.objectContaining({ cpu: expect.anything(), memory: expect.anything() }));
       expect(container.resources.limits).toEqual(expect.objectContaining({ memory: expect.anything() }));
     }
   });
 
-  test('secrets only by secretKeyRef to the existing Secrets; no Secret and no connection string rendered', () => {
-    expect(byKind(r, 'Secret')).toEqual([]);
+  test('secrets only by secretKeyRef; the only Secret rendered is a generated admin token, and no connection string', () => {
+    const generated = !values.adminToken?.existingSecret;
+    const secrets = byKind(r, 'Secret');
+    expect(secrets.map((x) => x.metadata.name)).toEqual(generated ? [`${FULLNAME}-admin-token`] : []);
+    if (generated) expect(Buffer.from(secrets[0].data!['admin-token'], 'base64').toString()).toMatch(/^scimgw_admin_[A-Za-z0-9]{48}$/);
     for (const c of NAMES) {
       const env: any[] = containerOf(r, c).env ?? [];
       const secretEnv = env.filter((e) => e.valueFrom?.secretKeyRef);
-      expect(secretEnv.map((e) => e.name).sort()).toEqual([...COMPONENTS[c].secrets].sort());
+      // Trial mode has no MongoDB or Redis: only the gateway's admin token comes from a Secret.
+      const expected = COMPONENTS[c].secrets.filter((n) => !trial || n === 'ADMIN_TOKEN');
+      expect(secretEnv.map((e) => e.name).sort()).toEqual([...expected].sort());
       for (const e of secretEnv) {
-        const ref = values[SECRET_VALUES_KEY[e.name as keyof typeof SECRET_VALUES_KEY]];
+        const key = SECRET_VALUES_KEY[e.name as keyof typeof SECRET_VALUES_KEY];
+        const ref = values[key] ?? {};
         expect(e.value).toBeUndefined();
-        expect(e.valueFrom.secretKeyRef).toEqual({ name: ref.existingSecret, key: ref.existingSecretKey ?? chartValues[SECRET_VALUES_KEY[e.name as keyof typeof SECRET_VALUES_KEY]].existingSecretKey });
+        if (e.name === 'ADMIN_TOKEN' && generated) expect(e.valueFrom.secretKeyRef).toEqual({ name: `${FULLNAME}-admin-token`, key: 'admin-token' });
+        else expect(e.valueFrom.secretKeyRef).toEqual({ name: ref.existingSecret, key: ref.existingSecretKey ?? chartValues[key].existingSecretKey });
       }
       for (const name of Object.keys(SECRET_VALUES_KEY)) {
         expect(env.filter((e) => e.name === name && !e.valueFrom?.secretKeyRef)).toEqual([]);
@@ -190,6 +220,23 @@ describe.each(ciFiles)('helm template with helm/ci/%s', (file) => {
       expect(containerOf(r, c).envFrom).toEqual([{ configMapRef: { name: `${FULLNAME}-${c}` } }]);
     }
     for (const s of strings(r.docs)) expect(s).not.toMatch(/\b(mongodb(\+srv)?|rediss?):\/\//);
+  });
+
+  test('trial mode: the embedded store of each service on its own claim, one writer at a time; production: no claim', () => {
+    const claims = byKind(r, 'PersistentVolumeClaim');
+    if (!trial) {
+      expect(claims).toEqual([]);
+      for (const c of GRPC_SERVICES) expect(configOf(r, c).DATA_DIR).toBeUndefined();
+      return;
+    }
+    expect(claims.map((x) => x.metadata.name).sort()).toEqual(GRPC_SERVICES.map((c) => `${FULLNAME}-${c}-data`).sort());
+    for (const claim of claims) expect(claim.spec).toMatchObject({ accessModes: ['ReadWriteOnce'], resources: { requests: { storage: chartValues.persistence.size } } });
+    for (const c of GRPC_SERVICES) {
+      expect(configOf(r, c).DATA_DIR).toBe('/data');
+      // A ReadWriteOnce volume and a single-writer store: the old pod stops before the new one starts.
+      expect(deploymentOf(r, c).spec.strategy).toEqual({ type: 'Recreate' });
+    }
+    expect(configOf(r, 'gateway').DATA_DIR).toBeUndefined();
   });
 
   test('peers are wired to the in-cluster Services (<PEER>_ADDR = service:grpcPort)', () => {
@@ -252,16 +299,17 @@ describe.each(ciFiles)('helm template with helm/ci/%s', (file) => {
       }
       expect(services.flatMap((s) => s.spec.ports.map((p: any) => p.name)).sort()).toEqual([c === 'gateway' ? 'http' : 'grpc', 'metrics'].sort());
       const pdbs = byKind(r, 'PodDisruptionBudget').filter((p) => p.metadata.name === d.metadata.name);
-      expect(pdbs).toHaveLength(v.pdb.create ? 1 : 0);
+      // Trial mode: one replica each, no autoscaler, no PodDisruptionBudget.
+      expect(pdbs).toHaveLength(v.pdb.create && !trial ? 1 : 0);
       for (const p of pdbs) expect(p.spec.selector.matchLabels).toEqual(d.spec.selector.matchLabels);
       const hpas = byKind(r, 'HorizontalPodAutoscaler').filter((h) => h.metadata.name === d.metadata.name);
-      if (v.autoscaling.enabled) {
+      if (v.autoscaling.enabled && !trial) {
         expect(hpas).toHaveLength(1);
         expect(hpas[0].spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: d.metadata.name });
         expect(d.spec.replicas).toBeUndefined(); // the autoscaler owns it
       } else {
         expect(hpas).toHaveLength(0);
-        expect(d.spec.replicas).toBe(v.replicaCount);
+        expect(d.spec.replicas).toBe(trial ? 1 : v.replicaCount);
       }
     }
   });
@@ -391,23 +439,27 @@ describe('defaults and the values schema', () => {
     return r.stderr;
   };
 
-  // Decision: the chart's own defaults do not render. MongoDB, Redis and the admin token have no safe default
-  // (the embedded store is for one process on a laptop), so install fails up front, naming every missing reference,
-  // instead of pods crash-looping on a missing Secret.
-  test('bare defaults fail, naming the three Secret references', () => {
-    const stderr = fails([]);
-    expect(stderr).toContain("values don't meet the specifications of the schema");
-    for (const key of ['mongodb.existingSecret', 'redis.existingSecret', 'adminToken.existingSecret']) expect(stderr).toContain(key);
+  // Decision: the chart's defaults are a working trial (embedded store, in-process caches, generated admin token);
+  // referencing MongoDB or Redis chooses production, and then everything still missing is named in one round.
+  test('bare defaults render (trial mode)', () => {
+    const r = helm(templateArgs());
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
   });
 
-  test('with the Secret references but no public URL and no ingress, the message says what PUBLIC_URL is for', () => {
-    expect(fails(secrets)).toMatch(/publicUrl is required: .*SCIM base URLs/);
+  test('production with a piece missing fails once, naming every missing value', () => {
+    const stderr = fails(['--set', 'redis.existingSecret=stores', '--set', 'grpcTls.enabled=true']);
+    expect(stderr).toMatch(/3 value\(s\) missing/);
+    for (const key of ['mongodb.existingSecret', 'publicUrl', 'grpcTls.existingSecret']) expect(stderr).toContain(`- ${key}:`);
+    expect(stderr).toMatch(/publicUrl: .*SCIM base URLs/);
+    expect(fails(['--set', 'mongodb.existingSecret=stores'])).toMatch(/2 value\(s\) missing:\n\s+- redis\.existingSecret: .*\n\s+- publicUrl: /);
   });
 
   test.each([
     ['a replica count that is not a number', ['--set', 'gateway.replicaCount=two'], 'gateway.replicaCount'],
     ['zero replicas', ['--set', 'directory.replicaCount=0'], 'directory.replicaCount'],
-    ['a missing Secret name', ['--set', 'mongodb.existingSecret='], 'mongodb.existingSecret'],
+    ['a storage size that is not a quantity', ['--set', 'persistence.size=lots'], 'persistence.size'],
+    ['a misspelt TLS key', ['--set', 'grpcTls.enable=true'], 'enable'],
     ['a Secret name that is not a Kubernetes name', ['--set', 'redis.existingSecret=Redis_Secret'], 'redis.existingSecret'],
     ['a port out of range', ['--set', 'identity.grpcPort=70000'], 'identity.grpcPort'],
     ['a port given as text', ['--set-string', 'credentials.metricsPort=9103'], 'credentials.metricsPort'],
@@ -420,6 +472,39 @@ describe('defaults and the values schema', () => {
     const stderr = fails([...secrets, '--set', 'publicUrl=https://id.example.com', ...extra]);
     expect(stderr).toContain("values don't meet the specifications of the schema");
     expect(stderr).toContain(key);
+  });
+});
+
+describe('the generated admin token', () => {
+  // helm template has no cluster for `lookup` to read: a scratch copy of the chart answers it with the Secret an
+  // earlier install left, as the API server would on `helm upgrade`.
+  test('is reused from the Secret already in the cluster, and generated only when there is none', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scim-gateway-lookup-'));
+    try {
+      const chart = join(dir, 'scim-gateway');
+      cpSync(chartDir, chart, { recursive: true });
+      const file = join(chart, 'templates/admin-token-secret.yaml');
+      const source = readFileSync(file, 'utf8');
+      const lookup = 'lookup "v1" "Secret" .Release.Namespace $name';
+      expect(source).toContain(lookup);
+      const kept = 'scimgw_admin_' + 'k'.repeat(48);
+      writeFileSync(file, source.replace(lookup, `dict "data" (dict "admin-token" ("${kept}" | b64enc))`));
+      const tokenOf = (chartPath: string) => {
+        const r = helm([...templateArgs({ chart: chartPath }), '--show-only', 'templates/admin-token-secret.yaml']);
+        if (r.status !== 0) throw new Error(r.stderr);
+        return Buffer.from((parseYaml(r.stdout) as Manifest).data!['admin-token'], 'base64').toString();
+      };
+      expect(tokenOf(chart)).toBe(kept);
+      const fresh = [tokenOf(chartDir), tokenOf(chartDir)];
+      for (const t of fresh) expect(t).toMatch(/^scimgw_admin_[A-Za-z0-9]{48}$/);
+      expect(fresh[0]).not.toBe(fresh[1]);
+      // A referenced Secret replaces it: nothing generated.
+      const r = helm([...templateArgs(), '--set', 'adminToken.existingSecret=admin']);
+      expect(r.status).toBe(0);
+      expect(r.stdout).not.toContain('admin-token-secret.yaml');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -513,6 +598,16 @@ describe('NOTES.txt', () => {
     expect(text).toContain('/admin/v1/orgs/$ORG/connectors');
     expect(text).toContain('PUBLIC_URL = https://id.example.com');
     expect(text).not.toContain('WARNING');
+  });
+
+  test('trial mode: says it is a trial, where the generated token is, and how to switch to MongoDB + Redis', () => {
+    const text = notes([join(ciDir, 'trial.yaml')]);
+    expect(text).toContain('TRIAL');
+    expect(text).toContain(`get secret ${FULLNAME}-admin-token`);
+    expect(text).toContain('PUBLIC_URL = http://localhost:8080');
+    expect(text).toMatch(/--set mongodb\.existingSecret=\S+ --set redis\.existingSecret=/);
+    expect(text).toContain('docs/kubernetes.md');
+    expect(notes([join(ciDir, 'defaults-with-secrets.yaml')])).not.toContain('TRIAL');
   });
 
   test('with the ingress: its URL, and a warning when it is not HTTPS', () => {

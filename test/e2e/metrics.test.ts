@@ -30,6 +30,8 @@ describe('metrics of the running processes', () => {
     }
     const gw = await scrape('gateway');
     expect(gw).toMatch(/scim_operations_total\{[^}]*resource="Users"[^}]*operation="list"[^}]*outcome="success"/);
+    // No tenant label unless METRICS_TENANT_LABEL=true (~20 series per active tenant).
+    expect(gw).not.toMatch(/scim_operations_total\{[^}]*tenant=/);
     expect(gw).toMatch(/scim_auth_failures_total\{[^}]*reason="invalid_credentials"/);
     expect(gw).toMatch(/http_requests_total\{[^}]*route="\/admin\/v1\/orgs"/);
     expect(await scrape('directory')).toMatch(/grpc_server_handled_total\{[^}]*grpc_method="ListResources"[^}]*grpc_code="OK"/);

@@ -5,7 +5,7 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { ConnectorType, type Connector, type ActivityEntry, type Team, type User } from '../../../proto/gen/directory/v1/directory.js';
 import type { CredentialSummary, IssueCredentialsResponse } from '../../../proto/gen/credentials/v1/credentials.js';
-import type { Logger } from '../../../services/kit/src/logger.js';
+import { securityEvent, type Logger } from '../../../services/kit/src/logger.js';
 import { safeEqual } from '../../../services/kit/src/secrets.js';
 import { PLATFORM_ROLES, roleName as roleNameOf, roleNumber } from '../../../services/kit/src/roles.js';
 import type { Backends } from '../backends.js';
@@ -39,6 +39,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     const header = req.get('authorization') ?? '';
     const token = header.toLowerCase().startsWith('bearer ') ? header.slice(7).trim() : '';
     if (!token || !safeEqual(token, deps.adminToken)) {
+      securityEvent(deps.logger, 'auth.failure', { surface: 'admin', reason: token ? 'invalid_admin_token' : header ? 'malformed' : 'missing', client: req.ip });
       res.set('www-authenticate', 'Bearer realm="admin"');
       return sendAdminError(res, { status: 401, code: 'unauthenticated', message: 'the admin API requires "Authorization: Bearer <ADMIN_TOKEN>"', headers: {} });
     }
@@ -57,6 +58,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     (pattern: string, fn: (req: Request, res: Response) => Promise<void>) =>
     async (req: Request, res: Response) => {
       res.locals.route = `/admin/v1${pattern}`;
+      if (req.params.org) res.locals.tenant = String(req.params.org).slice(0, 64);
       try {
         await fn(req, res);
       } catch (err) {
@@ -171,6 +173,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     const o = await org(req);
     const secrets = await backends.credentials.issueCredentials({ tenantId: c.tenantId, connectorId: c.id, companyId: o.companyId, actor: OPERATOR });
     await deps.audit.record(c.tenantId, { action: 'credentials.rotate', resourceType: 'connector', resourceId: c.id, resourceName: typeName(c.type) });
+    securityEvent(deps.logger, 'credentials.rotated', { tenant: c.tenantId, connectorId: c.id, actor: OPERATOR });
     res.json({ ...(await connectorView(c, secrets)), notice: 'The previous bearer token and Integration Passkey no longer work. Enter the new values in your identity provider now; provisioning fails until you do.' });
   }));
   router.put('/orgs/:org/connectors/:id/oidc', (req, res) => {
@@ -194,6 +197,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     await deps.audit.record(c.tenantId, { action: 'credentials.revoke', resourceType: 'connector', resourceId: c.id, resourceName: typeName(c.type) });
     await backends.directory.deleteConnector({ tenantId: c.tenantId, connectorId: c.id, actor: OPERATOR });
     await deps.audit.record(c.tenantId, { action: 'connector.delete', resourceType: 'connector', resourceId: c.id, resourceName: typeName(c.type) });
+    securityEvent(deps.logger, 'connector.deleted', { tenant: c.tenantId, connectorId: c.id, actor: OPERATOR });
     await backends.identity.revokeSessions({ tenantId: c.tenantId, userId: '' }).catch((err) => deps.logger.warn('could not end sessions of deleted connector', { err }));
     res.status(204).end();
   }));

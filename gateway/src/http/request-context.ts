@@ -1,32 +1,67 @@
 import type { NextFunction, Request, Response } from 'express';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { newId } from '../../../services/kit/src/ids.js';
-import { requestContext } from '../../../services/kit/src/logger.js';
+import { requestContext, type Logger } from '../../../services/kit/src/logger.js';
+import { continueTrace, parseTraceparent } from '../../../services/kit/src/trace-context.js';
 
 const VALID_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
-/** Gives every request an id (an upstream X-Request-Id is kept when well-formed) and runs it in the log context. */
-export function requestIds() {
+export interface EdgeOptions {
+  /** PUBLIC_URL is https: send HSTS. */
+  hstsMaxAgeSeconds?: number;
+}
+
+/**
+ * Every request: an id (an upstream X-Request-Id is kept when well-formed), its W3C trace (an incoming
+ * `traceparent` is continued, else one is started), both in the log context; and the headers every response
+ * carries: `X-Content-Type-Options: nosniff`, `Cache-Control: no-store` (a route that serves something cacheable
+ * replaces it; nothing the gateway serves today is), and HSTS when PUBLIC_URL is https.
+ */
+export function requestIds(opts: EdgeOptions = {}) {
+  const hsts = opts.hstsMaxAgeSeconds ? `max-age=${opts.hstsMaxAgeSeconds}` : undefined;
   return (req: Request, res: Response, next: NextFunction) => {
-    const incoming = req.get('x-request-id');
-    const requestId = incoming && VALID_ID.test(incoming) ? incoming : newId();
+    const incoming = req.headers['x-request-id'];
+    const requestId = typeof incoming === 'string' && VALID_ID.test(incoming) ? incoming : newId();
+    const parent = req.headers.traceparent;
+    const trace = continueTrace(typeof parent === 'string' ? parseTraceparent(parent) : undefined);
     res.locals.requestId = requestId;
-    res.set('x-request-id', requestId);
-    requestContext.run({ requestId }, next);
+    res.locals.traceId = trace.traceId;
+    res.setHeader('x-request-id', requestId);
+    res.setHeader('x-content-type-options', 'nosniff');
+    res.setHeader('cache-control', 'no-store');
+    if (hsts) res.setHeader('strict-transport-security', hsts);
+    requestContext.run({ requestId, trace }, next);
   };
 }
 
-/** RED metrics by route pattern (never by raw path: ids would explode the label set). */
-export function httpMetrics(registry: Registry) {
+export interface AccessLogOptions {
+  logger: Logger;
+  /** Share of successful (< 400) requests logged, 0–1; failed ones are always logged. */
+  sampleRate: number;
+}
+
+/**
+ * RED metrics by route pattern (never by raw path: ids would explode the label set), and the access log: one
+ * info line per request (method, route pattern, status, duration, tenant, request id, trace id; never a header
+ * value, query or body), sampled for successes. One 'finish' listener does both.
+ */
+export function httpMetrics(registry: Registry, access?: AccessLogOptions) {
   const total = new Counter({ name: 'http_requests_total', help: 'HTTP requests completed, by route pattern and status code.', labelNames: ['method', 'route', 'code'], registers: [registry] });
   const duration = new Histogram({ name: 'http_request_duration_seconds', help: 'HTTP request duration in seconds.', labelNames: ['method', 'route', 'code'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry] });
+  const logger = access?.logger;
+  const rate = access?.sampleRate ?? 0;
   return (req: Request, res: Response, next: NextFunction) => {
     const start = process.hrtime.bigint();
     res.on('finish', () => {
-      const route = res.locals.route ?? (req.route ? `${req.baseUrl}${req.route.path}` : 'unmatched');
-      const labels = { method: req.method, route, code: String(res.statusCode) };
+      const route: string = res.locals.route ?? (req.route ? `${req.baseUrl}${req.route.path}` : 'unmatched');
+      const code = res.statusCode;
+      const labels = { method: req.method, route, code: String(code) };
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
       total.inc(labels);
-      duration.observe(labels, Number(process.hrtime.bigint() - start) / 1e9);
+      duration.observe(labels, seconds);
+      if (logger && (code >= 400 || rate >= 1 || (rate > 0 && Math.random() < rate))) {
+        logger.info('request', { method: req.method, route, status: code, ms: Math.round(seconds * 1e6) / 1e3, tenant: res.locals.tenant, requestId: res.locals.requestId, traceId: res.locals.traceId });
+      }
     });
     next();
   };

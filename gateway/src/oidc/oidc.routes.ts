@@ -10,7 +10,7 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { Counter, type Registry } from 'prom-client';
 import { isServiceError, metadataValue } from '../../../services/kit/src/grpc-client.js';
-import type { Logger } from '../../../services/kit/src/logger.js';
+import { securityEvent, type Logger } from '../../../services/kit/src/logger.js';
 import { Access, type Session } from '../../../proto/gen/identity/v1/identity.js';
 import type { Backends } from '../backends.js';
 import { describeError, HttpError } from '../http/errors.js';
@@ -29,14 +29,27 @@ export interface OidcRouterDeps {
   logger: Logger;
   registry: Registry;
   /**
-   * Home-realm discovery for `?login=` (a Company ID or a work e-mail) → organization id, or undefined.
-   * Needs a directory RPC that does not exist yet; without it the sign-in page asks for the organization's link.
+   * Home-realm discovery for `?login=` (a Company ID) → organization id, or undefined. E-mail addresses are never
+   * passed to it (no account enumeration); without it the sign-in page asks for the organization's link.
    */
   resolveOrg?: (login: string) => Promise<string | undefined>;
 }
 
 const SIGN_IN_BODY_LIMIT = 16 * 1024;
 const ORG_ID = /^[A-Za-z0-9-]{1,64}$/;
+
+const EMAIL_NOT_RESOLVED =
+  "To protect your colleagues' privacy, this page does not look people up by e-mail address. Enter your organization's Company ID (your administrator has it), or use your organization's sign-in link.";
+
+/** host:port with the scheme's default port filled in, lower case, for comparing Host headers with PUBLIC_URL. */
+function hostKey(host: string, publicUrl: string): string {
+  try {
+    const u = new URL(`${new URL(publicUrl).protocol}//${host}`);
+    return `${u.hostname.toLowerCase()}:${u.port || (u.protocol === 'https:' ? '443' : '80')}`;
+  } catch {
+    return '';
+  }
+}
 
 export const webCallbackUri = (publicUrl: string) => `${publicUrl}/oidc/callback`;
 export const redirectUrisOf = (publicUrl: string, appRedirectUris: string[]) => [webCallbackUri(publicUrl), ...appRedirectUris];
@@ -105,17 +118,30 @@ export function oidcRouter(deps: OidcRouterDeps): Router {
       }
     };
 
+  const publicHost = hostKey(new URL(deps.publicUrl).host, deps.publicUrl);
   router.get(
     '/login',
     route('/login', async (req, res) => {
+      // The login-state cookie must be set on the host the callback comes back to (PUBLIC_URL's): a sign-in
+      // started on another name of the gateway (an IP address, an internal name) moves there first.
+      if (hostKey(req.host ?? '', deps.publicUrl) !== publicHost) {
+        const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?')) : '';
+        return res.redirect(302, `${deps.publicUrl}/oidc/login${query}`);
+      }
       let org = typeof req.query.org === 'string' ? req.query.org.trim() : '';
       const login = typeof req.query.login === 'string' ? req.query.login.trim().slice(0, 320) : '';
       if (!org && !login) return sendPage(res, 200, 'Sign in', signInForm(deps.publicUrl));
+      if (!org && login.includes('@')) {
+        // No account enumeration: an e-mail address gets this same page whether or not it has an account here
+        // (and no lookup is made, so the answer takes the same time too). A Company ID names an organization,
+        // not a person, and is resolved below.
+        return sendPage(res, 200, 'Sign in', signInForm(deps.publicUrl, { notice: EMAIL_NOT_RESOLVED, login }));
+      }
       if (!org) {
         const found = deps.resolveOrg ? await deps.resolveOrg(login) : undefined;
         if (!found) {
           const notice = deps.resolveOrg
-            ? `We could not find an organization for "${login}". Check the spelling, enter your organization's Company ID, or use the sign-in link your administrator gave you.`
+            ? `We could not find an organization with the Company ID "${login}". Check the spelling, or use the sign-in link your administrator gave you.`
             : "Sign-in by e-mail or Company ID is not available yet: use your organization's sign-in link (ask your administrator for it).";
           return sendPage(res, 404, 'Sign in', signInForm(deps.publicUrl, { notice, login }));
         }
@@ -222,7 +248,10 @@ export function apiRouter(deps: OidcRouterDeps): Router {
       } catch (err) {
         const f = failureOf(err, deps);
         failures.inc({ reason: f.reason });
-        if (f.status === 401 && sessionToken(req).from === 'cookie') clearSessionCookie(res, cookies);
+        const presented = sessionToken(req).from;
+        // A session token or app code that was presented and refused (not merely absent) is a security event.
+        if (f.status === 401 && presented) securityEvent(deps.logger, 'auth.failure', { surface: 'session', reason: f.reason, route: res.locals.route, client: req.ip });
+        if (f.status === 401 && presented === 'cookie') clearSessionCookie(res, cookies);
         sendJsonFailure(res, f);
       }
     };

@@ -37,7 +37,7 @@ export function signInForm(publicUrl: string, opts: { notice?: string; login?: s
   return `<h1>Sign in</h1>
 ${opts.notice ? `<div class="box err"><p>${esc(opts.notice)}</p></div>` : ''}
 <form method="get" action="${esc(publicUrl)}/oidc/login">
-<p><label for="login">Work e-mail or Company ID</label><br><input id="login" name="login" autocomplete="username" required value="${esc(opts.login ?? '')}"></p>
+<p><label for="login">Company ID</label><br><input id="login" name="login" autocomplete="organization" required value="${esc(opts.login ?? '')}"></p>
 <p><button type="submit">Continue</button></p>
 </form>
 <p class="muted">You will continue at your organization's identity provider (for example Okta).</p>`;

@@ -4,7 +4,7 @@ import type { Request } from 'express';
 import type { Counter } from 'prom-client';
 import { CredentialScheme } from '../../../proto/gen/credentials/v1/credentials.js';
 import { isServiceError } from '../../../services/kit/src/grpc-client.js';
-import type { Logger } from '../../../services/kit/src/logger.js';
+import { securityEvent, type Logger } from '../../../services/kit/src/logger.js';
 import type { Backends } from '../backends.js';
 import { HttpError } from '../http/errors.js';
 import type { AuthFailureLimiter } from './auth-failure-limiter.js';
@@ -69,8 +69,11 @@ export class ScimAuthenticator {
   private async failed(client: string, tenant: string, reason: string) {
     this.failures.inc({ reason });
     const r = await this.limiter.fail(client, tenant);
+    // One line per failure until a limit trips, then one line per trip (per window), not one per request.
+    if (!r.limited) securityEvent(this.logger, 'auth.failure', { surface: 'scim', reason, tenant: tenant.slice(0, 64), client });
+    if (r.clientLimitReached) securityEvent(this.logger, 'rate_limit.tripped', { surface: 'scim', limit: 'auth_failures_per_client', tenant: tenant.slice(0, 64), client, reason });
     if (r.tenantLimitReached) {
-      this.logger.warn('repeated SCIM authentication failures', { tenant, reason });
+      securityEvent(this.logger, 'rate_limit.tripped', { surface: 'scim', limit: 'auth_failures_per_tenant', tenant: tenant.slice(0, 64), reason });
       this.onRepeatedFailures(tenant);
     }
     if (r.limited) {

@@ -25,6 +25,8 @@ export interface ScimRouterDeps {
   registry: Registry;
   /** SCIM requests one tenant may have in progress in this gateway (tenant-concurrency.ts); 0: no cap. */
   maxConcurrentPerTenant?: number;
+  /** METRICS_TENANT_LABEL: label scim_operations_total by tenant (~20 series per active tenant). */
+  tenantLabel?: boolean;
 }
 
 const RESOURCES: Record<string, ResourceType> = { Users: ResourceType.RESOURCE_TYPE_USER, Groups: ResourceType.RESOURCE_TYPE_GROUP };
@@ -51,7 +53,9 @@ const versionOfTag = (tag: string | undefined) => (tag ? tag.trim().replace(/^W\
 
 export function scimRouter(deps: ScimRouterDeps): Router {
   const router = Router({ mergeParams: true });
-  const ops = new Counter({ name: 'scim_operations_total', help: 'SCIM operations by tenant, resource, operation and outcome.', labelNames: ['tenant', 'resource', 'operation', 'outcome'], registers: [deps.registry] });
+  const ops: Counter<string> = deps.tenantLabel
+    ? new Counter({ name: 'scim_operations_total', help: 'SCIM operations by tenant, resource, operation and outcome.', labelNames: ['tenant', 'resource', 'operation', 'outcome'], registers: [deps.registry] })
+    : new Counter({ name: 'scim_operations_total', help: 'SCIM operations by resource, operation and outcome (METRICS_TENANT_LABEL=true adds the tenant).', labelNames: ['resource', 'operation', 'outcome'], registers: [deps.registry] });
   const duration = new Histogram({ name: 'scim_request_duration_seconds', help: 'SCIM request duration in seconds.', labelNames: ['resource', 'operation'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [deps.registry] });
 
   const concurrency = deps.maxConcurrentPerTenant ? new TenantConcurrency(deps.maxConcurrentPerTenant) : undefined;
@@ -82,6 +86,7 @@ export function scimRouter(deps: ScimRouterDeps): Router {
   router.use(async (req: Request, res: Response, next: NextFunction) => {
     res.locals.route = '/scim/v2/:org';
     const tenant = String(req.params.org ?? '');
+    res.locals.tenant = tenant.slice(0, 64);
     try {
       const caller = await deps.auth.authenticate(req, tenant);
       if (!(await deps.entitlements.enabled(caller.tenantId))) {
@@ -131,7 +136,8 @@ export function scimRouter(deps: ScimRouterDeps): Router {
         sendScimError(res, d);
       } finally {
         end();
-        ops.inc({ tenant: (res.locals.caller as ScimCaller | undefined)?.tenantId ?? 'unknown', resource, operation, outcome });
+        if (deps.tenantLabel) ops.inc({ tenant: (res.locals.caller as ScimCaller | undefined)?.tenantId ?? 'unknown', resource, operation, outcome });
+        else ops.inc({ resource, operation, outcome });
       }
     };
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash, randomBytes } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { Role } from '../../../proto/gen/directory/v1/directory.js';
 import { Browser } from '../../../services/identity/test/support/browser.js';
 import { LOGIN_HEADER, startFakeOkta } from '../../../services/identity/test/support/fake-okta.js';
@@ -116,7 +117,7 @@ describe('gateway sign-in routes (real identity service, real OpenID Provider, r
       const garbage = await me(anon, { cookie: 'scimgw_session=scimgw_ses_forged' });
       expect([garbage.status, garbage.json.error.code]).toEqual([401, 'session_not_found']);
       const home = await anon.get(`${h.url}/`);
-      expect(home.body).toContain('Work e-mail or Company ID');
+      expect(home.body).toContain('Company ID');
     });
   });
 
@@ -344,18 +345,64 @@ describe('gateway sign-in routes (real identity service, real OpenID Provider, r
       expect(unknown.body).toContain('&lt;b&gt;x&lt;/b&gt;');
     });
 
-    it('starts the sign-in of the organization the resolver finds', async () => {
-      const v = await h.variant({ resolveOrg: async (login) => (login.toLowerCase().endsWith('@acme.example') || login === 'ACME' ? 'acme' : undefined) });
+    it('starts the sign-in of the organization a Company ID names', async () => {
+      const v = await h.variant({ resolveOrg: async (login) => (login === 'ACME' ? 'acme' : undefined) });
       try {
-        const found = await new Browser().get(`${v.url}/oidc/login?login=alice%40acme.example`);
+        const onPublicHost = { host: new URL(h.url).host };
+        const found = await getRaw(`${v.url}/oidc/login?login=ACME`, onPublicHost);
         expect(found.status).toBe(302);
         expect(new URL(found.location!).origin).toBe(h.okta.url);
-        const missing = await new Browser().get(`${v.url}/oidc/login?login=someone%40else.example`);
+        const missing = await getRaw(`${v.url}/oidc/login?login=NOPE`, onPublicHost);
         expect(missing.status).toBe(404);
         expect(missing.body).toContain('We could not find an organization');
       } finally {
         await v.close();
       }
     });
+
+    it('answers an e-mail address the same way whether or not it has an account (no enumeration)', async () => {
+      const asked: string[] = [];
+      const v = await h.variant({ resolveOrg: async (login) => (asked.push(login), login.toLowerCase().endsWith('@acme.example') ? 'acme' : undefined) });
+      try {
+        const onPublicHost = { host: new URL(h.url).host };
+        const answers = await Promise.all(['alice@acme.example', 'nobody@acme.example', 'someone@else.example'].map((login) => getRaw(`${v.url}/oidc/login?login=${encodeURIComponent(login)}`, onPublicHost)));
+        for (const a of answers) {
+          expect([a.status, a.location, a.setCookie]).toEqual([200, undefined, []]);
+          expect(a.body).toContain('does not look people up by e-mail address');
+        }
+        // The same page apart from the address echoed in the form.
+        const strip = (body: string) => body.replace(/value="[^"]*"/, 'value=""');
+        expect(new Set(answers.map((a) => strip(a.body))).size).toBe(1);
+        expect(asked).toEqual([]);
+      } finally {
+        await v.close();
+      }
+    });
+
+    it('moves a sign-in started on another host name to PUBLIC_URL before setting the login-state cookie', async () => {
+      const port = new URL(h.url).port;
+      const elsewhere = await getRaw(`${h.url}/oidc/login?org=acme&x=1`, { host: `localhost:${port}` });
+      expect(elsewhere.status).toBe(302);
+      expect(elsewhere.location).toBe(`${h.url}/oidc/login?org=acme&x=1`);
+      expect(elsewhere.setCookie).toEqual([]);
+      const there = await getRaw(elsewhere.location!, { host: new URL(h.url).host });
+      expect(there.status).toBe(302);
+      expect(new URL(there.location!).origin).toBe(h.okta.url);
+      expect(there.setCookie.join(';')).toContain('scimgw_login_state=');
+    });
   });
 });
+
+/** GET with an explicit Host header (fetch does not let a test set it). */
+function getRaw(url: string, headers: Record<string, string>): Promise<{ status: number; location?: string; setCookie: string[]; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: 'GET', headers: { accept: 'text/html', ...headers } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, location: res.headers.location, setCookie: res.headers['set-cookie'] ?? [], body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}

@@ -110,12 +110,56 @@ app.kubernetes.io/managed-by: {{ .root.Release.Service }}
 {{- end }}
 {{- end }}
 
-{{/* The external base URL: publicUrl, else the first ingress host. */}}
+{{/*
+"production" when MongoDB or Redis is referenced (replicas, autoscalers, PodDisruptionBudgets; both must then be
+set), else "trial": one replica each, the embedded store on PersistentVolumeClaims, in-process caches.
+*/}}
+{{- define "scim-gateway.mode" -}}
+{{- if or .Values.mongodb.existingSecret .Values.redis.existingSecret }}production{{ else }}trial{{ end }}
+{{- end }}
+
+{{/* Every value the chosen mode still needs, reported in one round (fails the render). */}}
+{{- define "scim-gateway.validate" -}}
+{{- $missing := list -}}
+{{- if eq (include "scim-gateway.mode" .) "production" }}
+{{- if not .Values.mongodb.existingSecret }}{{ $missing = append $missing "mongodb.existingSecret: the Secret holding the MongoDB connection string (production mode, chosen because redis.existingSecret is set, needs MongoDB and Redis)" }}{{ end }}
+{{- if not .Values.redis.existingSecret }}{{ $missing = append $missing "redis.existingSecret: the Secret holding the Redis URL (production mode, chosen because mongodb.existingSecret is set, needs MongoDB and Redis)" }}{{ end }}
+{{- if not (or .Values.publicUrl (and .Values.ingress.enabled .Values.ingress.hosts)) }}{{ $missing = append $missing "publicUrl: the gateway's external base URL (e.g. https://id.example.com), from which it builds the SCIM base URLs given to Okta and the OIDC redirect URIs (or enable the ingress with a host)" }}{{ end }}
+{{- end }}
+{{- if and .Values.grpcTls.enabled (not .Values.grpcTls.existingSecret) }}{{ $missing = append $missing "grpcTls.existingSecret: the Secret holding ca.crt, tls.crt and tls.key for TLS between the services (grpcTls.enabled is true)" }}{{ end }}
+{{- if $missing }}
+{{- fail (printf "\n%d value(s) missing:\n  - %s" (len $missing) (join "\n  - " $missing)) }}
+{{- end }}
+{{- end }}
+
+{{/* Replicas of a workload: one in trial mode. */}}
+{{- define "scim-gateway.replicas" -}}
+{{- if eq (include "scim-gateway.mode" .root) "trial" }}1{{ else }}{{ .v.replicaCount }}{{ end }}
+{{- end }}
+
+{{/* Non-empty when a workload has an autoscaler (production mode only). */}}
+{{- define "scim-gateway.autoscaled" -}}
+{{- if and .v.autoscaling.enabled (eq (include "scim-gateway.mode" .root) "production") }}true{{ end }}
+{{- end }}
+
+{{/* Non-empty when a workload keeps the embedded store on a PersistentVolumeClaim (trial mode, gRPC services). */}}
+{{- define "scim-gateway.embeddedStore" -}}
+{{- if and (eq .topo.protocol "grpc") (eq (include "scim-gateway.mode" .root) "trial") }}true{{ end }}
+{{- end }}
+
+{{/* The admin token's Secret: the referenced one, else the one this chart generates (admin-token-secret.yaml). */}}
+{{- define "scim-gateway.adminTokenSecret" -}}
+{{- .Values.adminToken.existingSecret | default (printf "%s-admin-token" (include "scim-gateway.fullname" .)) }}
+{{- end }}
+
+{{/* The external base URL: publicUrl, else the first ingress host, else (trial) the port-forward address. */}}
 {{- define "scim-gateway.publicUrl" -}}
 {{- if .Values.publicUrl }}
 {{- trimSuffix "/" .Values.publicUrl }}
 {{- else if and .Values.ingress.enabled .Values.ingress.hosts }}
 {{- printf "%s://%s" (ternary "https" "http" (not (empty .Values.ingress.tls))) (first .Values.ingress.hosts).host }}
+{{- else if eq (include "scim-gateway.mode" .) "trial" }}
+{{- print "http://localhost:8080" }}
 {{- else }}
 {{- fail "publicUrl is required: the gateway's external base URL (e.g. https://id.example.com), from which it builds the SCIM base URLs given to Okta and the OIDC redirect URIs. Set publicUrl, or enable the ingress with a host." }}
 {{- end }}
@@ -160,18 +204,38 @@ ports and peer addresses always match the probes, Services and NetworkPolicies.
 {{- range .topo.peers }}
 {{- $_ := set $data (printf "%s_ADDR" (upper .)) (include "scim-gateway.peerAddress" (dict "root" $.root "name" .)) }}
 {{- end }}
+{{- if include "scim-gateway.embeddedStore" . }}
+{{- $_ := set $data "DATA_DIR" "/data" }}
+{{- end }}
+{{- if .root.Values.grpcTls.enabled }}
+{{- $_ := set $data "GRPC_TLS_CA_FILE" "/etc/scim-gateway/grpc-tls/ca.crt" }}
+{{- $_ := set $data "GRPC_TLS_CERT_FILE" "/etc/scim-gateway/grpc-tls/tls.crt" }}
+{{- $_ := set $data "GRPC_TLS_KEY_FILE" "/etc/scim-gateway/grpc-tls/tls.key" }}
+{{- if eq .topo.protocol "grpc" }}
+{{- $_ := set $data "GRPC_HEALTH_PORT" (toString .root.Values.grpcTls.healthPort) }}
+{{- end }}
+{{- end }}
 {{- toYaml $data }}
 {{- end }}
 
 {{/* Secrets, by reference only: one secretKeyRef per variable the component reads. */}}
 {{- define "scim-gateway.secretEnv" -}}
+{{- $trial := eq (include "scim-gateway.mode" .root) "trial" }}
 {{- range $envName, $key := .topo.secrets }}
 {{- $ref := index $.root.Values $key }}
+{{- if eq $key "adminToken" }}
+- name: {{ $envName }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "scim-gateway.adminTokenSecret" $.root | quote }}
+      key: {{ if $ref.existingSecret }}{{ $ref.existingSecretKey | quote }}{{ else }}"admin-token"{{ end }}
+{{- else if not $trial }}
 - name: {{ $envName }}
   valueFrom:
     secretKeyRef:
       name: {{ $ref.existingSecret | quote }}
       key: {{ $ref.existingSecretKey | quote }}
+{{- end }}
 {{- end }}
 {{- end }}
 
@@ -184,7 +248,8 @@ ports and peer addresses always match the probes, Services and NetworkPolicies.
 {{- end }}
 {{- if eq $ctx.topo.protocol "grpc" }}
 grpc:
-  port: {{ $ctx.v.grpcPort }}
+  {{- /* kubelet's gRPC probes cannot speak TLS: with grpcTls on they use the plaintext health-only port. */}}
+  port: {{ $ctx.root.Values.grpcTls.enabled | ternary $ctx.root.Values.grpcTls.healthPort $ctx.v.grpcPort }}
 {{- else }}
 httpGet:
   path: {{ ternary "/readyz" "/healthz" (eq .kind "readiness") }}

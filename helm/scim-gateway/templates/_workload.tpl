@@ -16,13 +16,17 @@ Service(s), Deployment, PodDisruptionBudget, HorizontalPodAutoscaler and Network
 {{- end }}
 ---
 {{ include "scim-gateway.workload.deployment" . }}
-{{- if .v.pdb.create }}
+{{- if and .v.pdb.create (eq (include "scim-gateway.mode" .root) "production") }}
 ---
 {{ include "scim-gateway.workload.pdb" . }}
 {{- end }}
-{{- if .v.autoscaling.enabled }}
+{{- if include "scim-gateway.autoscaled" . }}
 ---
 {{ include "scim-gateway.workload.hpa" . }}
+{{- end }}
+{{- if include "scim-gateway.embeddedStore" . }}
+---
+{{ include "scim-gateway.workload.pvc" . }}
 {{- end }}
 {{- if .root.Values.networkPolicy.enabled }}
 ---
@@ -123,12 +127,17 @@ metadata:
   labels:
     {{- include "scim-gateway.labels" . | nindent 4 }}
 spec:
-  {{- if not $v.autoscaling.enabled }}
-  replicas: {{ $v.replicaCount }}
+  {{- if not (include "scim-gateway.autoscaled" .) }}
+  replicas: {{ include "scim-gateway.replicas" . }}
   {{- end }}
   revisionHistoryLimit: {{ $root.Values.revisionHistoryLimit }}
   strategy:
+    {{- if and $grpc (eq (include "scim-gateway.mode" $root) "trial") }}
+    # Trial: the embedded store's volume is ReadWriteOnce and its files have one writer: the old pod stops first.
+    type: Recreate
+    {{- else }}
     {{- toYaml $root.Values.updateStrategy | nindent 4 }}
+    {{- end }}
   selector:
     matchLabels:
       {{- include "scim-gateway.selectorLabels" . | nindent 6 }}
@@ -181,17 +190,27 @@ spec:
             - name: metrics
               containerPort: {{ $v.metricsPort }}
               protocol: TCP
+            {{- if and $grpc $root.Values.grpcTls.enabled }}
+            - name: grpc-health
+              containerPort: {{ $root.Values.grpcTls.healthPort }}
+              protocol: TCP
+            {{- end }}
           envFrom:
             - configMapRef:
                 name: {{ include "scim-gateway.componentName" . }}
+          {{- $secretEnv := include "scim-gateway.secretEnv" . | trim }}
+          {{- if or $secretEnv $root.Values.extraEnv $v.extraEnv }}
           env:
-            {{- include "scim-gateway.secretEnv" . | trim | nindent 12 }}
+            {{- with $secretEnv }}
+            {{- . | nindent 12 }}
+            {{- end }}
             {{- with $root.Values.extraEnv }}
             {{- toYaml . | nindent 12 }}
             {{- end }}
             {{- with $v.extraEnv }}
             {{- toYaml . | nindent 12 }}
             {{- end }}
+          {{- end }}
           startupProbe:
             {{- include "scim-gateway.probe" (dict "ctx" . "kind" "startup") | trim | nindent 12 }}
           livenessProbe:
@@ -211,9 +230,35 @@ spec:
           volumeMounts:
             - name: tmp
               mountPath: /tmp
+            {{- if include "scim-gateway.embeddedStore" . }}
+            - name: data
+              mountPath: /data
+            {{- end }}
+            {{- if $root.Values.grpcTls.enabled }}
+            - name: grpc-tls
+              mountPath: /etc/scim-gateway/grpc-tls
+              readOnly: true
+            {{- end }}
       volumes:
         - name: tmp
           emptyDir: {{- include "scim-gateway.tmpVolume" $root | nindent 12 }}
+        {{- if include "scim-gateway.embeddedStore" . }}
+        - name: data
+          persistentVolumeClaim:
+            claimName: {{ include "scim-gateway.componentName" . }}-data
+        {{- end }}
+        {{- if $root.Values.grpcTls.enabled }}
+        - name: grpc-tls
+          secret:
+            secretName: {{ $root.Values.grpcTls.existingSecret }}
+            # 0440 (written in decimal: YAML 1.1 and 1.2 read a leading 0 differently): owner and the pod's group
+            # (fsGroup 10001) may read, no one else.
+            defaultMode: 288
+            items:
+              - {key: {{ $root.Values.grpcTls.caKey | quote }}, path: ca.crt}
+              - {key: {{ $root.Values.grpcTls.certKey | quote }}, path: tls.crt}
+              - {key: {{ $root.Values.grpcTls.keyKey | quote }}, path: tls.key}
+        {{- end }}
       {{- with (include "scim-gateway.scheduling" (dict "ctx" . "key" "nodeSelector")) }}
       nodeSelector:
         {{- . | nindent 8 }}
@@ -235,6 +280,32 @@ spec:
             matchLabels:
               {{- include "scim-gateway.selectorLabels" . | nindent 14 }}
       {{- end }}
+{{- end }}
+
+{{/* Trial mode: the embedded store's files, kept across pod restarts and upgrades. */}}
+{{- define "scim-gateway.workload.pvc" -}}
+{{- $p := .root.Values.persistence -}}
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata:
+  name: {{ include "scim-gateway.componentName" . }}-data
+  namespace: {{ .root.Release.Namespace }}
+  labels:
+    {{- include "scim-gateway.labels" . | nindent 4 }}
+  {{- if $p.keep }}
+  annotations:
+    # Not deleted by `helm uninstall`: the trial's data survives a reinstall of the same release.
+    helm.sh/resource-policy: keep
+  {{- end }}
+spec:
+  accessModes:
+    - ReadWriteOnce
+  {{- with $p.storageClassName }}
+  storageClassName: {{ . | quote }}
+  {{- end }}
+  resources:
+    requests:
+      storage: {{ $p.size }}
 {{- end }}
 
 {{- define "scim-gateway.workload.pdb" -}}

@@ -4,6 +4,8 @@ export function loadCredentialsConfig(env: Env) {
   return loadConfig(env, {
     ...commonFields,
     grpcPort: field.port('GRPC_PORT', 50053),
+    // Plaintext gRPC health only (for kubelet probes, which cannot speak TLS); 0: none.
+    grpcHealthPort: field.int('GRPC_HEALTH_PORT', 0, 0, 65535),
     metricsPort: field.port('METRICS_PORT', 9103),
     host: field.string('HOST', '0.0.0.0'),
     mongodbUri: mongodbUriField(),

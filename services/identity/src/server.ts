@@ -30,7 +30,7 @@ export async function buildIdentityService({ config, logger, metrics, inFlight }
   if (!adapters.docs) closers.push(() => docs.close());
   const kv = adapters.kv ?? openKeyValueStore(config.redisUrl, config, logger, metrics.registry);
   if (!adapters.kv) closers.push(() => kv.close());
-  const directoryClient = adapters.directory ?? connect(DirectoryServiceClient, config.directoryAddr, { metrics });
+  const directoryClient = adapters.directory ?? connect(DirectoryServiceClient, config.directoryAddr, { metrics, tls: config.grpcTls });
   if (!adapters.directory) closers.push(() => directoryClient.close());
 
   const policy = { idleSeconds: config.sessionIdleSeconds, absoluteSeconds: config.sessionAbsoluteSeconds };

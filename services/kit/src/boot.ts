@@ -1,5 +1,6 @@
 /** The composition root every gRPC service shares: config → logger/metrics → build → serve → stop on signal. */
 import type { Env } from './config.js';
+import type { GrpcTls } from './grpc-tls.js';
 import { createLogger, type Level, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { exitOnSignals, failBoot, runGrpcService, type RunningService, type ServiceRegistration } from './service-runtime.js';
@@ -10,6 +11,8 @@ export interface BaseServiceConfig {
   metricsPort: number;
   host: string;
   shutdownGraceMs: number;
+  grpcTls?: GrpcTls;
+  grpcHealthPort?: number;
 }
 
 export interface BuildContext<C> {
@@ -50,6 +53,8 @@ export async function startService<C extends BaseServiceConfig>(
     drainers: built.drainers,
     shutdownGraceMs: config.shutdownGraceMs,
     inFlight,
+    tls: config.grpcTls,
+    healthPort: config.grpcHealthPort,
   });
   return { ...running, logger };
 }

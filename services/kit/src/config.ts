@@ -2,6 +2,9 @@
  * Configuration read once at boot into a typed, frozen object. Every bad variable is reported at once;
  * insecure development defaults are returned as warnings for the caller to log loudly.
  */
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { GrpcTls } from './grpc-tls.js';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -125,6 +128,31 @@ export const field = {
       },
     };
   },
+  /** A decimal number in [min, max], e.g. a sampling rate. */
+  number(name: string, fallback: number, min: number, max: number): Field<number> {
+    return {
+      read(env, problems) {
+        const v = raw(env, name);
+        if (v === undefined) return fallback;
+        const n = Number(v);
+        if (!Number.isFinite(n) || n < min || n > max) problems.push(`${name}: "${v}" must be a number from ${min} to ${max}`);
+        return n;
+      },
+    };
+  },
+  /** true/false (also 1/0, yes/no, on/off). */
+  bool(name: string, fallback: boolean): Field<boolean> {
+    return {
+      read(env, problems) {
+        const v = raw(env, name)?.toLowerCase();
+        if (v === undefined) return fallback;
+        if (['true', '1', 'yes', 'on'].includes(v)) return true;
+        if (['false', '0', 'no', 'off'].includes(v)) return false;
+        problems.push(`${name}: "${v}" must be true or false`);
+        return fallback;
+      },
+    };
+  },
   /** host:port of a peer service. */
   address(name: string, fallback: string): Field<string> {
     return {
@@ -141,11 +169,47 @@ export const field = {
 export const mongodbUriField = () =>
   field.optionalUrl('MONGODB_URI', ['mongodb:', 'mongodb+srv:'], 'using the embedded store in DATA_DIR: fine for one process on one machine, not for replicas or production');
 
+/**
+ * GRPC_TLS_CA_FILE, GRPC_TLS_CERT_FILE, GRPC_TLS_KEY_FILE (all three or none) and GRPC_TLS_SERVER_NAME: TLS with
+ * client certificates between the processes (grpc-tls.ts). The files are read and parsed here, at boot.
+ */
+export function grpcTlsField(): Field<GrpcTls | undefined> {
+  return {
+    read(env, problems) {
+      const names = ['GRPC_TLS_CA_FILE', 'GRPC_TLS_CERT_FILE', 'GRPC_TLS_KEY_FILE'] as const;
+      const files = names.map((n) => raw(env, n));
+      if (files.every((f) => f === undefined)) return undefined;
+      const missing = names.filter((_, i) => files[i] === undefined);
+      if (missing.length) {
+        problems.push(`${missing.join(', ')}: required when ${names.filter((n) => !missing.includes(n as never)).join(', ')} ${names.length - missing.length > 1 ? 'are' : 'is'} set (TLS between the services needs all three)`);
+        return undefined;
+      }
+      const read = (name: string, file: string, check: (pem: Buffer) => void): Buffer | undefined => {
+        try {
+          const pem = readFileSync(file);
+          check(pem);
+          return pem;
+        } catch (err) {
+          problems.push(`${name}: cannot use "${file}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+          return undefined;
+        }
+      };
+      const ca = read('GRPC_TLS_CA_FILE', files[0]!, (pem) => new X509Certificate(pem));
+      const cert = read('GRPC_TLS_CERT_FILE', files[1]!, (pem) => new X509Certificate(pem));
+      const key = read('GRPC_TLS_KEY_FILE', files[2]!, (pem) => createPrivateKey(pem));
+      if (cert && key && !new X509Certificate(cert).checkPrivateKey(createPrivateKey(key))) problems.push('GRPC_TLS_KEY_FILE: the key does not belong to the certificate in GRPC_TLS_CERT_FILE');
+      if (!ca || !cert || !key) return undefined;
+      return { ca, cert, key, serverName: raw(env, 'GRPC_TLS_SERVER_NAME') };
+    },
+  };
+}
+
 /** Settings every process shares. */
 export const commonFields = {
   logLevel: field.oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
   nodeEnv: field.oneOf('NODE_ENV', ['development', 'production', 'test'] as const, 'development'),
   shutdownGraceMs: field.int('SHUTDOWN_GRACE_MS', 10000, 0, 600000),
+  grpcTls: grpcTlsField(),
 };
 
 /**

@@ -2,8 +2,10 @@
  * Promise-based gRPC clients: the current request id travels in metadata, every call has a deadline, and
  * outcomes are counted. Errors keep their gRPC status so callers can map them once.
  */
-import { ChannelCredentials, Metadata, credentials, status, type Client, type ServiceError } from '@grpc/grpc-js';
-import { currentRequestId } from './logger.js';
+import { ChannelCredentials, Metadata, status, type Client, type ServiceError } from '@grpc/grpc-js';
+import { channelCredentials, type GrpcTls } from './grpc-tls.js';
+import { requestContext } from './logger.js';
+import { formatTraceparent, newSpanId } from './trace-context.js';
 import type { Metrics } from './metrics.js';
 import type { RequestOf, ResponseOf, ServiceDef, UnaryKeys } from './grpc-server.js';
 
@@ -17,6 +19,8 @@ type ClientCtor = new (address: string, creds: ChannelCredentials, options?: obj
 export interface ConnectOptions {
   metrics?: Metrics;
   defaultDeadlineMs?: number;
+  /** TLS with a client certificate (grpc-tls.ts); plaintext when absent. */
+  tls?: GrpcTls;
 }
 
 export function connect<D extends ServiceDef>(Ctor: ClientCtor & { service: D }, address: string, opts: ConnectOptions = {}): PromiseClient<D> {
@@ -24,7 +28,8 @@ export function connect<D extends ServiceDef>(Ctor: ClientCtor & { service: D },
   // The request id and the outcome counter are handled here rather than in an interceptor: one less layer of
   // objects on every call of the SCIM hot path.
   // Large answers are legitimate: a group of 100,000 members renders to ~20 MB.
-  const raw = new Ctor(address, credentials.createInsecure(), { 'grpc.enable_retries': 0, 'grpc.max_receive_message_length': 128 * 1024 * 1024 });
+  const channel = channelCredentials(opts.tls);
+  const raw = new Ctor(address, channel.credentials, { ...channel.options, 'grpc.enable_retries': 0, 'grpc.max_receive_message_length': 128 * 1024 * 1024 });
   const out: Record<string, unknown> = { raw, close: () => raw.close() };
   for (const key of Object.keys(Ctor.service)) {
     if (Ctor.service[key].requestStream || Ctor.service[key].responseStream) continue;
@@ -35,8 +40,12 @@ export function connect<D extends ServiceDef>(Ctor: ClientCtor & { service: D },
       new Promise((resolve, reject) => {
         const deadline = Date.now() + (callOpts?.deadlineMs ?? opts.defaultDeadlineMs ?? 10_000);
         const metadata = new Metadata();
-        const id = currentRequestId();
-        if (id) metadata.set('x-request-id', id);
+        const ctx = requestContext.getStore();
+        if (ctx) {
+          metadata.set('x-request-id', ctx.requestId);
+          // W3C trace context: the caller's trace, a span id for this call.
+          if (ctx.trace) metadata.set('traceparent', formatTraceparent({ ...ctx.trace, spanId: newSpanId() }));
+        }
         method(request, metadata, { deadline }, (err: ServiceError | null, res: unknown) => {
           counted(err ? err.code : status.OK);
           if (err) reject(err);

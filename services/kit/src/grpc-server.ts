@@ -7,6 +7,7 @@ import { AppError, appErrorMetadata, grpcStatusOf } from './errors.js';
 import { newId } from './ids.js';
 import { requestContext, type Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
+import { continueTrace, parseTraceparent, type TraceContext } from './trace-context.js';
 
 export interface MethodDef {
   path: string;
@@ -88,15 +89,16 @@ export function handleCall<R>(
   run: () => Promise<R>,
   opts: ImplementOptions,
   logFields: Record<string, unknown> = {},
+  trace?: TraceContext,
 ): Promise<CallOutcome<R>> {
   const end = opts.metrics.grpcServerHandling.startTimer(labels);
   const started = process.hrtime.bigint();
   const counted = (code: number) => {
     opts.metrics.grpcServerHandled.inc({ ...labels, grpc_code: status[code] });
-    opts.logger.debug('call handled', { method: labels.grpc_method, ...logFields, code: status[code], ms: Number(process.hrtime.bigint() - started) / 1e6 });
+    opts.logger.debug('call handled', { method: labels.grpc_method, ...logFields, grpcCode: status[code], ms: Number(process.hrtime.bigint() - started) / 1e6 });
   };
   if (opts.inFlight) opts.inFlight.count++;
-  return requestContext.run({ requestId }, () =>
+  return requestContext.run(trace ? { requestId, trace } : { requestId }, () =>
     run()
       .then(
         (value): CallOutcome<R> => {
@@ -131,8 +133,10 @@ export function implement<D extends ServiceDef>(definition: D, handlers: Handler
     const labels = { grpc_service: serviceName, grpc_method: methodName };
     impl[key] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
       const requestId = String(call.metadata.get('x-request-id')[0] ?? '') || newId();
+      const parent = parseTraceparent(String(call.metadata.get('traceparent')[0] ?? ''));
+      const trace = parent ? continueTrace(parent) : undefined;
       const ended = callSignal(call);
-      void handleCall(labels, requestId, () => handler(call.request as never, { requestId, metadata: call.metadata, signal: ended.signal }), opts).then((out) => {
+      void handleCall(labels, requestId, () => handler(call.request as never, { requestId, metadata: call.metadata, signal: ended.signal }), opts, {}, trace).then((out) => {
         ended.done();
         if (out.ok) callback(null, out.value);
         else callback(out.error);

@@ -1,5 +1,6 @@
 /** grpc.health.v1 on every service ("" for Kubernetes probes plus each full service name), and a client. */
-import { makeGenericClientConstructor, credentials, type Server } from '@grpc/grpc-js';
+import { makeGenericClientConstructor, type Server } from '@grpc/grpc-js';
+import { channelCredentials, type GrpcTls } from './grpc-tls.js';
 import { HealthImplementation, service as healthService } from 'grpc-health-check';
 
 export function addHealth(server: Server, serviceNames: string[]): HealthImplementation {
@@ -19,8 +20,9 @@ export interface HealthChecker {
   close(): void;
 }
 
-export function healthChecker(address: string): HealthChecker {
-  const client = new HealthClient(address, credentials.createInsecure()) as unknown as {
+export function healthChecker(address: string, tls?: GrpcTls): HealthChecker {
+  const channel = channelCredentials(tls);
+  const client = new HealthClient(address, channel.credentials, channel.options) as unknown as {
     check(req: { service: string }, opts: { deadline: number }, cb: (err: Error | null, res?: { status: string | number }) => void): void;
     close(): void;
   };

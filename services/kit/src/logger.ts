@@ -1,14 +1,19 @@
 /**
- * Structured JSON logs, one object per line on stdout, carrying the request id of the call being served
- * (AsyncLocalStorage). Keys that may hold secrets are redacted whatever their nesting.
+ * Structured JSON logs on pino, one object per line on stdout, carrying the request id and W3C trace id of the
+ * call being served (AsyncLocalStorage). Keys that may hold secrets are redacted whatever their nesting.
+ *
+ * Line shape (unchanged from the hand-written logger it replaced):
+ * `{"level":"info","time":"…","service":"gateway","requestId":"…","traceId":"…","msg":"…",…fields}`.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import pino from 'pino';
 
 export type Level = 'debug' | 'info' | 'warn' | 'error';
-const order: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 export interface RequestContext {
   requestId: string;
+  /** W3C trace context of the call being served (see trace-context.ts); absent outside a traced call. */
+  trace?: { traceId: string; spanId: string; flags: string };
 }
 
 export const requestContext = new AsyncLocalStorage<RequestContext>();
@@ -19,13 +24,27 @@ export function currentRequestId(): string | undefined {
 
 const SECRET_KEY = /pass(word)?|secret|token|authorization|cookie|verifier|^code$|credential/i;
 
+/** Redacted copy of `value`, or `value` itself when nothing in it needs redacting (the common case: no copy). */
 function redact(value: unknown, depth = 0): unknown {
   if (depth > 6 || value === null || typeof value !== 'object') return value;
   if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack };
-  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEY.test(k) ? '[redacted]' : redact(v, depth + 1);
-  return out;
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const r = redact(value[i], depth + 1);
+      if (r !== value[i]) (out ??= value.slice())[i] = r;
+    }
+    return out ?? value;
+  }
+  let out: Record<string, unknown> | undefined;
+  const obj = value as Record<string, unknown>;
+  for (const k in obj) {
+    if (!Object.prototype.hasOwnProperty.call(obj, k)) continue;
+    const v = obj[k];
+    const r = SECRET_KEY.test(k) ? '[redacted]' : redact(v, depth + 1);
+    if (r !== v) (out ??= { ...obj })[k] = r;
+  }
+  return out ?? value;
 }
 
 export interface Logger {
@@ -34,21 +53,59 @@ export interface Logger {
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
   child(fields: Record<string, unknown>): Logger;
+  /** True when lines at `level` are written (lets hot paths skip building fields). */
+  enabled(level: Level): boolean;
 }
 
-export function createLogger(service: string, level: Level = 'info', base: Record<string, unknown> = {}, write: (line: string) => void = (l) => process.stdout.write(l + '\n')): Logger {
-  const min = order[level];
-  const emit = (lvl: Level, msg: string, fields?: Record<string, unknown>) => {
-    if (order[lvl] < min) return;
-    const requestId = currentRequestId();
-    const entry = { time: new Date().toISOString(), level: lvl, service, msg, ...(requestId ? { requestId } : {}), ...base, ...(fields ? (redact(fields) as object) : {}) };
-    write(JSON.stringify(entry));
+function wrap(p: pino.Logger): Logger {
+  // The request id and trace id of the current call go on every line; fields are redacted here (one object per
+  // line at most, none when there is neither context nor a secret-looking key).
+  const emit = (lvl: Level) => (msg: string, fields?: Record<string, unknown>) => {
+    if (!p.isLevelEnabled(lvl)) return;
+    const ctx = requestContext.getStore();
+    const safe = fields === undefined ? undefined : (redact(fields) as Record<string, unknown>);
+    if (ctx) p[lvl](ctx.trace ? { requestId: ctx.requestId, traceId: ctx.trace.traceId, spanId: ctx.trace.spanId, ...safe } : { requestId: ctx.requestId, ...safe }, msg);
+    else if (safe) p[lvl](safe, msg);
+    else p[lvl](msg);
   };
   return {
-    debug: (m, f) => emit('debug', m, f),
-    info: (m, f) => emit('info', m, f),
-    warn: (m, f) => emit('warn', m, f),
-    error: (m, f) => emit('error', m, f),
-    child: (fields) => createLogger(service, level, { ...base, ...fields }, write),
+    debug: emit('debug'),
+    info: emit('info'),
+    warn: emit('warn'),
+    error: emit('error'),
+    child: (fields) => wrap(p.child(redact(fields) as Record<string, unknown>)),
+    enabled: (lvl) => p.isLevelEnabled(lvl),
   };
+}
+
+/**
+ * `write` receives each line without its newline; by default lines go to stdout synchronously (a crash loses
+ * nothing already logged).
+ */
+export function createLogger(service: string, level: Level = 'info', base: Record<string, unknown> = {}, write?: (line: string) => void): Logger {
+  const destination = write ? { write: (s: string) => write(s.endsWith('\n') ? s.slice(0, -1) : s) } : pino.destination({ fd: 1, sync: true });
+  const p = pino(
+    {
+      level,
+      base: { service, ...(redact(base) as Record<string, unknown>) },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      // Errors are reduced by redact() (name, message, stack); no serializer runs after it.
+      serializers: {},
+    },
+    destination,
+  );
+  return wrap(p);
+}
+
+/**
+ * Security events: one warn line each, `{"event":"security","type":…,"reason":…}`, so they can be alerted on and
+ * kept apart from the access log. Types in use: auth.failure (surface scim, admin or session, with a reason code),
+ * rate_limit.tripped, credentials.rotated, connector.deleted, setup_link.used (docs/kubernetes.md lists them).
+ * Fields must never hold a secret (redaction is the safety net, not the design).
+ */
+export type SecurityEventType = 'auth.failure' | 'rate_limit.tripped' | 'credentials.rotated' | 'connector.deleted' | 'setup_link.used' | (string & {});
+
+export function securityEvent(logger: Logger, type: SecurityEventType, fields: Record<string, unknown> = {}): void {
+  logger.warn(`security event: ${type}`, { event: 'security', type, ...fields });
 }

@@ -5,6 +5,7 @@
  */
 import { Server, ServerCredentials, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Server as HttpServer } from 'node:http';
+import { serverCredentials, type GrpcTls } from './grpc-tls.js';
 import { addHealth, setServing } from './health.js';
 import type { Logger } from './logger.js';
 import { startMetricsServer, type Metrics } from './metrics.js';
@@ -31,6 +32,10 @@ export interface RunOptions {
   drainers?: Array<() => void>;
   shutdownGraceMs: number;
   inFlight?: { count: number };
+  /** TLS with client certificates on the gRPC port (grpc-tls.ts); plaintext when absent. */
+  tls?: GrpcTls;
+  /** A plaintext port serving only grpc.health.v1, for kubelet probes when the gRPC port speaks TLS; 0: none. */
+  healthPort?: number;
 }
 
 export interface RunningService {
@@ -48,18 +53,29 @@ export async function runGrpcService(opts: RunOptions): Promise<RunningService> 
   for (const r of opts.registrations) server.addService(r.definition as never, r.implementation);
   const health = addHealth(server, names);
   const grpcPort = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${host}:${opts.grpcPort}`, ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
+    server.bindAsync(`${host}:${opts.grpcPort}`, serverCredentials(opts.tls), (err, port) => (err ? reject(err) : resolve(port))),
   );
+  let healthServer: Server | undefined;
+  if (opts.healthPort) {
+    healthServer = new Server();
+    health.addToServer(healthServer);
+    const hs = healthServer;
+    await new Promise<number>((resolve, reject) => hs.bindAsync(`${host}:${opts.healthPort}`, ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port)))).catch((err) => {
+      server.forceShutdown();
+      throw err;
+    });
+  }
   let metricsServer: HttpServer;
   let metricsPort: number;
   try {
     ({ server: metricsServer, port: metricsPort } = await startMetricsServer(opts.metrics.registry, opts.metricsPort, host));
   } catch (err) {
     server.forceShutdown();
+    healthServer?.forceShutdown();
     throw err;
   }
   setServing(health, names, true);
-  opts.logger.info('service started', { grpcPort, metricsPort });
+  opts.logger.info('service started', { grpcPort, metricsPort, tls: Boolean(opts.tls), ...(opts.healthPort ? { healthPort: opts.healthPort } : {}) });
 
   let stopping: Promise<void> | undefined;
   const stop = (reason = 'stop requested') =>
@@ -78,6 +94,7 @@ export async function runGrpcService(opts: RunOptions): Promise<RunningService> 
           resolve();
         });
       });
+      healthServer?.forceShutdown();
       await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
       for (const close of opts.closers) {
         try {

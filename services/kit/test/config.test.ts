@@ -27,4 +27,18 @@ describe('configuration', () => {
     expect(warnings.join('\n')).toContain('PUBLIC_URL');
     expect(loadCredentialsConfig({}).config.grpcPort).toBe(50053);
   });
+  it('validates the operations settings: sampling rate, booleans, HTTP timeouts and their order', () => {
+    const token = { ADMIN_TOKEN: 'x'.repeat(40) };
+    let err: unknown;
+    try {
+      loadGatewayConfig({ ...token, ACCESS_LOG_SAMPLE_RATE: '2', METRICS_TENANT_LABEL: 'maybe', HTTP_MAX_CONNECTIONS: '0', HSTS_MAX_AGE_SECONDS: '-1' });
+    } catch (e) {
+      err = e;
+    }
+    const problems = (err as ConfigError).problems.join('\n');
+    for (const name of ['ACCESS_LOG_SAMPLE_RATE', 'METRICS_TENANT_LABEL', 'HTTP_MAX_CONNECTIONS', 'HSTS_MAX_AGE_SECONDS']) expect(problems).toContain(name);
+    expect(() => loadGatewayConfig({ ...token, HTTP_HEADERS_TIMEOUT_MS: '40000', HTTP_REQUEST_TIMEOUT_MS: '30000' })).toThrow(/HTTP_HEADERS_TIMEOUT_MS .* must not exceed HTTP_REQUEST_TIMEOUT_MS/);
+    const { config } = loadGatewayConfig({ ...token, ACCESS_LOG_SAMPLE_RATE: '0.25', METRICS_TENANT_LABEL: 'on' });
+    expect([config.accessLogSampleRate, config.metricsTenantLabel, config.httpHeadersTimeoutMs, config.httpRequestTimeoutMs]).toEqual([0.25, true, 10000, 30000]);
+  });
 });
