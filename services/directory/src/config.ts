@@ -11,6 +11,8 @@ export function loadDirectoryConfig(env: Env) {
     /** SCIM paging: default and maximum page size (Okta pages by 100, so the maximum must be ≥ 100). */
     scimDefaultPageSize: field.int('SCIM_DEFAULT_PAGE_SIZE', 100, 1, 10000),
     scimMaxPageSize: field.int('SCIM_MAX_PAGE_SIZE', 1000, 100, 10000),
+    /** POST /Bulk: the most operations in one request (bulk.maxOperations). */
+    scimBulkMaxOperations: field.int('SCIM_BULK_MAX_OPERATIONS', 1000, 1, 100000),
   });
 }
 export type DirectoryConfig = ReturnType<typeof loadDirectoryConfig>['config'];

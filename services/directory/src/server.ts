@@ -13,6 +13,7 @@ import { openMembershipStore } from './store/membership-store.js';
 import { openOrgStore } from './store/org-store.js';
 import { openResourceStores } from './store/resource-store.js';
 import { ScimService } from './domain/scim-service.js';
+import { ScimRefusals } from './domain/scim-refusals.js';
 import { platformHandlers } from './handlers/platform.handlers.js';
 
 export async function buildDirectoryService({ config, logger, metrics, inFlight }: BuildContext<DirectoryConfig>): Promise<Built> {
@@ -27,7 +28,7 @@ export async function buildDirectoryService({ config, logger, metrics, inFlight 
   const handlers = {
     ...org.handlers,
     ...activityHandlers(activity, org.requireOrg),
-    ...scimHandlers(scim, { maxPageSize: config.scimMaxPageSize }),
+    ...scimHandlers(scim, { defaultPageSize: config.scimDefaultPageSize, maxPageSize: config.scimMaxPageSize, maxBulkOperations: config.scimBulkMaxOperations, refusals: new ScimRefusals(activity) }),
     ...platformHandlers({ orgs, resources, memberships, connectors, activity, requireOrg: org.requireOrg }),
   };
   return {

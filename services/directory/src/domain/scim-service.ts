@@ -141,10 +141,8 @@ export class ScimService {
     try {
       await this.col(model).insertOne(doc);
     } catch (err) {
-      if (err instanceof DuplicateKeyError) {
-        await this.audit(ctx, `${model.name.toLowerCase()}.create`, model, '', input.label, 'failure', { reason: 'uniqueness' });
-        this.conflict(model, err);
-      }
+      // the refusal is recorded by the SCIM edge (scim-refusals.ts), like every refused write
+      if (err instanceof DuplicateKeyError) this.conflict(model, err);
       throw err;
     }
     if (input.memberIds?.length) {

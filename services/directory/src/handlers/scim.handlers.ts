@@ -1,11 +1,15 @@
 /** gRPC ↔ SCIM application layer. SCIM faults travel as gRPC status + "scim-status"/"scim-type" metadata. */
 import { AppError, type ErrorCode } from '../../../kit/src/errors.js';
 import { requireTenant } from '../../../kit/src/tenant.js';
-import { ResourceType, type Projection, type ScimContext as ProtoScimContext } from '../../../../proto/gen/directory/v1/directory.js';
+import { ResourceType, ScimDialect, type Projection, type ScimContext as ProtoScimContext } from '../../../../proto/gen/directory/v1/directory.js';
 import type { ResourceModel } from '../domain/resource-model.js';
-import { discoveryDocument, groupModel, userModel } from '../domain/scim-models.js';
+import { groupModel, userModel } from '../domain/scim-models.js';
 import type { ScimContext, ScimService } from '../domain/scim-service.js';
 import { asScimFault } from '../domain/scim-fault.js';
+import { GROUP_RESOURCE, ScimError, parseBulkRequest, parseListParams, parseSearchRequest, scimDialect, USER_RESOURCE, type ScimDialect as Dialect } from '../domain/scim/index.js';
+import type { ScimRefusals, ScimWrite } from '../domain/scim-refusals.js';
+import { runBulk } from '../domain/scim-bulk.js';
+import { searchAll } from '../domain/scim-search-all.js';
 
 const codeOfStatus = (status: number): ErrorCode =>
   status === 404 ? 'NOT_FOUND' : status === 409 ? 'ALREADY_EXISTS' : status === 403 ? 'PERMISSION_DENIED' : status === 401 ? 'UNAUTHENTICATED' : status === 412 ? 'FAILED_PRECONDITION' : status === 413 || status === 429 ? 'RESOURCE_EXHAUSTED' : 'INVALID_ARGUMENT';
@@ -32,37 +36,101 @@ function parseBody(json: string): unknown {
   }
 }
 
-export function scimHandlers(scim: ScimService, limits: { maxPageSize: number }) {
+export interface ScimEdgeOptions {
+  defaultPageSize: number;
+  maxPageSize: number;
+  /** The most operations one POST /Bulk may carry (advertised as bulk.maxOperations). */
+  maxBulkOperations: number;
+  refusals: ScimRefusals;
+}
+
+const schemaOf = (model: ResourceModel) => (model.name === 'User' ? USER_RESOURCE : GROUP_RESOURCE);
+const dialectOf = (c?: ProtoScimContext): Dialect => scimDialect(c?.dialect === ScimDialect.SCIM_DIALECT_V1 ? 'v1' : 'v2', c?.alternateBaseUrl ?? '');
+
+export function scimHandlers(scim: ScimService, o: ScimEdgeOptions) {
   // Every SCIM operation starts with ScimService.requireProvisioning: the tenant's connector must exist and be
   // enabled, which also proves the organization exists (no separate lookup on the hot path).
   const ctxOf = async (c?: ProtoScimContext): Promise<ScimContext> => ({ tenant: requireTenant(c?.tenantId), connectorId: c?.connectorId ?? '', baseUrl: c?.baseUrl ?? '' });
-  const out = (r: { id: string; version: string; json: string }) => ({ resource: { id: r.id, version: r.version, resourceJson: r.json } });
+  const out = (d: Dialect, model: ResourceModel, r: { id: string; version: string; json: string }) => ({ resource: { id: r.id, version: r.version, resourceJson: d.writeResource(schemaOf(model), r.json) } });
+  const limits = { defaultPageSize: o.defaultPageSize, maxPageSize: o.maxPageSize };
+
+  /** A write refused with a SCIM fault is recorded in the activity log (status and reason), then answered. */
+  async function write<T>(ctx: ScimContext, model: ResourceModel, kind: ScimWrite, id: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      const fault = asScimFault(err);
+      if (fault) await o.refusals.record(ctx.tenant, { connectorId: ctx.connectorId, resourceType: model.name, write: kind, resourceId: id, error: fault });
+      throw err;
+    }
+  }
+
   return {
     async createResource(req: { context?: ProtoScimContext; type: ResourceType; bodyJson: string; projection?: Projection }) {
-      return out(await scim.create(await ctxOf(req.context), modelOf(req.type), parseBody(req.bodyJson), projectionOf(req.projection)));
+      const ctx = await ctxOf(req.context);
+      const model = modelOf(req.type);
+      const d = dialectOf(req.context);
+      return out(d, model, await write(ctx, model, 'create', '', async () => scim.create(ctx, model, d.readResource(schemaOf(model), parseBody(req.bodyJson)), projectionOf(req.projection))));
     },
     async getResource(req: { context?: ProtoScimContext; type: ResourceType; id: string; projection?: Projection }) {
-      return out(await scim.get(await ctxOf(req.context), modelOf(req.type), req.id, projectionOf(req.projection)));
+      const model = modelOf(req.type);
+      return out(dialectOf(req.context), model, await scim.get(await ctxOf(req.context), model, req.id, projectionOf(req.projection)));
     },
     async replaceResource(req: { context?: ProtoScimContext; type: ResourceType; id: string; bodyJson: string; projection?: Projection; ifMatch: string }) {
-      return out(await scim.replace(await ctxOf(req.context), modelOf(req.type), req.id, parseBody(req.bodyJson), projectionOf(req.projection), req.ifMatch));
+      const ctx = await ctxOf(req.context);
+      const model = modelOf(req.type);
+      const d = dialectOf(req.context);
+      return out(d, model, await write(ctx, model, 'replace', req.id, async () => scim.replace(ctx, model, req.id, d.readResource(schemaOf(model), parseBody(req.bodyJson)), projectionOf(req.projection), req.ifMatch)));
     },
     async patchResource(req: { context?: ProtoScimContext; type: ResourceType; id: string; bodyJson: string; projection?: Projection; ifMatch: string; returnResource: boolean }) {
-      const r = await scim.patch(await ctxOf(req.context), modelOf(req.type), req.id, parseBody(req.bodyJson), projectionOf(req.projection), req.ifMatch, req.returnResource);
-      return r ? out(r) : { resource: undefined };
+      const ctx = await ctxOf(req.context);
+      const model = modelOf(req.type);
+      const d = dialectOf(req.context);
+      const r = await write(ctx, model, 'patch', req.id, async () => scim.patch(ctx, model, req.id, d.readPatch(schemaOf(model), parseBody(req.bodyJson)), projectionOf(req.projection), req.ifMatch, req.returnResource));
+      return r ? out(d, model, r) : { resource: undefined };
     },
     async deleteResource(req: { context?: ProtoScimContext; type: ResourceType; id: string; ifMatch: string }) {
-      await scim.delete(await ctxOf(req.context), modelOf(req.type), req.id, req.ifMatch);
+      const ctx = await ctxOf(req.context);
+      const model = modelOf(req.type);
+      await write(ctx, model, 'delete', req.id, () => scim.delete(ctx, model, req.id, req.ifMatch));
       return {};
     },
-    async listResources(req: { context?: ProtoScimContext; type: ResourceType; filter: string; startIndex: number; count?: number | undefined; sortBy: string; sortOrder: string; projection?: Projection }) {
-      const r = await scim.list(await ctxOf(req.context), modelOf(req.type), { filter: req.filter, startIndex: req.startIndex, count: req.count, sortBy: req.sortBy, sortOrder: req.sortOrder, projection: projectionOf(req.projection) });
+    async listResources(req: { context?: ProtoScimContext; type: ResourceType; filter: string; startIndex: number; count?: number | undefined; sortBy: string; sortOrder: string; projection?: Projection; paramsJson: string; search: boolean }) {
+      const model = modelOf(req.type);
+      const d = dialectOf(req.context);
+      const ctx = await ctxOf(req.context);
+      let r;
+      if (req.paramsJson) {
+        // the raw query (or .search body): parsed and validated here, once (RFC 7644 §3.4.2)
+        const raw = parseBody(req.paramsJson);
+        const p = req.search ? parseSearchRequest(raw, limits) : parseListParams(raw as Record<string, unknown>, limits);
+        r = await scim.list(ctx, model, { filter: p.filter ?? '', startIndex: p.startIndex, count: p.count, sortBy: p.sortBy ?? '', sortOrder: p.sortOrder, projection: { attributes: p.attributes, excludedAttributes: p.excludedAttributes } });
+      } else {
+        r = await scim.list(ctx, model, { filter: req.filter, startIndex: req.startIndex, count: req.count, sortBy: req.sortBy, sortOrder: req.sortOrder, projection: projectionOf(req.projection) });
+      }
+      return { totalResults: r.total, startIndex: r.startIndex, resourcesJson: r.resources.map((j) => d.writeResource(schemaOf(model), j)) };
+    },
+    async searchAllResources(req: { context?: ProtoScimContext; paramsJson: string }) {
+      const ctx = await ctxOf(req.context);
+      const p = parseSearchRequest(parseBody(req.paramsJson), limits);
+      const r = await searchAll(scim, ctx, [userModel, groupModel], p);
       return { totalResults: r.total, startIndex: r.startIndex, resourcesJson: r.resources };
+    },
+    async processBulk(req: { context?: ProtoScimContext; bodyJson: string; maxPayloadBytes: number }) {
+      const ctx = await ctxOf(req.context);
+      await scim.requireProvisioning(ctx);
+      const max = req.maxPayloadBytes || 1048576;
+      const size = Buffer.byteLength(req.bodyJson);
+      if (size > max) throw new ScimError(413, `the bulk request is ${size} bytes; the maximum is ${max} (maxPayloadSize in /ServiceProviderConfig)`);
+      const bulk = parseBulkRequest(parseBody(req.bodyJson), { maxOperations: o.maxBulkOperations });
+      const body = await runBulk({ scim, refusals: o.refusals, models: { Users: userModel, Groups: groupModel } }, ctx, bulk);
+      return { bodyJson: JSON.stringify(body) };
     },
     async getScimDiscovery(req: { context?: ProtoScimContext; endpoint: string; id: string; maxPayloadBytes: number }) {
       const ctx = await ctxOf(req.context);
       await scim.requireProvisioning(ctx);
-      return { bodyJson: JSON.stringify(discoveryDocument(req.endpoint, req.id, ctx.baseUrl, { maxResults: limits.maxPageSize, maxPayloadSize: req.maxPayloadBytes || 1048576 })) };
+      const doc = dialectOf(req.context).discovery(req.endpoint, req.id, { baseUrl: ctx.baseUrl, maxResults: o.maxPageSize, maxPayloadSize: req.maxPayloadBytes || 1048576, maxOperations: o.maxBulkOperations });
+      return { bodyJson: JSON.stringify(doc) };
     },
   };
 }

@@ -2,7 +2,7 @@ import { newId } from '../../../kit/src/ids.js';
 import { DuplicateKeyError, type Collection, type CollectionSpec, type DocumentStore, type TenantId } from '../../../kit/src/store/store.js';
 import { AppError } from '../../../kit/src/errors.js';
 
-export type ConnectorKind = 'okta' | 'entra' | 'generic';
+export type ConnectorKind = 'okta' | 'entra' | 'generic' | 'okta-scim11';
 export type ConnectorRecord = { _id: string; tenantId: string; type: ConnectorKind; enabled: boolean; createdAt: Date; updatedAt: Date };
 
 /** One connector per organization: users and teams belong to the organization, and one IdP masters them. */

@@ -98,16 +98,18 @@ export interface ServiceProviderConfigOptions {
   documentationUri?: string;
   /** The largest request body accepted, in bytes (advertised as `bulk.maxPayloadSize`). */
   maxPayloadSize?: number;
+  /** The most operations one POST /Bulk may carry; 0 or absent: Bulk is not offered. */
+  maxOperations?: number;
 }
 
-/** `GET /ServiceProviderConfig`: exactly the features that work (patch, filter, sort, etag; no bulk, no changePassword). */
+/** `GET /ServiceProviderConfig`: exactly the features that work (patch, bulk, filter, sort, etag; no changePassword). */
 export function serviceProviderConfig(o: ServiceProviderConfigOptions): Json {
   const doc = o.documentationUri ? { documentationUri: o.documentationUri } : {};
   return {
     schemas: [SPC_SCHEMA],
     ...doc,
     patch: { supported: true },
-    bulk: { supported: false, maxOperations: 0, maxPayloadSize: o.maxPayloadSize ?? 0 },
+    bulk: { supported: (o.maxOperations ?? 0) > 0, maxOperations: o.maxOperations ?? 0, maxPayloadSize: o.maxPayloadSize ?? 0 },
     filter: { supported: true, maxResults: o.maxResults },
     changePassword: { supported: false },
     sort: { supported: true },

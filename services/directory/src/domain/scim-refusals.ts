@@ -1,0 +1,38 @@
+/**
+ * Refused SCIM writes in the activity log: what was refused and why (HTTP status, scimType, the error's
+ * detail), never the request body — so no password or other value the client sent reaches the log beyond
+ * what the detail itself names (attribute names, ids).
+ */
+import { currentRequestId } from '../../../kit/src/logger.js';
+import type { TenantId } from '../../../kit/src/store/store.js';
+import type { ActivityStore } from '../store/activity-store.js';
+import type { ScimError } from './scim/scim-error.js';
+
+export type ScimWrite = 'create' | 'replace' | 'patch' | 'delete';
+
+export interface Refusal {
+  connectorId: string;
+  resourceType: 'User' | 'Group';
+  write: ScimWrite;
+  resourceId: string;
+  error: ScimError;
+  /** Where the write came from when not a plain request, e.g. "bulk". */
+  via?: string;
+}
+
+export class ScimRefusals {
+  constructor(private readonly activity: ActivityStore) {}
+
+  async record(tenant: TenantId, r: Refusal): Promise<void> {
+    await this.activity.record(tenant, {
+      actor: `connector:${r.connectorId}`,
+      action: `${r.resourceType.toLowerCase()}.${r.write}`,
+      resourceType: r.resourceType,
+      resourceId: r.resourceId,
+      resourceName: '',
+      outcome: 'failure',
+      requestId: currentRequestId() ?? '',
+      details: { status: r.error.status, ...(r.error.scimType ? { scimType: r.error.scimType } : {}), reason: r.error.detail, ...(r.via ? { via: r.via } : {}) },
+    });
+  }
+}
