@@ -53,9 +53,9 @@ export function createApp({ config, backends, kv, logger, metrics }: GatewayDeps
     void audit.record(tenant, { action: 'credentials.repeated_failures', resourceType: 'connector', resourceId: '', resourceName: '', actor: 'system', outcome: 'failure', details: { limitPerMinute: config.authFailuresPerTenant } });
   });
 
-  app.use('/scim/v2/:org', scimRouter({ backends, auth, entitlements, publicUrl: config.publicUrl, maxBodyBytes: config.scimMaxBodyBytes, logger, registry: metrics.registry }));
+  app.use('/scim/v2/:org', scimRouter({ backends, auth, entitlements, publicUrl: config.publicUrl, maxBodyBytes: config.scimMaxBodyBytes, logger, registry: metrics.registry, audit }));
   // SCIM 1.1 (Okta's SCIM 1.1 apps): the same engine and credentials, the 1.1 dialect at the edge
-  app.use('/scim/v1/:org', scimRouter({ backends, auth, entitlements, publicUrl: config.publicUrl, maxBodyBytes: config.scimMaxBodyBytes, logger, registry: metrics.registry, dialect: 'v1' }));
+  app.use('/scim/v1/:org', scimRouter({ backends, auth, entitlements, publicUrl: config.publicUrl, maxBodyBytes: config.scimMaxBodyBytes, logger, registry: metrics.registry, audit, dialect: 'v1' }));
   app.use('/admin/v1', adminRouter({ backends, adminToken: config.adminToken, publicUrl: config.publicUrl, appRedirectUris: config.appRedirectUris, entitlements, audit, logger }));
   const oidcDeps: OidcRouterDeps = {
     backends,

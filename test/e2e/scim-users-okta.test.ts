@@ -190,5 +190,11 @@ describe('Okta provisioning against the running system', () => {
     for (const userName of ['nofamily@okta.example', 'huge@okta.example']) {
       expect((await t.scim('GET', `/Users?filter=userName%20eq%20%22${userName}%22`)).json.totalResults).toBe(0);
     }
+    // every refused write is in the activity log with its status and reason (never the body)
+    const refused = (await t.admin('GET', '/orgs/{org}/activity?action=user.create&limit=100')).json.entries.filter((e: { outcome: string }) => e.outcome === 'failure');
+    const statuses = refused.map((e: { details: { status: number } }) => e.details.status);
+    for (const status of [400, 413, 415]) expect(statuses).toContain(status);
+    expect(refused.find((e: { details: { status: number } }) => e.details.status === 400 && /familyName/.test(JSON.stringify(e.details)))).toMatchObject({ actor: `connector:${t.connectorId}`, details: { scimType: 'invalidValue' } });
+    expect(JSON.stringify(refused)).not.toContain('1mz050nq');
   });
 });

@@ -8,6 +8,7 @@ import express, { Router, type NextFunction, type Request, type Response } from 
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { ResourceType, type Projection } from '../../../proto/gen/directory/v1/directory.js';
 import type { Logger } from '../../../services/kit/src/logger.js';
+import type { Auditor } from '../audit.js';
 import type { Backends } from '../backends.js';
 import type { EntitlementCache } from '../entitlement-cache.js';
 import { describeError, HttpError, SCIM_CONTENT_TYPE, type Described } from '../http/errors.js';
@@ -25,16 +26,28 @@ export interface ScimRouterDeps {
   registry: Registry;
   /** The dialect of this base URL; SCIM 2.0 when absent. */
   dialect?: DialectName;
+  /** Where writes the gateway itself refuses (415, 413, …) are recorded; the directory records its own. */
+  audit?: Auditor;
 }
+
+const WRITES: Record<string, string> = { POST: 'create', PUT: 'replace', PATCH: 'patch', DELETE: 'delete' };
+const RESOURCE_ACTIONS: Record<string, string> = { Users: 'user', Groups: 'group', Bulk: 'bulk' };
+const safeDecode = (s: string) => {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+};
 
 const RESOURCES: Record<string, ResourceType> = { Users: ResourceType.RESOURCE_TYPE_USER, Groups: ResourceType.RESOURCE_TYPE_GROUP };
 const ACCEPTED_MEDIA = new Set(['application/scim+json', 'application/json']);
 
-const list = (v: unknown): string[] =>
-  typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : Array.isArray(v) ? v.flatMap(list) : [];
+/** Query values as sent (the directory splits and resolves the attribute names). */
+const values = (v: unknown): string[] => (typeof v === 'string' ? (v.trim() ? [v] : []) : Array.isArray(v) ? v.flatMap(values) : []);
 
 function projectionOf(q: Record<string, unknown>): Projection {
-  return { attributes: list(q.attributes), excludedAttributes: list(q.excludedAttributes) };
+  return { attributes: values(q.attributes), excludedAttributes: values(q.excludedAttributes) };
 }
 
 /** SCIM metrics are shared by both dialects' routers (one registration per registry). */
@@ -95,6 +108,26 @@ export function scimRouter(deps: ScimRouterDeps): Router {
     sendError(res, describeError(err, deps.logger));
   }
 
+  /** A write refused here (media type, size, unreadable body) goes to the activity log: status and reason only. */
+  function recordRefusal(req: Request, res: Response, d: Pick<Described, 'status' | 'message'>) {
+    const caller = res.locals.caller as ScimCaller | undefined;
+    // from the path: in the router's error handler the route's params are gone
+    const [, resource = '', id = ''] = req.path.split('/');
+    const write = WRITES[req.method];
+    const kind = RESOURCE_ACTIONS[resource];
+    if (!deps.audit || !caller || !write || !kind || id === '.search' || d.status >= 500) return;
+    const action = kind === 'bulk' ? 'bulk.process' : `${kind}.${write}`;
+    void deps.audit.record(caller.tenantId, {
+      action,
+      resourceType: kind === 'bulk' ? 'Bulk' : kind === 'user' ? 'User' : 'Group',
+      resourceId: safeDecode(id),
+      resourceName: '',
+      actor: `connector:${caller.connectorId}`,
+      outcome: 'failure',
+      details: { status: d.status, reason: d.message },
+    });
+  }
+
   function contextOf(res: Response) {
     const caller = res.locals.caller as ScimCaller;
     const urls = scimBaseUrls(deps.publicUrl, caller.tenantId);
@@ -119,6 +152,7 @@ export function scimRouter(deps: ScimRouterDeps): Router {
       } catch (err) {
         const d = describeError(err, deps.logger);
         outcome = d.status >= 500 ? 'error' : 'failure';
+        if (err instanceof HttpError) recordRefusal(req, res, d);
         sendError(res, d);
       } finally {
         end();
@@ -256,8 +290,16 @@ export function scimRouter(deps: ScimRouterDeps): Router {
   // Body parser errors (size, encoding) in SCIM form; nothing has been sent to the directory then.
   router.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const e = err as { type?: string; status?: number };
-    if (e.type === 'entity.too.large') return sendError(res, { status: 413, message: `the request body exceeds the limit of ${deps.maxBodyBytes} bytes${req.path === '/Bulk' ? ' (maxPayloadSize in /ServiceProviderConfig)' : ''}`, headers: {} });
-    if (e.status && e.status < 500) return sendError(res, { status: 400, message: 'the request body could not be read', scimType: 'invalidSyntax', headers: {} });
+    if (e.type === 'entity.too.large') {
+      const d = { status: 413, message: `the request body exceeds the limit of ${deps.maxBodyBytes} bytes${req.path === '/Bulk' ? ' (maxPayloadSize in /ServiceProviderConfig)' : ''}`, headers: {} };
+      recordRefusal(req, res, d);
+      return sendError(res, d);
+    }
+    if (e.status && e.status < 500) {
+      const d = { status: 400, message: 'the request body could not be read', scimType: 'invalidSyntax', headers: {} };
+      recordRefusal(req, res, d);
+      return sendError(res, d);
+    }
     fail(res, err);
   });
   return router;

@@ -1,23 +1,24 @@
-/** gRPC ↔ SCIM application layer. SCIM faults travel as gRPC status + "scim-status"/"scim-type" metadata. */
-import { AppError, type ErrorCode } from '../../../kit/src/errors.js';
+/**
+ * gRPC ↔ SCIM application layer: the SCIM edge of the directory. Raw bodies and list parameters are parsed
+ * and validated here, once, in the dialect of the base URL; SCIM faults cross gRPC by kit/src/scim-status.ts.
+ */
+import { AppError } from '../../../kit/src/errors.js';
+import { scimFaultToAppError } from '../../../kit/src/scim-status.js';
 import { requireTenant } from '../../../kit/src/tenant.js';
 import { ResourceType, ScimDialect, type Projection, type ScimContext as ProtoScimContext } from '../../../../proto/gen/directory/v1/directory.js';
 import type { ResourceModel } from '../domain/resource-model.js';
 import { groupModel, userModel } from '../domain/scim-models.js';
 import type { ScimContext, ScimService } from '../domain/scim-service.js';
 import { asScimFault } from '../domain/scim-fault.js';
-import { GROUP_RESOURCE, ScimError, parseBulkRequest, parseListParams, parseSearchRequest, scimDialect, USER_RESOURCE, type ScimDialect as Dialect } from '../domain/scim/index.js';
+import { GROUP_RESOURCE, ScimError, invalidSyntax, parseBulkRequest, parseListParams, parseSearchRequest, scimDialect, USER_RESOURCE, type ScimDialect as Dialect } from '../domain/scim/index.js';
 import type { ScimRefusals, ScimWrite } from '../domain/scim-refusals.js';
 import { runBulk } from '../domain/scim-bulk.js';
 import { searchAll } from '../domain/scim-search-all.js';
 
-const codeOfStatus = (status: number): ErrorCode =>
-  status === 404 ? 'NOT_FOUND' : status === 409 ? 'ALREADY_EXISTS' : status === 403 ? 'PERMISSION_DENIED' : status === 401 ? 'UNAUTHENTICATED' : status === 412 ? 'FAILED_PRECONDITION' : status === 413 || status === 429 ? 'RESOURCE_EXHAUSTED' : 'INVALID_ARGUMENT';
-
+/** A SCIM fault of the domain → gRPC, by the one shared mapping (kit/src/scim-status.ts). */
 export function scimErrorToAppError(err: unknown): AppError | undefined {
   const fault = asScimFault(err);
-  if (!fault) return undefined;
-  return new AppError(codeOfStatus(fault.status), fault.detail, fault.scimType ?? `scim_${fault.status}`, { 'scim-status': String(fault.status), ...(fault.scimType ? { 'scim-type': fault.scimType } : {}) });
+  return fault ? scimFaultToAppError(fault.status, fault.detail, fault.scimType) : undefined;
 }
 
 function modelOf(type: ResourceType): ResourceModel {
@@ -32,7 +33,7 @@ function parseBody(json: string): unknown {
   try {
     return JSON.parse(json);
   } catch {
-    throw new AppError('INVALID_ARGUMENT', 'the request body is not valid JSON', 'invalidSyntax', { 'scim-status': '400', 'scim-type': 'invalidSyntax' });
+    throw invalidSyntax('the request body is not valid JSON');
   }
 }
 
