@@ -218,4 +218,22 @@ describe('Okta SCIM 1.1 Header Auth against the running system', () => {
     expect(bulk.status).toBe(501);
     expect(bulk.json.Errors[0].description).toMatch(/SCIM 2.0 base URL/);
   });
+
+  it('shares the rules of 2.0: an unreadable body is refused and logged, and without the Enterprise Toolkit both URLs answer 403', async () => {
+    const xml = await http('POST', `${v1BaseUrl}/Users`, { body: '<user/>', headers: { authorization: t.token, 'content-type': 'application/xml' } });
+    expect(xml.status).toBe(415);
+    expect(xml.json.Errors[0].code).toBe('415');
+    const log = (await t.admin('GET', '/orgs/{org}/activity?action=user.create&limit=100')).json.entries;
+    expect(log.some((e: { outcome: string; details?: { status: number } }) => e.outcome === 'failure' && e.details?.status === 415)).toBe(true);
+
+    expect((await t.admin('DELETE', '/orgs/{org}/entitlements/enterprise-toolkit')).status).toBe(200);
+    let res = await v1('GET', '/Users');
+    for (let i = 0; i < 50 && res.status !== 403; i++) {
+      await new Promise((r) => setTimeout(r, 100)); // the entitlement answer is reused for up to a second
+      res = await v1('GET', '/Users');
+    }
+    expect(res.status).toBe(403);
+    expect(res.json.Errors[0]).toMatchObject({ code: '403', description: expect.stringMatching(/Enterprise Toolkit/) });
+    expect((await t.scim('GET', '/Users')).status).toBe(403);
+  });
 });

@@ -28,7 +28,7 @@ export async function buildDirectoryService({ config, logger, metrics, inFlight 
   const handlers = {
     ...org.handlers,
     ...activityHandlers(activity, org.requireOrg),
-    ...scimHandlers(scim, { defaultPageSize: config.scimDefaultPageSize, maxPageSize: config.scimMaxPageSize, maxBulkOperations: config.scimBulkMaxOperations, refusals: new ScimRefusals(activity) }),
+    ...scimHandlers(scim, { defaultPageSize: config.scimDefaultPageSize, maxPageSize: config.scimMaxPageSize, maxBulkOperations: config.scimBulkMaxOperations, refusals: new ScimRefusals(activity), logger }),
     ...platformHandlers({ orgs, resources, memberships, connectors, activity, requireOrg: org.requireOrg }),
   };
   return {

@@ -397,6 +397,7 @@ export interface DeleteResourceResponse {
 export interface ListResourcesRequest {
   context: ScimContext | undefined;
   type: ResourceType;
+  /** Fields 3-8 are no longer read: the directory parses params_json (issue 13, one SCIM edge). */
   filter: string;
   /** 1-based, as in SCIM; values below 1 are treated as 1. */
   startIndex: number;
@@ -409,8 +410,8 @@ export interface ListResourcesRequest {
     | undefined;
   /**
    * --- One SCIM edge (issue 13) ---
-   * The raw list parameters as a JSON object: the query string (values as sent) or a .search body. When set,
-   * the directory parses and validates them (RFC 7644 §3.4.2) and the typed fields above are ignored.
+   * The raw list parameters as a JSON object: the query string (values as sent) or a .search body; the
+   * directory parses and validates them (RFC 7644 §3.4.2). Empty: no parameters.
    */
   paramsJson: string;
   /** True for POST .search: params_json is a SearchRequest body and must list its schema. */

@@ -16,6 +16,8 @@ export interface BulkDeps {
   scim: ScimService;
   refusals: ScimRefusals;
   models: { Users: ResourceModel; Groups: ResourceModel };
+  /** Logs an unexpected failure of one operation and returns the error id to show (no exception text leaves). */
+  reportUnexpected(err: unknown): string;
 }
 
 const WRITES: Record<BulkOperation['method'], ScimWrite> = { POST: 'create', PUT: 'replace', PATCH: 'patch', DELETE: 'delete' };
@@ -81,7 +83,12 @@ export async function runBulk(deps: BulkDeps, ctx: ScimContext, req: BulkRequest
       }
     } catch (err) {
       if (err instanceof ScimError) return fail(op, err, op.method === 'POST' ? undefined : location);
-      throw err;
+      // an unexpected failure (store unavailable, …) fails this operation only: the client still learns
+      // what the others did
+      errors++;
+      if (op.bulkId && op.method === 'POST') failedIds.add(op.bulkId);
+      const errorId = deps.reportUnexpected(err);
+      results.set(op.index, failure(op, new ScimError(500, `internal error (error id ${errorId}); this operation may or may not have been applied: read the resource before retrying`), op.method === 'POST' ? undefined : location));
     }
   };
 

@@ -4,6 +4,8 @@
  */
 import { AppError } from '../../../kit/src/errors.js';
 import { scimFaultToAppError } from '../../../kit/src/scim-status.js';
+import { newId } from '../../../kit/src/ids.js';
+import type { Logger } from '../../../kit/src/logger.js';
 import { requireTenant } from '../../../kit/src/tenant.js';
 import { ResourceType, ScimDialect, type Projection, type ScimContext as ProtoScimContext } from '../../../../proto/gen/directory/v1/directory.js';
 import type { ResourceModel } from '../domain/resource-model.js';
@@ -43,6 +45,7 @@ export interface ScimEdgeOptions {
   /** The most operations one POST /Bulk may carry (advertised as bulk.maxOperations). */
   maxBulkOperations: number;
   refusals: ScimRefusals;
+  logger: Logger;
 }
 
 const schemaOf = (model: ResourceModel) => (model.name === 'User' ? USER_RESOURCE : GROUP_RESOURCE);
@@ -96,19 +99,14 @@ export function scimHandlers(scim: ScimService, o: ScimEdgeOptions) {
       await write(ctx, model, 'delete', req.id, () => scim.delete(ctx, model, req.id, req.ifMatch));
       return {};
     },
-    async listResources(req: { context?: ProtoScimContext; type: ResourceType; filter: string; startIndex: number; count?: number | undefined; sortBy: string; sortOrder: string; projection?: Projection; paramsJson: string; search: boolean }) {
+    async listResources(req: { context?: ProtoScimContext; type: ResourceType; paramsJson: string; search: boolean }) {
       const model = modelOf(req.type);
       const d = dialectOf(req.context);
       const ctx = await ctxOf(req.context);
-      let r;
-      if (req.paramsJson) {
-        // the raw query (or .search body): parsed and validated here, once (RFC 7644 §3.4.2)
-        const raw = parseBody(req.paramsJson);
-        const p = req.search ? parseSearchRequest(raw, limits) : parseListParams(raw as Record<string, unknown>, limits);
-        r = await scim.list(ctx, model, { filter: p.filter ?? '', startIndex: p.startIndex, count: p.count, sortBy: p.sortBy ?? '', sortOrder: p.sortOrder, projection: { attributes: p.attributes, excludedAttributes: p.excludedAttributes } });
-      } else {
-        r = await scim.list(ctx, model, { filter: req.filter, startIndex: req.startIndex, count: req.count, sortBy: req.sortBy, sortOrder: req.sortOrder, projection: projectionOf(req.projection) });
-      }
+      // the raw query (or .search body): parsed and validated here, once (RFC 7644 §3.4.2)
+      const raw = req.paramsJson ? parseBody(req.paramsJson) : {};
+      const p = req.search ? parseSearchRequest(raw, limits) : parseListParams(raw as Record<string, unknown>, limits);
+      const r = await scim.list(ctx, model, { filter: p.filter ?? '', startIndex: p.startIndex, count: p.count, sortBy: p.sortBy ?? '', sortOrder: p.sortOrder, projection: { attributes: p.attributes, excludedAttributes: p.excludedAttributes } });
       return { totalResults: r.total, startIndex: r.startIndex, resourcesJson: r.resources.map((j) => d.writeResource(schemaOf(model), j)) };
     },
     async searchAllResources(req: { context?: ProtoScimContext; paramsJson: string }) {
@@ -124,7 +122,12 @@ export function scimHandlers(scim: ScimService, o: ScimEdgeOptions) {
       const size = Buffer.byteLength(req.bodyJson);
       if (size > max) throw new ScimError(413, `the bulk request is ${size} bytes; the maximum is ${max} (maxPayloadSize in /ServiceProviderConfig)`);
       const bulk = parseBulkRequest(parseBody(req.bodyJson), { maxOperations: o.maxBulkOperations });
-      const body = await runBulk({ scim, refusals: o.refusals, models: { Users: userModel, Groups: groupModel } }, ctx, bulk);
+      const reportUnexpected = (err: unknown) => {
+        const errorId = newId();
+        o.logger.error('bulk operation failed', { errorId, err });
+        return errorId;
+      };
+      const body = await runBulk({ scim, refusals: o.refusals, models: { Users: userModel, Groups: groupModel }, reportUnexpected }, ctx, bulk);
       return { bodyJson: JSON.stringify(body) };
     },
     async getScimDiscovery(req: { context?: ProtoScimContext; endpoint: string; id: string; maxPayloadBytes: number }) {

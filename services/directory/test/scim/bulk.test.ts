@@ -78,3 +78,32 @@ describe('bulkId references', () => {
     expect([...operationsInCycles(r)].sort()).toEqual([0, 1, 2]);
   });
 });
+
+describe('runBulk (on a stand-in engine)', () => {
+  it('fails only the operation that hits an unexpected error, with an error id, and goes on', async () => {
+    const { runBulk } = await import('../../src/domain/scim-bulk.js');
+    const { userModel, groupModel } = await import('../../src/domain/scim-models.js');
+    let n = 0;
+    const engine = {
+      async create(_ctx: unknown, model: { name: string }, body: { userName?: string }) {
+        if (body.userName === 'boom@x') throw new Error('store unavailable: secret detail');
+        return { id: `${model.name}-${++n}`, version: '1', json: '{}' };
+      },
+    };
+    const refused: unknown[] = [];
+    const out = await runBulk(
+      { scim: engine as never, refusals: { record: async (_t: unknown, r: unknown) => void refused.push(r) } as never, models: { Users: userModel, Groups: groupModel }, reportUnexpected: () => 'err-1' },
+      { tenant: 't1' as never, connectorId: 'c1', baseUrl: 'https://x/scim/v2/t1' },
+      parseBulkRequest(req([
+        { method: 'POST', path: '/Users', bulkId: 'a', data: { userName: 'boom@x' } },
+        { method: 'POST', path: '/Groups', bulkId: 'g', data: { displayName: 'G', members: [{ value: 'bulkId:a' }] } },
+        { method: 'POST', path: '/Users', bulkId: 'b', data: { userName: 'ok@x' } },
+      ]), { maxOperations: 10 }),
+    );
+    const ops = out.Operations as Array<{ status: string; response?: { detail: string } }>;
+    expect(ops.map((o) => o.status)).toEqual(['500', '409', '201']);
+    expect(ops[0].response!.detail).toMatch(/error id err-1/);
+    expect(JSON.stringify(out)).not.toContain('secret detail');
+    expect(refused).toHaveLength(1); // the 409 is a refusal; the 500 is logged, not a refusal
+  });
+});
