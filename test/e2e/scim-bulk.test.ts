@@ -151,6 +151,10 @@ describe('SCIM Bulk against the running system', () => {
     const g = (await t2.scim('POST', '/Groups', { schemas: [GROUP], displayName: 'Search Team' })).json;
     // a new group shows members: [] like an emptied one (issue 17)
     expect(g.members).toEqual([]);
+    const full = (await t2.scim('POST', '/Groups', { schemas: [GROUP], displayName: 'Emptied', members: [{ value: u1.id }] })).json;
+    await t2.scim('PATCH', `/Groups/${full.id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'remove', path: 'members' }] });
+    expect((await t2.scim('GET', `/Groups/${full.id}`)).json.members).toEqual([]);
+    await t2.scim('DELETE', `/Groups/${full.id}`);
     const all = await t2.scim('POST', '/.search', { schemas: [SEARCH], filter: 'displayName sw "Search"' });
     expect(all.status).toBe(200);
     expect(all.json).toMatchObject({ schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'], totalResults: 3, startIndex: 1, itemsPerPage: 3 });

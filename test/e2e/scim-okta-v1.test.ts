@@ -213,7 +213,11 @@ describe('Okta SCIM 1.1 Header Auth against the running system', () => {
     expect(spc.json).toMatchObject({ schemas: [V1], patch: { supported: true }, filter: { supported: true }, bulk: { supported: false } });
     const schemas = await v1('GET', '/Schemas');
     expect(schemas.json.Resources.map((s: { id: string }) => s.id)).toContain(`${V1}:User`);
-    expect((await v1('GET', '/ResourceTypes')).json.Errors[0].code).toBe('404');
+    const rt = await v1('GET', '/ResourceTypes');
+    expect(rt.json.Errors[0]).toMatchObject({ code: '404', description: expect.stringContaining(t.baseUrl) });
+    const spcOnV2 = await t.scim('GET', '/ServiceProviderConfigs');
+    expect(spcOnV2.status).toBe(404);
+    expect(spcOnV2.json.detail).toContain(v1BaseUrl);
     const bulk = await v1('POST', '/Bulk', { Operations: [] });
     expect(bulk.status).toBe(501);
     expect(bulk.json.Errors[0].description).toMatch(/SCIM 2.0 base URL/);

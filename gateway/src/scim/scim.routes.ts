@@ -199,9 +199,13 @@ export function scimRouter(deps: ScimRouterDeps): Router {
   }));
 
   const typeOf = (req: Request): ResourceType => {
-    const t = RESOURCES[String(req.params.resource)];
-    if (!t) throw new HttpError(404, 'not_found', `unknown SCIM endpoint /${req.params.resource}; this service provider serves /Users and /Groups`);
-    return t;
+    const name = String(req.params.resource);
+    const t = RESOURCES[name];
+    if (t) return t;
+    // the other dialect's discovery names: say where they are
+    if (dialect === 'v2' && name === 'ServiceProviderConfigs') throw new HttpError(404, 'not_found', `/ServiceProviderConfigs is the SCIM 1.1 name: this SCIM 2.0 base URL serves /ServiceProviderConfig, and ${scimBaseUrls(deps.publicUrl, String(req.params.org)).v1BaseUrl} is the SCIM 1.1 base URL`);
+    if (dialect === 'v1' && (name === 'ServiceProviderConfig' || name === 'ResourceTypes')) throw new HttpError(404, 'not_found', `/${name} is SCIM 2.0: this SCIM 1.1 base URL serves /ServiceProviderConfigs and /Schemas, and ${scimBaseUrls(deps.publicUrl, String(req.params.org)).baseUrl} is the SCIM 2.0 base URL`);
+    throw new HttpError(404, 'not_found', `unknown SCIM endpoint /${name}; this service provider serves /Users and /Groups`);
   };
   const resourceName = (req: Request) => (String(req.params.resource) in RESOURCES ? String(req.params.resource) : 'unknown');
 
