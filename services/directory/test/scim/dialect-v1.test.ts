@@ -142,6 +142,10 @@ describe('SCIM 1.1 PATCH', () => {
     expect(r.membership).toEqual([{ op: 'removeAll' }, { op: 'add', userIds: ['u3'] }]);
   });
 
+  it('ignores read-only attributes Okta sends back (groups), as PUT does', () => {
+    expect(patchUser({ schemas: [V1], groups: [{ value: 'g1', display: 'G' }], title: 'Dr' }).title).toBe('Dr');
+  });
+
   it('an empty PATCH changes nothing', () => {
     const r = patchUser({ schemas: [V1] });
     const { meta: _m, ...before } = userRep();

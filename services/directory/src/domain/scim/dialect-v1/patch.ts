@@ -3,7 +3,8 @@
  * resource:
  * - `meta.attributes` lists attributes to clear; they are cleared first;
  * - a single-valued attribute (simple or complex) named in the body replaces the current one; complex ones
- *   merge sub-attributes, as 2.0 replace does; `id` equal to the resource's own is accepted (Okta sends it);
+ *   merge sub-attributes, as 2.0 replace does; `id` equal to the resource's own is accepted (Okta sends it),
+ *   another id is 400 mutability; other read-only attributes (`groups`, `meta` but its `attributes`) are ignored;
  * - a multi-valued attribute's entries are added (an entry with the same value, or for emails the same type,
  *   is updated), and entries with `"operation": "delete"` are removed: group members by id, other values by
  *   `value` (and `type` when given), deletes before additions;
@@ -81,6 +82,8 @@ export function patchFromV1(rs: ResourceSchema, body: unknown): { schemas: strin
       for (const [k, v] of Object.entries(value)) visit(`${r.schema.id}:${k}`, v);
       return;
     }
+    // read-only attributes are ignored, as in POST and PUT (Okta sends groups: [] back); a foreign id is not
+    if (r.attr.mutability === 'readOnly' && !(r.attr.name === 'id' && !r.extension)) return;
     if (r.attr.multiValued && !r.sub && value !== null) {
       const list = Array.isArray(value) ? value : [value];
       const kept: unknown[] = [];
