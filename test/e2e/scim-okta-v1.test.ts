@@ -84,6 +84,8 @@ describe('Okta SCIM 1.1 Header Auth against the running system', () => {
     const found = await v1('GET', `/Users?filter=userName%20eq%20%22TEST.USER%40okta.local%22&startIndex=1&count=100`);
     expect(found.json.totalResults).toBe(1);
     expect(found.json.Resources[0].id).toBe(created.json.id);
+    const qualified = await v1('GET', `/Users?filter=${encodeURIComponent(`${V1}:userName eq "test.user@okta.local" and ${V1_ENT}:department eq "R&D"`)}`);
+    expect(qualified.json.totalResults).toBe(1);
 
     const dup = await v1('POST', '/Users', body);
     expect(dup.status).toBe(409);

@@ -12,7 +12,7 @@ import type { ResourceModel } from '../domain/resource-model.js';
 import { groupModel, userModel } from '../domain/scim-models.js';
 import type { ScimContext, ScimService } from '../domain/scim-service.js';
 import { asScimFault } from '../domain/scim-fault.js';
-import { GROUP_RESOURCE, ScimError, invalidSyntax, parseBulkRequest, parseListParams, parseSearchRequest, scimDialect, USER_RESOURCE, type ScimDialect as Dialect } from '../domain/scim/index.js';
+import { GROUP_RESOURCE, ScimError, invalidSyntax, isPlainObject, parseBulkRequest, parseListParams, parseSearchRequest, scimDialect, USER_RESOURCE, type ScimDialect as Dialect } from '../domain/scim/index.js';
 import type { ScimRefusals, ScimWrite } from '../domain/scim-refusals.js';
 import { runBulk } from '../domain/scim-bulk.js';
 import { searchAll } from '../domain/scim-search-all.js';
@@ -104,7 +104,8 @@ export function scimHandlers(scim: ScimService, o: ScimEdgeOptions) {
       const d = dialectOf(req.context);
       const ctx = await ctxOf(req.context);
       // the raw query (or .search body): parsed and validated here, once (RFC 7644 §3.4.2)
-      const raw = req.paramsJson ? parseBody(req.paramsJson) : {};
+      const body = req.paramsJson ? parseBody(req.paramsJson) : {};
+      const raw = isPlainObject(body) ? d.readListParams(body) : body;
       const p = req.search ? parseSearchRequest(raw, limits) : parseListParams(raw as Record<string, unknown>, limits);
       const r = await scim.list(ctx, model, { filter: p.filter ?? '', startIndex: p.startIndex, count: p.count, sortBy: p.sortBy ?? '', sortOrder: p.sortOrder, projection: { attributes: p.attributes, excludedAttributes: p.excludedAttributes } });
       return { totalResults: r.total, startIndex: r.startIndex, resourcesJson: r.resources.map((j) => d.writeResource(schemaOf(model), j)) };

@@ -5,6 +5,7 @@ import {
   applyUserPatch,
   discoveryDocumentV1,
   GROUP_RESOURCE,
+  listParamsFromV1,
   groupFromStored,
   patchFromV1,
   resourceFromV1,
@@ -195,6 +196,18 @@ describe('the other dialect is refused, naming the right base URL', () => {
   it('each dialect accepts its own', () => {
     expect(validateGroup(scimDialect('v1', V2_BASE).readResource(GROUP_RESOURCE, { schemas: [V1], displayName: 'G' })).displayName).toBe('G');
     expect(scimDialect('v2', BASE).readResource(USER_RESOURCE, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'] })).toBeDefined();
+  });
+});
+
+describe('SCIM 1.1 list parameters', () => {
+  it('reads 1.1-qualified attribute names in filter, sortBy and attribute lists', () => {
+    expect(listParamsFromV1({ filter: `${V1}:userName eq "a" and ${V1_ENT}:manager.managerId eq "b"`, sortBy: `${V1}:userName`, attributes: [`${V1_ENT}:department,userName`], count: '5' })).toEqual({
+      filter: `userName eq "a" and ${ENTERPRISE}:manager.value eq "b"`,
+      sortBy: 'userName',
+      attributes: [`${ENTERPRISE}:department,userName`],
+      count: '5',
+    });
+    expect(scimDialect('v2', BASE).readListParams({ filter: `${V1}:userName eq "a"` })).toEqual({ filter: `${V1}:userName eq "a"` });
   });
 });
 

@@ -8,7 +8,7 @@ import { invalidSyntax } from './scim-error.js';
 import { isPlainObject } from './normalize.js';
 import type { ResourceSchema } from './schema.js';
 import type { ScimObject } from './stored-layout.js';
-import { resourceFromV1, resourceToV1, V1_CORE_SCHEMA } from './dialect-v1/codec.js';
+import { listParamsFromV1, resourceFromV1, resourceToV1, V1_CORE_SCHEMA } from './dialect-v1/codec.js';
 import { patchFromV1 } from './dialect-v1/patch.js';
 import { discoveryDocumentV1 } from './dialect-v1/discovery.js';
 import { discoveryDocument, type ServiceProviderConfigOptions } from './discovery.js';
@@ -21,6 +21,8 @@ export interface ScimDialect {
   readResource(rs: ResourceSchema, body: unknown): unknown;
   /** A PATCH body → a 2.0 PatchOp body. */
   readPatch(rs: ResourceSchema, body: unknown): unknown;
+  /** Raw list parameters (query or .search body) → the names the engine knows (1.1 URN prefixes). */
+  readListParams(params: Record<string, unknown>): Record<string, unknown>;
   /** A rendered 2.0 resource (JSON text) → this dialect's JSON text. */
   writeResource(rs: ResourceSchema, json: string): string;
   discovery(endpoint: string, id: string, o: ServiceProviderConfigOptions): unknown;
@@ -55,6 +57,7 @@ export function scimDialect(name: DialectName, alternateBaseUrl: string): ScimDi
         refuseV2OnV1(body, alternateBaseUrl);
         return patchFromV1(rs, body);
       },
+      readListParams: (params) => listParamsFromV1(params),
       writeResource: (rs, json) => JSON.stringify(resourceToV1(rs, JSON.parse(json) as ScimObject)),
       discovery: (endpoint, id, o) => discoveryDocumentV1(endpoint, id, { baseUrl: o.baseUrl, maxResults: o.maxResults }),
     };
@@ -73,6 +76,7 @@ export function scimDialect(name: DialectName, alternateBaseUrl: string): ScimDi
       }
       return body;
     },
+    readListParams: (params) => params,
     writeResource: (_rs, json) => json,
     discovery: (endpoint, id, o) => discoveryDocument(endpoint, id, o),
   };

@@ -92,3 +92,21 @@ export function resourceToV1(rs: ResourceSchema, resource: ScimObject): ScimObje
   }
   return out;
 }
+
+const V1_PREFIXES = new RegExp(`(${V1_ENTERPRISE_SCHEMA.replace(/[.]/g, '\\.')}:|${V1_CORE_SCHEMA.replace(/[.]/g, '\\.')}:)`, 'gi');
+const rename = (text: string) => text.replace(V1_PREFIXES, (m) => (m.toLowerCase().startsWith(V1_ENTERPRISE_SCHEMA) ? `${ENTERPRISE_USER_SCHEMA}:` : ''));
+
+/**
+ * 1.1 list parameters → 2.0 names: attribute names qualified with the 1.1 core or enterprise URN in `filter`,
+ * `sortBy`, `attributes` and `excludedAttributes` (the enterprise manager's `managerId` is `manager.value`).
+ */
+export function listParamsFromV1(params: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(params)) {
+    const key = k.toLowerCase();
+    const names = key === 'filter' || key === 'sortby' || key === 'attributes' || key === 'excludedattributes';
+    const map = (x: unknown): unknown => (typeof x === 'string' ? rename(x).replace(/manager\.managerId/gi, 'manager.value') : Array.isArray(x) ? x.map(map) : x);
+    out[k] = names ? map(v) : v;
+  }
+  return out;
+}
