@@ -105,7 +105,7 @@ describe('Okta SCIM 1.1 Header Auth against the running system', () => {
     // the refused duplicate is in the activity log, with its status and reason and without the password
     const log = (await t.admin('GET', '/orgs/{org}/activity?action=user.create&limit=50')).json.entries;
     const refused = log.find((e: { outcome: string }) => e.outcome === 'failure');
-    expect(refused).toMatchObject({ action: 'user.create', actor: `connector:${t.connectorId}`, details: { status: 409, scimType: 'uniqueness', reason: expect.stringMatching(/already exists/) } });
+    expect(refused).toMatchObject({ action: 'user.create', actor: `connector:${t.connectorId}`, resource: { type: 'User', name: 'test.user@okta.local' }, details: { status: 409, scimType: 'uniqueness', reason: expect.stringMatching(/already exists/) } });
     expect(JSON.stringify(log)).not.toContain('1mz050nq');
   });
 

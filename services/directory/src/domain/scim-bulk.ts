@@ -8,7 +8,7 @@ import { ScimError } from './scim/scim-error.js';
 import { BULK_RESPONSE_SCHEMA, bulkIdOwners, operationsInCycles, resolveReferences, toScimErrorBody, type BulkMalformed, type BulkOperation, type BulkRequest } from './scim/index.js';
 import type { ResourceModel } from './resource-model.js';
 import type { ScimContext, ScimService } from './scim-service.js';
-import type { ScimRefusals, ScimWrite } from './scim-refusals.js';
+import { refusedName, type ScimRefusals, type ScimWrite } from './scim-refusals.js';
 
 type Json = Record<string, unknown>;
 
@@ -43,7 +43,8 @@ export async function runBulk(deps: BulkDeps, ctx: ScimContext, req: BulkRequest
     if ('resource' in op) {
       const model = deps.models[op.resource];
       const id = op.id && !op.id.startsWith('bulkId:') ? op.id : (op.id ? created.get(op.id.slice(7)) : undefined) ?? '';
-      await deps.refusals.record(ctx.tenant, { connectorId: ctx.connectorId, resourceType: model.name, write: WRITES[op.method], resourceId: id, error: err, via: 'bulk' });
+      const name = op.method === 'POST' || op.method === 'PUT' ? refusedName(model.name, JSON.stringify(op.data ?? {})) : '';
+      await deps.refusals.record(ctx.tenant, { connectorId: ctx.connectorId, resourceType: model.name, write: WRITES[op.method], resourceId: id, resourceName: name, error: err, via: 'bulk' });
     }
   };
 

@@ -15,6 +15,8 @@ export interface Refusal {
   resourceType: 'User' | 'Group';
   write: ScimWrite;
   resourceId: string;
+  /** The userName / displayName the request named, when it named one (see refusedName). */
+  resourceName?: string;
   error: ScimError;
   /** Where the write came from when not a plain request, e.g. "bulk". */
   via?: string;
@@ -29,10 +31,28 @@ export class ScimRefusals {
       action: `${r.resourceType.toLowerCase()}.${r.write}`,
       resourceType: r.resourceType,
       resourceId: r.resourceId,
-      resourceName: '',
+      resourceName: r.resourceName ?? '',
       outcome: 'failure',
       requestId: currentRequestId() ?? '',
       details: { status: r.error.status, ...(r.error.scimType ? { scimType: r.error.scimType } : {}), reason: r.error.detail, ...(r.via ? { via: r.via } : {}) },
     });
   }
+}
+
+/**
+ * The name a refused create or replace was for — the body's `userName` (users) or `displayName` (groups),
+ * nothing else of it — so an admin can tell which person or team the IdP could not provision.
+ */
+export function refusedName(resourceType: 'User' | 'Group', body: string): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return '';
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return '';
+  const wanted = resourceType === 'User' ? 'username' : 'displayname';
+  const key = Object.keys(parsed).find((k) => k.toLowerCase() === wanted);
+  const v = key === undefined ? undefined : (parsed as Record<string, unknown>)[key];
+  return typeof v === 'string' ? v.slice(0, 256) : '';
 }

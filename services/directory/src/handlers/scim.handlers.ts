@@ -13,7 +13,7 @@ import { groupModel, userModel } from '../domain/scim-models.js';
 import type { ScimContext, ScimService } from '../domain/scim-service.js';
 import { asScimFault } from '../domain/scim-fault.js';
 import { GROUP_RESOURCE, ScimError, invalidSyntax, isPlainObject, parseBulkRequest, parseListParams, parseSearchRequest, scimDialect, USER_RESOURCE, type ScimDialect as Dialect } from '../domain/scim/index.js';
-import type { ScimRefusals, ScimWrite } from '../domain/scim-refusals.js';
+import { refusedName, type ScimRefusals, type ScimWrite } from '../domain/scim-refusals.js';
 import { runBulk } from '../domain/scim-bulk.js';
 import { searchAll } from '../domain/scim-search-all.js';
 
@@ -59,12 +59,12 @@ export function scimHandlers(scim: ScimService, o: ScimEdgeOptions) {
   const limits = { defaultPageSize: o.defaultPageSize, maxPageSize: o.maxPageSize };
 
   /** A write refused with a SCIM fault is recorded in the activity log (status and reason), then answered. */
-  async function write<T>(ctx: ScimContext, model: ResourceModel, kind: ScimWrite, id: string, fn: () => Promise<T>): Promise<T> {
+  async function write<T>(ctx: ScimContext, model: ResourceModel, kind: ScimWrite, id: string, fn: () => Promise<T>, body?: string): Promise<T> {
     try {
       return await fn();
     } catch (err) {
       const fault = asScimFault(err);
-      if (fault) await o.refusals.record(ctx.tenant, { connectorId: ctx.connectorId, resourceType: model.name, write: kind, resourceId: id, error: fault });
+      if (fault) await o.refusals.record(ctx.tenant, { connectorId: ctx.connectorId, resourceType: model.name, write: kind, resourceId: id, resourceName: body ? refusedName(model.name, body) : '', error: fault });
       throw err;
     }
   }
@@ -74,7 +74,7 @@ export function scimHandlers(scim: ScimService, o: ScimEdgeOptions) {
       const ctx = await ctxOf(req.context);
       const model = modelOf(req.type);
       const d = dialectOf(req.context);
-      return out(d, model, await write(ctx, model, 'create', '', async () => scim.create(ctx, model, d.readResource(schemaOf(model), parseBody(req.bodyJson)), projectionOf(req.projection))));
+      return out(d, model, await write(ctx, model, 'create', '', async () => scim.create(ctx, model, d.readResource(schemaOf(model), parseBody(req.bodyJson)), projectionOf(req.projection)), req.bodyJson));
     },
     async getResource(req: { context?: ProtoScimContext; type: ResourceType; id: string; projection?: Projection }) {
       const model = modelOf(req.type);
@@ -84,7 +84,7 @@ export function scimHandlers(scim: ScimService, o: ScimEdgeOptions) {
       const ctx = await ctxOf(req.context);
       const model = modelOf(req.type);
       const d = dialectOf(req.context);
-      return out(d, model, await write(ctx, model, 'replace', req.id, async () => scim.replace(ctx, model, req.id, d.readResource(schemaOf(model), parseBody(req.bodyJson)), projectionOf(req.projection), req.ifMatch)));
+      return out(d, model, await write(ctx, model, 'replace', req.id, async () => scim.replace(ctx, model, req.id, d.readResource(schemaOf(model), parseBody(req.bodyJson)), projectionOf(req.projection), req.ifMatch), req.bodyJson));
     },
     async patchResource(req: { context?: ProtoScimContext; type: ResourceType; id: string; bodyJson: string; projection?: Projection; ifMatch: string; returnResource: boolean }) {
       const ctx = await ctxOf(req.context);
