@@ -67,6 +67,9 @@ describe('RFC 7644 details against the running system', () => {
     const emptyBulk = await t.scim('POST', '/Bulk', { schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'], Operations: [] });
     expect(emptyBulk.status).toBe(400);
     expect(emptyBulk.json).toMatchObject({ status: '400', scimType: 'invalidSyntax' });
+    const getBulk = await t.scim('GET', '/Bulk');
+    expect(getBulk.status).toBe(405);
+    expect(getBulk.headers.get('allow')).toBe('POST');
     expect((await t.scim('GET', '/Things')).status).toBe(404);
     expect((await t.scim('GET', '/Users/x/y/z')).status).toBe(404);
   });

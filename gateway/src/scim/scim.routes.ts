@@ -195,6 +195,7 @@ export function scimRouter(deps: ScimRouterDeps): Router {
     );
   }
   router.all(['/Bulk', '/Me'], handle(() => 'Bulk', 'unsupported', '/Bulk', async (req) => {
+    if (dialect === 'v2' && req.path === '/Bulk') throw new HttpError(405, 'method_not_allowed', `${req.method} /Bulk: a bulk request is a POST (RFC 7644 §3.7)`, undefined, { allow: 'POST' });
     throw new HttpError(501, 'not_implemented', dialect === 'v1' ? `${req.path} is not supported on the SCIM 1.1 base URL${req.path === '/Bulk' ? '; Bulk is offered on the SCIM 2.0 base URL' : ''}` : `${req.path} is not supported by this service provider (see /ServiceProviderConfig)`);
   }));
 
