@@ -4,7 +4,8 @@
  * tenant size: the floor (an authenticated SCIM request that touches no user or group: the HTTP, two gRPC hops
  * and connector check every request pays), creates, userName lookups and PATCH deactivations (requests/s, p50/p99 latency, server
  * CPU per request summed over the five processes and per process), the time of a full paged import (count=100), and the group cases (1,000 members added to a group
- * of 100,000 in one PATCH; reading that group with excludedAttributes=members vs an empty group).
+ * of 100,000 in one PATCH; reading that group with excludedAttributes=members vs an empty group), the same
+ * lookup by `email eq` and over the SCIM 1.1 base URL, and creates through POST /Bulk (100 per request).
  * Figures only — nothing here asserts timings.
  */
 import { spawn } from 'node:child_process';
@@ -17,8 +18,8 @@ const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
 const SIZES = sizes.length ? sizes : [10_000, 100_000];
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY || 8);
 const PORT = Number(process.env.BENCH_PORT || 18480);
-const GRPC_BASE = 18451;
-const METRICS_BASE = 18500;
+const GRPC_BASE = Number(process.env.BENCH_GRPC_BASE || 18451);
+const METRICS_BASE = Number(process.env.BENCH_METRICS_BASE || 18500);
 const WARM_UP = Number(process.env.BENCH_WARM_UP || 2000);
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -121,7 +122,7 @@ async function main() {
     const org = await admin('POST', '/orgs', { name });
     await admin('PUT', `/orgs/${org.id}/entitlements/enterprise-toolkit`);
     const c = await admin('POST', `/orgs/${org.id}/connectors`, { type: 'okta' });
-    return { base: c.scim.baseUrl as string, scimToken: c.scim.bearerToken as string };
+    return { base: c.scim.baseUrl as string, v1Base: c.scim.v1BaseUrl as string, scimToken: c.scim.bearerToken as string };
   };
   try {
     // Steady state, not start-up: the processes' code is compiled by a warm-up on a tenant of its own.
@@ -131,12 +132,14 @@ async function main() {
     console.log(`(after a warm-up of ${(2 * WARM_UP).toLocaleString('en')} requests on another tenant)`);
     for (const size of SIZES) {
       console.log(`\n== one tenant with ${size.toLocaleString('en')} users (embedded store, concurrency ${CONCURRENCY}) ==`);
-      const { base, scimToken } = await tenant(`Bench ${size}`);
+      const { base, v1Base, scimToken } = await tenant(`Bench ${size}`);
       const ids: string[] = new Array(size);
       const floor = report(await phase('GET /ServiceProviderConfig (floor)', Math.min(size, 5_000), () => req('GET', `${base}/ServiceProviderConfig`, scimToken)));
       report(await phase('POST /Users (create)', size, async (i) => (ids[i] = (await req('POST', `${base}/Users`, scimToken, user(i, String(size)))).id)), floor);
       const lookups = Math.min(size, 10_000);
       report(await phase('GET /Users?filter=userName eq', lookups, (i) => req('GET', `${base}/Users?filter=${encodeURIComponent(`userName eq "user${(i * 7919) % size}.${size}@bench.example"`)}&startIndex=1&count=100`, scimToken)), floor);
+      report(await phase('GET /Users?filter=email eq', lookups, (i) => req('GET', `${base}/Users?filter=${encodeURIComponent(`email eq "USER${(i * 7919) % size}.${size}@bench.example"`)}&startIndex=1&count=100`, scimToken)), floor);
+      report(await phase('SCIM 1.1 GET /Users?filter=userName eq', lookups, (i) => req('GET', `${v1Base}/Users?filter=${encodeURIComponent(`userName eq "user${(i * 7919) % size}.${size}@bench.example"`)}&startIndex=1&count=100`, scimToken)), floor);
       report(await phase('PATCH /Users/{id} active:false', Math.min(size, 5_000), (i) => req('PATCH', `${base}/Users/${ids[i]}`, scimToken, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', value: { active: false } }] })), floor);
       const cpu0 = await cpuSeconds();
       const t0 = performance.now();
@@ -148,6 +151,15 @@ async function main() {
       }
       const importMs = performance.now() - t0;
       console.log(`  full import, pages of 100: ${seen} users in ${importMs.toFixed(0)} ms (${((importMs / seen) * 1000).toFixed(1)} µs/user, server CPU ${(((await cpuSeconds()) - cpu0) * 1000).toFixed(0)} ms)`);
+      const bulks = Math.max(1, Math.min(size, 10_000) / 100);
+      const bulk = report(
+        await phase('POST /Bulk, 100 creates each', bulks, async (b) => {
+          const Operations = Array.from({ length: 100 }, (_, k) => ({ method: 'POST', path: '/Users', bulkId: `b${k}`, data: user(b * 100 + k, `bulk${size}`) }));
+          const out = await req('POST', `${base}/Bulk`, scimToken, { schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'], Operations });
+          if (out.Operations.some((o: { status: string }) => o.status !== '201')) throw new Error('a bulk create failed');
+        }),
+      );
+      console.log(`    = ${((bulks * 100) / (bulk.ms / 1000)).toFixed(0)} users/s, server CPU ${((bulk.cpu / (bulks * 100)) * 1000).toFixed(3)} ms/user`);
 
       if (size >= 100_000) {
         const group = await req('POST', `${base}/Groups`, scimToken, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Everyone' });

@@ -72,7 +72,10 @@ export function createApp({ config, backends, kv, logger, metrics }: GatewayDeps
     void audit.record(tenant, { action: 'credentials.repeated_failures', resourceType: 'connector', resourceId: '', resourceName: '', actor: 'system', outcome: 'failure', details: { limitPerMinute: config.authFailuresPerTenant } });
   });
 
-  app.use('/scim/v2/:org', scimUnavailable, scimRouter({ backends, auth, entitlements, publicUrl: config.publicUrl, maxBodyBytes: config.scimMaxBodyBytes, maxConcurrentPerTenant: config.scimMaxConcurrentPerTenant, logger, registry: metrics.registry, tenantLabel: config.metricsTenantLabel }));
+  const scimDeps = { backends, auth, entitlements, publicUrl: config.publicUrl, maxBodyBytes: config.scimMaxBodyBytes, maxConcurrentPerTenant: config.scimMaxConcurrentPerTenant, logger, registry: metrics.registry, tenantLabel: config.metricsTenantLabel, audit };
+  app.use('/scim/v2/:org', scimUnavailable, scimRouter(scimDeps));
+  // SCIM 1.1 (Okta's SCIM 1.1 apps): the same engine and credentials, the 1.1 dialect at the edge
+  app.use('/scim/v1/:org', scimUnavailable, scimRouter({ ...scimDeps, dialect: 'v1' }));
   app.use('/admin/v1', adminUnavailable, adminRouter({ backends, adminToken: config.adminToken, publicUrl: config.publicUrl, appRedirectUris: config.appRedirectUris, entitlements, audit, logger }));
   const oidcDeps: OidcRouterDeps = {
     backends,

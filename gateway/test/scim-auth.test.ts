@@ -18,4 +18,12 @@ describe('parseAuthorization', () => {
     expect(parseAuthorization('Basic ' + Buffer.from('nocolon').toString('base64'))).toEqual({ problem: 'malformed' });
     expect(parseAuthorization('Digest x')).toEqual({ problem: 'malformed' });
   });
+  it('reads a bare token (Okta SCIM 1.1 Header Auth) only when allowed, and schemes still win', () => {
+    expect(parseAuthorization('scimgw_tok_abc', { allowBare: true })).toEqual({ scheme: CredentialScheme.CREDENTIAL_SCHEME_BEARER, secret: 'scimgw_tok_abc', username: '' });
+    expect(parseAuthorization('scimgw_tok_abc')).toEqual({ problem: 'malformed' });
+    expect(parseAuthorization('Bearer abc', { allowBare: true })).toMatchObject({ scheme: CredentialScheme.CREDENTIAL_SCHEME_BEARER, secret: 'abc' });
+    const basic = 'Basic ' + Buffer.from('ACME:pw').toString('base64');
+    expect(parseAuthorization(basic, { allowBare: true })).toMatchObject({ scheme: CredentialScheme.CREDENTIAL_SCHEME_BASIC, username: 'ACME' });
+    expect(parseAuthorization('Digest x', { allowBare: true })).toEqual({ problem: 'malformed' });
+  });
 });

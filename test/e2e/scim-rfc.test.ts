@@ -62,7 +62,14 @@ describe('RFC 7644 details against the running system', () => {
   });
 
   it('answers unsupported endpoints plainly', async () => {
-    expect((await t.scim('POST', '/Bulk', { schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'], Operations: [] })).status).toBe(501);
+    expect((await t.scim('GET', '/Me')).status).toBe(501);
+    // Bulk is offered (issue 17): an empty one is a bad request, not an unsupported endpoint
+    const emptyBulk = await t.scim('POST', '/Bulk', { schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'], Operations: [] });
+    expect(emptyBulk.status).toBe(400);
+    expect(emptyBulk.json).toMatchObject({ status: '400', scimType: 'invalidSyntax' });
+    const getBulk = await t.scim('GET', '/Bulk');
+    expect(getBulk.status).toBe(405);
+    expect(getBulk.headers.get('allow')).toBe('POST');
     expect((await t.scim('GET', '/Things')).status).toBe(404);
     expect((await t.scim('GET', '/Users/x/y/z')).status).toBe(404);
   });

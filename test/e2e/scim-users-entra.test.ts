@@ -115,7 +115,7 @@ describe('Entra ID provisioning against the running system', () => {
 
   it('serves discovery: ServiceProviderConfig, ResourceTypes and Schemas, and refuses filters there', async () => {
     const spc = await t.scim('GET', '/ServiceProviderConfig');
-    expect(spc.json).toMatchObject({ patch: { supported: true }, bulk: { supported: false }, filter: { supported: true }, sort: { supported: true }, etag: { supported: true } });
+    expect(spc.json).toMatchObject({ patch: { supported: true }, bulk: { supported: true, maxOperations: 1000, maxPayloadSize: 1048576 }, filter: { supported: true }, sort: { supported: true }, etag: { supported: true } });
     expect(spc.json.authenticationSchemes.length).toBeGreaterThanOrEqual(2);
     const types = await t.scim('GET', '/ResourceTypes');
     expect(types.json.Resources.map((r: { name: string }) => r.name).sort()).toEqual(['Group', 'User']);

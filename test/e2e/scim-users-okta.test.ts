@@ -127,6 +127,22 @@ describe('Okta provisioning against the running system', () => {
     expect(log.every((e: { actor: string; outcome: string }) => e.actor === `connector:${t.connectorId}` && e.outcome === 'success')).toBe(true);
   });
 
+  it('looks users up by e-mail when Okta\'s "Unique identifier field for users" is email', async () => {
+    const body = { ...oktaUser('mia.wallace@okta.example', 'Mia', 'Wallace'), emails: [{ primary: true, value: 'Mia.Wallace@Mail.Okta.example', type: 'work' }, { value: 'mia@home.example', type: 'home' }] };
+    const q = (filter: string) => t.scim('GET', `/Users?filter=${encodeURIComponent(filter)}&startIndex=1&count=100`);
+    expect((await q('email eq "mia.wallace@mail.okta.example"')).json.totalResults).toBe(0);
+    const created = (await t.scim('POST', '/Users', body)).json;
+    for (const filter of ['email eq "MIA.WALLACE@mail.okta.example"', 'emails.value eq "mia.wallace@MAIL.okta.example"', 'emails[type eq "work"].value eq "Mia.Wallace@Mail.Okta.example"', 'email eq "mia@home.example"']) {
+      const found = await q(filter);
+      expect({ filter, status: found.status, total: found.json.totalResults }).toEqual({ filter, status: 200, total: 1 });
+      expect(found.json.Resources[0].id).toBe(created.id);
+    }
+    expect((await q('emails[type eq "work"].value eq "mia@home.example"')).json.totalResults).toBe(0);
+    // /Schemas says which identifiers a lookup may use
+    const schema = await t.scim('GET', '/Schemas/urn:ietf:params:scim:schemas:core:2.0:User');
+    expect(schema.json.attributes.find((a: { name: string }) => a.name === 'emails').description).toMatch(/Unique identifier field/);
+  });
+
   it('imports page by page in a stable order with integer paging metadata', async () => {
     const t2 = await newScimTenant(sys, 'Import Corp');
     const ids: string[] = [];
@@ -174,5 +190,11 @@ describe('Okta provisioning against the running system', () => {
     for (const userName of ['nofamily@okta.example', 'huge@okta.example']) {
       expect((await t.scim('GET', `/Users?filter=userName%20eq%20%22${userName}%22`)).json.totalResults).toBe(0);
     }
+    // every refused write is in the activity log with its status and reason (never the body)
+    const refused = (await t.admin('GET', '/orgs/{org}/activity?action=user.create&limit=100')).json.entries.filter((e: { outcome: string }) => e.outcome === 'failure');
+    const statuses = refused.map((e: { details: { status: number } }) => e.details.status);
+    for (const status of [400, 413, 415]) expect(statuses).toContain(status);
+    expect(refused.find((e: { details: { status: number } }) => e.details.status === 400 && /familyName/.test(JSON.stringify(e.details)))).toMatchObject({ actor: `connector:${t.connectorId}`, details: { scimType: 'invalidValue' } });
+    expect(JSON.stringify(refused)).not.toContain('1mz050nq');
   });
 });

@@ -4,6 +4,7 @@
  */
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { ConnectorType, type Connector, type ActivityEntry, type Team, type User } from '../../../proto/gen/directory/v1/directory.js';
+import { scimBaseUrls } from '../scim/base-urls.js';
 import type { CredentialSummary, IssueCredentialsResponse } from '../../../proto/gen/credentials/v1/credentials.js';
 import { securityEvent, type Logger } from '../../../services/kit/src/logger.js';
 import { safeEqual } from '../../../services/kit/src/secrets.js';
@@ -25,7 +26,7 @@ export interface AdminRouterDeps {
   logger: Logger;
 }
 
-const TYPES: Record<string, ConnectorType> = { okta: ConnectorType.CONNECTOR_TYPE_OKTA, entra: ConnectorType.CONNECTOR_TYPE_ENTRA, generic: ConnectorType.CONNECTOR_TYPE_GENERIC };
+const TYPES: Record<string, ConnectorType> = { okta: ConnectorType.CONNECTOR_TYPE_OKTA, entra: ConnectorType.CONNECTOR_TYPE_ENTRA, generic: ConnectorType.CONNECTOR_TYPE_GENERIC, 'okta-scim11': ConnectorType.CONNECTOR_TYPE_OKTA_SCIM11 };
 const typeName = (t: ConnectorType) => Object.keys(TYPES).find((k) => TYPES[k] === t) ?? 'unknown';
 const OPERATOR = 'operator';
 const ADMIN_BODY_LIMIT = 64 * 1024;
@@ -71,7 +72,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     const id = String(req.params.org);
     return (await backends.directory.getOrg({ tenantId: id })).org!;
   };
-  const scimBaseUrl = (tenant: string) => `${deps.publicUrl}/scim/v2/${tenant}`;
+  const scimBaseUrl = (tenant: string) => scimBaseUrls(deps.publicUrl, tenant).baseUrl;
   const redirectUris = () => [`${deps.publicUrl}/oidc/callback`, ...deps.appRedirectUris];
 
   async function connectorView(c: Connector, secrets?: IssueCredentialsResponse) {
@@ -85,7 +86,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
       createdAt: c.createdAt?.toISOString(),
       updatedAt: c.updatedAt?.toISOString(),
       scim: {
-        baseUrl: scimBaseUrl(c.tenantId),
+        ...scimBaseUrls(deps.publicUrl, c.tenantId),
         ...(secrets ? { bearerToken: secrets.bearerToken } : {}),
         bearerTokenLast4: summary?.bearerTokenLast4,
         basic: { username: summary?.basicUsername, ...(secrets ? { password: secrets.basicPassword } : {}), passwordLast4: summary?.basicPasswordLast4 },

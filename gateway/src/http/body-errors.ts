@@ -23,10 +23,10 @@ export function bodyFault(err: unknown, limitBytes: number, unreadable = 'the re
   return undefined;
 }
 
-export function bodyErrorHandler(opts: { limitBytes: number; unreadable?: string; send: (res: Response, fault: BodyFault) => void; otherwise: (res: Response, err: unknown) => void }) {
-  return (err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+export function bodyErrorHandler(opts: { limitBytes: number; unreadable?: string; send: (res: Response, fault: BodyFault, req: Request) => void; otherwise: (res: Response, err: unknown) => void }) {
+  return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const fault = bodyFault(err, opts.limitBytes, opts.unreadable);
-    if (fault) opts.send(res, fault);
+    if (fault) opts.send(res, fault, req);
     else opts.otherwise(res, err);
   };
 }

@@ -9,6 +9,7 @@ import { isServiceError, metadataValue } from '../../../services/kit/src/grpc-cl
 import { newId } from '../../../services/kit/src/ids.js';
 import type { Logger } from '../../../services/kit/src/logger.js';
 import { CollapsedWarnings } from '../../../services/kit/src/collapsed-warnings.js';
+import { scimFaultOf } from '../../../services/kit/src/scim-status.js';
 
 export const httpStatusOfGrpc: Record<number, number> = {
   [status.OK]: 200,
@@ -80,11 +81,12 @@ function collapsed(logger: Logger): CollapsedWarnings {
 export function describeError(err: unknown, logger: Logger): Described {
   if (err instanceof HttpError) return { status: err.status, code: err.code, message: err.message, scimType: err.scimType, headers: err.headers };
   if (isServiceError(err)) {
-    const scimStatus = metadataValue(err, 'scim-status');
-    const httpStatus = scimStatus ? Number(scimStatus) : (httpStatusOfGrpc[err.code] ?? 500);
+    // a SCIM fault carries its status once (kit/src/scim-status.ts); any other error goes by the gRPC table
+    const scim = scimFaultOf((key) => metadataValue(err, key));
+    const httpStatus = scim?.status ?? httpStatusOfGrpc[err.code] ?? 500;
     const reason = metadataValue(err, 'error-reason');
     if (httpStatus < 500) {
-      return { status: httpStatus, code: reason ?? codeNames[httpStatus] ?? 'error', message: err.details, scimType: metadataValue(err, 'scim-type'), headers: {} };
+      return { status: httpStatus, code: reason ?? codeNames[httpStatus] ?? 'error', message: err.details, ...(scim?.scimType ? { scimType: scim.scimType } : {}), headers: {} };
     }
     const errorId = metadataValue(err, 'error-id') ?? newId();
     if (err.code === status.UNAVAILABLE || err.code === status.DEADLINE_EXCEEDED) {

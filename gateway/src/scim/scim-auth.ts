@@ -13,8 +13,14 @@ export const WWW_AUTHENTICATE = 'Bearer realm="SCIM", Basic realm="SCIM", charse
 
 type Presented = { scheme: CredentialScheme; secret: string; username: string };
 
-export function parseAuthorization(header: string | undefined): Presented | { problem: string } {
+/**
+ * `allowBare`: a header with no scheme at all is a bearer token (Okta's "SCIM 1.1 Header Auth" app sends
+ * `Authorization: <token>`); only on the SCIM 1.1 base URL.
+ */
+export function parseAuthorization(header: string | undefined, o: { allowBare?: boolean } = {}): Presented | { problem: string } {
   if (!header) return { problem: 'missing' };
+  const bare = header.trim();
+  if (o.allowBare && bare && !/\s/.test(bare)) return { scheme: CredentialScheme.CREDENTIAL_SCHEME_BEARER, secret: bare, username: '' };
   const space = header.indexOf(' ');
   const scheme = (space < 0 ? header : header.slice(0, space)).toLowerCase();
   const value = space < 0 ? '' : header.slice(space + 1).trim();
@@ -43,9 +49,9 @@ export class ScimAuthenticator {
     private readonly onRepeatedFailures: (tenant: string) => void,
   ) {}
 
-  async authenticate(req: Request, tenant: string): Promise<ScimCaller> {
+  async authenticate(req: Request, tenant: string, o: { allowBareToken?: boolean } = {}): Promise<ScimCaller> {
     const client = req.ip ?? 'unknown';
-    const presented = parseAuthorization(req.get('authorization'));
+    const presented = parseAuthorization(req.get('authorization'), { allowBare: o.allowBareToken });
     if ('problem' in presented) {
       await this.failed(client, tenant, presented.problem);
       throw unauthorized(

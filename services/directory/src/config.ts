@@ -16,6 +16,8 @@ export function loadDirectoryConfig(env: Env) {
     /** Bounds on one SCIM request's work (domain/scim/limits.ts), advertised in /ServiceProviderConfig. */
     scimPatchMaxOperations: field.int('SCIM_PATCH_MAX_OPERATIONS', 1000, 1, 100000),
     scimMaxValuesPerAttribute: field.int('SCIM_MAX_VALUES_PER_ATTRIBUTE', 100, 1, 10000),
+    /** POST /Bulk: the most operations in one request (bulk.maxOperations). */
+    scimBulkMaxOperations: field.int('SCIM_BULK_MAX_OPERATIONS', 1000, 1, 100000),
   });
 }
 export type DirectoryConfig = ReturnType<typeof loadDirectoryConfig>['config'];

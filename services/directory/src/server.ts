@@ -10,6 +10,7 @@ import { orgHandlers } from './handlers/org.handlers.js';
 import { scimHandlers, scimErrorToAppError } from './handlers/scim.handlers.js';
 import { openDirectoryStore } from './store/directory-store.js';
 import { ScimService } from './domain/scim-service.js';
+import { ScimRefusals } from './domain/scim-refusals.js';
 import { platformHandlers } from './handlers/platform.handlers.js';
 
 export async function buildDirectoryService({ config, logger, metrics, inFlight }: BuildContext<DirectoryConfig>): Promise<Built> {
@@ -24,7 +25,7 @@ export async function buildDirectoryService({ config, logger, metrics, inFlight 
   const handlers = {
     ...org.handlers,
     ...activityHandlers(store.activity, org.requireOrg),
-    ...scimHandlers(scim, { maxPageSize: config.scimMaxPageSize, limits }),
+    ...scimHandlers(scim, { defaultPageSize: config.scimDefaultPageSize, maxPageSize: config.scimMaxPageSize, maxBulkOperations: config.scimBulkMaxOperations, refusals: new ScimRefusals(store.activity), logger, limits }),
     ...platformHandlers({ store, requireOrg: org.requireOrg }),
   };
   return {

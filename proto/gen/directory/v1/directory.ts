@@ -29,6 +29,8 @@ export enum ConnectorType {
   CONNECTOR_TYPE_OKTA = 1,
   CONNECTOR_TYPE_ENTRA = 2,
   CONNECTOR_TYPE_GENERIC = 3,
+  /** CONNECTOR_TYPE_OKTA_SCIM11 - Okta's SCIM 1.1 catalog apps ("SCIM 1.1 Header Auth"); credentials and rules as CONNECTOR_TYPE_OKTA. */
+  CONNECTOR_TYPE_OKTA_SCIM11 = 4,
   UNRECOGNIZED = -1,
 }
 
@@ -46,6 +48,9 @@ export function connectorTypeFromJSON(object: any): ConnectorType {
     case 3:
     case "CONNECTOR_TYPE_GENERIC":
       return ConnectorType.CONNECTOR_TYPE_GENERIC;
+    case 4:
+    case "CONNECTOR_TYPE_OKTA_SCIM11":
+      return ConnectorType.CONNECTOR_TYPE_OKTA_SCIM11;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -63,6 +68,8 @@ export function connectorTypeToJSON(object: ConnectorType): string {
       return "CONNECTOR_TYPE_ENTRA";
     case ConnectorType.CONNECTOR_TYPE_GENERIC:
       return "CONNECTOR_TYPE_GENERIC";
+    case ConnectorType.CONNECTOR_TYPE_OKTA_SCIM11:
+      return "CONNECTOR_TYPE_OKTA_SCIM11";
     case ConnectorType.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -103,6 +110,49 @@ export function resourceTypeToJSON(object: ResourceType): string {
     case ResourceType.RESOURCE_TYPE_GROUP:
       return "RESOURCE_TYPE_GROUP";
     case ResourceType.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/**
+ * --- SCIM 1.1 dialect (issue 17) ---
+ * Bodies, lists, errors and PATCH follow the dialect of the base URL; the engine is the same.
+ */
+export enum ScimDialect {
+  SCIM_DIALECT_UNSPECIFIED = 0,
+  SCIM_DIALECT_V2 = 1,
+  SCIM_DIALECT_V1 = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function scimDialectFromJSON(object: any): ScimDialect {
+  switch (object) {
+    case 0:
+    case "SCIM_DIALECT_UNSPECIFIED":
+      return ScimDialect.SCIM_DIALECT_UNSPECIFIED;
+    case 1:
+    case "SCIM_DIALECT_V2":
+      return ScimDialect.SCIM_DIALECT_V2;
+    case 2:
+    case "SCIM_DIALECT_V1":
+      return ScimDialect.SCIM_DIALECT_V1;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return ScimDialect.UNRECOGNIZED;
+  }
+}
+
+export function scimDialectToJSON(object: ScimDialect): string {
+  switch (object) {
+    case ScimDialect.SCIM_DIALECT_UNSPECIFIED:
+      return "SCIM_DIALECT_UNSPECIFIED";
+    case ScimDialect.SCIM_DIALECT_V2:
+      return "SCIM_DIALECT_V2";
+    case ScimDialect.SCIM_DIALECT_V1:
+      return "SCIM_DIALECT_V1";
+    case ScimDialect.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
   }
@@ -257,6 +307,13 @@ export interface ScimContext {
   connectorId: string;
   /** The connector's SCIM base URL, for meta.location and members' $ref. */
   baseUrl: string;
+  /**
+   * --- SCIM 1.1 dialect (issue 17) ---
+   * The dialect of the base URL the request came in on; UNSPECIFIED is SCIM 2.0.
+   */
+  dialect: ScimDialect;
+  /** The base URL of the other dialect, named in wrong-dialect errors. */
+  alternateBaseUrl: string;
 }
 
 export interface Projection {
@@ -340,6 +397,7 @@ export interface DeleteResourceResponse {
 export interface ListResourcesRequest {
   context: ScimContext | undefined;
   type: ResourceType;
+  /** Fields 3-8 are no longer read: the directory parses params_json (issue 13, one SCIM edge). */
   filter: string;
   /** 1-based, as in SCIM; values below 1 are treated as 1. */
   startIndex: number;
@@ -347,7 +405,17 @@ export interface ListResourcesRequest {
   count?: number | undefined;
   sortBy: string;
   sortOrder: string;
-  projection: Projection | undefined;
+  projection:
+    | Projection
+    | undefined;
+  /**
+   * --- One SCIM edge (issue 13) ---
+   * The raw list parameters as a JSON object: the query string (values as sent) or a .search body; the
+   * directory parses and validates them (RFC 7644 §3.4.2). Empty: no parameters.
+   */
+  paramsJson: string;
+  /** True for POST .search: params_json is a SearchRequest body and must list its schema. */
+  search: boolean;
 }
 
 export interface ListResourcesResponse {
@@ -370,6 +438,36 @@ export interface GetScimDiscoveryRequest {
 
 export interface GetScimDiscoveryResponse {
   bodyJson: string;
+}
+
+/** --- SCIM Bulk and root search (issue 17) --- */
+export interface ProcessBulkRequest {
+  context:
+    | ScimContext
+    | undefined;
+  /** The BulkRequest body as sent. */
+  bodyJson: string;
+  /** The gateway's request body limit (bulk.maxPayloadSize), for the error detail. */
+  maxPayloadBytes: number;
+}
+
+export interface ProcessBulkResponse {
+  /** The BulkResponse (urn:ietf:params:scim:api:messages:2.0:BulkResponse). */
+  bodyJson: string;
+}
+
+export interface SearchAllResourcesRequest {
+  context:
+    | ScimContext
+    | undefined;
+  /** The SearchRequest body as sent. */
+  paramsJson: string;
+}
+
+export interface SearchAllResourcesResponse {
+  totalResults: number;
+  startIndex: number;
+  resourcesJson: string[];
 }
 
 export interface User {
@@ -2139,7 +2237,7 @@ export const DeleteConnectorResponse: MessageFns<DeleteConnectorResponse> = {
 };
 
 function createBaseScimContext(): ScimContext {
-  return { tenantId: "", connectorId: "", baseUrl: "" };
+  return { tenantId: "", connectorId: "", baseUrl: "", dialect: 0, alternateBaseUrl: "" };
 }
 
 export const ScimContext: MessageFns<ScimContext> = {
@@ -2152,6 +2250,12 @@ export const ScimContext: MessageFns<ScimContext> = {
     }
     if (message.baseUrl !== "") {
       writer.uint32(26).string(message.baseUrl);
+    }
+    if (message.dialect !== 0) {
+      writer.uint32(32).int32(message.dialect);
+    }
+    if (message.alternateBaseUrl !== "") {
+      writer.uint32(42).string(message.alternateBaseUrl);
     }
     return writer;
   },
@@ -2193,6 +2297,22 @@ export const ScimContext: MessageFns<ScimContext> = {
             message.baseUrl = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.dialect = reader.int32() as any;
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.alternateBaseUrl = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2222,6 +2342,12 @@ export const ScimContext: MessageFns<ScimContext> = {
         : isSet(object.base_url)
         ? globalThis.String(object.base_url)
         : "",
+      dialect: isSet(object.dialect) ? scimDialectFromJSON(object.dialect) : 0,
+      alternateBaseUrl: isSet(object.alternateBaseUrl)
+        ? globalThis.String(object.alternateBaseUrl)
+        : isSet(object.alternate_base_url)
+        ? globalThis.String(object.alternate_base_url)
+        : "",
     };
   },
 
@@ -2236,6 +2362,12 @@ export const ScimContext: MessageFns<ScimContext> = {
     if (message.baseUrl !== "") {
       obj.baseUrl = message.baseUrl;
     }
+    if (message.dialect !== 0) {
+      obj.dialect = scimDialectToJSON(message.dialect);
+    }
+    if (message.alternateBaseUrl !== "") {
+      obj.alternateBaseUrl = message.alternateBaseUrl;
+    }
     return obj;
   },
 
@@ -2247,6 +2379,8 @@ export const ScimContext: MessageFns<ScimContext> = {
     message.tenantId = object.tenantId ?? "";
     message.connectorId = object.connectorId ?? "";
     message.baseUrl = object.baseUrl ?? "";
+    message.dialect = object.dialect ?? 0;
+    message.alternateBaseUrl = object.alternateBaseUrl ?? "";
     return message;
   },
 };
@@ -3504,6 +3638,8 @@ function createBaseListResourcesRequest(): ListResourcesRequest {
     sortBy: "",
     sortOrder: "",
     projection: undefined,
+    paramsJson: "",
+    search: false,
   };
 }
 
@@ -3532,6 +3668,12 @@ export const ListResourcesRequest: MessageFns<ListResourcesRequest> = {
     }
     if (message.projection !== undefined) {
       Projection.encode(message.projection, writer.uint32(66).fork()).join();
+    }
+    if (message.paramsJson !== "") {
+      writer.uint32(74).string(message.paramsJson);
+    }
+    if (message.search !== false) {
+      writer.uint32(80).bool(message.search);
     }
     return writer;
   },
@@ -3613,6 +3755,22 @@ export const ListResourcesRequest: MessageFns<ListResourcesRequest> = {
             message.projection = Projection.decode(reader, reader.uint32());
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.paramsJson = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.search = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3647,6 +3805,12 @@ export const ListResourcesRequest: MessageFns<ListResourcesRequest> = {
         ? globalThis.String(object.sort_order)
         : "",
       projection: isSet(object.projection) ? Projection.fromJSON(object.projection) : undefined,
+      paramsJson: isSet(object.paramsJson)
+        ? globalThis.String(object.paramsJson)
+        : isSet(object.params_json)
+        ? globalThis.String(object.params_json)
+        : "",
+      search: isSet(object.search) ? globalThis.Boolean(object.search) : false,
     };
   },
 
@@ -3676,6 +3840,12 @@ export const ListResourcesRequest: MessageFns<ListResourcesRequest> = {
     if (message.projection !== undefined) {
       obj.projection = Projection.toJSON(message.projection);
     }
+    if (message.paramsJson !== "") {
+      obj.paramsJson = message.paramsJson;
+    }
+    if (message.search !== false) {
+      obj.search = message.search;
+    }
     return obj;
   },
 
@@ -3696,6 +3866,8 @@ export const ListResourcesRequest: MessageFns<ListResourcesRequest> = {
     message.projection = (object.projection !== undefined && object.projection !== null)
       ? Projection.fromPartial(object.projection)
       : undefined;
+    message.paramsJson = object.paramsJson ?? "";
+    message.search = object.search ?? false;
     return message;
   },
 };
@@ -4005,6 +4177,394 @@ export const GetScimDiscoveryResponse: MessageFns<GetScimDiscoveryResponse> = {
   fromPartial(object: DeepPartial<GetScimDiscoveryResponse>): GetScimDiscoveryResponse {
     const message = createBaseGetScimDiscoveryResponse();
     message.bodyJson = object.bodyJson ?? "";
+    return message;
+  },
+};
+
+function createBaseProcessBulkRequest(): ProcessBulkRequest {
+  return { context: undefined, bodyJson: "", maxPayloadBytes: 0 };
+}
+
+export const ProcessBulkRequest: MessageFns<ProcessBulkRequest> = {
+  encode(message: ProcessBulkRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.context !== undefined) {
+      ScimContext.encode(message.context, writer.uint32(10).fork()).join();
+    }
+    if (message.bodyJson !== "") {
+      writer.uint32(18).string(message.bodyJson);
+    }
+    if (message.maxPayloadBytes !== 0) {
+      writer.uint32(24).int32(message.maxPayloadBytes);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ProcessBulkRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseProcessBulkRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.context = ScimContext.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.bodyJson = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.maxPayloadBytes = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ProcessBulkRequest {
+    return {
+      context: isSet(object.context) ? ScimContext.fromJSON(object.context) : undefined,
+      bodyJson: isSet(object.bodyJson)
+        ? globalThis.String(object.bodyJson)
+        : isSet(object.body_json)
+        ? globalThis.String(object.body_json)
+        : "",
+      maxPayloadBytes: isSet(object.maxPayloadBytes)
+        ? globalThis.Number(object.maxPayloadBytes)
+        : isSet(object.max_payload_bytes)
+        ? globalThis.Number(object.max_payload_bytes)
+        : 0,
+    };
+  },
+
+  toJSON(message: ProcessBulkRequest): unknown {
+    const obj: any = {};
+    if (message.context !== undefined) {
+      obj.context = ScimContext.toJSON(message.context);
+    }
+    if (message.bodyJson !== "") {
+      obj.bodyJson = message.bodyJson;
+    }
+    if (message.maxPayloadBytes !== 0) {
+      obj.maxPayloadBytes = Math.round(message.maxPayloadBytes);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ProcessBulkRequest>): ProcessBulkRequest {
+    return ProcessBulkRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ProcessBulkRequest>): ProcessBulkRequest {
+    const message = createBaseProcessBulkRequest();
+    message.context = (object.context !== undefined && object.context !== null)
+      ? ScimContext.fromPartial(object.context)
+      : undefined;
+    message.bodyJson = object.bodyJson ?? "";
+    message.maxPayloadBytes = object.maxPayloadBytes ?? 0;
+    return message;
+  },
+};
+
+function createBaseProcessBulkResponse(): ProcessBulkResponse {
+  return { bodyJson: "" };
+}
+
+export const ProcessBulkResponse: MessageFns<ProcessBulkResponse> = {
+  encode(message: ProcessBulkResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.bodyJson !== "") {
+      writer.uint32(10).string(message.bodyJson);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ProcessBulkResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseProcessBulkResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.bodyJson = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ProcessBulkResponse {
+    return {
+      bodyJson: isSet(object.bodyJson)
+        ? globalThis.String(object.bodyJson)
+        : isSet(object.body_json)
+        ? globalThis.String(object.body_json)
+        : "",
+    };
+  },
+
+  toJSON(message: ProcessBulkResponse): unknown {
+    const obj: any = {};
+    if (message.bodyJson !== "") {
+      obj.bodyJson = message.bodyJson;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ProcessBulkResponse>): ProcessBulkResponse {
+    return ProcessBulkResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ProcessBulkResponse>): ProcessBulkResponse {
+    const message = createBaseProcessBulkResponse();
+    message.bodyJson = object.bodyJson ?? "";
+    return message;
+  },
+};
+
+function createBaseSearchAllResourcesRequest(): SearchAllResourcesRequest {
+  return { context: undefined, paramsJson: "" };
+}
+
+export const SearchAllResourcesRequest: MessageFns<SearchAllResourcesRequest> = {
+  encode(message: SearchAllResourcesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.context !== undefined) {
+      ScimContext.encode(message.context, writer.uint32(10).fork()).join();
+    }
+    if (message.paramsJson !== "") {
+      writer.uint32(18).string(message.paramsJson);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SearchAllResourcesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSearchAllResourcesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.context = ScimContext.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.paramsJson = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SearchAllResourcesRequest {
+    return {
+      context: isSet(object.context) ? ScimContext.fromJSON(object.context) : undefined,
+      paramsJson: isSet(object.paramsJson)
+        ? globalThis.String(object.paramsJson)
+        : isSet(object.params_json)
+        ? globalThis.String(object.params_json)
+        : "",
+    };
+  },
+
+  toJSON(message: SearchAllResourcesRequest): unknown {
+    const obj: any = {};
+    if (message.context !== undefined) {
+      obj.context = ScimContext.toJSON(message.context);
+    }
+    if (message.paramsJson !== "") {
+      obj.paramsJson = message.paramsJson;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SearchAllResourcesRequest>): SearchAllResourcesRequest {
+    return SearchAllResourcesRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SearchAllResourcesRequest>): SearchAllResourcesRequest {
+    const message = createBaseSearchAllResourcesRequest();
+    message.context = (object.context !== undefined && object.context !== null)
+      ? ScimContext.fromPartial(object.context)
+      : undefined;
+    message.paramsJson = object.paramsJson ?? "";
+    return message;
+  },
+};
+
+function createBaseSearchAllResourcesResponse(): SearchAllResourcesResponse {
+  return { totalResults: 0, startIndex: 0, resourcesJson: [] };
+}
+
+export const SearchAllResourcesResponse: MessageFns<SearchAllResourcesResponse> = {
+  encode(message: SearchAllResourcesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.totalResults !== 0) {
+      writer.uint32(8).int32(message.totalResults);
+    }
+    if (message.startIndex !== 0) {
+      writer.uint32(16).int32(message.startIndex);
+    }
+    for (const v of message.resourcesJson) {
+      writer.uint32(26).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SearchAllResourcesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSearchAllResourcesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.totalResults = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.startIndex = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.resourcesJson.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SearchAllResourcesResponse {
+    return {
+      totalResults: isSet(object.totalResults)
+        ? globalThis.Number(object.totalResults)
+        : isSet(object.total_results)
+        ? globalThis.Number(object.total_results)
+        : 0,
+      startIndex: isSet(object.startIndex)
+        ? globalThis.Number(object.startIndex)
+        : isSet(object.start_index)
+        ? globalThis.Number(object.start_index)
+        : 0,
+      resourcesJson: globalThis.Array.isArray(object?.resourcesJson)
+        ? object.resourcesJson.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.resources_json)
+        ? object.resources_json.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: SearchAllResourcesResponse): unknown {
+    const obj: any = {};
+    if (message.totalResults !== 0) {
+      obj.totalResults = Math.round(message.totalResults);
+    }
+    if (message.startIndex !== 0) {
+      obj.startIndex = Math.round(message.startIndex);
+    }
+    if (message.resourcesJson?.length) {
+      obj.resourcesJson = message.resourcesJson;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SearchAllResourcesResponse>): SearchAllResourcesResponse {
+    return SearchAllResourcesResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SearchAllResourcesResponse>): SearchAllResourcesResponse {
+    const message = createBaseSearchAllResourcesResponse();
+    message.totalResults = object.totalResults ?? 0;
+    message.startIndex = object.startIndex ?? 0;
+    message.resourcesJson = object.resourcesJson?.map((e) => e) || [];
     return message;
   },
 };
@@ -6970,6 +7530,31 @@ export const DirectoryServiceService = {
       Buffer.from(GetScimDiscoveryResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetScimDiscoveryResponse => GetScimDiscoveryResponse.decode(value),
   },
+  /**
+   * --- SCIM Bulk and root search (issue 17) ---
+   * POST /Bulk (RFC 7644 §3.7): every operation atomic on its own, answered with a BulkResponse.
+   */
+  processBulk: {
+    path: "/directory.v1.DirectoryService/ProcessBulk" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ProcessBulkRequest): Buffer => Buffer.from(ProcessBulkRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ProcessBulkRequest => ProcessBulkRequest.decode(value),
+    responseSerialize: (value: ProcessBulkResponse): Buffer => Buffer.from(ProcessBulkResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ProcessBulkResponse => ProcessBulkResponse.decode(value),
+  },
+  /** POST /.search at the base URL (RFC 7644 §3.4.3): Users and Groups in one ListResponse. */
+  searchAllResources: {
+    path: "/directory.v1.DirectoryService/SearchAllResources" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SearchAllResourcesRequest): Buffer =>
+      Buffer.from(SearchAllResourcesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SearchAllResourcesRequest => SearchAllResourcesRequest.decode(value),
+    responseSerialize: (value: SearchAllResourcesResponse): Buffer =>
+      Buffer.from(SearchAllResourcesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SearchAllResourcesResponse => SearchAllResourcesResponse.decode(value),
+  },
   /** The platform's view of users and teams (admin API). */
   listUsers: {
     path: "/directory.v1.DirectoryService/ListUsers" as const,
@@ -7105,6 +7690,13 @@ export interface DirectoryServiceServer extends UntypedServiceImplementation {
   listResources: handleUnaryCall<ListResourcesRequest, ListResourcesResponse>;
   /** /ServiceProviderConfig, /ResourceTypes[/id], /Schemas[/id], describing exactly what is supported. */
   getScimDiscovery: handleUnaryCall<GetScimDiscoveryRequest, GetScimDiscoveryResponse>;
+  /**
+   * --- SCIM Bulk and root search (issue 17) ---
+   * POST /Bulk (RFC 7644 §3.7): every operation atomic on its own, answered with a BulkResponse.
+   */
+  processBulk: handleUnaryCall<ProcessBulkRequest, ProcessBulkResponse>;
+  /** POST /.search at the base URL (RFC 7644 §3.4.3): Users and Groups in one ListResponse. */
+  searchAllResources: handleUnaryCall<SearchAllResourcesRequest, SearchAllResourcesResponse>;
   /** The platform's view of users and teams (admin API). */
   listUsers: handleUnaryCall<ListUsersRequest, ListUsersResponse>;
   /** Platform-side edits (role, active); refused for provisioned users while provisioning is on. */
@@ -7353,6 +7945,41 @@ export interface DirectoryServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetScimDiscoveryResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * --- SCIM Bulk and root search (issue 17) ---
+   * POST /Bulk (RFC 7644 §3.7): every operation atomic on its own, answered with a BulkResponse.
+   */
+  processBulk(
+    request: ProcessBulkRequest,
+    callback: (error: ServiceError | null, response: ProcessBulkResponse) => void,
+  ): ClientUnaryCall;
+  processBulk(
+    request: ProcessBulkRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ProcessBulkResponse) => void,
+  ): ClientUnaryCall;
+  processBulk(
+    request: ProcessBulkRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ProcessBulkResponse) => void,
+  ): ClientUnaryCall;
+  /** POST /.search at the base URL (RFC 7644 §3.4.3): Users and Groups in one ListResponse. */
+  searchAllResources(
+    request: SearchAllResourcesRequest,
+    callback: (error: ServiceError | null, response: SearchAllResourcesResponse) => void,
+  ): ClientUnaryCall;
+  searchAllResources(
+    request: SearchAllResourcesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SearchAllResourcesResponse) => void,
+  ): ClientUnaryCall;
+  searchAllResources(
+    request: SearchAllResourcesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SearchAllResourcesResponse) => void,
   ): ClientUnaryCall;
   /** The platform's view of users and teams (admin API). */
   listUsers(

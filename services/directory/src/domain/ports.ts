@@ -41,7 +41,7 @@ export interface ActivityRepository {
   list(tenant: TenantId, q: ActivityQuery): Promise<ActivityRecord[]>;
 }
 
-export type ConnectorKind = 'okta' | 'entra' | 'generic';
+export type ConnectorKind = 'okta' | 'entra' | 'generic' | 'okta-scim11';
 export type ConnectorRecord = { _id: string; tenantId: string; type: ConnectorKind; enabled: boolean; createdAt: Date; updatedAt: Date };
 
 export interface ConnectorRepository {

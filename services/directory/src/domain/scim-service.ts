@@ -143,17 +143,13 @@ export class ScimService {
     stopIfCallEnded(ctx.signal);
     const doc = firstVersion(ctx.tenant, input.fields, true);
     const action = `${model.name.toLowerCase()}.create`;
-    try {
-      await this.unit(model, async (tx) => {
-        if (input.memberIds) await this.requireUsers(tx, ctx, input.memberIds);
-        await repo(tx, model).insert(ctx.tenant, doc);
-        if (input.memberIds?.length) await tx.memberships.apply(ctx.tenant, doc._id, [{ op: 'add', userIds: input.memberIds }]);
-        await tx.activity.record(ctx.tenant, this.entry(ctx, action, model, doc._id, input.label, 'success', input.memberIds?.length ? { membersAdded: input.memberIds } : undefined));
-      });
-    } catch (err) {
-      if (asScimConflict(err)) await this.deps.store.activity.record(ctx.tenant, this.entry(ctx, action, model, '', input.label, 'failure', { reason: 'uniqueness' }));
-      throw err;
-    }
+    // a refusal (e.g. 409 uniqueness) is recorded by the SCIM edge (scim-refusals.ts), like every refused write
+    await this.unit(model, async (tx) => {
+      if (input.memberIds) await this.requireUsers(tx, ctx, input.memberIds);
+      await repo(tx, model).insert(ctx.tenant, doc);
+      if (input.memberIds?.length) await tx.memberships.apply(ctx.tenant, doc._id, [{ op: 'add', userIds: input.memberIds }]);
+      await tx.activity.record(ctx.tenant, this.entry(ctx, action, model, doc._id, input.label, 'success', input.memberIds?.length ? { membersAdded: input.memberIds } : undefined));
+    });
     return this.render(ctx, model, doc, projection);
   }
 
@@ -237,8 +233,6 @@ export class ScimService {
     return { total, startIndex, resources };
   }
 }
-
-const asScimConflict = (err: unknown) => err instanceof Error && 'status' in err && (err as { status: unknown }).status === 409;
 
 function labelOf(model: ResourceModel, doc: StoredResource): string {
   return String((model.name === 'User' ? doc.userName : doc.displayName) ?? '');

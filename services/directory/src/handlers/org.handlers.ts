@@ -5,8 +5,8 @@ import type { ConnectorKind, ConnectorRecord, ConnectorRepository } from '../dom
 import type { OrgRecord, OrgStore } from '../store/org-store.js';
 import { currentRequestId } from '../../../kit/src/logger.js';
 
-const KINDS: Record<number, ConnectorKind> = { [ConnectorType.CONNECTOR_TYPE_OKTA]: 'okta', [ConnectorType.CONNECTOR_TYPE_ENTRA]: 'entra', [ConnectorType.CONNECTOR_TYPE_GENERIC]: 'generic' };
-const TYPES: Record<ConnectorKind, ConnectorType> = { okta: ConnectorType.CONNECTOR_TYPE_OKTA, entra: ConnectorType.CONNECTOR_TYPE_ENTRA, generic: ConnectorType.CONNECTOR_TYPE_GENERIC };
+const KINDS: Record<number, ConnectorKind> = { [ConnectorType.CONNECTOR_TYPE_OKTA]: 'okta', [ConnectorType.CONNECTOR_TYPE_ENTRA]: 'entra', [ConnectorType.CONNECTOR_TYPE_GENERIC]: 'generic', [ConnectorType.CONNECTOR_TYPE_OKTA_SCIM11]: 'okta-scim11' };
+const TYPES: Record<ConnectorKind, ConnectorType> = { okta: ConnectorType.CONNECTOR_TYPE_OKTA, entra: ConnectorType.CONNECTOR_TYPE_ENTRA, generic: ConnectorType.CONNECTOR_TYPE_GENERIC, 'okta-scim11': ConnectorType.CONNECTOR_TYPE_OKTA_SCIM11 };
 
 export const orgToProto = (o: OrgRecord): Org => ({ id: o._id, name: o.name, companyId: o.companyId, createdAt: o.createdAt });
 export const connectorToProto = (c: ConnectorRecord): Connector => ({ id: c._id, tenantId: c.tenantId, type: TYPES[c.type], enabled: c.enabled, createdAt: c.createdAt, updatedAt: c.updatedAt });

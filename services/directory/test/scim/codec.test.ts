@@ -60,7 +60,8 @@ describe('user codec: SCIM representation', () => {
         { value: 'Ada@Example.com', type: 'work', primary: true },
         { value: 'ada@home.example', type: 'home' },
       ],
-      [ENTERPRISE]: { employeeNumber: '42', department: 'Math', manager: { value: 'boss1' } },
+      // the manager's $ref is built from its id (issue 17: /Schemas declares it read-only)
+      [ENTERPRISE]: { employeeNumber: '42', department: 'Math', manager: { value: 'boss1', $ref: `${BASE}/Users/boss1` } },
       meta: { resourceType: 'User', created: '2024-05-01T00:00:00.000Z', lastModified: '2024-05-01T00:00:00.000Z', location: `${BASE}/Users/u-ada`, version: 'W/"1"' },
     });
     expect(Object.keys(scim).slice(0, 3)).toEqual(['schemas', 'id', 'externalId']);

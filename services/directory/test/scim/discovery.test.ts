@@ -146,3 +146,27 @@ describe('errors', () => {
     expect(new ScimError(400, 'x')).toBeInstanceOf(Error);
   });
 });
+
+describe('/Schemas tells the truth (issue 17)', () => {
+  const userSchema = () => schemaDocument('urn:ietf:params:scim:schemas:core:2.0:User', 'https://x') as { attributes: Array<Record<string, unknown>> };
+  const attr = (name: string) => userSchema().attributes.find((a) => a.name === name) as { subAttributes: Array<Record<string, unknown>> } & Record<string, unknown>;
+  const sub = (name: string, s: string) => attr(name).subAttributes.find((a) => a.name === s)!;
+
+  it('declares emails.value required: an email without a value is no email', () => {
+    expect(attr('emails').required).toBe(true);
+    expect(sub('emails', 'value').required).toBe(true);
+  });
+
+  it('declares the role values roles.value accepts', () => {
+    expect(sub('roles', 'value').canonicalValues).toEqual(['ReadOnly', 'User', 'Admin', 'EnterpriseAdmin']);
+  });
+
+  it('declares manager.$ref read-only (it is built from manager.value)', () => {
+    const ent = schemaDocument('urn:ietf:params:scim:schemas:extension:enterprise:2.0:User', 'https://x') as { attributes: Array<{ name: string; subAttributes?: Array<Record<string, unknown>> }> };
+    expect(ent.attributes.find((a) => a.name === 'manager')!.subAttributes!.find((s) => s.name === '$ref')).toMatchObject({ mutability: 'readOnly' });
+  });
+
+  it('advertises Bulk with its limits when offered', () => {
+    expect(serviceProviderConfig({ baseUrl: 'https://x', maxResults: 100, maxPayloadSize: 2048, maxOperations: 50 }).bulk).toEqual({ supported: true, maxOperations: 50, maxPayloadSize: 2048 });
+  });
+});

@@ -41,6 +41,16 @@ describe('user filters: equality on indexed shadow fields', () => {
     expect(await users('emails.value eq "ADA@home.example"')).toEqual(['u-ada']);
   });
 
+  it('reads email (Okta\'s "Unique identifier field" set to email) as emails.value, through the same index', async () => {
+    expect(await compileUserFilter('email eq "Ada@EXAMPLE.com"')).toEqual({ 'emails.valueLower': 'ada@example.com' });
+    expect(await compileUserFilter('EMAIL eq "ada@example.com"')).toEqual(await compileUserFilter('emails.value eq "ada@example.com"'));
+    expect(await users('email eq "ADA@home.example"')).toEqual(['u-ada']);
+    expect(await users('email eq "nobody@example.com"')).toEqual([]);
+    expect(await users('email co "@x.org"')).toEqual(['u-cyd']);
+    // email is a user attribute alias only: groups have no such attribute
+    await expect(compileGroupFilter('email eq "a@b.c"', { groupIdsOfMembers: async () => [] })).rejects.toMatchObject({ status: 400, scimType: 'invalidFilter' });
+  });
+
   it('declares the indexes those lookups use, tenantId first', () => {
     for (const c of [USERS_COLLECTION, GROUPS_COLLECTION]) for (const i of c.indexes) expect(Object.keys(i.keys)[0]).toBe('tenantId');
     expect(USERS_COLLECTION.indexes).toContainEqual({ name: 'tenant_userName', keys: { tenantId: 1, userNameLower: 1 }, unique: true });

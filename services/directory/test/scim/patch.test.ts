@@ -45,6 +45,9 @@ describe('Okta user PATCH', () => {
     expect(off.active).toBe(false);
     const { active: _a, ...rest } = off;
     const { active: _b, meta: _m, id: _i, ...before } = adaRep();
+    // the patched representation is the input form: the manager's derived $ref is not part of it
+    const enterprise = before[ENTERPRISE] as { manager: Record<string, unknown> };
+    delete enterprise.manager.$ref;
     expect(rest).toEqual(before);
     const on = applyUserPatch({ ...userFromStored(ada, BASE), active: false }, patch({ op: 'replace', value: { active: true } })).resource;
     expect(on.active).toBe(true);
@@ -324,6 +327,15 @@ describe('group PATCH', () => {
     }
     expect(errorOf(() => groupPatch({ op: 'replace', path: 'members[value eq "u1"].display', value: 'x' })).scimType).toBe('mutability');
     expect(errorOf(() => groupPatch({ op: 'add', path: 'members', value: [{ display: 'x' }] })).detail).toMatch(/members\[0\].value is required/);
+  });
+});
+
+describe('PATCH remove of active (issue 17: behaviour and /Schemas agree)', () => {
+  it('refuses it with 400 mutability instead of silently leaving the user active', () => {
+    const e = errorOf(() => userPatch({ op: 'remove', path: 'active' }));
+    expect(e).toMatchObject({ status: 400, scimType: 'mutability' });
+    expect(e.detail).toMatch(/replace it with false/);
+    expect(userPatch({ op: 'replace', path: 'active', value: false }).active).toBe(false);
   });
 });
 

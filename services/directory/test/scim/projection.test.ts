@@ -25,7 +25,7 @@ describe('attributes', () => {
   });
 
   it('selects URN-qualified attributes and whole extensions', () => {
-    expect(project({ attributes: `${ENTERPRISE}:manager` })).toEqual({ schemas: [CORE, ENTERPRISE], id: 'u-ada', [ENTERPRISE]: { manager: { value: 'boss1' } } });
+    expect(project({ attributes: `${ENTERPRISE}:manager` })).toEqual({ schemas: [CORE, ENTERPRISE], id: 'u-ada', [ENTERPRISE]: { manager: { value: 'boss1', $ref: 'https://x/scim/v2/t/Users/boss1' } } });
     expect(project({ attributes: `${ENTERPRISE}:manager.value,urn:ietf:params:scim:schemas:core:2.0:User:userName` })).toEqual({
       schemas: [CORE, ENTERPRISE],
       id: 'u-ada',

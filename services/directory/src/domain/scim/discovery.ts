@@ -101,9 +101,11 @@ export interface ServiceProviderConfigOptions {
   maxPayloadSize?: number;
   /** Bounds on one request's work (limits.ts), advertised next to `patch.supported`. */
   limits?: ScimLimits;
+  /** The most operations one POST /Bulk may carry; 0 or absent: Bulk is not offered. */
+  maxOperations?: number;
 }
 
-/** `GET /ServiceProviderConfig`: exactly the features that work (patch, filter, sort, etag; no bulk, no changePassword). */
+/** `GET /ServiceProviderConfig`: exactly the features that work (patch, bulk, filter, sort, etag; no changePassword). */
 export function serviceProviderConfig(o: ServiceProviderConfigOptions): Json {
   const doc = o.documentationUri ? { documentationUri: o.documentationUri } : {};
   return {
@@ -111,7 +113,7 @@ export function serviceProviderConfig(o: ServiceProviderConfigOptions): Json {
     ...doc,
     // maxOperations / maxValuesPerAttribute: this service's limits (limits.ts); RFC 7643 §5 has no member for them
     patch: { supported: true, maxOperations: (o.limits ?? DEFAULT_SCIM_LIMITS).maxPatchOperations, maxValuesPerAttribute: (o.limits ?? DEFAULT_SCIM_LIMITS).maxValuesPerAttribute },
-    bulk: { supported: false, maxOperations: 0, maxPayloadSize: o.maxPayloadSize ?? 0 },
+    bulk: { supported: (o.maxOperations ?? 0) > 0, maxOperations: o.maxOperations ?? 0, maxPayloadSize: o.maxPayloadSize ?? 0 },
     filter: { supported: true, maxResults: o.maxResults },
     changePassword: { supported: false },
     sort: { supported: true },

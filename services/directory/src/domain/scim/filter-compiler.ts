@@ -61,7 +61,8 @@ function resolveTarget(scope: Scope, path: AttrPath): AttributeTarget {
     if (!sub) throw invalidFilter(`Invalid filter: "${full}" is not a sub-attribute of ${targetName(scope.parent)}`);
     return { ...scope.parent, sub };
   }
-  const r = resolveAttributePath(scope.storage.resource, full);
+  const alias = Object.entries(scope.storage.aliases ?? {}).find(([name]) => name.toLowerCase() === full.toLowerCase())?.[1];
+  const r = resolveAttributePath(scope.storage.resource, alias ?? full);
   if (!r) throw invalidFilter(`Invalid filter: unknown attribute "${full}" for ${scope.storage.resource.name} resources`);
   if (r.kind === 'extension') throw invalidFilter(`Invalid filter: "${full}" is a schema; name one of its attributes`);
   return r;

@@ -14,6 +14,7 @@ import { GROUP_RESOURCE, GROUP_SCHEMA } from './schema.js';
 import type { CollectionLayout, ScimObject, StorageMapping } from './stored-layout.js';
 import { commonField, defaultField, metaOf } from './user-codec.js';
 import type { ValidatedGroup } from './group-input.js';
+import { addCustomExtensions, customExtensionsToStored, type StoredCustomExtension } from './foreign-extensions.js';
 
 export const GROUPS_COLLECTION: CollectionLayout = {
   name: 'groups',
@@ -24,26 +25,30 @@ export const GROUPS_COLLECTION: CollectionLayout = {
   ],
 };
 
-export type StoredGroupFields = { displayName: string; displayNameLower: string; externalId?: string };
+export type StoredGroupFields = { displayName: string; displayNameLower: string; externalId?: string; customExtensions?: StoredCustomExtension[] };
 
 export function groupToStored(v: ValidatedGroup): StoredGroupFields {
   const r = v.resource;
+  const custom = customExtensionsToStored(r);
   return {
     displayName: v.displayName,
     displayNameLower: v.displayName.toLowerCase(),
     ...(typeof r.externalId === 'string' ? { externalId: r.externalId } : {}),
+    ...(custom ? { customExtensions: custom } : {}),
   };
 }
 
 /** A stored group → its SCIM representation, without `members`. */
 export function groupFromStored(doc: ScimObject & { _id: string }, baseUrl: string): ScimObject {
-  return {
+  const out: ScimObject = {
     schemas: [GROUP_SCHEMA],
     id: doc._id,
     ...(typeof doc.externalId === 'string' ? { externalId: doc.externalId } : {}),
     ...(typeof doc.displayName === 'string' ? { displayName: doc.displayName } : {}),
-    meta: metaOf(doc, 'Group', `${baseUrl}/Groups/${doc._id}`),
   };
+  addCustomExtensions(out, doc.customExtensions);
+  out.meta = metaOf(doc, 'Group', `${baseUrl}/Groups/${doc._id}`);
+  return out;
 }
 
 export const GROUP_STORAGE: StorageMapping = {

@@ -14,6 +14,7 @@
 import { invalidSyntax, invalidValue } from './scim-error.js';
 import { COMMON_ATTRIBUTES, eqIgnoreCase, findAttribute, resolveAttributePath, resolveParts, type AttributeDef, type AttributeTarget, type ResourceSchema, type SchemaDef } from './schema.js';
 import type { ScimObject } from './stored-layout.js';
+import { checkForeignExtension, isForeignExtension } from './foreign-extensions.js';
 
 /** A JSON object (from any realm: structuredClone and test sandboxes make objects of another Object). */
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -142,6 +143,11 @@ export function canonicalize(rs: ResourceSchema, body: Record<string, unknown>):
   };
   for (const [key, value] of Object.entries(body)) {
     if (eqIgnoreCase(key, 'schemas')) continue;
+    if (isForeignExtension(key)) {
+      // Okta's custom namespaces are kept whole (foreign-extensions.ts)
+      if (value !== null && value !== undefined) out[key] = checkForeignExtension(key, value);
+      continue;
+    }
     const r = resolveAttributePath(rs, key);
     if (!r) continue;
     if (r.kind === 'extension') {
@@ -185,6 +191,11 @@ export function normalizeResource(rs: ResourceSchema, body: unknown): ScimObject
       out[ext.id] = to;
       (out.schemas as string[]).push(ext.id);
     }
+  }
+  for (const [key, value] of Object.entries(raw)) {
+    if (!isForeignExtension(key)) continue;
+    out[key] = structuredClone(value);
+    (out.schemas as string[]).push(key);
   }
   return out;
 }

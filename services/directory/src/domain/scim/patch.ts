@@ -42,6 +42,7 @@ import {
 import type { ScimObject } from './stored-layout.js';
 import { TYPE_UNIQUE_ATTRIBUTES, validateUser, type ValidatedUser } from './user-input.js';
 import { matchesValueFilter, seedFromFilter } from './value-filter.js';
+import { checkForeignExtension, isForeignExtension } from './foreign-extensions.js';
 
 export const PATCH_OP_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
@@ -481,6 +482,8 @@ function applyToTarget(e: Engine, op: PatchOpName, target: Target, value: unknow
   e.touched.add(t.extension ? `${t.schema.id}:${t.attr.name}` : t.attr.name);
   if (e.membership && e.rs === GROUP_RESOURCE && t.attr.name === 'members') return membersOp(e, op, t, filter, value);
   if (filter) return writeFiltered(e, op, t, filter, value);
+  // an unassigned active would read back as true (the create default): refuse instead of reactivating
+  if (op === 'remove' && e.rs === USER_RESOURCE && !t.extension && t.attr.name === 'active') throw mutability('active cannot be removed; replace it with false to deactivate the user');
   if (op === 'remove') return remove(e, t, value);
   return write(e, op, t, value);
 }
@@ -488,6 +491,7 @@ function applyToTarget(e: Engine, op: PatchOpName, target: Target, value: unknow
 /** One key of a path-less value: a path of its own. Unknown attributes are ignored, as in POST. */
 function applyKey(e: Engine, op: 'add' | 'replace', key: string, value: unknown) {
   if (eqIgnoreCase(key, 'schemas')) return;
+  if (isForeignExtension(key)) return writeForeign(e, op, key, value);
   let pp: PatchPath;
   try {
     pp = parsePatchPath(key);
@@ -499,6 +503,15 @@ function applyKey(e: Engine, op: 'add' | 'replace', key: string, value: unknown)
   if (target) applyToTarget(e, op, target, value);
 }
 
+/** A custom extension (`urn:okta:…`) is opaque: replaced whole, or removed (foreign-extensions.ts). */
+function writeForeign(e: Engine, op: PatchOpName, key: string, value: unknown) {
+  if (op === 'remove' || value === null) {
+    delete e.work[key];
+    return;
+  }
+  e.work[key] = checkForeignExtension(key, value);
+}
+
 function applyOperation(e: Engine, o: PatchOperation) {
   if (o.path === undefined) {
     if (o.op === 'remove') throw noTarget('remove needs a "path" naming what to remove');
@@ -507,6 +520,7 @@ function applyOperation(e: Engine, o: PatchOperation) {
     return;
   }
   if ((o.op === 'add' || o.op === 'replace') && o.value === undefined) throw invalidValue(`${o.op} needs a "value"`);
+  if (isForeignExtension(o.path)) return writeForeign(e, o.op, o.path, o.value);
   const target = resolvePatchPath(e, parsePatchPath(o.path), o.path);
   if (!target) throw invalidPath(`"${o.path}" is not an attribute of ${e.rs.name} resources`);
   applyToTarget(e, o.op, target, o.value);

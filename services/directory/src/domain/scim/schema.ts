@@ -62,12 +62,12 @@ function attr(name: string, type: AttributeType, description: string, o: Options
 const str = (name: string, description: string, o: Options = {}) => attr(name, 'string', description, o);
 
 /** The sub-attributes shared by emails, phoneNumbers, ims, photos, entitlements, roles, x509Certificates. */
-function multiValue(name: string, description: string, valueType: AttributeType, types: readonly string[] | undefined, o: Options = {}): AttributeDef {
+function multiValue(name: string, description: string, valueType: AttributeType, types: readonly string[] | undefined, o: Options = {}, value: Options = {}): AttributeDef {
   return attr(name, 'complex', description, {
     multiValued: true,
     ...o,
     subAttributes: [
-      attr('value', valueType, `The value of ${name}.`, valueType === 'reference' ? { referenceTypes: ['external'] } : {}),
+      attr('value', valueType, `The value of ${name}.`, { ...(valueType === 'reference' ? { referenceTypes: ['external'] } : {}), ...value }),
       str('display', 'A human-readable name, primarily used for display purposes.'),
       str('type', `A label indicating the attribute's function.`, types ? { canonicalValues: types } : {}),
       attr('primary', 'boolean', `Whether this is the primary value; "true" appears no more than once.`),
@@ -118,9 +118,9 @@ export const USER_SCHEMA_DEF: SchemaDef = {
     str('preferredLanguage', 'The User\'s preferred written or spoken language (RFC 7231 Accept-Language syntax).'),
     str('locale', 'The User\'s default location for localization (e.g. "en-US").'),
     str('timezone', 'The User\'s time zone in IANA Time Zone database format (e.g. "America/Los_Angeles").'),
-    attr('active', 'boolean', 'The User\'s administrative status. Inactive users cannot sign in and keep no sessions.'),
+    attr('active', 'boolean', 'The User\'s administrative status. Inactive users cannot sign in and keep no sessions. True when omitted on create; it cannot be removed (PATCH remove answers 400 mutability): replace it with false to deactivate.'),
     str('password', 'Accepted for compatibility and never stored or returned.', { mutability: 'writeOnly', returned: 'never' }),
-    multiValue('emails', 'Email addresses for the user. At least one is REQUIRED; one value per type.', 'string', ['work', 'home', 'other'], { required: true }),
+    multiValue('emails', 'Email addresses for the user. At least one value is REQUIRED (an element without "value" is not an email); one value per type. Filters may name the address as email, emails.value or emails[type eq "work"].value (case-insensitive); any of these can be Okta\'s "Unique identifier field for users".', 'string', ['work', 'home', 'other'], { required: true }, { required: true }),
     multiValue('phoneNumbers', 'Phone numbers for the User, stored as sent; one value per type.', 'string', ['work', 'home', 'mobile', 'fax', 'pager', 'other']),
     multiValue('ims', 'Instant messaging addresses for the User; one value per type.', 'string', ['aim', 'gtalk', 'icq', 'xmpp', 'msn', 'skype', 'qq', 'yahoo']),
     multiValue('photos', 'URLs of photos of the User; one value per type.', 'reference', ['photo', 'thumbnail']),
@@ -148,7 +148,7 @@ export const USER_SCHEMA_DEF: SchemaDef = {
       ],
     }),
     multiValue('entitlements', 'Entitlements of the User.', 'string', undefined),
-    multiValue('roles', `Roles of the User. A value among ${PLATFORM_ROLES.join(', ')} sets the platform role (the primary one, else the most privileged).`, 'string', undefined),
+    multiValue('roles', `Roles of the User. Each value must be one of ${PLATFORM_ROLES.join(', ')} (any case); it sets the platform role (the primary one, else the most privileged).`, 'string', undefined, {}, { required: true, canonicalValues: PLATFORM_ROLES }),
     multiValue('x509Certificates', 'DER-encoded X.509 certificates of the User (base64).', 'binary', undefined),
   ],
 };
@@ -166,7 +166,7 @@ export const ENTERPRISE_USER_SCHEMA_DEF: SchemaDef = {
     attr('manager', 'complex', 'The User\'s manager. Accepted as an id, {"value": id} or [{"value": id}]; returned as {"value": id}.', {
       subAttributes: [
         str('value', 'The id of the SCIM resource representing the User\'s manager.', { caseExact: true }),
-        attr('$ref', 'reference', 'The URI of the manager\'s resource.', { referenceTypes: ['User'] }),
+        attr('$ref', 'reference', 'The URI of the manager\'s resource, built from value (ignored on input).', { mutability: 'readOnly', referenceTypes: ['User'] }),
         str('displayName', 'The displayName of the manager.', { mutability: 'readOnly' }),
       ],
     }),

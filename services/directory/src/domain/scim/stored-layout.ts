@@ -47,4 +47,6 @@ export interface StorageMapping {
   readonly resource: ResourceSchema;
   /** The storage of a leaf: `t.sub` is set whenever `t.attr` is complex. */
   field(t: AttributeTarget & { sub?: AttributeDef }): FieldMapping;
+  /** Filter-only names that stand for an attribute path (`email` → `emails.value`), case-insensitive. */
+  readonly aliases?: Readonly<Record<string, string>>;
 }

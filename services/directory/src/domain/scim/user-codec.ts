@@ -22,6 +22,7 @@ import { COMMON_ATTRIBUTES, ENTERPRISE_USER_SCHEMA, findAttribute, PLATFORM_USER
 import { isPlainObject } from './normalize.js';
 import type { CollectionLayout, FieldMapping, ScimObject, StorageMapping, StoredType } from './stored-layout.js';
 import type { ValidatedUser } from './user-input.js';
+import { addCustomExtensions, customExtensionsToStored, isForeignExtension } from './foreign-extensions.js';
 
 export const USERS_COLLECTION: CollectionLayout = {
   name: 'users',
@@ -37,7 +38,7 @@ export const USERS_COLLECTION: CollectionLayout = {
 export const USER_EXTENSION_FIELDS: Readonly<Record<string, string>> = { [ENTERPRISE_USER_SCHEMA]: 'enterprise', [PLATFORM_USER_SCHEMA]: 'platform' };
 
 /** Stored fields that are not SCIM attributes (shadows and derived values). */
-export const USER_SHADOW_FIELDS = ['userNameLower', 'primaryEmailLower', 'role'] as const;
+export const USER_SHADOW_FIELDS = ['userNameLower', 'primaryEmailLower', 'role', 'customExtensions'] as const;
 
 /** A user as stored, minus what the caller owns (`_id`, `tenantId`, `meta`, `provisioned`). */
 export type StoredUserFields = ScimObject & { userName: string; userNameLower: string; active: boolean };
@@ -46,7 +47,7 @@ export type StoredUserFields = ScimObject & { userName: string; userNameLower: s
 export function userToStored(v: ValidatedUser): StoredUserFields {
   const out: ScimObject = {};
   for (const [key, value] of Object.entries(v.resource)) {
-    if (key === 'schemas') continue;
+    if (key === 'schemas' || isForeignExtension(key)) continue;
     const ext = USER_EXTENSION_FIELDS[key];
     if (ext) out[ext] = structuredClone(value);
     else out[key] = structuredClone(value);
@@ -59,6 +60,8 @@ export function userToStored(v: ValidatedUser): StoredUserFields {
     if (primary) out.primaryEmailLower = primary.valueLower;
   }
   if (v.role) out.role = v.role;
+  const custom = customExtensionsToStored(v.resource);
+  if (custom) out.customExtensions = custom;
   return out as StoredUserFields;
 }
 
@@ -114,11 +117,14 @@ export function userFromStored(doc: ScimObject & { _id: string }, baseUrl: strin
       const v = copyKnown(a, stored[a.name]);
       if (v !== undefined) e[a.name] = v;
     }
+    // the manager's $ref is derived from its id (never stored)
+    if (isPlainObject(e.manager) && typeof e.manager.value === 'string') e.manager = { ...e.manager, $ref: `${baseUrl}/Users/${e.manager.value}` };
     if (Object.keys(e).length) {
       out[ext.id] = e;
       (out.schemas as string[]).push(ext.id);
     }
   }
+  addCustomExtensions(out, doc.customExtensions);
   out.meta = metaOf(doc, 'User', `${baseUrl}/Users/${doc._id}`);
   return out;
 }
@@ -183,6 +189,8 @@ export function commonField(t: AttributeTarget & { sub?: AttributeDef }, resourc
 
 export const USER_STORAGE: StorageMapping = {
   resource: USER_RESOURCE,
+  // Okta's "Unique identifier field for users" set to email: `email eq "…"` (the e-mail index, case-insensitive)
+  aliases: { email: 'emails.value' },
   field(t) {
     const common = commonField(t, 'User');
     if (common) return common;
