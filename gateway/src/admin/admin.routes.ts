@@ -198,7 +198,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
   // The platform's view
   router.get('/orgs/:org/users', route('/orgs/:org/users', async (req, res) => {
     const o = await org(req);
-    const out = await backends.directory.listUsers({ tenantId: o.id, limit: Number(req.query.limit ?? 100) || 100, pageToken: String(req.query.pageToken ?? '') });
+    const out = await backends.directory.listUsers({ tenantId: o.id, limit: Number(req.query.limit ?? 100) || 100, pageToken: String(req.query.pageToken ?? ''), query: String(req.query.q ?? '') });
     res.json({
       users: out.users.map(userView),
       total: out.total,

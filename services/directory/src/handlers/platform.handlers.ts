@@ -29,6 +29,15 @@ export function userToProto(doc: StoredResource, provisioningOn: boolean): User 
 
 const ROLE_NAMES = ['', ...ROLES];
 
+/** The Organization Setup search: userName or an e-mail starting with the text, or a name containing it. */
+export function userSearchFilter(query: string): Record<string, unknown> {
+  const q = query.trim().toLowerCase().slice(0, 200);
+  if (!q) return {};
+  const prefix = { $gte: q, $lt: `${q}\uffff` };
+  const contains = { $regex: q.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), $options: 'i' };
+  return { $or: [{ userNameLower: prefix }, { 'emails.valueLower': prefix }, { displayName: contains }, { 'name.givenName': contains }, { 'name.familyName': contains }] };
+}
+
 export function platformHandlers({ orgs, resources, memberships, connectors, activity, requireOrg }: PlatformDeps) {
   const tenantOf = async (value: string): Promise<TenantId> => {
     const t = requireTenant(value);
@@ -36,9 +45,9 @@ export function platformHandlers({ orgs, resources, memberships, connectors, act
     return t;
   };
   /** A keyset page of a tenant's resources in _id order (limit 1–500, default 100); `next` is '' on the last page. */
-  const page = async (col: Collection<StoredResource>, tenant: TenantId, req: { limit: number; pageToken: string }) => {
+  const page = async (col: Collection<StoredResource>, tenant: TenantId, req: { limit: number; pageToken: string }, match: Record<string, unknown> = {}) => {
     const limit = Math.min(Math.max(req.limit || 100, 1), 500);
-    const filter = { tenantId: tenant, ...(req.pageToken ? { _id: { $gt: req.pageToken } } : {}) };
+    const filter = { tenantId: tenant, ...match, ...(req.pageToken ? { _id: { $gt: req.pageToken } } : {}) };
     const rows = await col.find(filter, { sort: { _id: 1 }, limit: limit + 1 });
     const more = rows.length > limit;
     const items = more ? rows.slice(0, limit) : rows;
@@ -55,11 +64,12 @@ export function platformHandlers({ orgs, resources, memberships, connectors, act
   });
 
   return {
-    async listUsers(req: { tenantId: string; limit: number; pageToken: string }) {
+    async listUsers(req: { tenantId: string; limit: number; pageToken: string; query?: string }) {
       const tenant = await tenantOf(req.tenantId);
-      const { items, next } = await page(resources.users, tenant, req);
+      const match = userSearchFilter(req.query ?? '');
+      const { items, next } = await page(resources.users, tenant, req, match);
       const on = await connectors.provisioningOn(tenant);
-      return { users: items.map((u) => userToProto(u, on)), nextPageToken: next, total: await resources.users.countDocuments({ tenantId: tenant }) };
+      return { users: items.map((u) => userToProto(u, on)), nextPageToken: next, total: await resources.users.countDocuments({ tenantId: tenant, ...match }) };
     },
     async updateUser(req: { tenantId: string; userId: string; role?: number | undefined; active?: boolean | undefined; actor: string }) {
       const tenant = await tenantOf(req.tenantId);

@@ -71,12 +71,31 @@ export class SignIn {
     const connector = await this.deps.directory.getConnector(tenant, input.connectorId);
     if (!connector) throw new AppError('NOT_FOUND', `connector ${input.connectorId} not found in this organization`, 'connector_not_found');
     const updatedAt = new Date(this.now());
-    // Discovery now: a wrong issuer is reported to the admin who typed it, not to the first person signing in.
-    await this.deps.relyingParty.discover({ tenantId: tenant, issuer, clientId, version: String(updatedAt.getTime()) });
     const actor = input.actor || 'operator';
+    // Discovery now: a wrong issuer is reported to the admin who typed it, not to the first person signing in.
+    try {
+      await this.deps.relyingParty.discover({ tenantId: tenant, issuer, clientId, version: String(updatedAt.getTime()) });
+    } catch (err) {
+      // A failed attempt is part of the organization's history too (what was tried and why it was refused).
+      const e = err instanceof AppError ? err : undefined;
+      await this.deps.directory.recordActivity(tenant, { actor, action: 'sso.configure', resourceType: 'connector', resourceId: input.connectorId, resourceName: 'oidc', outcome: 'failure', details: { issuer, clientId, reason: e?.reason ?? 'internal', ...(e ? { message: e.message, ...e.meta } : {}) } });
+      throw err;
+    }
     const saved = await this.deps.settings.put(tenant, { connectorId: input.connectorId, issuer, clientId, redirectUris, updatedAt, updatedBy: actor });
     await this.deps.directory.recordActivity(tenant, { actor, action: 'sso.configure', resourceType: 'connector', resourceId: input.connectorId, resourceName: 'oidc', outcome: 'success', details: { issuer, clientId } });
     return saved;
+  }
+
+  /** Turns single sign-on off: the settings are removed and the organization's platform sessions end. */
+  async disable(input: { tenantId: string; actor: string }): Promise<boolean> {
+    const tenant = requireTenant(input.tenantId);
+    const existing = await this.deps.settings.get(tenant);
+    if (!existing) return false;
+    await this.deps.settings.remove(tenant);
+    this.deps.relyingParty.forget(tenant);
+    const ended = await this.deps.sessions.revokeTenant(tenant);
+    await this.deps.directory.recordActivity(tenant, { actor: input.actor || 'operator', action: 'sso.disable', resourceType: 'connector', resourceId: existing.connectorId, resourceName: 'oidc', outcome: 'success', details: { issuer: existing.issuer, clientId: existing.clientId, sessionsEnded: ended } });
+    return true;
   }
 
   async getSettings(tenantIdValue: string): Promise<OidcSettings | null> {
