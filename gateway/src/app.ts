@@ -14,6 +14,7 @@ import { httpMetrics, requestIds } from './http/request-context.js';
 import { AuthFailureLimiter } from './scim/auth-failure-limiter.js';
 import { ScimAuthenticator } from './scim/scim-auth.js';
 import { scimRouter } from './scim/scim.routes.js';
+import { setupRouter } from './setup/setup.routes.js';
 
 export interface GatewayDeps {
   config: GatewayConfig;
@@ -66,6 +67,7 @@ export function createApp({ config, backends, kv, logger, metrics }: GatewayDeps
   };
   app.use('/oidc', oidcRouter(oidcDeps));
   app.use('/api/v1', apiRouter(oidcDeps));
+  app.use('/setup', setupRouter({ backends, publicUrl: config.publicUrl, appRedirectUris: config.appRedirectUris, audit, logger }));
   app.use('/', portalRouter(oidcDeps));
 
   app.use((req: Request, res: Response) => {
