@@ -4,7 +4,7 @@
  * Every change goes through the same gRPC methods and shared actions as the admin API, with the actor recorded.
  *
  * Security: strict CSP (scripts and styles from 'self' only), a CSRF token on every changing form (derived from
- * the session token, compared in constant time), same-origin check on POST, no-store, no referrer. Every id in
+ * the session token, compared in constant time), same-origin check on POST, no-store, referrer only to ourselves. Every id in
  * a URL is looked up within the session's organization, so another organization's ids are simply not found.
  */
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
@@ -60,7 +60,9 @@ function headers(res: Response) {
     'cache-control': 'no-store',
     'x-frame-options': 'DENY',
     'x-content-type-options': 'nosniff',
-    'referrer-policy': 'no-referrer',
+    // same-origin, not no-referrer: browsers then send Origin on our own form posts (no-referrer makes it "null").
+    // The link's token never leaves the origin in a Referer.
+    'referrer-policy': 'same-origin',
   });
 }
 
@@ -116,7 +118,7 @@ export function setupRouter(deps: SetupRouterDeps): Router {
   router.use((req: Request, _res: Response, next: NextFunction) => {
     if (req.method !== 'POST') return next();
     const from = req.get('origin');
-    if (from && from !== origin) return next(new Refusal(403, 'This form was not sent from Organization Setup', ['Nothing was changed. Open Organization Setup and try again.']));
+    if ((from && from !== origin) || req.get('sec-fetch-site') === 'cross-site') return next(new Refusal(403, 'This form was not sent from Organization Setup', ['Nothing was changed. Open Organization Setup and try again.']));
     next();
   });
 
