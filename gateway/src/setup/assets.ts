@@ -38,7 +38,8 @@ button.danger{background:var(--error);border-bottom-color:#55150b}
 .inline-form{display:inline}
 dl.values{margin:0}dl.values>div{border-bottom:1px solid var(--line);padding:.6rem 0}
 dl.values dt{font-weight:700}dl.values dd{margin:0;display:flex;flex-wrap:wrap;gap:.5rem;align-items:center}
-code,.value{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:var(--panel);padding:.1rem .3rem;overflow-wrap:anywhere;word-break:break-all}
+code,.value{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:var(--panel);padding:.1rem .3rem;overflow-wrap:anywhere}
+.value{word-break:break-all}td code{white-space:nowrap}
 .copy{font-size:.85rem;padding:.25rem .6rem}
 .badge{display:inline-block;border:2px solid currentColor;padding:0 .4rem;font-size:.85rem;font-weight:700;white-space:nowrap}
 .badge.prov{color:#0b0c0c;background:#bbd4ea}.badge.manual{color:#505a5f}.badge.off{color:#942514}.badge.on{color:var(--ok)}

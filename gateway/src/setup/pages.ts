@@ -81,7 +81,8 @@ export function overviewPage(o: { chrome: Chrome; toolkit: boolean; connectors: 
   );
   const errors = o.errors ?? [];
   const typeError = errors.find((e) => e.field === 'type-okta');
-  const add = chrome.readOnly
+  // One connector per organization (the directory enforces it): the choice is offered until there is one.
+  const add = chrome.readOnly || o.connectors.length
     ? html``
     : html`<h2 id="add">Add connector</h2>
 <form method="post" action="${P}/connectors" novalidate>${csrfField(chrome.csrf)}
@@ -294,6 +295,17 @@ ${pager(o.first ? '' : `${P}/teams`, o.next ? `${P}/teams?after=${encodeURICompo
 
 // ---- activity
 
+/** Who did it, in words: the actor ids of the activity log (setup link, signed-in user, connector, operator). */
+export function actorLabel(actor: string): string {
+  const [kind, id = ''] = actor.split(/:(.*)/s);
+  if (kind === 'setup-link') return `Setup link ${id.slice(-8)}`;
+  if (kind === 'user') return `User ${id}`;
+  if (kind === 'connector') return 'Identity provider (SCIM)';
+  if (kind === 'operator') return 'Platform operator';
+  if (kind === 'system') return 'System';
+  return actor;
+}
+
 export function activityPage(o: { chrome: Chrome; entries: ActivityEntry[]; filters: { action: string; since: string; until: string }; next: string; first: boolean; errors?: FieldError[] }): string {
   const { chrome, filters } = o;
   const errors = o.errors ?? [];
@@ -309,7 +321,7 @@ export function activityPage(o: { chrome: Chrome; entries: ActivityEntry[]; filt
     }
   };
   const rows = o.entries.map(
-    (e) => html`<tr><td data-label="Time">${dateTime(e.time)}</td><td data-label="Actor"><code>${e.actor}</code></td><td data-label="Action"><code>${e.action}</code></td>
+    (e) => html`<tr><td data-label="Time">${dateTime(e.time)}</td><td data-label="Actor">${actorLabel(e.actor)}</td><td data-label="Action"><code>${e.action}</code></td>
 <td data-label="Resource">${e.resourceName || e.resourceId}${e.resourceType ? html` <span class="muted small">(${e.resourceType})</span>` : ''}</td>
 <td data-label="Outcome">${e.outcome === 'failure' ? html`<strong class="badge off">Failed</strong>` : html`<span class="badge on">Succeeded</span>`}</td><td data-label="Details" class="small">${details(e)}</td></tr>`,
   );

@@ -81,7 +81,7 @@ export class SignIn {
     } catch (err) {
       // A failed attempt is part of the organization's history too: what was tried and why it was refused.
       const e = err instanceof AppError ? err : undefined;
-      await this.deps.directory.recordActivity(tenant, { actor, action: 'sso.configure', resourceType: 'connector', resourceId: input.connectorId, resourceName: 'oidc', outcome: 'failure', details: { issuer: issuer.slice(0, 300), clientId: clientId.slice(0, 200), reason: e?.reason ?? 'internal', ...(e ? { message: e.message, ...e.meta } : {}) } });
+      await this.deps.directory.recordActivity(tenant, { actor, action: 'sso.configure', resourceType: 'connector', resourceId: input.connectorId, resourceName: 'oidc', outcome: 'failure', details: { issuer: issuer.slice(0, 300), clientId: clientId.slice(0, 200), reason: e?.reason ?? 'internal', ...(e?.meta ?? {}) } });
       throw err;
     }
     const saved = await this.deps.settings.put(tenant, { connectorId: input.connectorId, issuer, clientId, redirectUris, updatedAt, updatedBy: actor });
