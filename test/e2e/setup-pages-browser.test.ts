@@ -6,6 +6,7 @@
  * and a phone-sized screen. Screenshots of every page go to test-output/screenshots/.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createHash } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { LOGIN_HEADER, startFakeOkta, type FakeOkta } from '../../services/identity/test/support/fake-okta.js';
 import { launchChromium, screenshot } from '../support/chromium.js';
@@ -196,7 +197,7 @@ describe('Organization Setup in a real browser: an Okta setup from a setup link'
     await screenshot(page, '15-activity');
   });
 
-  it('a person signed in through SSO with EnterpriseAdmin reaches the pages; others are told why', async () => {
+  it('a person signed in through SSO with EnterpriseAdmin reaches the pages from the portal', async () => {
     okta.accounts.set('jane', { email: 'jane@acme.example' });
     const ctx = await browser.newContext({ extraHTTPHeaders: { [LOGIN_HEADER]: 'jane' } });
     const p = await ctx.newPage();
@@ -205,7 +206,9 @@ describe('Organization Setup in a real browser: an Okta setup from a setup link'
     await p.getByRole('link', { name: 'Organization Setup' }).click();
     expect(await p.textContent('header')).toContain('Signed in as jane@acme.example (EnterpriseAdmin)');
     await ctx.close();
+  }, 60000);
 
+  it('signed in with the role User: refused with a page that says why', async () => {
     await admin('PATCH', `/orgs/${orgId}/connectors/${shown.connectorUrl.split('/').pop()}`, { enabled: false });
     await admin('PATCH', `/orgs/${orgId}/users/${userId}`, { role: 'User' });
     await admin('PATCH', `/orgs/${orgId}/connectors/${shown.connectorUrl.split('/').pop()}`, { enabled: true });
@@ -218,7 +221,30 @@ describe('Organization Setup in a real browser: an Okta setup from a setup link'
     expect(await p2.textContent('main')).toContain('whose role is User');
     await screenshot(p2, '16-refused');
     await ctx2.close();
-  });
+  }, 60000);
+
+  it('signed in with the role Admin: the same pages, read only', async () => {
+    // Admin: the same pages, read only — no changing form, and a forged post is refused
+    await admin('PATCH', `/orgs/${orgId}/connectors/${shown.connectorUrl.split('/').pop()}`, { enabled: false });
+    await admin('PATCH', `/orgs/${orgId}/users/${userId}`, { role: 'Admin' });
+    await admin('PATCH', `/orgs/${orgId}/connectors/${shown.connectorUrl.split('/').pop()}`, { enabled: true });
+    const ctx3 = await browser.newContext({ extraHTTPHeaders: { [LOGIN_HEADER]: 'jane' } });
+    const p3 = await ctx3.newPage();
+    await p3.goto(`${sys.url}/oidc/login?org=${orgId}`);
+    await p3.waitForURL(`${sys.url}/portal`);
+    await p3.goto(shown.connectorUrl);
+    expect(await p3.textContent('header')).toContain('(read only)');
+    expect(await p3.locator('main form').count()).toBe(0);
+    await p3.goto(`${sys.url}/setup/users`);
+    expect(await p3.locator('main form[method=post]').count()).toBe(0);
+    // even with the right CSRF token (computed here from the session cookie), an Admin cannot change anything
+    const session = (await ctx3.cookies()).find((c) => c.name === 'scimgw_session')!.value;
+    const csrf = createHash('sha256').update(`setup-csrf:${session}`).digest('hex');
+    const forged = await p3.request.post(`${sys.url}/setup/teams`, { form: { name: 'By an Admin', csrf }, headers: { origin: sys.url } });
+    expect(forged.status()).toBe(403);
+    expect(await forged.text()).toContain('read only');
+    await ctx3.close();
+  }, 60000);
 
   it('keyboard only: create a team through its form, with a visible focus', async () => {
     await page.goto(`${sys.url}/setup/teams`);

@@ -114,6 +114,12 @@ describe('Organization Setup over HTTP', () => {
     expect((await new Browser().request('POST', `${sys.url}/setup/start`, form({ token }))).status).toBe(403);
   });
 
+  it("the sign-in error page's \"Organization Setup\" leads to the setup pages", async () => {
+    const res = await new Browser().get(`${sys.url}/oidc/login?org=${a.orgId}`);
+    expect(res.status).toBe(400);
+    expect(res.body).toContain(`<a href="${sys.url}/setup">Organization Setup</a>`);
+  });
+
   it('without a session the pages refuse, and say how to get in', async () => {
     const res = await new Browser().get(`${sys.url}/setup/users`);
     expect(res.status).toBe(401);

@@ -68,7 +68,9 @@ function headers(res: Response) {
 
 function send(res: Response, status: number, page: string) {
   headers(res);
-  res.status(status).type('html').send(page);
+  // The views link root-relative (/setup/…, /oidc/…); under a PUBLIC_URL with a path, that path goes first.
+  const basePath: string = res.locals.setupBasePath ?? '';
+  res.status(status).type('html').send(basePath ? page.replace(/ (href|action|src)="\//g, ` $1="${basePath}/`) : page);
 }
 
 const setCookie = (res: Response, p: CookiePolicy, token: string, expires: Date) =>
@@ -113,6 +115,10 @@ export function setupRouter(deps: SetupRouterDeps): Router {
     res.set({ 'cache-control': 'public, max-age=3600', 'x-content-type-options': 'nosniff' }).type('text/javascript').send(COPY_JS);
   });
 
+  router.use((_req: Request, res: Response, next: NextFunction) => {
+    res.locals.setupBasePath = cookies.basePath;
+    next();
+  });
   router.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));
   // Forms are posted only from these pages: a cross-site POST is refused before anything else.
   router.use((req: Request, _res: Response, next: NextFunction) => {
@@ -152,7 +158,7 @@ export function setupRouter(deps: SetupRouterDeps): Router {
     throw new Refusal(401, 'Open Organization Setup with your setup link', ['Organization Setup is reached with the one-time setup link the platform sends you, or — once single sign-on is on — by signing in through your identity provider with the EnterpriseAdmin role.'], true);
   }
 
-  const chromeOf = (p: Principal, o: Org): Chrome => ({ orgName: o.name, who: p.who, readOnly: p.readOnly, csrf: p.csrf });
+  const chromeOf = (p: Principal, o: Org): Chrome => ({ orgName: o.name, who: p.who, readOnly: p.readOnly, csrf: p.csrf, signedIn: p.kind === 'user' });
 
   interface Ctx {
     p: Principal;

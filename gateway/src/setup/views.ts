@@ -12,6 +12,8 @@ export interface Chrome {
   who: string;
   readOnly: boolean;
   csrf: string;
+  /** Signed in through SSO: "Sign out" ends the platform session; with a setup link it ends the setup session. */
+  signedIn?: boolean;
   current?: 'overview' | 'users' | 'teams' | 'activity';
 }
 
@@ -27,7 +29,9 @@ export function layout(title: string, body: Html, chrome?: Chrome, errors: Field
   const tab = (key: Chrome['current'], href: string, label: string) => html`<a href="${href}"${chrome?.current === key ? raw(' aria-current="page"') : ''}>${label}</a>`;
   const header = chrome
     ? html`<header class="top"><span class="org">${chrome.orgName}</span> · Organization Setup<span class="who">${chrome.who}${chrome.readOnly ? ' (read only)' : ''} ·
-<form class="inline-form" method="post" action="${P}/sign-out"><input type="hidden" name="csrf" value="${chrome.csrf}"><button type="submit" class="secondary copy">Sign out of Organization Setup</button></form></span></header>
+${chrome.signedIn
+        ? html`<form class="inline-form" method="post" action="/oidc/logout"><button type="submit" class="secondary copy">Sign out</button></form>`
+        : html`<form class="inline-form" method="post" action="${P}/sign-out"><input type="hidden" name="csrf" value="${chrome.csrf}"><button type="submit" class="secondary copy">Sign out of Organization Setup</button></form>`}</span></header>
 <nav class="tabs" aria-label="Organization Setup">${tab('overview', `${P}`, 'Overview')}${tab('users', `${P}/users`, 'Users')}${tab('teams', `${P}/teams`, 'Teams')}${tab('activity', `${P}/activity`, 'Activity')}</nav>`
     : html`<header class="top"><span class="org">Organization Setup</span></header>`;
   const doc = html`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">

@@ -22,7 +22,7 @@ describe('setup views: escaping by default', () => {
   });
 
   it('a user name from the identity provider cannot inject markup into the users page', () => {
-    const user = { id: 'u1', tenantId: 't', userName: '<img src=x onerror=alert(1)>', displayName: '<b>Eve</b>', email: 'eve@example.com', active: true, role: 0, provisioned: true, externalId: '', editable: true };
+    const user = { id: 'u1', tenantId: 't', userName: '<img src=x onerror=alert(1)>', displayName: '<b>Eve</b>', email: 'eve@example.com', active: true, role: 0, provisioned: true, externalId: '', editable: true, createdAt: undefined, updatedAt: undefined };
     const page = usersPage({ chrome, users: [user], total: 1, q: '"><script>', next: '', first: true, roleOf: () => '', source: 'Okta', provisioningOn: false });
     expect(page).not.toContain('<img src=x');
     expect(page).not.toContain('<b>Eve</b>');
