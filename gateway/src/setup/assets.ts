@@ -1,6 +1,6 @@
 /**
  * The pages' only stylesheet and script, served from the gateway (no external assets; the CSP allows 'self'
- * only). The script adds copy buttons; every page works without it.
+ * only). The script adds copy buttons and moves the focus to an error summary; every page works without it.
  */
 export const SETUP_CSS = `:root{--text:#0b0c0c;--muted:#505a5f;--line:#b1b4b6;--link:#1d70b8;--focus:#ffdd00;--error:#d4351c;--ok:#00703c;--panel:#f3f2f1}
 *{box-sizing:border-box}
@@ -23,7 +23,7 @@ h1{font-size:1.75rem;line-height:1.2;margin:1rem 0}h2{font-size:1.3rem;margin:2r
 .success{border-left:6px solid var(--ok);background:#e6f2eb;padding:1rem;margin:1rem 0}
 .warning{border-left:6px solid var(--error);background:#fbeeeb;padding:1rem;margin:1rem 0}
 .error-summary{border:5px solid var(--error);padding:1rem;margin:1rem 0}
-.error-summary h2{margin-top:0}.error-summary a{color:var(--error);font-weight:700}
+.error-summary:focus{outline:3px solid var(--focus);outline-offset:0}.error-summary h2{margin-top:0}.error-summary a{color:var(--error);font-weight:700}
 .field{margin:0 0 1.25rem}.field label,.field legend{display:block;font-weight:700;margin-bottom:.25rem}
 .field .hint{display:block;color:var(--muted);margin-bottom:.25rem}
 .field-error{border-left:5px solid var(--error);padding-left:.75rem}
@@ -60,6 +60,7 @@ ol.steps>li{margin-bottom:.75rem}
 `;
 
 export const COPY_JS = `(function(){
+  var summary=document.querySelector('.error-summary');if(summary){summary.focus();}
   document.querySelectorAll('[data-copy]').forEach(function(el){
     var b=document.createElement('button');b.type='button';b.className='secondary copy';
     var label=el.getAttribute('data-copy-label')||'value';
