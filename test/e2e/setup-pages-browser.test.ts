@@ -296,4 +296,27 @@ describe('Organization Setup in a real browser: an Okta setup from a setup link'
     await screenshot(p, '22-overview-no-toolkit');
     await ctx.close();
   });
+
+  it('turning single sign-on off signs everyone out of it and is recorded', async () => {
+    okta.accounts.set('jane', { email: 'jane@acme.example' });
+    const ctx = await browser.newContext({ extraHTTPHeaders: { [LOGIN_HEADER]: 'jane' } });
+    const signedIn = await ctx.newPage();
+    await signedIn.goto(`${sys.url}/oidc/login?org=${orgId}`);
+    await signedIn.waitForURL(`${sys.url}/portal`);
+
+    await page.goto(shown.connectorUrl);
+    await page.getByRole('button', { name: 'Turn single sign-on off' }).click();
+    expect(await text('.success')).toContain('Single sign-on is off');
+    expect(await page.locator('#issuer').inputValue()).toBe('');
+    const me = await signedIn.request.get(`${sys.url}/api/v1/me`, { headers: { accept: 'application/json' } });
+    expect(me.status()).toBe(401);
+    const login = await signedIn.goto(`${sys.url}/oidc/login?org=${orgId}`);
+    expect(login!.status()).toBe(400);
+    expect(await signedIn.textContent('main, body')).toContain('Single sign-on is not set up');
+    await ctx.close();
+    const activity = await admin('GET', `/orgs/${orgId}/activity?action=sso.disable`);
+    expect(activity.json.entries[0].actor).toMatch(/^setup-link:/);
+    // the admin API's way, on an organization where it is already off
+    expect((await admin('DELETE', `/orgs/${orgId}/connectors/${shown.connectorUrl.split('/').pop()}/oidc`)).json).toEqual({ enabled: false, changed: false });
+  }, 60000);
 });
