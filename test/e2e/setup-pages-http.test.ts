@@ -149,6 +149,20 @@ describe('Organization Setup over HTTP', () => {
     expect(activity.json.entries[0].actor).toMatch(/^setup-link:/);
   });
 
+  it('the users page finds people by whole e-mail, by e-mail prefix and by name, within the organization only', async () => {
+    for (const [given, family] of [['Ann', 'Archer'], ['Annabel', 'Lee'], ['Bob', 'Annan']]) {
+      const mail = `${given.toLowerCase()}@acme.example`;
+      expect((await a.scim('POST', '/Users', { schemas: [CORE], userName: mail, name: { givenName: given, familyName: family }, emails: [{ value: mail, primary: true }] })).status).toBe(201);
+    }
+    const { browser } = await setupSession(a.orgId);
+    const found = async (q: string) => [...(await browser.get(`${sys.url}/setup/users?q=${encodeURIComponent(q)}`)).body.matchAll(/<span class="small">([^<]+)<\/span>/g)].map((m) => m[1]).sort();
+    expect(await found('ANN@acme.example')).toEqual(['ann@acme.example']);
+    expect(await found('ann')).toEqual(['ann@acme.example', 'annabel@acme.example', 'bob@acme.example']);
+    expect(await found('archer')).toEqual(['ann@acme.example']);
+    expect(await found('bea@globex.example')).toEqual([]);
+    expect(await found('nobody')).toEqual([]);
+  });
+
   it('a session of organization A cannot read or change organization B: every id in a URL is checked', async () => {
     const { browser } = await setupSession(a.orgId);
     const csrf = csrfOf((await browser.get(`${sys.url}/setup`)).body);

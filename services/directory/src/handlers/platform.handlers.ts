@@ -66,9 +66,16 @@ export function platformHandlers({ orgs, resources, memberships, connectors, act
   return {
     async listUsers(req: { tenantId: string; limit: number; pageToken: string; query?: string }) {
       const tenant = await tenantOf(req.tenantId);
+      const on = await connectors.provisioningOn(tenant);
+      // A whole user name or e-mail (what an admin pastes) is found through the indexes, without a scan.
+      const exact = (req.query ?? '').trim().toLowerCase();
+      if (exact && !req.pageToken) {
+        const [byName, byEmail] = await Promise.all([resources.users.find({ tenantId: tenant, userNameLower: exact }, { limit: 10 }), resources.users.find({ tenantId: tenant, 'emails.valueLower': exact }, { limit: 10 })]);
+        const hits = [...new Map([...byName, ...byEmail].map((u) => [u._id, u])).values()].sort((a, b) => (a._id < b._id ? -1 : 1));
+        if (hits.length) return { users: hits.map((u) => userToProto(u, on)), nextPageToken: '', total: hits.length };
+      }
       const match = userSearchFilter(req.query ?? '');
       const { items, next } = await page(resources.users, tenant, req, match);
-      const on = await connectors.provisioningOn(tenant);
       return { users: items.map((u) => userToProto(u, on)), nextPageToken: next, total: await resources.users.countDocuments({ tenantId: tenant, ...match }) };
     },
     async updateUser(req: { tenantId: string; userId: string; role?: number | undefined; active?: boolean | undefined; actor: string }) {
