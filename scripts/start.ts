@@ -128,6 +128,7 @@ async function main() {
       '',
       `SCIM gateway ready: ${publicUrl}   (data in ${dataDir}${env.MONGODB_URI ? '; MongoDB' : ''}${env.REDIS_URL ? '; Redis' : ''})`,
       `  admin API:   ${publicUrl}/admin/v1   Authorization: Bearer ${token}`,
+      `  setup link:  POST ${publicUrl}/admin/v1/orgs/{org}/setup-links  → a one-time link to Organization Setup (${publicUrl}/setup)`,
       `  health:      ${publicUrl}/readyz     metrics: http://127.0.0.1:${metricsBase}-${metricsBase + 4}/metrics`,
       `  stop with Ctrl-C`,
       '',

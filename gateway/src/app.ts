@@ -17,6 +17,7 @@ import { NEEDS, ServiceMonitor, type ServiceName } from './service-monitor.js';
 import { AuthFailureLimiter } from './scim/auth-failure-limiter.js';
 import { ScimAuthenticator } from './scim/scim-auth.js';
 import { scimRouter } from './scim/scim.routes.js';
+import { setupRouter } from './setup/setup.routes.js';
 
 export interface GatewayDeps {
   config: GatewayConfig;
@@ -88,6 +89,7 @@ export function createApp({ config, backends, kv, logger, metrics }: GatewayDeps
   };
   app.use('/oidc', signInUnavailable, oidcRouter(oidcDeps));
   app.use('/api/v1', signInUnavailable, apiRouter(oidcDeps));
+  app.use('/setup', setupRouter({ backends, publicUrl: config.publicUrl, appRedirectUris: config.appRedirectUris, audit, logger }));
   app.get(['/', '/portal'], signInUnavailable);
   app.use('/', portalRouter(oidcDeps));
 

@@ -3,7 +3,7 @@
  * entitlement, connectors with their SCIM credentials, and the platform's view of users, teams and activity.
  */
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
-import { ConnectorType, type Connector, type ActivityEntry, type Team, type User } from '../../../proto/gen/directory/v1/directory.js';
+import { type Connector, type ActivityEntry, type Team, type User } from '../../../proto/gen/directory/v1/directory.js';
 import { scimBaseUrls } from '../scim/base-urls.js';
 import type { CredentialSummary, IssueCredentialsResponse } from '../../../proto/gen/credentials/v1/credentials.js';
 import { securityEvent, type Logger } from '../../../services/kit/src/logger.js';
@@ -15,6 +15,8 @@ import { bodyErrorHandler } from '../http/body-errors.js';
 import { describeError, HttpError, sendAdminError } from '../http/errors.js';
 import type { Auditor } from '../audit.js';
 import { configureOidcHandler } from '../oidc/oidc-admin.js';
+import { connectorTypes, orgActions, typeName } from '../org-actions.js';
+import { setupLinkUrl } from '../setup/setup-paths.js';
 
 export interface AdminRouterDeps {
   backends: Backends;
@@ -26,14 +28,14 @@ export interface AdminRouterDeps {
   logger: Logger;
 }
 
-const TYPES: Record<string, ConnectorType> = { okta: ConnectorType.CONNECTOR_TYPE_OKTA, entra: ConnectorType.CONNECTOR_TYPE_ENTRA, generic: ConnectorType.CONNECTOR_TYPE_GENERIC, 'okta-scim11': ConnectorType.CONNECTOR_TYPE_OKTA_SCIM11 };
-const typeName = (t: ConnectorType) => Object.keys(TYPES).find((k) => TYPES[k] === t) ?? 'unknown';
+const TYPES = connectorTypes;
 const OPERATOR = 'operator';
 const ADMIN_BODY_LIMIT = 64 * 1024;
 
 export function adminRouter(deps: AdminRouterDeps): Router {
   const router = Router();
   const { backends } = deps;
+  const actions = orgActions({ backends, audit: deps.audit, logger: deps.logger, publicUrl: deps.publicUrl, appRedirectUris: deps.appRedirectUris });
   const configureOidc = configureOidcHandler({ backends, publicUrl: deps.publicUrl, appRedirectUris: deps.appRedirectUris, logger: deps.logger });
 
   router.use((req: Request, res: Response, next: NextFunction) => {
@@ -97,11 +99,6 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     };
   }
 
-  async function requireToolkit(tenant: string, what: string) {
-    const { enabled } = await backends.entitlement.checkEntitlement({ tenantId: tenant, name: ENTERPRISE_TOOLKIT });
-    if (!enabled) throw new HttpError(403, 'entitlement_required', `${what} requires the Enterprise Toolkit option; enable it on the Billing page first`);
-  }
-
   // Organizations
   router.post('/orgs', route('/orgs', async (req, res) => {
     const name = body(req).name;
@@ -143,18 +140,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     const o = await org(req);
     const type = body(req).type;
     if (typeof type !== 'string' || !Object.hasOwn(TYPES, type)) throw new HttpError(400, 'invalid_request', `"type" must be one of ${Object.keys(TYPES).join(', ')}`);
-    await requireToolkit(o.id, 'Adding an identity provider connector');
-    const connector = (await backends.directory.createConnector({ tenantId: o.id, type: TYPES[type], actor: OPERATOR })).connector!;
-    let secrets: IssueCredentialsResponse;
-    try {
-      secrets = await backends.credentials.issueCredentials({ tenantId: o.id, connectorId: connector.id, companyId: o.companyId, actor: OPERATOR });
-    } catch (err) {
-      // Nothing half-written: a connector without credentials is removed again.
-      await backends.directory.deleteConnector({ tenantId: o.id, connectorId: connector.id, actor: OPERATOR }).catch((e) => deps.logger.error('could not remove connector after failed credential issue', { err: e }));
-      throw err;
-    }
-    await deps.audit.record(o.id, { action: 'connector.create', resourceType: 'connector', resourceId: connector.id, resourceName: type });
-    await deps.audit.record(o.id, { action: 'credentials.create', resourceType: 'connector', resourceId: connector.id, resourceName: type });
+    const { connector, secrets } = await actions.createConnector(o, type, OPERATOR);
     res.status(201).json(await connectorView(connector, secrets));
   }));
   router.get('/orgs/:org/connectors', route('/orgs/:org/connectors', async (req, res) => {
@@ -172,9 +158,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
   router.post('/orgs/:org/connectors/:id/rotate', route('/orgs/:org/connectors/:id/rotate', async (req, res) => {
     const c = await connector(req);
     const o = await org(req);
-    const secrets = await backends.credentials.issueCredentials({ tenantId: c.tenantId, connectorId: c.id, companyId: o.companyId, actor: OPERATOR });
-    await deps.audit.record(c.tenantId, { action: 'credentials.rotate', resourceType: 'connector', resourceId: c.id, resourceName: typeName(c.type) });
-    securityEvent(deps.logger, 'credentials.rotated', { tenant: c.tenantId, connectorId: c.id, actor: OPERATOR });
+    const secrets = await actions.rotateCredentials(o, c, OPERATOR);
     res.json({ ...(await connectorView(c, secrets)), notice: 'The previous bearer token and Integration Passkey no longer work. Enter the new values in your identity provider now; provisioning fails until you do.' });
   }));
   router.put('/orgs/:org/connectors/:id/oidc', (req, res) => {
@@ -185,11 +169,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     const c = await connector(req);
     const enabled = body(req).enabled;
     if (typeof enabled !== 'boolean') throw new HttpError(400, 'invalid_request', '"enabled" (boolean) is the only field that can be changed');
-    const updated = (await backends.directory.updateConnector({ tenantId: c.tenantId, connectorId: c.id, enabled, actor: OPERATOR })).connector!;
-    if (enabled !== c.enabled) {
-      await deps.audit.record(c.tenantId, { action: enabled ? 'connector.enable' : 'connector.disable', resourceType: 'connector', resourceId: c.id, resourceName: typeName(c.type) });
-      if (!enabled) await backends.identity.revokeSessions({ tenantId: c.tenantId, userId: '' }).catch((err) => deps.logger.warn('could not end sessions of disabled connector', { err }));
-    }
+    const updated = await actions.setProvisioning(c, enabled, OPERATOR);
     res.json(await connectorView(updated));
   }));
   router.delete('/orgs/:org/connectors/:id', route('/orgs/:org/connectors/:id', async (req, res) => {
@@ -206,7 +186,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
   // The platform's view
   router.get('/orgs/:org/users', route('/orgs/:org/users', async (req, res) => {
     const o = await org(req);
-    const out = await backends.directory.listUsers({ tenantId: o.id, limit: Number(req.query.limit ?? 100) || 100, pageToken: String(req.query.pageToken ?? '') });
+    const out = await backends.directory.listUsers({ tenantId: o.id, limit: Number(req.query.limit ?? 100) || 100, pageToken: String(req.query.pageToken ?? ''), query: String(req.query.q ?? '') });
     res.json({
       users: out.users.map(userView),
       total: out.total,
@@ -265,6 +245,33 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     const limit = Math.min(Math.max(Number(req.query.limit ?? 50) || 50, 1), 500);
     const out = await backends.directory.listActivity({ tenantId: o.id, action: String(req.query.action ?? ''), since: date('since'), until: date('until'), limit, pageToken: String(req.query.pageToken ?? '') });
     res.json({ entries: out.entries.map(activityView), nextPageToken: out.nextPageToken || undefined });
+  }));
+
+  // Organization Setup access (issue 11): one-time setup links for the customer's admin, and SSO off.
+  router.post('/orgs/:org/setup-links', route('/orgs/:org/setup-links', async (req, res) => {
+    const o = await org(req);
+    const seconds = body(req).expiresInSeconds;
+    if (seconds !== undefined && (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 1 || seconds > 7 * 86400)) {
+      throw new HttpError(400, 'invalid_request', '"expiresInSeconds" must be a whole number of seconds from 1 to 604800 (7 days); the default is 3600');
+    }
+    const { link, token } = await backends.identity.createSetupLink({ tenantId: o.id, expiresInSeconds: (seconds as number | undefined) ?? 0, actor: OPERATOR });
+    res.status(201).set('cache-control', 'no-store').json({ id: link!.id, url: setupLinkUrl(deps.publicUrl, token), expiresAt: link!.expiresAt?.toISOString() });
+  }));
+  router.get('/orgs/:org/setup-links', route('/orgs/:org/setup-links', async (req, res) => {
+    const o = await org(req);
+    const { links } = await backends.identity.listSetupLinks({ tenantId: o.id });
+    res.json({ setupLinks: links.map((l) => ({ id: l.id, createdAt: l.createdAt?.toISOString(), expiresAt: l.expiresAt?.toISOString(), createdBy: l.createdBy })) });
+  }));
+  router.delete('/orgs/:org/setup-links/:id', route('/orgs/:org/setup-links/:id', async (req, res) => {
+    const o = await org(req);
+    await backends.identity.revokeSetupLink({ tenantId: o.id, linkId: String(req.params.id), actor: OPERATOR });
+    res.status(204).end();
+  }));
+  router.delete('/orgs/:org/connectors/:id/oidc', route('/orgs/:org/connectors/:id/oidc', async (req, res) => {
+    const o = await org(req);
+    await connector(req);
+    const changed = await actions.disableSso(o, OPERATOR);
+    res.json({ enabled: false, changed });
   }));
 
   router.use(route('/*', async (req) => {

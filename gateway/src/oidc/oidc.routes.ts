@@ -81,6 +81,7 @@ function failureOf(err: unknown, deps: OidcRouterDeps, org?: string): FailureVie
     message: d.message,
     details: { configuredIssuer: md('configured-issuer'), announcedIssuer: md('announced-issuer'), idpError: md('idp-error'), idpErrorDescription: md('idp-error-description'), login: md('login') },
     retryUrl: tenant && ORG_ID.test(tenant) ? `${deps.publicUrl}/oidc/login?org=${encodeURIComponent(tenant)}` : undefined,
+    setupUrl: `${deps.publicUrl}/setup`,
     errorId: d.errorId,
   };
 }
@@ -218,7 +219,8 @@ export function portalRouter(deps: OidcRouterDeps): Router {
     const who = `<p>Signed in as <strong>${esc(session.userName)}</strong> (organization <code>${esc(session.tenantId)}</code>).</p>`;
     if (session.access === Access.ACCESS_WEB) {
       const next = deps.portalUrl ? `<p><a href="${esc(deps.portalUrl)}">Continue to the portal</a></p>` : '';
-      return sendPage(res, 200, 'Portal', `<h1>Welcome</h1>${who}<p>Role: <strong>${esc(session.role)}</strong>. You have access to the web portal.</p>${next}${signOutForm(deps.publicUrl)}`);
+      const setup = session.role === 'EnterpriseAdmin' || session.role === 'Admin' ? `<p><a href="${esc(deps.publicUrl)}/setup">Organization Setup</a>${session.role === 'Admin' ? ' (read only)' : ''}</p>` : '';
+      return sendPage(res, 200, 'Portal', `<h1>Welcome</h1>${who}<p>Role: <strong>${esc(session.role)}</strong>. You have access to the web portal.</p>${next}${setup}${signOutForm(deps.publicUrl)}`);
     }
     sendPage(
       res,

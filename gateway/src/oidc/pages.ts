@@ -55,6 +55,8 @@ export interface FailureView {
   details: Record<string, string | undefined>;
   /** Where "start again" leads, when we know the organization. */
   retryUrl?: string;
+  /** The Organization Setup pages, where an administrator fixes the SSO settings. */
+  setupUrl?: string;
   errorId?: string;
 }
 
@@ -65,11 +67,14 @@ interface Explanation {
 
 const startAgain = 'Start the sign-in again.';
 
+/** "Organization Setup" as a link to the setup pages when the gateway's address is known. */
+const setupLink = (f: FailureView, text: string) => (f.setupUrl ? `<a href="${esc(f.setupUrl)}">${esc(text)}</a>` : esc(text));
+
 const EXPLANATIONS: Record<string, Explanation> = {
   issuer_mismatch: {
     title: "The identity provider's issuer does not match the platform's SSO setting",
-    advice: () =>
-      `An administrator must make the two issuers identical. Either change the issuer configured on the platform (Organization Setup → Single sign-on) to exactly the issuer of the authorization server that issues the tokens — with an Okta custom domain that is the URL on the custom domain, e.g. <code>https://login.example.com/oauth2/default</code>, as Okta shows it under Security → API → Authorization Servers — or change the authorization server's Issuer setting in Okta to the URL configured on the platform.`,
+    advice: (f) =>
+      `An administrator must make the two issuers identical. Either change the issuer configured on the platform (${setupLink(f, 'Organization Setup → Single sign-on')}) to exactly the issuer of the authorization server that issues the tokens — with an Okta custom domain that is the URL on the custom domain, e.g. <code>https://login.example.com/oauth2/default</code>, as Okta shows it under Security → API → Authorization Servers — or change the authorization server's Issuer setting in Okta to the URL configured on the platform.`,
   },
   issuer_unreachable: {
     title: 'The identity provider could not be reached',
@@ -81,7 +86,7 @@ const EXPLANATIONS: Record<string, Explanation> = {
   },
   sso_not_configured: {
     title: 'Single sign-on is not set up for this organization',
-    advice: () => "An administrator must enter the identity provider's issuer URL and client ID in Organization Setup first.",
+    advice: (f) => `An administrator must enter the identity provider's issuer URL and client ID in ${setupLink(f, 'Organization Setup')} first.`,
   },
   sso_disabled: {
     title: 'Single sign-on is turned off for this organization',

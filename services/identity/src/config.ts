@@ -21,6 +21,10 @@ export function loadIdentityConfig(env: Env) {
     sessionIdleSeconds: field.int('SESSION_IDLE_SECONDS', 3600, 60, 7 * 86400),
     /** A session ends this long after sign-in, however active. */
     sessionAbsoluteSeconds: field.int('SESSION_ABSOLUTE_SECONDS', 43200, 300, 30 * 86400),
+    /** An Organization Setup session (opened by a setup link) ends after this long without use. */
+    setupSessionIdleSeconds: field.int('SETUP_SESSION_IDLE_SECONDS', 1800, 60, 86400),
+    /** An Organization Setup session ends this long after the link was opened, however active. */
+    setupSessionAbsoluteSeconds: field.int('SETUP_SESSION_ABSOLUTE_SECONDS', 28800, 300, 7 * 86400),
     /** Accepted clock difference with the identity provider when checking exp/iat/nbf of ID tokens. */
     clockToleranceSeconds: field.int('OIDC_CLOCK_TOLERANCE_SECONDS', 30, 0, 300),
     /** Timeout of each request to an identity provider (discovery, token, JWKS, userinfo). */
@@ -30,6 +34,9 @@ export function loadIdentityConfig(env: Env) {
   });
   if (loaded.config.sessionIdleSeconds > loaded.config.sessionAbsoluteSeconds) {
     throw new ConfigError([`SESSION_IDLE_SECONDS (${loaded.config.sessionIdleSeconds}) must not exceed SESSION_ABSOLUTE_SECONDS (${loaded.config.sessionAbsoluteSeconds})`]);
+  }
+  if (loaded.config.setupSessionIdleSeconds > loaded.config.setupSessionAbsoluteSeconds) {
+    throw new ConfigError([`SETUP_SESSION_IDLE_SECONDS (${loaded.config.setupSessionIdleSeconds}) must not exceed SETUP_SESSION_ABSOLUTE_SECONDS (${loaded.config.setupSessionAbsoluteSeconds})`]);
   }
   return loaded;
 }

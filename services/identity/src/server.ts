@@ -8,6 +8,7 @@ import type { DocumentStore } from '../../kit/src/store/store.js';
 import { DirectoryServiceClient, type DirectoryServiceService } from '../../../proto/gen/directory/v1/directory.js';
 import { IdentityServiceService } from '../../../proto/gen/identity/v1/identity.js';
 import type { IdentityConfig } from './config.js';
+import { SetupAccess } from './domain/setup-access.js';
 import { SignIn } from './domain/sign-in.js';
 import { identityHandlers } from './handlers/identity.handlers.js';
 import { identityMetrics } from './metrics.js';
@@ -16,6 +17,8 @@ import { directoryPort, mapPeerError } from './peers/directory-client.js';
 import { kvLoginTransactionStore } from './store/login-transaction-store.js';
 import { openOidcSettingsStore } from './store/oidc-settings-store.js';
 import { kvSessionStore } from './store/session-store.js';
+import { openSetupLinkStore } from './store/setup-link-store.js';
+import { kvSetupSessionStore } from './store/setup-session-store.js';
 
 /** Adapters a test may supply instead of the ones the configuration names (the caller then owns closing them). */
 export interface IdentityAdapters {
@@ -34,11 +37,14 @@ export async function buildIdentityService({ config, logger, metrics, inFlight }
   if (!adapters.directory) closers.push(() => directoryClient.close());
 
   const policy = { idleSeconds: config.sessionIdleSeconds, absoluteSeconds: config.sessionAbsoluteSeconds };
+  const directory = directoryPort(directoryClient, logger);
+  const setupPolicy = { idleSeconds: config.setupSessionIdleSeconds, absoluteSeconds: config.setupSessionAbsoluteSeconds };
+  const setup = new SetupAccess({ links: await openSetupLinkStore(docs), sessions: kvSetupSessionStore(kv, setupPolicy), directory, policy: setupPolicy });
   const signIn = new SignIn({
     settings: await openOidcSettingsStore(docs),
     transactions: kvLoginTransactionStore(kv),
     sessions: kvSessionStore(kv, policy),
-    directory: directoryPort(directoryClient, logger),
+    directory,
     relyingParty: new RelyingParty({ clockToleranceSeconds: config.clockToleranceSeconds, timeoutSeconds: config.idpTimeoutSeconds, discoveryTtlSeconds: config.discoveryTtlSeconds, logger }),
     policy,
     logger,
@@ -49,7 +55,7 @@ export async function buildIdentityService({ config, logger, metrics, inFlight }
       {
         definition: IdentityServiceService,
         name: 'identity.v1.IdentityService',
-        implementation: implement(IdentityServiceService, identityHandlers(signIn), { logger, metrics, inFlight, mapError: mapPeerError }),
+        implementation: implement(IdentityServiceService, identityHandlers(signIn, setup), { logger, metrics, inFlight, mapError: mapPeerError }),
       },
     ],
     closers,

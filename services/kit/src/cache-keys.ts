@@ -18,6 +18,9 @@ export const cacheKeys = {
   sessionLastSeen: (tokenHash: string) => `session:v1:seen:${tokenHash}`,
   sessionsOfUser: (tenant: string, userId: string) => `session:v1:user:${tenant}:${userId}`,
   sessionsOfTenant: (tenant: string) => `session:v1:tenant:${tenant}`,
+  /** identity: an Organization Setup session by the SHA-256 of its token, and its last use (idle timeout). */
+  setupSession: (tokenHash: string) => `setup:v1:session:${tokenHash}`,
+  setupSessionLastSeen: (tokenHash: string) => `setup:v1:session:seen:${tokenHash}`,
 } as const;
 
 export const cacheTtl = {

@@ -492,6 +492,11 @@ export interface ListUsersRequest {
   tenantId: string;
   limit: number;
   pageToken: string;
+  /**
+   * Organization Setup search (issue 11): users whose userName or an e-mail starts with this text, or whose
+   * display name contains it (case-insensitive). Empty: every user.
+   */
+  query: string;
 }
 
 export interface ListUsersResponse {
@@ -4852,7 +4857,7 @@ export const User: MessageFns<User> = {
 };
 
 function createBaseListUsersRequest(): ListUsersRequest {
-  return { tenantId: "", limit: 0, pageToken: "" };
+  return { tenantId: "", limit: 0, pageToken: "", query: "" };
 }
 
 export const ListUsersRequest: MessageFns<ListUsersRequest> = {
@@ -4865,6 +4870,9 @@ export const ListUsersRequest: MessageFns<ListUsersRequest> = {
     }
     if (message.pageToken !== "") {
       writer.uint32(26).string(message.pageToken);
+    }
+    if (message.query !== "") {
+      writer.uint32(34).string(message.query);
     }
     return writer;
   },
@@ -4906,6 +4914,14 @@ export const ListUsersRequest: MessageFns<ListUsersRequest> = {
             message.pageToken = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.query = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4931,6 +4947,7 @@ export const ListUsersRequest: MessageFns<ListUsersRequest> = {
         : isSet(object.page_token)
         ? globalThis.String(object.page_token)
         : "",
+      query: isSet(object.query) ? globalThis.String(object.query) : "",
     };
   },
 
@@ -4945,6 +4962,9 @@ export const ListUsersRequest: MessageFns<ListUsersRequest> = {
     if (message.pageToken !== "") {
       obj.pageToken = message.pageToken;
     }
+    if (message.query !== "") {
+      obj.query = message.query;
+    }
     return obj;
   },
 
@@ -4956,6 +4976,7 @@ export const ListUsersRequest: MessageFns<ListUsersRequest> = {
     message.tenantId = object.tenantId ?? "";
     message.limit = object.limit ?? 0;
     message.pageToken = object.pageToken ?? "";
+    message.query = object.query ?? "";
     return message;
   },
 };

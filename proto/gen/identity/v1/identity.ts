@@ -165,6 +165,105 @@ export interface RevokeSessionsResponse {
   revoked: number;
 }
 
+export interface SetupLink {
+  id: string;
+  tenantId: string;
+  createdAt: Date | undefined;
+  expiresAt: Date | undefined;
+  createdBy: string;
+}
+
+export interface CreateSetupLinkRequest {
+  tenantId: string;
+  /** 0: the default (1 hour); at most 7 days. */
+  expiresInSeconds: number;
+  actor: string;
+}
+
+export interface CreateSetupLinkResponse {
+  link:
+    | SetupLink
+    | undefined;
+  /** Shown once; only its SHA-256 is stored. */
+  token: string;
+}
+
+export interface ListSetupLinksRequest {
+  tenantId: string;
+}
+
+export interface ListSetupLinksResponse {
+  links: SetupLink[];
+}
+
+export interface RevokeSetupLinkRequest {
+  tenantId: string;
+  linkId: string;
+  actor: string;
+}
+
+export interface RevokeSetupLinkResponse {
+  /** False when the link had already been revoked. */
+  changed: boolean;
+  /** Whether a setup session opened by the link was ended. */
+  sessionEnded: boolean;
+}
+
+export interface CheckSetupLinkRequest {
+  token: string;
+}
+
+export interface CheckSetupLinkResponse {
+  link: SetupLink | undefined;
+}
+
+export interface RedeemSetupLinkRequest {
+  token: string;
+}
+
+export interface RedeemSetupLinkResponse {
+  /** The setup session's token (an HttpOnly cookie in the browser); only its SHA-256 is stored. */
+  sessionToken: string;
+  session: SetupSession | undefined;
+}
+
+export interface SetupSession {
+  tenantId: string;
+  /** Who acts, as recorded in the activity log: "setup-link:<link id>". */
+  actor: string;
+  linkId: string;
+  createdAt:
+    | Date
+    | undefined;
+  /** Absolute end; the idle timeout may end the session earlier. */
+  expiresAt: Date | undefined;
+}
+
+export interface GetSetupSessionRequest {
+  sessionToken: string;
+}
+
+export interface GetSetupSessionResponse {
+  session: SetupSession | undefined;
+}
+
+export interface EndSetupSessionRequest {
+  sessionToken: string;
+}
+
+export interface EndSetupSessionResponse {
+}
+
+export interface DisableOidcRequest {
+  tenantId: string;
+  actor: string;
+}
+
+export interface DisableOidcResponse {
+  /** False when single sign-on was not configured. */
+  changed: boolean;
+}
+
 function createBaseOidcSettings(): OidcSettings {
   return { tenantId: "", connectorId: "", issuer: "", clientId: "", redirectUris: [], updatedAt: undefined };
 }
@@ -1951,6 +2050,1553 @@ export const RevokeSessionsResponse: MessageFns<RevokeSessionsResponse> = {
   },
 };
 
+function createBaseSetupLink(): SetupLink {
+  return { id: "", tenantId: "", createdAt: undefined, expiresAt: undefined, createdBy: "" };
+}
+
+export const SetupLink: MessageFns<SetupLink> = {
+  encode(message: SetupLink, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.tenantId !== "") {
+      writer.uint32(18).string(message.tenantId);
+    }
+    if (message.createdAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(26).fork()).join();
+    }
+    if (message.expiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.expiresAt), writer.uint32(34).fork()).join();
+    }
+    if (message.createdBy !== "") {
+      writer.uint32(42).string(message.createdBy);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetupLink {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetupLink();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.tenantId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.expiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.createdBy = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetupLink {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      tenantId: isSet(object.tenantId)
+        ? globalThis.String(object.tenantId)
+        : isSet(object.tenant_id)
+        ? globalThis.String(object.tenant_id)
+        : "",
+      createdAt: isSet(object.createdAt)
+        ? fromJsonTimestamp(object.createdAt)
+        : isSet(object.created_at)
+        ? fromJsonTimestamp(object.created_at)
+        : undefined,
+      expiresAt: isSet(object.expiresAt)
+        ? fromJsonTimestamp(object.expiresAt)
+        : isSet(object.expires_at)
+        ? fromJsonTimestamp(object.expires_at)
+        : undefined,
+      createdBy: isSet(object.createdBy)
+        ? globalThis.String(object.createdBy)
+        : isSet(object.created_by)
+        ? globalThis.String(object.created_by)
+        : "",
+    };
+  },
+
+  toJSON(message: SetupLink): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.tenantId !== "") {
+      obj.tenantId = message.tenantId;
+    }
+    if (message.createdAt !== undefined) {
+      obj.createdAt = message.createdAt.toISOString();
+    }
+    if (message.expiresAt !== undefined) {
+      obj.expiresAt = message.expiresAt.toISOString();
+    }
+    if (message.createdBy !== "") {
+      obj.createdBy = message.createdBy;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SetupLink>): SetupLink {
+    return SetupLink.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SetupLink>): SetupLink {
+    const message = createBaseSetupLink();
+    message.id = object.id ?? "";
+    message.tenantId = object.tenantId ?? "";
+    message.createdAt = object.createdAt ?? undefined;
+    message.expiresAt = object.expiresAt ?? undefined;
+    message.createdBy = object.createdBy ?? "";
+    return message;
+  },
+};
+
+function createBaseCreateSetupLinkRequest(): CreateSetupLinkRequest {
+  return { tenantId: "", expiresInSeconds: 0, actor: "" };
+}
+
+export const CreateSetupLinkRequest: MessageFns<CreateSetupLinkRequest> = {
+  encode(message: CreateSetupLinkRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tenantId !== "") {
+      writer.uint32(10).string(message.tenantId);
+    }
+    if (message.expiresInSeconds !== 0) {
+      writer.uint32(16).int32(message.expiresInSeconds);
+    }
+    if (message.actor !== "") {
+      writer.uint32(26).string(message.actor);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateSetupLinkRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateSetupLinkRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tenantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.expiresInSeconds = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.actor = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateSetupLinkRequest {
+    return {
+      tenantId: isSet(object.tenantId)
+        ? globalThis.String(object.tenantId)
+        : isSet(object.tenant_id)
+        ? globalThis.String(object.tenant_id)
+        : "",
+      expiresInSeconds: isSet(object.expiresInSeconds)
+        ? globalThis.Number(object.expiresInSeconds)
+        : isSet(object.expires_in_seconds)
+        ? globalThis.Number(object.expires_in_seconds)
+        : 0,
+      actor: isSet(object.actor) ? globalThis.String(object.actor) : "",
+    };
+  },
+
+  toJSON(message: CreateSetupLinkRequest): unknown {
+    const obj: any = {};
+    if (message.tenantId !== "") {
+      obj.tenantId = message.tenantId;
+    }
+    if (message.expiresInSeconds !== 0) {
+      obj.expiresInSeconds = Math.round(message.expiresInSeconds);
+    }
+    if (message.actor !== "") {
+      obj.actor = message.actor;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CreateSetupLinkRequest>): CreateSetupLinkRequest {
+    return CreateSetupLinkRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CreateSetupLinkRequest>): CreateSetupLinkRequest {
+    const message = createBaseCreateSetupLinkRequest();
+    message.tenantId = object.tenantId ?? "";
+    message.expiresInSeconds = object.expiresInSeconds ?? 0;
+    message.actor = object.actor ?? "";
+    return message;
+  },
+};
+
+function createBaseCreateSetupLinkResponse(): CreateSetupLinkResponse {
+  return { link: undefined, token: "" };
+}
+
+export const CreateSetupLinkResponse: MessageFns<CreateSetupLinkResponse> = {
+  encode(message: CreateSetupLinkResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.link !== undefined) {
+      SetupLink.encode(message.link, writer.uint32(10).fork()).join();
+    }
+    if (message.token !== "") {
+      writer.uint32(18).string(message.token);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateSetupLinkResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateSetupLinkResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.link = SetupLink.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.token = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateSetupLinkResponse {
+    return {
+      link: isSet(object.link) ? SetupLink.fromJSON(object.link) : undefined,
+      token: isSet(object.token) ? globalThis.String(object.token) : "",
+    };
+  },
+
+  toJSON(message: CreateSetupLinkResponse): unknown {
+    const obj: any = {};
+    if (message.link !== undefined) {
+      obj.link = SetupLink.toJSON(message.link);
+    }
+    if (message.token !== "") {
+      obj.token = message.token;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CreateSetupLinkResponse>): CreateSetupLinkResponse {
+    return CreateSetupLinkResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CreateSetupLinkResponse>): CreateSetupLinkResponse {
+    const message = createBaseCreateSetupLinkResponse();
+    message.link = (object.link !== undefined && object.link !== null) ? SetupLink.fromPartial(object.link) : undefined;
+    message.token = object.token ?? "";
+    return message;
+  },
+};
+
+function createBaseListSetupLinksRequest(): ListSetupLinksRequest {
+  return { tenantId: "" };
+}
+
+export const ListSetupLinksRequest: MessageFns<ListSetupLinksRequest> = {
+  encode(message: ListSetupLinksRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tenantId !== "") {
+      writer.uint32(10).string(message.tenantId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListSetupLinksRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListSetupLinksRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tenantId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListSetupLinksRequest {
+    return {
+      tenantId: isSet(object.tenantId)
+        ? globalThis.String(object.tenantId)
+        : isSet(object.tenant_id)
+        ? globalThis.String(object.tenant_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ListSetupLinksRequest): unknown {
+    const obj: any = {};
+    if (message.tenantId !== "") {
+      obj.tenantId = message.tenantId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListSetupLinksRequest>): ListSetupLinksRequest {
+    return ListSetupLinksRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListSetupLinksRequest>): ListSetupLinksRequest {
+    const message = createBaseListSetupLinksRequest();
+    message.tenantId = object.tenantId ?? "";
+    return message;
+  },
+};
+
+function createBaseListSetupLinksResponse(): ListSetupLinksResponse {
+  return { links: [] };
+}
+
+export const ListSetupLinksResponse: MessageFns<ListSetupLinksResponse> = {
+  encode(message: ListSetupLinksResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.links) {
+      SetupLink.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListSetupLinksResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListSetupLinksResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.links.push(SetupLink.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListSetupLinksResponse {
+    return {
+      links: globalThis.Array.isArray(object?.links) ? object.links.map((e: any) => SetupLink.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ListSetupLinksResponse): unknown {
+    const obj: any = {};
+    if (message.links?.length) {
+      obj.links = message.links.map((e) => SetupLink.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListSetupLinksResponse>): ListSetupLinksResponse {
+    return ListSetupLinksResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListSetupLinksResponse>): ListSetupLinksResponse {
+    const message = createBaseListSetupLinksResponse();
+    message.links = object.links?.map((e) => SetupLink.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseRevokeSetupLinkRequest(): RevokeSetupLinkRequest {
+  return { tenantId: "", linkId: "", actor: "" };
+}
+
+export const RevokeSetupLinkRequest: MessageFns<RevokeSetupLinkRequest> = {
+  encode(message: RevokeSetupLinkRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tenantId !== "") {
+      writer.uint32(10).string(message.tenantId);
+    }
+    if (message.linkId !== "") {
+      writer.uint32(18).string(message.linkId);
+    }
+    if (message.actor !== "") {
+      writer.uint32(26).string(message.actor);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RevokeSetupLinkRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRevokeSetupLinkRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tenantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.linkId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.actor = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RevokeSetupLinkRequest {
+    return {
+      tenantId: isSet(object.tenantId)
+        ? globalThis.String(object.tenantId)
+        : isSet(object.tenant_id)
+        ? globalThis.String(object.tenant_id)
+        : "",
+      linkId: isSet(object.linkId)
+        ? globalThis.String(object.linkId)
+        : isSet(object.link_id)
+        ? globalThis.String(object.link_id)
+        : "",
+      actor: isSet(object.actor) ? globalThis.String(object.actor) : "",
+    };
+  },
+
+  toJSON(message: RevokeSetupLinkRequest): unknown {
+    const obj: any = {};
+    if (message.tenantId !== "") {
+      obj.tenantId = message.tenantId;
+    }
+    if (message.linkId !== "") {
+      obj.linkId = message.linkId;
+    }
+    if (message.actor !== "") {
+      obj.actor = message.actor;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RevokeSetupLinkRequest>): RevokeSetupLinkRequest {
+    return RevokeSetupLinkRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RevokeSetupLinkRequest>): RevokeSetupLinkRequest {
+    const message = createBaseRevokeSetupLinkRequest();
+    message.tenantId = object.tenantId ?? "";
+    message.linkId = object.linkId ?? "";
+    message.actor = object.actor ?? "";
+    return message;
+  },
+};
+
+function createBaseRevokeSetupLinkResponse(): RevokeSetupLinkResponse {
+  return { changed: false, sessionEnded: false };
+}
+
+export const RevokeSetupLinkResponse: MessageFns<RevokeSetupLinkResponse> = {
+  encode(message: RevokeSetupLinkResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.changed !== false) {
+      writer.uint32(8).bool(message.changed);
+    }
+    if (message.sessionEnded !== false) {
+      writer.uint32(16).bool(message.sessionEnded);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RevokeSetupLinkResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRevokeSetupLinkResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.changed = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.sessionEnded = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RevokeSetupLinkResponse {
+    return {
+      changed: isSet(object.changed) ? globalThis.Boolean(object.changed) : false,
+      sessionEnded: isSet(object.sessionEnded)
+        ? globalThis.Boolean(object.sessionEnded)
+        : isSet(object.session_ended)
+        ? globalThis.Boolean(object.session_ended)
+        : false,
+    };
+  },
+
+  toJSON(message: RevokeSetupLinkResponse): unknown {
+    const obj: any = {};
+    if (message.changed !== false) {
+      obj.changed = message.changed;
+    }
+    if (message.sessionEnded !== false) {
+      obj.sessionEnded = message.sessionEnded;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RevokeSetupLinkResponse>): RevokeSetupLinkResponse {
+    return RevokeSetupLinkResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RevokeSetupLinkResponse>): RevokeSetupLinkResponse {
+    const message = createBaseRevokeSetupLinkResponse();
+    message.changed = object.changed ?? false;
+    message.sessionEnded = object.sessionEnded ?? false;
+    return message;
+  },
+};
+
+function createBaseCheckSetupLinkRequest(): CheckSetupLinkRequest {
+  return { token: "" };
+}
+
+export const CheckSetupLinkRequest: MessageFns<CheckSetupLinkRequest> = {
+  encode(message: CheckSetupLinkRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.token !== "") {
+      writer.uint32(10).string(message.token);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CheckSetupLinkRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCheckSetupLinkRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.token = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CheckSetupLinkRequest {
+    return { token: isSet(object.token) ? globalThis.String(object.token) : "" };
+  },
+
+  toJSON(message: CheckSetupLinkRequest): unknown {
+    const obj: any = {};
+    if (message.token !== "") {
+      obj.token = message.token;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CheckSetupLinkRequest>): CheckSetupLinkRequest {
+    return CheckSetupLinkRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CheckSetupLinkRequest>): CheckSetupLinkRequest {
+    const message = createBaseCheckSetupLinkRequest();
+    message.token = object.token ?? "";
+    return message;
+  },
+};
+
+function createBaseCheckSetupLinkResponse(): CheckSetupLinkResponse {
+  return { link: undefined };
+}
+
+export const CheckSetupLinkResponse: MessageFns<CheckSetupLinkResponse> = {
+  encode(message: CheckSetupLinkResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.link !== undefined) {
+      SetupLink.encode(message.link, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CheckSetupLinkResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCheckSetupLinkResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.link = SetupLink.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CheckSetupLinkResponse {
+    return { link: isSet(object.link) ? SetupLink.fromJSON(object.link) : undefined };
+  },
+
+  toJSON(message: CheckSetupLinkResponse): unknown {
+    const obj: any = {};
+    if (message.link !== undefined) {
+      obj.link = SetupLink.toJSON(message.link);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CheckSetupLinkResponse>): CheckSetupLinkResponse {
+    return CheckSetupLinkResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CheckSetupLinkResponse>): CheckSetupLinkResponse {
+    const message = createBaseCheckSetupLinkResponse();
+    message.link = (object.link !== undefined && object.link !== null) ? SetupLink.fromPartial(object.link) : undefined;
+    return message;
+  },
+};
+
+function createBaseRedeemSetupLinkRequest(): RedeemSetupLinkRequest {
+  return { token: "" };
+}
+
+export const RedeemSetupLinkRequest: MessageFns<RedeemSetupLinkRequest> = {
+  encode(message: RedeemSetupLinkRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.token !== "") {
+      writer.uint32(10).string(message.token);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RedeemSetupLinkRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRedeemSetupLinkRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.token = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RedeemSetupLinkRequest {
+    return { token: isSet(object.token) ? globalThis.String(object.token) : "" };
+  },
+
+  toJSON(message: RedeemSetupLinkRequest): unknown {
+    const obj: any = {};
+    if (message.token !== "") {
+      obj.token = message.token;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RedeemSetupLinkRequest>): RedeemSetupLinkRequest {
+    return RedeemSetupLinkRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RedeemSetupLinkRequest>): RedeemSetupLinkRequest {
+    const message = createBaseRedeemSetupLinkRequest();
+    message.token = object.token ?? "";
+    return message;
+  },
+};
+
+function createBaseRedeemSetupLinkResponse(): RedeemSetupLinkResponse {
+  return { sessionToken: "", session: undefined };
+}
+
+export const RedeemSetupLinkResponse: MessageFns<RedeemSetupLinkResponse> = {
+  encode(message: RedeemSetupLinkResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sessionToken !== "") {
+      writer.uint32(10).string(message.sessionToken);
+    }
+    if (message.session !== undefined) {
+      SetupSession.encode(message.session, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RedeemSetupLinkResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRedeemSetupLinkResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sessionToken = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.session = SetupSession.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RedeemSetupLinkResponse {
+    return {
+      sessionToken: isSet(object.sessionToken)
+        ? globalThis.String(object.sessionToken)
+        : isSet(object.session_token)
+        ? globalThis.String(object.session_token)
+        : "",
+      session: isSet(object.session) ? SetupSession.fromJSON(object.session) : undefined,
+    };
+  },
+
+  toJSON(message: RedeemSetupLinkResponse): unknown {
+    const obj: any = {};
+    if (message.sessionToken !== "") {
+      obj.sessionToken = message.sessionToken;
+    }
+    if (message.session !== undefined) {
+      obj.session = SetupSession.toJSON(message.session);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RedeemSetupLinkResponse>): RedeemSetupLinkResponse {
+    return RedeemSetupLinkResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RedeemSetupLinkResponse>): RedeemSetupLinkResponse {
+    const message = createBaseRedeemSetupLinkResponse();
+    message.sessionToken = object.sessionToken ?? "";
+    message.session = (object.session !== undefined && object.session !== null)
+      ? SetupSession.fromPartial(object.session)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSetupSession(): SetupSession {
+  return { tenantId: "", actor: "", linkId: "", createdAt: undefined, expiresAt: undefined };
+}
+
+export const SetupSession: MessageFns<SetupSession> = {
+  encode(message: SetupSession, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tenantId !== "") {
+      writer.uint32(10).string(message.tenantId);
+    }
+    if (message.actor !== "") {
+      writer.uint32(18).string(message.actor);
+    }
+    if (message.linkId !== "") {
+      writer.uint32(26).string(message.linkId);
+    }
+    if (message.createdAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(34).fork()).join();
+    }
+    if (message.expiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.expiresAt), writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetupSession {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetupSession();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tenantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.actor = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.linkId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.expiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetupSession {
+    return {
+      tenantId: isSet(object.tenantId)
+        ? globalThis.String(object.tenantId)
+        : isSet(object.tenant_id)
+        ? globalThis.String(object.tenant_id)
+        : "",
+      actor: isSet(object.actor) ? globalThis.String(object.actor) : "",
+      linkId: isSet(object.linkId)
+        ? globalThis.String(object.linkId)
+        : isSet(object.link_id)
+        ? globalThis.String(object.link_id)
+        : "",
+      createdAt: isSet(object.createdAt)
+        ? fromJsonTimestamp(object.createdAt)
+        : isSet(object.created_at)
+        ? fromJsonTimestamp(object.created_at)
+        : undefined,
+      expiresAt: isSet(object.expiresAt)
+        ? fromJsonTimestamp(object.expiresAt)
+        : isSet(object.expires_at)
+        ? fromJsonTimestamp(object.expires_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: SetupSession): unknown {
+    const obj: any = {};
+    if (message.tenantId !== "") {
+      obj.tenantId = message.tenantId;
+    }
+    if (message.actor !== "") {
+      obj.actor = message.actor;
+    }
+    if (message.linkId !== "") {
+      obj.linkId = message.linkId;
+    }
+    if (message.createdAt !== undefined) {
+      obj.createdAt = message.createdAt.toISOString();
+    }
+    if (message.expiresAt !== undefined) {
+      obj.expiresAt = message.expiresAt.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SetupSession>): SetupSession {
+    return SetupSession.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SetupSession>): SetupSession {
+    const message = createBaseSetupSession();
+    message.tenantId = object.tenantId ?? "";
+    message.actor = object.actor ?? "";
+    message.linkId = object.linkId ?? "";
+    message.createdAt = object.createdAt ?? undefined;
+    message.expiresAt = object.expiresAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseGetSetupSessionRequest(): GetSetupSessionRequest {
+  return { sessionToken: "" };
+}
+
+export const GetSetupSessionRequest: MessageFns<GetSetupSessionRequest> = {
+  encode(message: GetSetupSessionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sessionToken !== "") {
+      writer.uint32(10).string(message.sessionToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetSetupSessionRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetSetupSessionRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sessionToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetSetupSessionRequest {
+    return {
+      sessionToken: isSet(object.sessionToken)
+        ? globalThis.String(object.sessionToken)
+        : isSet(object.session_token)
+        ? globalThis.String(object.session_token)
+        : "",
+    };
+  },
+
+  toJSON(message: GetSetupSessionRequest): unknown {
+    const obj: any = {};
+    if (message.sessionToken !== "") {
+      obj.sessionToken = message.sessionToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetSetupSessionRequest>): GetSetupSessionRequest {
+    return GetSetupSessionRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetSetupSessionRequest>): GetSetupSessionRequest {
+    const message = createBaseGetSetupSessionRequest();
+    message.sessionToken = object.sessionToken ?? "";
+    return message;
+  },
+};
+
+function createBaseGetSetupSessionResponse(): GetSetupSessionResponse {
+  return { session: undefined };
+}
+
+export const GetSetupSessionResponse: MessageFns<GetSetupSessionResponse> = {
+  encode(message: GetSetupSessionResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.session !== undefined) {
+      SetupSession.encode(message.session, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetSetupSessionResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetSetupSessionResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.session = SetupSession.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetSetupSessionResponse {
+    return { session: isSet(object.session) ? SetupSession.fromJSON(object.session) : undefined };
+  },
+
+  toJSON(message: GetSetupSessionResponse): unknown {
+    const obj: any = {};
+    if (message.session !== undefined) {
+      obj.session = SetupSession.toJSON(message.session);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetSetupSessionResponse>): GetSetupSessionResponse {
+    return GetSetupSessionResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetSetupSessionResponse>): GetSetupSessionResponse {
+    const message = createBaseGetSetupSessionResponse();
+    message.session = (object.session !== undefined && object.session !== null)
+      ? SetupSession.fromPartial(object.session)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseEndSetupSessionRequest(): EndSetupSessionRequest {
+  return { sessionToken: "" };
+}
+
+export const EndSetupSessionRequest: MessageFns<EndSetupSessionRequest> = {
+  encode(message: EndSetupSessionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sessionToken !== "") {
+      writer.uint32(10).string(message.sessionToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EndSetupSessionRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEndSetupSessionRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sessionToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EndSetupSessionRequest {
+    return {
+      sessionToken: isSet(object.sessionToken)
+        ? globalThis.String(object.sessionToken)
+        : isSet(object.session_token)
+        ? globalThis.String(object.session_token)
+        : "",
+    };
+  },
+
+  toJSON(message: EndSetupSessionRequest): unknown {
+    const obj: any = {};
+    if (message.sessionToken !== "") {
+      obj.sessionToken = message.sessionToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<EndSetupSessionRequest>): EndSetupSessionRequest {
+    return EndSetupSessionRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<EndSetupSessionRequest>): EndSetupSessionRequest {
+    const message = createBaseEndSetupSessionRequest();
+    message.sessionToken = object.sessionToken ?? "";
+    return message;
+  },
+};
+
+function createBaseEndSetupSessionResponse(): EndSetupSessionResponse {
+  return {};
+}
+
+export const EndSetupSessionResponse: MessageFns<EndSetupSessionResponse> = {
+  encode(_: EndSetupSessionResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EndSetupSessionResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEndSetupSessionResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): EndSetupSessionResponse {
+    return {};
+  },
+
+  toJSON(_: EndSetupSessionResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<EndSetupSessionResponse>): EndSetupSessionResponse {
+    return EndSetupSessionResponse.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<EndSetupSessionResponse>): EndSetupSessionResponse {
+    const message = createBaseEndSetupSessionResponse();
+    return message;
+  },
+};
+
+function createBaseDisableOidcRequest(): DisableOidcRequest {
+  return { tenantId: "", actor: "" };
+}
+
+export const DisableOidcRequest: MessageFns<DisableOidcRequest> = {
+  encode(message: DisableOidcRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tenantId !== "") {
+      writer.uint32(10).string(message.tenantId);
+    }
+    if (message.actor !== "") {
+      writer.uint32(18).string(message.actor);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DisableOidcRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDisableOidcRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tenantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.actor = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DisableOidcRequest {
+    return {
+      tenantId: isSet(object.tenantId)
+        ? globalThis.String(object.tenantId)
+        : isSet(object.tenant_id)
+        ? globalThis.String(object.tenant_id)
+        : "",
+      actor: isSet(object.actor) ? globalThis.String(object.actor) : "",
+    };
+  },
+
+  toJSON(message: DisableOidcRequest): unknown {
+    const obj: any = {};
+    if (message.tenantId !== "") {
+      obj.tenantId = message.tenantId;
+    }
+    if (message.actor !== "") {
+      obj.actor = message.actor;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DisableOidcRequest>): DisableOidcRequest {
+    return DisableOidcRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DisableOidcRequest>): DisableOidcRequest {
+    const message = createBaseDisableOidcRequest();
+    message.tenantId = object.tenantId ?? "";
+    message.actor = object.actor ?? "";
+    return message;
+  },
+};
+
+function createBaseDisableOidcResponse(): DisableOidcResponse {
+  return { changed: false };
+}
+
+export const DisableOidcResponse: MessageFns<DisableOidcResponse> = {
+  encode(message: DisableOidcResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.changed !== false) {
+      writer.uint32(8).bool(message.changed);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DisableOidcResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDisableOidcResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.changed = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DisableOidcResponse {
+    return { changed: isSet(object.changed) ? globalThis.Boolean(object.changed) : false };
+  },
+
+  toJSON(message: DisableOidcResponse): unknown {
+    const obj: any = {};
+    if (message.changed !== false) {
+      obj.changed = message.changed;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DisableOidcResponse>): DisableOidcResponse {
+    return DisableOidcResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DisableOidcResponse>): DisableOidcResponse {
+    const message = createBaseDisableOidcResponse();
+    message.changed = object.changed ?? false;
+    return message;
+  },
+};
+
 export type IdentityServiceService = typeof IdentityServiceService;
 export const IdentityServiceService = {
   /**
@@ -2041,6 +3687,105 @@ export const IdentityServiceService = {
       Buffer.from(RevokeSessionsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): RevokeSessionsResponse => RevokeSessionsResponse.decode(value),
   },
+  /**
+   * ---- Organization Setup access (issue 11): one-time setup links and the setup sessions they open.
+   * Link tokens (256 bits) are shown once and stored hashed; a link is redeemed at most once.
+   */
+  createSetupLink: {
+    path: "/identity.v1.IdentityService/CreateSetupLink" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreateSetupLinkRequest): Buffer =>
+      Buffer.from(CreateSetupLinkRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateSetupLinkRequest => CreateSetupLinkRequest.decode(value),
+    responseSerialize: (value: CreateSetupLinkResponse): Buffer =>
+      Buffer.from(CreateSetupLinkResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CreateSetupLinkResponse => CreateSetupLinkResponse.decode(value),
+  },
+  /** The links that can still be redeemed (not used, revoked or expired), newest first. */
+  listSetupLinks: {
+    path: "/identity.v1.IdentityService/ListSetupLinks" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListSetupLinksRequest): Buffer =>
+      Buffer.from(ListSetupLinksRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListSetupLinksRequest => ListSetupLinksRequest.decode(value),
+    responseSerialize: (value: ListSetupLinksResponse): Buffer =>
+      Buffer.from(ListSetupLinksResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListSetupLinksResponse => ListSetupLinksResponse.decode(value),
+  },
+  /** Revokes a link and ends the setup session it started; NOT_FOUND for a link of another tenant. */
+  revokeSetupLink: {
+    path: "/identity.v1.IdentityService/RevokeSetupLink" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RevokeSetupLinkRequest): Buffer =>
+      Buffer.from(RevokeSetupLinkRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RevokeSetupLinkRequest => RevokeSetupLinkRequest.decode(value),
+    responseSerialize: (value: RevokeSetupLinkResponse): Buffer =>
+      Buffer.from(RevokeSetupLinkResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RevokeSetupLinkResponse => RevokeSetupLinkResponse.decode(value),
+  },
+  /**
+   * Whether a link can be redeemed, without redeeming it. Errors carry the reason "setup_link_used",
+   * "setup_link_expired", "setup_link_revoked" or "setup_link_unknown".
+   */
+  checkSetupLink: {
+    path: "/identity.v1.IdentityService/CheckSetupLink" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CheckSetupLinkRequest): Buffer =>
+      Buffer.from(CheckSetupLinkRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CheckSetupLinkRequest => CheckSetupLinkRequest.decode(value),
+    responseSerialize: (value: CheckSetupLinkResponse): Buffer =>
+      Buffer.from(CheckSetupLinkResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CheckSetupLinkResponse => CheckSetupLinkResponse.decode(value),
+  },
+  /** Single use: of concurrent redeems of one link, exactly one gets a session. */
+  redeemSetupLink: {
+    path: "/identity.v1.IdentityService/RedeemSetupLink" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RedeemSetupLinkRequest): Buffer =>
+      Buffer.from(RedeemSetupLinkRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RedeemSetupLinkRequest => RedeemSetupLinkRequest.decode(value),
+    responseSerialize: (value: RedeemSetupLinkResponse): Buffer =>
+      Buffer.from(RedeemSetupLinkResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RedeemSetupLinkResponse => RedeemSetupLinkResponse.decode(value),
+  },
+  /** UNAUTHENTICATED "setup_session_expired" / "setup_session_not_found" when the session is over. */
+  getSetupSession: {
+    path: "/identity.v1.IdentityService/GetSetupSession" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetSetupSessionRequest): Buffer =>
+      Buffer.from(GetSetupSessionRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetSetupSessionRequest => GetSetupSessionRequest.decode(value),
+    responseSerialize: (value: GetSetupSessionResponse): Buffer =>
+      Buffer.from(GetSetupSessionResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetSetupSessionResponse => GetSetupSessionResponse.decode(value),
+  },
+  endSetupSession: {
+    path: "/identity.v1.IdentityService/EndSetupSession" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: EndSetupSessionRequest): Buffer =>
+      Buffer.from(EndSetupSessionRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): EndSetupSessionRequest => EndSetupSessionRequest.decode(value),
+    responseSerialize: (value: EndSetupSessionResponse): Buffer =>
+      Buffer.from(EndSetupSessionResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): EndSetupSessionResponse => EndSetupSessionResponse.decode(value),
+  },
+  /** Turns single sign-on off for the organization and ends its platform sessions. */
+  disableOidc: {
+    path: "/identity.v1.IdentityService/DisableOidc" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DisableOidcRequest): Buffer => Buffer.from(DisableOidcRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DisableOidcRequest => DisableOidcRequest.decode(value),
+    responseSerialize: (value: DisableOidcResponse): Buffer => Buffer.from(DisableOidcResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DisableOidcResponse => DisableOidcResponse.decode(value),
+  },
 } as const;
 
 export interface IdentityServiceServer extends UntypedServiceImplementation {
@@ -2060,6 +3805,27 @@ export interface IdentityServiceServer extends UntypedServiceImplementation {
   endSession: handleUnaryCall<EndSessionRequest, EndSessionResponse>;
   /** Ends every session of a user (deactivated over SCIM) or of a whole tenant (connector disabled). */
   revokeSessions: handleUnaryCall<RevokeSessionsRequest, RevokeSessionsResponse>;
+  /**
+   * ---- Organization Setup access (issue 11): one-time setup links and the setup sessions they open.
+   * Link tokens (256 bits) are shown once and stored hashed; a link is redeemed at most once.
+   */
+  createSetupLink: handleUnaryCall<CreateSetupLinkRequest, CreateSetupLinkResponse>;
+  /** The links that can still be redeemed (not used, revoked or expired), newest first. */
+  listSetupLinks: handleUnaryCall<ListSetupLinksRequest, ListSetupLinksResponse>;
+  /** Revokes a link and ends the setup session it started; NOT_FOUND for a link of another tenant. */
+  revokeSetupLink: handleUnaryCall<RevokeSetupLinkRequest, RevokeSetupLinkResponse>;
+  /**
+   * Whether a link can be redeemed, without redeeming it. Errors carry the reason "setup_link_used",
+   * "setup_link_expired", "setup_link_revoked" or "setup_link_unknown".
+   */
+  checkSetupLink: handleUnaryCall<CheckSetupLinkRequest, CheckSetupLinkResponse>;
+  /** Single use: of concurrent redeems of one link, exactly one gets a session. */
+  redeemSetupLink: handleUnaryCall<RedeemSetupLinkRequest, RedeemSetupLinkResponse>;
+  /** UNAUTHENTICATED "setup_session_expired" / "setup_session_not_found" when the session is over. */
+  getSetupSession: handleUnaryCall<GetSetupSessionRequest, GetSetupSessionResponse>;
+  endSetupSession: handleUnaryCall<EndSetupSessionRequest, EndSetupSessionResponse>;
+  /** Turns single sign-on off for the organization and ends its platform sessions. */
+  disableOidc: handleUnaryCall<DisableOidcRequest, DisableOidcResponse>;
 }
 
 export interface IdentityServiceClient extends Client {
@@ -2190,6 +3956,139 @@ export interface IdentityServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RevokeSessionsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * ---- Organization Setup access (issue 11): one-time setup links and the setup sessions they open.
+   * Link tokens (256 bits) are shown once and stored hashed; a link is redeemed at most once.
+   */
+  createSetupLink(
+    request: CreateSetupLinkRequest,
+    callback: (error: ServiceError | null, response: CreateSetupLinkResponse) => void,
+  ): ClientUnaryCall;
+  createSetupLink(
+    request: CreateSetupLinkRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CreateSetupLinkResponse) => void,
+  ): ClientUnaryCall;
+  createSetupLink(
+    request: CreateSetupLinkRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CreateSetupLinkResponse) => void,
+  ): ClientUnaryCall;
+  /** The links that can still be redeemed (not used, revoked or expired), newest first. */
+  listSetupLinks(
+    request: ListSetupLinksRequest,
+    callback: (error: ServiceError | null, response: ListSetupLinksResponse) => void,
+  ): ClientUnaryCall;
+  listSetupLinks(
+    request: ListSetupLinksRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListSetupLinksResponse) => void,
+  ): ClientUnaryCall;
+  listSetupLinks(
+    request: ListSetupLinksRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListSetupLinksResponse) => void,
+  ): ClientUnaryCall;
+  /** Revokes a link and ends the setup session it started; NOT_FOUND for a link of another tenant. */
+  revokeSetupLink(
+    request: RevokeSetupLinkRequest,
+    callback: (error: ServiceError | null, response: RevokeSetupLinkResponse) => void,
+  ): ClientUnaryCall;
+  revokeSetupLink(
+    request: RevokeSetupLinkRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RevokeSetupLinkResponse) => void,
+  ): ClientUnaryCall;
+  revokeSetupLink(
+    request: RevokeSetupLinkRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RevokeSetupLinkResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Whether a link can be redeemed, without redeeming it. Errors carry the reason "setup_link_used",
+   * "setup_link_expired", "setup_link_revoked" or "setup_link_unknown".
+   */
+  checkSetupLink(
+    request: CheckSetupLinkRequest,
+    callback: (error: ServiceError | null, response: CheckSetupLinkResponse) => void,
+  ): ClientUnaryCall;
+  checkSetupLink(
+    request: CheckSetupLinkRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CheckSetupLinkResponse) => void,
+  ): ClientUnaryCall;
+  checkSetupLink(
+    request: CheckSetupLinkRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CheckSetupLinkResponse) => void,
+  ): ClientUnaryCall;
+  /** Single use: of concurrent redeems of one link, exactly one gets a session. */
+  redeemSetupLink(
+    request: RedeemSetupLinkRequest,
+    callback: (error: ServiceError | null, response: RedeemSetupLinkResponse) => void,
+  ): ClientUnaryCall;
+  redeemSetupLink(
+    request: RedeemSetupLinkRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RedeemSetupLinkResponse) => void,
+  ): ClientUnaryCall;
+  redeemSetupLink(
+    request: RedeemSetupLinkRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RedeemSetupLinkResponse) => void,
+  ): ClientUnaryCall;
+  /** UNAUTHENTICATED "setup_session_expired" / "setup_session_not_found" when the session is over. */
+  getSetupSession(
+    request: GetSetupSessionRequest,
+    callback: (error: ServiceError | null, response: GetSetupSessionResponse) => void,
+  ): ClientUnaryCall;
+  getSetupSession(
+    request: GetSetupSessionRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetSetupSessionResponse) => void,
+  ): ClientUnaryCall;
+  getSetupSession(
+    request: GetSetupSessionRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetSetupSessionResponse) => void,
+  ): ClientUnaryCall;
+  endSetupSession(
+    request: EndSetupSessionRequest,
+    callback: (error: ServiceError | null, response: EndSetupSessionResponse) => void,
+  ): ClientUnaryCall;
+  endSetupSession(
+    request: EndSetupSessionRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: EndSetupSessionResponse) => void,
+  ): ClientUnaryCall;
+  endSetupSession(
+    request: EndSetupSessionRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: EndSetupSessionResponse) => void,
+  ): ClientUnaryCall;
+  /** Turns single sign-on off for the organization and ends its platform sessions. */
+  disableOidc(
+    request: DisableOidcRequest,
+    callback: (error: ServiceError | null, response: DisableOidcResponse) => void,
+  ): ClientUnaryCall;
+  disableOidc(
+    request: DisableOidcRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DisableOidcResponse) => void,
+  ): ClientUnaryCall;
+  disableOidc(
+    request: DisableOidcRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DisableOidcResponse) => void,
   ): ClientUnaryCall;
 }
 

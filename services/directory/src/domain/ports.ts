@@ -73,8 +73,8 @@ export interface ResourceRepository {
   byIds(tenant: TenantId, ids: string[], fields?: string[]): Promise<StoredResource[]>;
   find(tenant: TenantId, filter: Record<string, unknown>, options?: { sort?: Record<string, 1 | -1>; skip?: number; limit?: number }): Promise<StoredResource[]>;
   count(tenant: TenantId, filter: Record<string, unknown>): Promise<number>;
-  /** A keyset page in id order. */
-  page(tenant: TenantId, after: string, limit: number): Promise<StoredResource[]>;
+  /** A keyset page in id order, of the documents matching `match` (all when absent). */
+  page(tenant: TenantId, after: string, limit: number, match?: Record<string, unknown>): Promise<StoredResource[]>;
   /** Throws the store's uniqueness fault when a unique field is taken. */
   insert(tenant: TenantId, doc: StoredResource): Promise<void>;
   /** Replaces the document if it is still at `expectedVersion`; false when it changed or is gone. */

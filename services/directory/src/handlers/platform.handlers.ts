@@ -21,6 +21,15 @@ export function userToProto(doc: StoredResource, provisioningOn: boolean): User 
 }
 
 
+/** The Organization Setup search: userName or an e-mail starting with the text, or a name containing it. */
+export function userSearchFilter(query: string): Record<string, unknown> {
+  const q = query.trim().toLowerCase().slice(0, 200);
+  if (!q) return {};
+  const prefix = { $gte: q, $lt: `${q}\uffff` };
+  const contains = { $regex: q.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), $options: 'i' };
+  return { $or: [{ userNameLower: prefix }, { 'emails.valueLower': prefix }, { displayName: contains }, { 'name.givenName': contains }, { 'name.familyName': contains }] };
+}
+
 export function platformHandlers({ store, requireOrg }: PlatformDeps) {
   const { orgs, memberships, connectors } = store;
   const writes = new DirectoryService(store);
@@ -30,9 +39,9 @@ export function platformHandlers({ store, requireOrg }: PlatformDeps) {
     return t;
   };
   /** A keyset page of a tenant's resources in _id order (limit 1–500, default 100); `next` is '' on the last page. */
-  const page = async (col: ResourceRepository, tenant: TenantId, req: { limit: number; pageToken: string }) => {
+  const page = async (col: ResourceRepository, tenant: TenantId, req: { limit: number; pageToken: string }, match: Record<string, unknown> = {}) => {
     const limit = Math.min(Math.max(req.limit || 100, 1), 500);
-    const rows = await col.page(tenant, req.pageToken, limit + 1);
+    const rows = await col.page(tenant, req.pageToken, limit + 1, match);
     const more = rows.length > limit;
     const items = more ? rows.slice(0, limit) : rows;
     return { items, next: more ? items[items.length - 1]._id : '' };
@@ -48,11 +57,19 @@ export function platformHandlers({ store, requireOrg }: PlatformDeps) {
   });
 
   return {
-    async listUsers(req: { tenantId: string; limit: number; pageToken: string }) {
+    async listUsers(req: { tenantId: string; limit: number; pageToken: string; query?: string }) {
       const tenant = await tenantOf(req.tenantId);
-      const { items, next } = await page(store.users, tenant, req);
       const on = await connectors.provisioningOn(tenant);
-      return { users: items.map((u) => userToProto(u, on)), nextPageToken: next, total: await store.users.count(tenant, {}) };
+      // A whole user name or e-mail (what an admin pastes) is found through the indexes, without a scan.
+      const exact = (req.query ?? '').trim().toLowerCase();
+      if (exact && !req.pageToken) {
+        const [byName, byEmail] = await Promise.all([store.users.find(tenant, { userNameLower: exact }, { limit: 10 }), store.users.find(tenant, { 'emails.valueLower': exact }, { limit: 10 })]);
+        const hits = [...new Map([...byName, ...byEmail].map((u) => [u._id, u])).values()].sort((a, b) => (a._id < b._id ? -1 : 1));
+        if (hits.length) return { users: hits.map((u) => userToProto(u, on)), nextPageToken: '', total: hits.length };
+      }
+      const match = userSearchFilter(req.query ?? '');
+      const { items, next } = await page(store.users, tenant, req, match);
+      return { users: items.map((u) => userToProto(u, on)), nextPageToken: next, total: await store.users.count(tenant, match) };
     },
     async updateUser(req: { tenantId: string; userId: string; role?: number | undefined; active?: boolean | undefined; actor: string }) {
       const tenant = await tenantOf(req.tenantId);

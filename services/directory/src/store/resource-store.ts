@@ -22,7 +22,7 @@ export function resourceRepository(col: TenantCollection<StoredResource>): Resou
     },
     find: (tenant, filter, options) => col.find(tenant, filter, options),
     count: (tenant, filter) => col.countDocuments(tenant, filter),
-    page: (tenant, after, limit) => col.find(tenant, after ? { _id: { $gt: after } } : {}, { sort: { _id: 1 }, limit }),
+    page: (tenant, after, limit, match = {}) => col.find(tenant, after ? { ...match, _id: { $gt: after } } : match, { sort: { _id: 1 }, limit }),
     insert: (tenant, doc) => col.insertOne(tenant, doc),
     async replace(tenant, before, next) {
       const res = await col.updateOne(tenant, { _id: before._id, 'meta.version': before.meta.version }, replaceUpdate(before, next));

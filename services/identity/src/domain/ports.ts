@@ -21,7 +21,7 @@ export interface DirectoryPort {
 
 export interface ActivityEvent {
   actor: string;
-  action: 'auth.login' | 'auth.login_refused' | 'auth.logout' | 'sso.configure';
+  action: 'auth.login' | 'auth.login_refused' | 'auth.logout' | 'sso.configure' | 'sso.disable' | 'setup_link.create' | 'setup_link.revoke' | 'setup_link.redeem';
   resourceType: string;
   resourceId: string;
   resourceName: string;
@@ -43,6 +43,7 @@ export interface OidcSettings {
 export interface OidcSettingsStore {
   get(tenant: TenantId): Promise<OidcSettings | null>;
   put(tenant: TenantId, settings: Omit<OidcSettings, 'tenantId'>): Promise<OidcSettings>;
+  remove(tenant: TenantId): Promise<boolean>;
 }
 
 export interface LoginTransaction {

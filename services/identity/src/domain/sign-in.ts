@@ -58,26 +58,48 @@ export class SignIn {
   async configure(input: { tenantId: string; connectorId: string; issuer: string; clientId: string; redirectUris: string[]; actor: string }): Promise<OidcSettings> {
     const tenant = requireTenant(input.tenantId);
     if (!input.connectorId) throw new AppError('INVALID_ARGUMENT', 'connector_id is required', 'invalid_request');
-    const issuer = normalizeIssuer(input.issuer);
-    const clientId = validateClientId(input.clientId);
-    const redirectUris = (input.redirectUris ?? []).map((u) => u.trim()).filter(Boolean);
-    if (!redirectUris.length) throw new AppError('INVALID_ARGUMENT', 'redirect_uris is required: the web callback first, then the apps\' redirect URIs', 'invalid_request');
-    for (const u of redirectUris) {
-      try {
-        new URL(u);
-      } catch {
-        throw new AppError('INVALID_ARGUMENT', `"${u}" is not a valid redirect URI`, 'invalid_request');
-      }
-    }
-    const connector = await this.deps.directory.getConnector(tenant, input.connectorId);
-    if (!connector) throw new AppError('NOT_FOUND', `connector ${input.connectorId} not found in this organization`, 'connector_not_found');
-    const updatedAt = new Date(this.now());
-    // Discovery now: a wrong issuer is reported to the admin who typed it, not to the first person signing in.
-    await this.deps.relyingParty.discover({ tenantId: tenant, issuer, clientId, version: String(updatedAt.getTime()) });
     const actor = input.actor || 'operator';
+    const updatedAt = new Date(this.now());
+    let issuer = String(input.issuer ?? '');
+    let clientId = String(input.clientId ?? '');
+    let redirectUris: string[];
+    try {
+      issuer = normalizeIssuer(input.issuer);
+      clientId = validateClientId(input.clientId);
+      redirectUris = (input.redirectUris ?? []).map((u) => u.trim()).filter(Boolean);
+      if (!redirectUris.length) throw new AppError('INVALID_ARGUMENT', 'redirect_uris is required: the web callback first, then the apps\' redirect URIs', 'invalid_request');
+      for (const u of redirectUris) {
+        try {
+          new URL(u);
+        } catch {
+          throw new AppError('INVALID_ARGUMENT', `"${u}" is not a valid redirect URI`, 'invalid_request');
+        }
+      }
+      const connector = await this.deps.directory.getConnector(tenant, input.connectorId);
+      if (!connector) throw new AppError('NOT_FOUND', `connector ${input.connectorId} not found in this organization`, 'connector_not_found');
+      // Discovery now: a wrong issuer is reported to the admin who typed it, not to the first person signing in.
+      await this.deps.relyingParty.discover({ tenantId: tenant, issuer, clientId, version: String(updatedAt.getTime()) });
+    } catch (err) {
+      // A failed attempt is part of the organization's history too: what was tried and why it was refused.
+      const e = err instanceof AppError ? err : undefined;
+      await this.deps.directory.recordActivity(tenant, { actor, action: 'sso.configure', resourceType: 'connector', resourceId: input.connectorId, resourceName: 'oidc', outcome: 'failure', details: { issuer: issuer.slice(0, 300), clientId: clientId.slice(0, 200), reason: e?.reason ?? 'internal', ...(e?.meta ?? {}) } });
+      throw err;
+    }
     const saved = await this.deps.settings.put(tenant, { connectorId: input.connectorId, issuer, clientId, redirectUris, updatedAt, updatedBy: actor });
     await this.deps.directory.recordActivity(tenant, { actor, action: 'sso.configure', resourceType: 'connector', resourceId: input.connectorId, resourceName: 'oidc', outcome: 'success', details: { issuer, clientId } });
     return saved;
+  }
+
+  /** Turns single sign-on off: the settings are removed and the organization's platform sessions end. */
+  async disable(input: { tenantId: string; actor: string }): Promise<boolean> {
+    const tenant = requireTenant(input.tenantId);
+    const existing = await this.deps.settings.get(tenant);
+    if (!existing) return false;
+    await this.deps.settings.remove(tenant);
+    this.deps.relyingParty.forget(tenant);
+    const ended = await this.deps.sessions.revokeTenant(tenant);
+    await this.deps.directory.recordActivity(tenant, { actor: input.actor || 'operator', action: 'sso.disable', resourceType: 'connector', resourceId: existing.connectorId, resourceName: 'oidc', outcome: 'success', details: { issuer: existing.issuer, clientId: existing.clientId, sessionsEnded: ended } });
+    return true;
   }
 
   async getSettings(tenantIdValue: string): Promise<OidcSettings | null> {

@@ -2,6 +2,7 @@ import { AppError } from '../../../kit/src/errors.js';
 import type { Handlers } from '../../../kit/src/grpc-server.js';
 import { Access, IdentityServiceService, type OidcSettings as OidcSettingsProto, type Session } from '../../../../proto/gen/identity/v1/identity.js';
 import type { OidcSettings, SessionView } from '../domain/ports.js';
+import type { SetupAccess, SetupLinkRecord, SetupSessionView } from '../domain/setup-access.js';
 import type { LoginResult, SignIn } from '../domain/sign-in.js';
 
 const settingsToProto = (s: OidcSettings): OidcSettingsProto => ({ tenantId: s.tenantId, connectorId: s.connectorId, issuer: s.issuer, clientId: s.clientId, redirectUris: s.redirectUris, updatedAt: s.updatedAt });
@@ -18,7 +19,10 @@ const sessionToProto = (v: SessionView): Session => ({
 
 const resultToProto = (r: LoginResult) => ({ result: { sessionToken: r.token, session: sessionToProto(r.session) } });
 
-export function identityHandlers(signIn: SignIn): Handlers<typeof IdentityServiceService> {
+const linkToProto = (l: SetupLinkRecord) => ({ id: l.id, tenantId: l.tenantId, createdAt: l.createdAt, expiresAt: l.expiresAt, createdBy: l.createdBy });
+const setupSessionToProto = (v: SetupSessionView) => ({ tenantId: v.tenantId, actor: v.actor, linkId: v.linkId, createdAt: v.createdAt, expiresAt: v.expiresAt });
+
+export function identityHandlers(signIn: SignIn, setup: SetupAccess): Handlers<typeof IdentityServiceService> {
   return {
     async configureOidc(req) {
       return { settings: settingsToProto(await signIn.configure(req)) };
@@ -46,6 +50,33 @@ export function identityHandlers(signIn: SignIn): Handlers<typeof IdentityServic
     },
     async revokeSessions(req) {
       return { revoked: await signIn.revoke(req.tenantId, req.userId) };
+    },
+    async disableOidc(req) {
+      return { changed: await signIn.disable(req) };
+    },
+    async createSetupLink(req) {
+      const { link, token } = await setup.createLink(req);
+      return { link: linkToProto(link), token };
+    },
+    async listSetupLinks(req) {
+      return { links: (await setup.listLinks(req.tenantId)).map(linkToProto) };
+    },
+    async revokeSetupLink(req) {
+      return setup.revokeLink(req);
+    },
+    async checkSetupLink(req) {
+      return { link: linkToProto(await setup.checkLink(req.token)) };
+    },
+    async redeemSetupLink(req) {
+      const r = await setup.redeemLink(req.token);
+      return { sessionToken: r.token, session: setupSessionToProto(r.session) };
+    },
+    async getSetupSession(req) {
+      return { session: setupSessionToProto(await setup.session(req.sessionToken)) };
+    },
+    async endSetupSession(req) {
+      await setup.end(req.sessionToken);
+      return {};
     },
   };
 }

@@ -36,5 +36,8 @@ export async function openOidcSettingsStore(store: DocumentStore): Promise<OidcS
       );
       return toSettings(doc!);
     },
+    async remove(tenant: TenantId) {
+      return (await col.deleteOne(tenant, { _id: tenant })) > 0;
+    },
   };
 }
