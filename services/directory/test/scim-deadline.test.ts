@@ -9,16 +9,22 @@ function fakes() {
   const writes: string[] = [];
   const stored = { _id: 'u1', tenantId: 't1', meta: { created: new Date(0), lastModified: new Date(0), version: 1 }, provisioned: true, userName: 'a@x.example', userNameLower: 'a@x.example', name: { givenName: 'A', familyName: 'B' }, emails: [{ value: 'a@x.example', valueLower: 'a@x.example' }], active: true };
   const users = {
-    findOne: async () => stored,
+    get: async () => stored,
+    byIds: async () => [],
     find: async () => [],
-    insertOne: async () => void writes.push('insert'),
-    updateOne: async () => (writes.push('update'), { matched: 1, modified: 1 }),
+    count: async () => 0,
+    insert: async () => void writes.push('insert'),
+    replace: async () => (writes.push('update'), true),
   };
-  const deps = {
-    resources: { users, groups: users },
+  const repos = {
+    users,
+    groups: users,
     memberships: { apply: async () => (writes.push('memberships'), { added: [], removed: [] }) },
     connectors: { get: async () => ({ enabled: true }) },
     activity: { record: async () => void writes.push('activity'), recordAll: async () => void writes.push('activity') },
+  };
+  const deps = {
+    store: { ...repos, unit: async <R>(work: (tx: typeof repos) => Promise<R>) => work(repos) },
     defaultPageSize: 100,
     maxPageSize: 1000,
   } as unknown as ScimServiceDeps;
