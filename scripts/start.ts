@@ -17,6 +17,9 @@ const grpcBase = Number(env.SERVICE_PORT_BASE || 50051);
 const metricsBase = Number(env.METRICS_PORT_BASE || 9100);
 const host = env.BIND_HOST || '127.0.0.1';
 const startTimeoutMs = Number(env.START_TIMEOUT_MS || 30000);
+// More than one gateway process (ports PORT, PORT+1, …; metrics METRICS_PORT_BASE, then +5, +6, …), as
+// replicas behind a load balancer: every one keeps its own credential memory, each kept in sync.
+const gatewayReplicas = Number(env.GATEWAY_REPLICAS || 1);
 
 function say(msg: string) {
   process.stderr.write(`[start] ${msg}\n`);
@@ -99,16 +102,21 @@ async function main() {
   process.on('SIGTERM', () => void stopAll(0));
   for (const s of services) launch(s);
   await Promise.all(services.map(waitHealthy));
-  launch({
-    name: 'gateway',
-    entry: join(dist, 'gateway', 'src', 'main.js'),
-    env: { PORT: String(port), METRICS_PORT: String(metricsBase), HOST: env.HOST || '0.0.0.0', ADMIN_TOKEN: token, IDENTITY_ADDR: addr(0), DIRECTORY_ADDR: addr(1), CREDENTIALS_ADDR: addr(2), ENTITLEMENT_ADDR: addr(3) },
-  });
+  if (!Number.isInteger(gatewayReplicas) || gatewayReplicas < 1 || gatewayReplicas > 16) throw new Error(`GATEWAY_REPLICAS: "${env.GATEWAY_REPLICAS}" must be an integer from 1 to 16`);
+  for (let i = 0; i < gatewayReplicas; i++)
+    launch({
+      name: i === 0 ? 'gateway' : `gateway-${i + 1}`,
+      entry: join(dist, 'gateway', 'src', 'main.js'),
+      env: { PORT: String(port + i), METRICS_PORT: String(i === 0 ? metricsBase : metricsBase + 4 + i), HOST: env.HOST || '0.0.0.0', ADMIN_TOKEN: token, IDENTITY_ADDR: addr(0), DIRECTORY_ADDR: addr(1), CREDENTIALS_ADDR: addr(2), ENTITLEMENT_ADDR: addr(3) },
+    });
   const deadline = Date.now() + startTimeoutMs;
-  while (!stopping) {
+  for (let i = 0; i < gatewayReplicas && !stopping; ) {
     try {
-      const res = await fetch(`http://127.0.0.1:${port}/readyz`);
-      if (res.ok) break;
+      const res = await fetch(`http://127.0.0.1:${port + i}/readyz`);
+      if (res.ok) {
+        i++;
+        continue;
+      }
     } catch {
       /* not listening yet */
     }
@@ -120,6 +128,7 @@ async function main() {
     [
       '',
       `SCIM gateway ready: ${publicUrl}   (data in ${dataDir}${env.MONGODB_URI ? '; MongoDB' : ''}${env.REDIS_URL ? '; Redis' : ''})`,
+      ...(gatewayReplicas > 1 ? [`  gateway replicas on ports ${port}-${port + gatewayReplicas - 1}`] : []),
       `  admin API:   ${publicUrl}/admin/v1   Authorization: Bearer ${token}`,
       `  health:      ${publicUrl}/readyz     metrics: http://127.0.0.1:${metricsBase}-${metricsBase + 4}/metrics`,
       `  stop with Ctrl-C`,

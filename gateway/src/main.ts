@@ -13,7 +13,7 @@ async function start() {
   const logger = createLogger('gateway', config.logLevel);
   for (const w of warnings) logger.warn(`INSECURE DEFAULT: ${w}`);
   const metrics = createMetrics('gateway');
-  const backends = connectBackends({ directory: config.directoryAddr, credentials: config.credentialsAddr, entitlement: config.entitlementAddr, identity: config.identityAddr }, metrics);
+  const backends = connectBackends({ directory: config.directoryAddr, credentials: config.credentialsAddr, entitlement: config.entitlementAddr, identity: config.identityAddr }, metrics, logger);
   const kv = openKeyValueStore(config.redisUrl);
   const { app, close } = createApp({ config, backends, kv, logger, metrics });
 

@@ -19,6 +19,9 @@ export interface RedisHandle {
   stop(): Promise<void>;
   /** Starts it again on the same port (after stop), for outage tests. */
   restart(): Promise<void>;
+  /** SIGSTOP / SIGCONT: a stalled Redis that keeps its connections and data, for fault tests. */
+  pause(): void;
+  resume(): void;
 }
 
 async function launch(port: number): Promise<ChildProcess> {
@@ -66,5 +69,7 @@ export async function startRedis(): Promise<RedisHandle> {
       await stop();
       child = await launch(port);
     },
+    pause: () => void child?.kill('SIGSTOP'),
+    resume: () => void child?.kill('SIGCONT'),
   };
 }

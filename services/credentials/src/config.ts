@@ -7,9 +7,11 @@ export function loadCredentialsConfig(env: Env) {
     metricsPort: field.port('METRICS_PORT', 9103),
     host: field.string('HOST', '0.0.0.0'),
     mongodbUri: mongodbUriField(),
-    redisUrl: field.optionalUrl('REDIS_URL', ['redis:', 'rediss:'], 'the credential verification cache lives in this process only'),
     dataDir: field.string('DATA_DIR', './.data'),
-    cacheTtlSeconds: field.int('CREDENTIAL_CACHE_TTL_SECONDS', 300, 1, 86400),
+    // gateways keep verified credentials in memory under a lease this service extends (revocation-hub.ts)
+    revocationLeaseMs: field.int('REVOCATION_LEASE_MS', 1500, 200, 60000),
+    revocationAckTimeoutMs: field.int('REVOCATION_ACK_TIMEOUT_MS', 1000, 50, 60000),
+    revocationPeerPollMs: field.int('REVOCATION_PEER_POLL_MS', 200, 20, 10000),
   });
 }
 export type CredentialsConfig = ReturnType<typeof loadCredentialsConfig>['config'];

@@ -73,7 +73,7 @@ describe('credentials service (real gRPC, real redis-server, embedded store)', (
     await expect(client.describeCredentials({ tenantId: 'org4', connectorId: 'c4' })).resolves.toMatchObject({ summary: { revoked: true } });
   });
 
-  it('keeps verifying from the store while Redis is down, and never lets a rotated secret back in', async () => {
+  it('verifies from the store whatever Redis does (it is not on the verification path), and never lets a rotated secret back in', async () => {
     const first = await client.issueCredentials({ tenantId: 'org5', connectorId: 'c5', companyId: 'CO5', actor: 'operator' });
     await bearer('org5', first.bearerToken); // now cached in Redis
     await redis.stop();
@@ -82,7 +82,6 @@ describe('credentials service (real gRPC, real redis-server, embedded store)', (
     await refusedWith(bearer('org5', first.bearerToken));
     await expect(bearer('org5', second.bearerToken)).resolves.toMatchObject({ connectorId: 'c5' });
     await redis.restart();
-    await new Promise((r) => setTimeout(r, 600)); // reconnect + pending invalidations
     await refusedWith(bearer('org5', first.bearerToken));
     await expect(bearer('org5', second.bearerToken)).resolves.toMatchObject({ connectorId: 'c5' });
   });
