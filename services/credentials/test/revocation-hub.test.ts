@@ -184,3 +184,10 @@ describe('two replicas sharing one store', () => {
     }
   });
 });
+
+describe('revocation settings', () => {
+  it('refuse a peer poll longer than half the lease at boot', () => {
+    expect(() => loadCredentialsConfig({ REVOCATION_LEASE_MS: '300', REVOCATION_PEER_POLL_MS: '200' })).toThrow(/REVOCATION_PEER_POLL_MS \(200\) must be at most half of REVOCATION_LEASE_MS \(300\)/);
+    expect(loadCredentialsConfig({}).config).toMatchObject({ revocationLeaseMs: 1500, revocationAckTimeoutMs: 1000, revocationPeerPollMs: 200 });
+  });
+});

@@ -96,7 +96,8 @@ export class RevocationHub implements RevocationNotifier {
   };
 
   async revoked(g: ConnectorGeneration): Promise<void> {
-    const counted = this.opts.peerPollMs > 0 ? this.store.countRevocation().then(() => this.now()) : undefined;
+    // settled into a value at once: a failed count is reported after the pushes, never as an unhandled rejection
+    const counted = this.opts.peerPollMs > 0 ? this.store.countRevocation().then((): { at: number } | { err: unknown } => ({ at: this.now() }), (err: unknown) => ({ err })) : undefined;
     const seq = ++this.seq;
     await Promise.all([...this.watchers].map((w) => this.push(w, seq, g)));
     // a gateway that left just before (stalled, partitioned) may still hold a lease it has not seen end
@@ -104,8 +105,9 @@ export class RevocationHub implements RevocationNotifier {
     if (departed > 0) await sleep(departed);
     if (counted) {
       // gateways of other replicas: told to recheck, or out of lease, once leaseMs has passed since the count
-      const at = await counted;
-      const left = at + this.opts.leaseMs - this.now();
+      const out = await counted;
+      if ('err' in out) throw out.err;
+      const left = out.at + this.opts.leaseMs - this.now();
       if (left > 0) await sleep(left);
     }
   }
