@@ -65,6 +65,9 @@ export class RevocationHub implements RevocationNotifier {
     private readonly opts: RevocationHubOptions,
   ) {
     this.now = opts.now ?? (() => performance.now());
+    // a previous incarnation of this process may have granted leases that a stalled gateway still holds: they
+    // end at most leaseMs after its last pong, which was before we started
+    this.departedLeaseUntil = this.now() + opts.leaseMs;
     if (opts.peerPollMs > 0) this.schedulePoll();
   }
 
