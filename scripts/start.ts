@@ -68,7 +68,9 @@ function launch(spec: Spec) {
 }
 
 async function waitHealthy(spec: Spec) {
-  const checker = healthChecker(`127.0.0.1:${spec.grpcPort}`);
+  // a short reconnect backoff: on a loaded machine a service can take many seconds to listen, and grpc-js's
+  // default backoff (growing to minutes) would otherwise look again only after the deadline
+  const checker = healthChecker(`127.0.0.1:${spec.grpcPort}`, { 'grpc.initial_reconnect_backoff_ms': 100, 'grpc.max_reconnect_backoff_ms': 500 });
   const deadline = Date.now() + startTimeoutMs;
   try {
     while (Date.now() < deadline && !stopping) {

@@ -19,8 +19,9 @@ export interface HealthChecker {
   close(): void;
 }
 
-export function healthChecker(address: string): HealthChecker {
-  const client = new HealthClient(address, credentials.createInsecure()) as unknown as {
+/** `channelOptions`: grpc-js channel options, e.g. a short reconnect backoff for a caller waiting for a start. */
+export function healthChecker(address: string, channelOptions: Record<string, number> = {}): HealthChecker {
+  const client = new HealthClient(address, credentials.createInsecure(), channelOptions) as unknown as {
     check(req: { service: string }, opts: { deadline: number }, cb: (err: Error | null, res?: { status: string | number }) => void): void;
     close(): void;
   };
