@@ -20,6 +20,9 @@ const host = env.BIND_HOST || '127.0.0.1';
 const startTimeoutMs = Number(env.START_TIMEOUT_MS || 30000);
 // With GRPC_TLS_* set, the services speak TLS and the health checks below must too.
 const { grpcTls } = loadConfig(env, { grpcTls: grpcTlsField() }).config;
+// More than one gateway process (ports PORT, PORT+1, …; metrics METRICS_PORT_BASE, then +5, +6, …), as
+// replicas behind a load balancer: every one keeps its own credential memory, each kept in sync.
+const gatewayReplicas = Number(env.GATEWAY_REPLICAS || 1);
 
 function say(msg: string) {
   process.stderr.write(`[start] ${msg}\n`);
@@ -72,7 +75,9 @@ function launch(spec: Spec) {
 }
 
 async function waitHealthy(spec: Spec) {
-  const checker = healthChecker(`127.0.0.1:${spec.grpcPort}`, grpcTls);
+  // a short reconnect backoff: on a loaded machine a service can take many seconds to listen, and grpc-js's
+  // default backoff (growing to minutes) would otherwise look again only after the deadline
+  const checker = healthChecker(`127.0.0.1:${spec.grpcPort}`, grpcTls, { 'grpc.initial_reconnect_backoff_ms': 100, 'grpc.max_reconnect_backoff_ms': 500 });
   const deadline = Date.now() + startTimeoutMs;
   try {
     while (Date.now() < deadline && !stopping) {
@@ -106,16 +111,21 @@ async function main() {
   process.on('SIGTERM', () => void stopAll(0));
   for (const s of services) launch(s);
   await Promise.all(services.map(waitHealthy));
-  launch({
-    name: 'gateway',
-    entry: join(dist, 'gateway', 'src', 'main.js'),
-    env: { PORT: String(port), METRICS_PORT: String(metricsBase), HOST: env.HOST || '0.0.0.0', ADMIN_TOKEN: token, IDENTITY_ADDR: addr(0), DIRECTORY_ADDR: addr(1), CREDENTIALS_ADDR: addr(2), ENTITLEMENT_ADDR: addr(3) },
-  });
+  if (!Number.isInteger(gatewayReplicas) || gatewayReplicas < 1 || gatewayReplicas > 16) throw new Error(`GATEWAY_REPLICAS: "${env.GATEWAY_REPLICAS}" must be an integer from 1 to 16`);
+  for (let i = 0; i < gatewayReplicas; i++)
+    launch({
+      name: i === 0 ? 'gateway' : `gateway-${i + 1}`,
+      entry: join(dist, 'gateway', 'src', 'main.js'),
+      env: { PORT: String(port + i), METRICS_PORT: String(i === 0 ? metricsBase : metricsBase + 4 + i), HOST: env.HOST || '0.0.0.0', ADMIN_TOKEN: token, IDENTITY_ADDR: addr(0), DIRECTORY_ADDR: addr(1), CREDENTIALS_ADDR: addr(2), ENTITLEMENT_ADDR: addr(3) },
+    });
   const deadline = Date.now() + startTimeoutMs;
-  while (!stopping) {
+  for (let i = 0; i < gatewayReplicas && !stopping; ) {
     try {
-      const res = await fetch(`http://127.0.0.1:${port}/readyz`);
-      if (res.ok) break;
+      const res = await fetch(`http://127.0.0.1:${port + i}/readyz`);
+      if (res.ok) {
+        i++;
+        continue;
+      }
     } catch {
       /* not listening yet */
     }
@@ -127,6 +137,7 @@ async function main() {
     [
       '',
       `SCIM gateway ready: ${publicUrl}   (data in ${dataDir}${env.MONGODB_URI ? '; MongoDB' : ''}${env.REDIS_URL ? '; Redis' : ''})`,
+      ...(gatewayReplicas > 1 ? [`  gateway replicas on ports ${port}-${port + gatewayReplicas - 1}`] : []),
       `  admin API:   ${publicUrl}/admin/v1   Authorization: Bearer ${token}`,
       `  setup link:  POST ${publicUrl}/admin/v1/orgs/{org}/setup-links  → a one-time link to Organization Setup (${publicUrl}/setup)`,
       `  health:      ${publicUrl}/readyz     metrics: http://127.0.0.1:${metricsBase}-${metricsBase + 4}/metrics`,

@@ -3,16 +3,24 @@ import { connect, type PromiseClient } from '../../services/kit/src/grpc-client.
 import type { GrpcTls } from '../../services/kit/src/grpc-tls.js';
 import { healthChecker, type HealthChecker } from '../../services/kit/src/health.js';
 import type { Metrics } from '../../services/kit/src/metrics.js';
-import { MultiplexedClient, carriedBy } from '../../services/kit/src/multiplexed.js';
+import { MultiplexedClient, carriedBy, serviceError } from '../../services/kit/src/multiplexed.js';
 import { CredentialsServiceClient, CredentialsServiceService, type VerifyCredentialRequest, type VerifyCredentialResponse } from '../../proto/gen/credentials/v1/credentials.js';
 import { DirectoryServiceClient, type DirectoryServiceService } from '../../proto/gen/directory/v1/directory.js';
 import { EntitlementServiceClient, type EntitlementServiceService } from '../../proto/gen/entitlement/v1/entitlement.js';
 import { IdentityServiceClient, type IdentityServiceService } from '../../proto/gen/identity/v1/identity.js';
+import { status } from '@grpc/grpc-js';
+import { Counter } from 'prom-client';
+import type { Logger } from '../../services/kit/src/logger.js';
+import { CredentialMemory } from './credential-memory.js';
+import { RevocationWatch } from './revocation-watch.js';
 
 export interface Backends {
   directory: PromiseClient<typeof DirectoryServiceService>;
   credentials: PromiseClient<typeof CredentialsServiceService>;
-  /** credentials.VerifyCredential, carried by one long-lived stream (every SCIM request verifies). */
+  /**
+   * credentials.VerifyCredential answered from memory when this secret was verified before and memory is
+   * trusted (credential-memory.ts); otherwise carried by one long-lived stream.
+   */
   verifyCredential(request: VerifyCredentialRequest): Promise<VerifyCredentialResponse>;
   entitlement: PromiseClient<typeof EntitlementServiceService>;
   identity: PromiseClient<typeof IdentityServiceService>;
@@ -20,17 +28,36 @@ export interface Backends {
   close(): void;
 }
 
-export function connectBackends(addr: { directory: string; credentials: string; entitlement: string; identity: string }, metrics: Metrics, tls?: GrpcTls): Backends {
+export function connectBackends(addr: { directory: string; credentials: string; entitlement: string; identity: string }, metrics: Metrics, tls?: GrpcTls, logger?: Logger): Backends {
   const credentials = connect(CredentialsServiceClient, addr.credentials, { metrics, tls });
   const verifier = new MultiplexedClient<VerifyCredentialRequest, VerifyCredentialResponse>(
     () => (credentials.raw as CredentialsServiceClient).verifyCredentialStream(),
     carriedBy(CredentialsServiceService.verifyCredential),
     { metrics },
   );
+  const memory = new CredentialMemory();
+  const watch = new RevocationWatch(() => (credentials.raw as CredentialsServiceClient).watchRevocations(), memory, { logger });
+  watch.start();
+  const lookups = new Counter({ name: 'credential_memory_requests_total', help: 'SCIM credential verifications by where they were answered (hit: memory; miss: the credentials service; untrusted: memory not synced or out of lease).', labelNames: ['result'], registers: [metrics.registry] });
+  const [hit, miss, untrusted] = [lookups.labels('hit'), lookups.labels('miss'), lookups.labels('untrusted')];
+  const verifyCredential = async (request: VerifyCredentialRequest): Promise<VerifyCredentialResponse> => {
+    const key = CredentialMemory.key(request.scheme, request.tenantId, request.username, request.secret);
+    const known = memory.get(key);
+    if (known) {
+      hit.inc();
+      return known;
+    }
+    (memory.trusted ? miss : untrusted).inc();
+    const ticket = memory.ticket();
+    const res = await verifier.call(request);
+    // a revocation pushed while this was being answered wins
+    if (!memory.admit(key, res, ticket)) throw serviceError(status.UNAUTHENTICATED, 'invalid credentials (revoked while verifying)');
+    return res;
+  };
   const b = {
     directory: connect(DirectoryServiceClient, addr.directory, { metrics, tls }),
     credentials,
-    verifyCredential: (request: VerifyCredentialRequest) => verifier.call(request),
+    verifyCredential,
     entitlement: connect(EntitlementServiceClient, addr.entitlement, { metrics, tls }),
     identity: connect(IdentityServiceClient, addr.identity, { metrics, tls }),
     health: {
@@ -43,6 +70,7 @@ export function connectBackends(addr: { directory: string; credentials: string; 
   return {
     ...b,
     close() {
+      watch.close();
       verifier.close();
       for (const c of [b.directory, b.credentials, b.entitlement, b.identity]) c.close();
       for (const h of Object.values(b.health)) h.close();

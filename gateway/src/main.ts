@@ -14,7 +14,7 @@ async function start() {
   const logger = createLogger('gateway', config.logLevel);
   for (const w of warnings) logger.warn(`INSECURE DEFAULT: ${w}`);
   const metrics = createMetrics('gateway');
-  const backends = connectBackends({ directory: config.directoryAddr, credentials: config.credentialsAddr, entitlement: config.entitlementAddr, identity: config.identityAddr }, metrics, config.grpcTls);
+  const backends = connectBackends({ directory: config.directoryAddr, credentials: config.credentialsAddr, entitlement: config.entitlementAddr, identity: config.identityAddr }, metrics, config.grpcTls, logger);
   const kv = openKeyValueStore(config.redisUrl, config, logger, metrics.registry);
   const { app, close } = createApp({ config, backends, kv, logger, metrics });
 

@@ -35,7 +35,7 @@ const COMPONENTS = {
   gateway: { entrypoint: 'dist/gateway/src/main.js', peers: ['credentials', 'directory', 'entitlement', 'identity'], secrets: ['ADMIN_TOKEN', 'REDIS_URL'] },
   identity: { entrypoint: 'dist/services/identity/src/main.js', peers: ['directory'], secrets: ['MONGODB_URI', 'REDIS_URL'] },
   directory: { entrypoint: 'dist/services/directory/src/main.js', peers: [], secrets: ['MONGODB_URI'] },
-  credentials: { entrypoint: 'dist/services/credentials/src/main.js', peers: [], secrets: ['MONGODB_URI', 'REDIS_URL'] },
+  credentials: { entrypoint: 'dist/services/credentials/src/main.js', peers: [], secrets: ['MONGODB_URI'] },
   entitlement: { entrypoint: 'dist/services/entitlement/src/main.js', peers: [], secrets: ['MONGODB_URI'] },
 } as const;
 type Component = keyof typeof COMPONENTS;
@@ -424,7 +424,7 @@ describe.each(ciFiles)('helm template with helm/ci/%s', (file) => {
       expect(exprs.length).toBeGreaterThan(10);
       const used = new Set(exprs.flatMap(metricsIn));
       for (const m of used) if (!EXTERNAL_METRIC.test(m)) expect({ metric: m, documented: documentedMetrics.has(m) }).toEqual({ metric: m, documented: true });
-      for (const m of ['http_requests_total', 'scim_operations_total', 'scim_request_duration_seconds', 'scim_auth_failures_total', 'oidc_logins_total', 'credential_cache_requests_total', 'entitlement_cache_requests_total', 'grpc_server_handled_total', 'grpc_server_handling_seconds', 'grpc_client_handled_total']) {
+      for (const m of ['http_requests_total', 'scim_operations_total', 'scim_request_duration_seconds', 'scim_auth_failures_total', 'oidc_logins_total', 'credential_memory_requests_total', 'entitlement_cache_requests_total', 'grpc_server_handled_total', 'grpc_server_handling_seconds', 'grpc_client_handled_total']) {
         expect(used).toContain(m);
       }
     }

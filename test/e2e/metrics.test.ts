@@ -18,9 +18,9 @@ describe('metrics of the running processes', () => {
     await http('GET', `${t.baseUrl}/Users`, { token: 'wrong' });
     const scrape = async (name: keyof RunningSystem['metricsPorts']) => (await http('GET', `http://127.0.0.1:${sys.metricsPorts[name]}/metrics`)).text;
     const expected: Record<keyof RunningSystem['metricsPorts'], string[]> = {
-      gateway: ['http_requests_total', 'http_request_duration_seconds_bucket', 'scim_operations_total', 'scim_request_duration_seconds_bucket', 'scim_auth_failures_total', 'entitlement_cache_requests_total', 'grpc_client_handled_total', 'process_cpu_seconds_total'],
+      gateway: ['http_requests_total', 'http_request_duration_seconds_bucket', 'scim_operations_total', 'scim_request_duration_seconds_bucket', 'scim_auth_failures_total', 'entitlement_cache_requests_total', 'credential_memory_requests_total', 'grpc_client_handled_total', 'process_cpu_seconds_total'],
       directory: ['grpc_server_handled_total', 'grpc_server_handling_seconds_bucket', 'process_resident_memory_bytes'],
-      credentials: ['grpc_server_handled_total', 'credential_cache_requests_total'],
+      credentials: ['grpc_server_handled_total', 'credential_revocation_watchers'],
       entitlement: ['grpc_server_handled_total', 'grpc_server_handling_seconds_bucket'],
       identity: ['grpc_server_handled_total', 'oidc_logins_total'],
     };

@@ -11,11 +11,13 @@ import { freePort } from './redis-server.js';
 
 export interface RunningSystem {
   url: string;
+  /** Every gateway replica (GATEWAY_REPLICAS); the first is `url`. */
+  gatewayUrls: string[];
   adminToken: string;
   dataDir: string;
   supervisor: ChildProcess;
   metricsPorts: Record<'gateway' | 'identity' | 'directory' | 'credentials' | 'entitlement', number>;
-  /** Pids of the five service processes. */
+  /** Pids of the service processes (five, plus one per extra gateway replica). */
   childPids(): number[];
   output(): string;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
@@ -45,9 +47,10 @@ async function freeRange(n: number): Promise<number> {
 export async function startSystem(extraEnv: Record<string, string> = {}, dataDir = mkdtempSync(join(tmpdir(), 'scimgw-e2e-'))): Promise<RunningSystem> {
   const entry = join(root, 'dist', 'scripts', 'start.js');
   if (!existsSync(entry)) throw new Error('dist/ is missing: run `npm run build` (npm test does)');
-  const port = await freePort();
+  const replicas = Number(extraEnv.GATEWAY_REPLICAS || 1);
+  const port = replicas > 1 ? await freeRange(replicas) : await freePort();
   const grpcBase = await freeRange(4);
-  const metricsBase = await freeRange(5);
+  const metricsBase = await freeRange(4 + replicas);
   let out = '';
   const supervisor = spawn(process.execPath, [entry], {
     cwd: root,
@@ -80,6 +83,7 @@ export async function startSystem(extraEnv: Record<string, string> = {}, dataDir
   };
   return {
     url: `http://127.0.0.1:${port}`,
+    gatewayUrls: Array.from({ length: replicas }, (_, i) => `http://127.0.0.1:${port + i}`),
     adminToken,
     dataDir,
     supervisor,

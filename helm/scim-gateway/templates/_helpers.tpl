@@ -31,7 +31,7 @@ credentials:
   protocol: grpc
   entrypoint: dist/services/credentials/src/main.js
   peers: []
-  secrets: {MONGODB_URI: mongodb, REDIS_URL: redis}
+  secrets: {MONGODB_URI: mongodb}
 entitlement:
   protocol: grpc
   entrypoint: dist/services/entitlement/src/main.js

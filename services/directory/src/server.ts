@@ -9,6 +9,7 @@ import { activityHandlers } from './handlers/activity.handlers.js';
 import { orgHandlers } from './handlers/org.handlers.js';
 import { scimHandlers, scimErrorToAppError } from './handlers/scim.handlers.js';
 import { openDirectoryStore } from './store/directory-store.js';
+import { ConnectorMemory } from './domain/connector-memory.js';
 import { ScimService } from './domain/scim-service.js';
 import { ScimRefusals } from './domain/scim-refusals.js';
 import { platformHandlers } from './handlers/platform.handlers.js';
@@ -19,9 +20,11 @@ export async function buildDirectoryService({ config, logger, metrics, inFlight 
     logger.warn('MongoDB is a standalone server (no transactions): a change and its membership and activity writes are applied one by one, and a crash between them keeps the earlier ones; run a replica set (one member is enough) for all-or-none writes (docs/store.md)');
   }
   const store = await openDirectoryStore(docs);
-  const org = orgHandlers(store.orgs, store.connectors);
+  // the connector check of every SCIM call from memory; with MongoDB other replicas' changes are re-read within a second
+  const connectorMemory = new ConnectorMemory(store.connectors, config.mongodbUri ? 1000 : Number.POSITIVE_INFINITY);
+  const org = orgHandlers(store.orgs, connectorMemory.forAdmin);
   const limits = { maxPatchOperations: config.scimPatchMaxOperations, maxValuesPerAttribute: config.scimMaxValuesPerAttribute };
-  const scim = new ScimService({ store, defaultPageSize: config.scimDefaultPageSize, maxPageSize: config.scimMaxPageSize, limits });
+  const scim = new ScimService({ store: { ...store, connectors: connectorMemory.forScim }, defaultPageSize: config.scimDefaultPageSize, maxPageSize: config.scimMaxPageSize, limits });
   const handlers = {
     ...org.handlers,
     ...activityHandlers(store.activity, org.requireOrg),

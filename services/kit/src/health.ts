@@ -20,9 +20,10 @@ export interface HealthChecker {
   close(): void;
 }
 
-export function healthChecker(address: string, tls?: GrpcTls): HealthChecker {
+/** `channelOptions`: grpc-js channel options, e.g. a short reconnect backoff for a caller waiting for a start. */
+export function healthChecker(address: string, tls?: GrpcTls, channelOptions: Record<string, number> = {}): HealthChecker {
   const channel = channelCredentials(tls);
-  const client = new HealthClient(address, channel.credentials, channel.options) as unknown as {
+  const client = new HealthClient(address, channel.credentials, { ...channel.options, ...channelOptions }) as unknown as {
     check(req: { service: string }, opts: { deadline: number }, cb: (err: Error | null, res?: { status: string | number }) => void): void;
     close(): void;
   };

@@ -39,7 +39,8 @@ afterEach(() => {
 
 async function start(streamHandler?: (call: ServerDuplexStream<Question<Ask>, Answer<Reply>>) => void) {
   const metrics = createMetrics('test');
-  const served = serveMultiplexed(carriedBy(def.ask), handle, { logger, metrics });
+  const inFlight = { count: 0 };
+  const served = serveMultiplexed(carriedBy(def.ask), handle, { logger, metrics, inFlight });
   const server = new Server();
   let streams = 0;
   server.addService(def as never, {
@@ -53,7 +54,7 @@ async function start(streamHandler?: (call: ServerDuplexStream<Question<Ask>, An
   const client = new EchoClient(`127.0.0.1:${port}`, credentials.createInsecure()) as unknown as EchoStub;
   started.push({ server, client });
   const asker = new MultiplexedClient<Ask, Reply>(() => client.askStream(), carriedBy(def.ask), { metrics, defaultDeadlineMs: 2000 });
-  return { asker, served, metrics, streams: () => streams };
+  return { asker, served, metrics, inFlight, streams: () => streams };
 }
 
 describe('a unary method over one stream', () => {
@@ -111,9 +112,11 @@ describe('a unary method over one stream', () => {
   });
 
   it('when draining answers what it has, then ends; later questions fail UNAVAILABLE instead of hanging', async () => {
-    const { asker, served } = await start();
+    const { asker, served, inFlight: handling } = await start();
     const inFlight = asker.call({ text: 'slow', delayMs: 150 });
-    await sleep(50);
+    // drain once the server is answering it (a fixed sleep raced with a loaded machine)
+    for (let i = 0; handling.count === 0 && i < 500; i++) await sleep(5);
+    expect(handling.count).toBe(1);
     served.drain();
     expect((await inFlight).text).toBe('SLOW');
     await sleep(50);

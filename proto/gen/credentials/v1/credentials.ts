@@ -105,6 +105,8 @@ export interface VerifyCredentialRequest {
 export interface VerifyCredentialResponse {
   tenantId: string;
   connectorId: string;
+  /** The connector's credential generation (durable in the store, raised by every rotation and revocation). */
+  generation: number;
 }
 
 export interface VerifyCredentialStreamRequest {
@@ -154,6 +156,71 @@ export interface DescribeCredentialsRequest {
 
 export interface DescribeCredentialsResponse {
   summary: CredentialSummary | undefined;
+}
+
+/** A connector's credential generation, as a gateway holds it or as the store has it now. */
+export interface ConnectorGeneration {
+  tenantId: string;
+  connectorId: string;
+  generation: number;
+}
+
+/** Exactly one field is set. */
+export interface WatchRevocationsRequest {
+  /** First message of a stream, and the answer to `recheck`: what the gateway holds in memory. */
+  resync:
+    | ResyncRequest
+    | undefined;
+  /** A revocation has been applied (its entries are gone from memory). */
+  ack:
+    | RevocationAck
+    | undefined;
+  /** Asks for a lease extension. */
+  ping: LeasePing | undefined;
+}
+
+export interface ResyncRequest {
+  held: ConnectorGeneration[];
+  /** Echoed in the answer, so a gateway can tell which resync an answer belongs to. */
+  resyncId: number;
+}
+
+export interface RevocationAck {
+  seq: number;
+}
+
+export interface LeasePing {
+  /** Milliseconds on the gateway's monotonic clock; meaningless to the server. */
+  sentAt: number;
+}
+
+/** Exactly one field is set. */
+export interface WatchRevocationsResponse {
+  synced: ResyncResponse | undefined;
+  revoked: Revocation | undefined;
+  pong: LeasePong | undefined;
+  recheck: RecheckRequest | undefined;
+}
+
+export interface ResyncResponse {
+  resyncId: number;
+  /** The current generation of every held connector that still has valid credentials; the others are gone. */
+  current: ConnectorGeneration[];
+  /** How long a pong extends the lease, from the ping it echoes. */
+  leaseMs: number;
+}
+
+export interface Revocation {
+  seq: number;
+  /** Secrets of this connector below this generation are refused from now on. */
+  revokedBelow: ConnectorGeneration | undefined;
+}
+
+export interface LeasePong {
+  sentAt: number;
+}
+
+export interface RecheckRequest {
 }
 
 function createBaseCredentialSummary(): CredentialSummary {
@@ -730,7 +797,7 @@ export const VerifyCredentialRequest: MessageFns<VerifyCredentialRequest> = {
 };
 
 function createBaseVerifyCredentialResponse(): VerifyCredentialResponse {
-  return { tenantId: "", connectorId: "" };
+  return { tenantId: "", connectorId: "", generation: 0 };
 }
 
 export const VerifyCredentialResponse: MessageFns<VerifyCredentialResponse> = {
@@ -740,6 +807,9 @@ export const VerifyCredentialResponse: MessageFns<VerifyCredentialResponse> = {
     }
     if (message.connectorId !== "") {
       writer.uint32(18).string(message.connectorId);
+    }
+    if (message.generation !== 0) {
+      writer.uint32(24).uint32(message.generation);
     }
     return writer;
   },
@@ -773,6 +843,14 @@ export const VerifyCredentialResponse: MessageFns<VerifyCredentialResponse> = {
             message.connectorId = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.generation = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -797,6 +875,7 @@ export const VerifyCredentialResponse: MessageFns<VerifyCredentialResponse> = {
         : isSet(object.connector_id)
         ? globalThis.String(object.connector_id)
         : "",
+      generation: isSet(object.generation) ? globalThis.Number(object.generation) : 0,
     };
   },
 
@@ -808,6 +887,9 @@ export const VerifyCredentialResponse: MessageFns<VerifyCredentialResponse> = {
     if (message.connectorId !== "") {
       obj.connectorId = message.connectorId;
     }
+    if (message.generation !== 0) {
+      obj.generation = Math.round(message.generation);
+    }
     return obj;
   },
 
@@ -818,6 +900,7 @@ export const VerifyCredentialResponse: MessageFns<VerifyCredentialResponse> = {
     const message = createBaseVerifyCredentialResponse();
     message.tenantId = object.tenantId ?? "";
     message.connectorId = object.connectorId ?? "";
+    message.generation = object.generation ?? 0;
     return message;
   },
 };
@@ -1548,6 +1631,897 @@ export const DescribeCredentialsResponse: MessageFns<DescribeCredentialsResponse
   },
 };
 
+function createBaseConnectorGeneration(): ConnectorGeneration {
+  return { tenantId: "", connectorId: "", generation: 0 };
+}
+
+export const ConnectorGeneration: MessageFns<ConnectorGeneration> = {
+  encode(message: ConnectorGeneration, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tenantId !== "") {
+      writer.uint32(10).string(message.tenantId);
+    }
+    if (message.connectorId !== "") {
+      writer.uint32(18).string(message.connectorId);
+    }
+    if (message.generation !== 0) {
+      writer.uint32(24).uint32(message.generation);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConnectorGeneration {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConnectorGeneration();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tenantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.connectorId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.generation = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ConnectorGeneration {
+    return {
+      tenantId: isSet(object.tenantId)
+        ? globalThis.String(object.tenantId)
+        : isSet(object.tenant_id)
+        ? globalThis.String(object.tenant_id)
+        : "",
+      connectorId: isSet(object.connectorId)
+        ? globalThis.String(object.connectorId)
+        : isSet(object.connector_id)
+        ? globalThis.String(object.connector_id)
+        : "",
+      generation: isSet(object.generation) ? globalThis.Number(object.generation) : 0,
+    };
+  },
+
+  toJSON(message: ConnectorGeneration): unknown {
+    const obj: any = {};
+    if (message.tenantId !== "") {
+      obj.tenantId = message.tenantId;
+    }
+    if (message.connectorId !== "") {
+      obj.connectorId = message.connectorId;
+    }
+    if (message.generation !== 0) {
+      obj.generation = Math.round(message.generation);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ConnectorGeneration>): ConnectorGeneration {
+    return ConnectorGeneration.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ConnectorGeneration>): ConnectorGeneration {
+    const message = createBaseConnectorGeneration();
+    message.tenantId = object.tenantId ?? "";
+    message.connectorId = object.connectorId ?? "";
+    message.generation = object.generation ?? 0;
+    return message;
+  },
+};
+
+function createBaseWatchRevocationsRequest(): WatchRevocationsRequest {
+  return { resync: undefined, ack: undefined, ping: undefined };
+}
+
+export const WatchRevocationsRequest: MessageFns<WatchRevocationsRequest> = {
+  encode(message: WatchRevocationsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.resync !== undefined) {
+      ResyncRequest.encode(message.resync, writer.uint32(10).fork()).join();
+    }
+    if (message.ack !== undefined) {
+      RevocationAck.encode(message.ack, writer.uint32(18).fork()).join();
+    }
+    if (message.ping !== undefined) {
+      LeasePing.encode(message.ping, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchRevocationsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchRevocationsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.resync = ResyncRequest.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.ack = RevocationAck.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.ping = LeasePing.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchRevocationsRequest {
+    return {
+      resync: isSet(object.resync) ? ResyncRequest.fromJSON(object.resync) : undefined,
+      ack: isSet(object.ack) ? RevocationAck.fromJSON(object.ack) : undefined,
+      ping: isSet(object.ping) ? LeasePing.fromJSON(object.ping) : undefined,
+    };
+  },
+
+  toJSON(message: WatchRevocationsRequest): unknown {
+    const obj: any = {};
+    if (message.resync !== undefined) {
+      obj.resync = ResyncRequest.toJSON(message.resync);
+    }
+    if (message.ack !== undefined) {
+      obj.ack = RevocationAck.toJSON(message.ack);
+    }
+    if (message.ping !== undefined) {
+      obj.ping = LeasePing.toJSON(message.ping);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<WatchRevocationsRequest>): WatchRevocationsRequest {
+    return WatchRevocationsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WatchRevocationsRequest>): WatchRevocationsRequest {
+    const message = createBaseWatchRevocationsRequest();
+    message.resync = (object.resync !== undefined && object.resync !== null)
+      ? ResyncRequest.fromPartial(object.resync)
+      : undefined;
+    message.ack = (object.ack !== undefined && object.ack !== null) ? RevocationAck.fromPartial(object.ack) : undefined;
+    message.ping = (object.ping !== undefined && object.ping !== null) ? LeasePing.fromPartial(object.ping) : undefined;
+    return message;
+  },
+};
+
+function createBaseResyncRequest(): ResyncRequest {
+  return { held: [], resyncId: 0 };
+}
+
+export const ResyncRequest: MessageFns<ResyncRequest> = {
+  encode(message: ResyncRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.held) {
+      ConnectorGeneration.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.resyncId !== 0) {
+      writer.uint32(16).uint32(message.resyncId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResyncRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResyncRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.held.push(ConnectorGeneration.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.resyncId = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResyncRequest {
+    return {
+      held: globalThis.Array.isArray(object?.held) ? object.held.map((e: any) => ConnectorGeneration.fromJSON(e)) : [],
+      resyncId: isSet(object.resyncId)
+        ? globalThis.Number(object.resyncId)
+        : isSet(object.resync_id)
+        ? globalThis.Number(object.resync_id)
+        : 0,
+    };
+  },
+
+  toJSON(message: ResyncRequest): unknown {
+    const obj: any = {};
+    if (message.held?.length) {
+      obj.held = message.held.map((e) => ConnectorGeneration.toJSON(e));
+    }
+    if (message.resyncId !== 0) {
+      obj.resyncId = Math.round(message.resyncId);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ResyncRequest>): ResyncRequest {
+    return ResyncRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ResyncRequest>): ResyncRequest {
+    const message = createBaseResyncRequest();
+    message.held = object.held?.map((e) => ConnectorGeneration.fromPartial(e)) || [];
+    message.resyncId = object.resyncId ?? 0;
+    return message;
+  },
+};
+
+function createBaseRevocationAck(): RevocationAck {
+  return { seq: 0 };
+}
+
+export const RevocationAck: MessageFns<RevocationAck> = {
+  encode(message: RevocationAck, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.seq !== 0) {
+      writer.uint32(8).uint32(message.seq);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RevocationAck {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRevocationAck();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.seq = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RevocationAck {
+    return { seq: isSet(object.seq) ? globalThis.Number(object.seq) : 0 };
+  },
+
+  toJSON(message: RevocationAck): unknown {
+    const obj: any = {};
+    if (message.seq !== 0) {
+      obj.seq = Math.round(message.seq);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RevocationAck>): RevocationAck {
+    return RevocationAck.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RevocationAck>): RevocationAck {
+    const message = createBaseRevocationAck();
+    message.seq = object.seq ?? 0;
+    return message;
+  },
+};
+
+function createBaseLeasePing(): LeasePing {
+  return { sentAt: 0 };
+}
+
+export const LeasePing: MessageFns<LeasePing> = {
+  encode(message: LeasePing, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sentAt !== 0) {
+      writer.uint32(9).double(message.sentAt);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LeasePing {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLeasePing();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 9) {
+              break;
+            }
+
+            message.sentAt = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LeasePing {
+    return {
+      sentAt: isSet(object.sentAt)
+        ? globalThis.Number(object.sentAt)
+        : isSet(object.sent_at)
+        ? globalThis.Number(object.sent_at)
+        : 0,
+    };
+  },
+
+  toJSON(message: LeasePing): unknown {
+    const obj: any = {};
+    if (message.sentAt !== 0) {
+      obj.sentAt = floatToJson(message.sentAt);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LeasePing>): LeasePing {
+    return LeasePing.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LeasePing>): LeasePing {
+    const message = createBaseLeasePing();
+    message.sentAt = object.sentAt ?? 0;
+    return message;
+  },
+};
+
+function createBaseWatchRevocationsResponse(): WatchRevocationsResponse {
+  return { synced: undefined, revoked: undefined, pong: undefined, recheck: undefined };
+}
+
+export const WatchRevocationsResponse: MessageFns<WatchRevocationsResponse> = {
+  encode(message: WatchRevocationsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.synced !== undefined) {
+      ResyncResponse.encode(message.synced, writer.uint32(10).fork()).join();
+    }
+    if (message.revoked !== undefined) {
+      Revocation.encode(message.revoked, writer.uint32(18).fork()).join();
+    }
+    if (message.pong !== undefined) {
+      LeasePong.encode(message.pong, writer.uint32(26).fork()).join();
+    }
+    if (message.recheck !== undefined) {
+      RecheckRequest.encode(message.recheck, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchRevocationsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchRevocationsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.synced = ResyncResponse.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.revoked = Revocation.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.pong = LeasePong.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.recheck = RecheckRequest.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchRevocationsResponse {
+    return {
+      synced: isSet(object.synced) ? ResyncResponse.fromJSON(object.synced) : undefined,
+      revoked: isSet(object.revoked) ? Revocation.fromJSON(object.revoked) : undefined,
+      pong: isSet(object.pong) ? LeasePong.fromJSON(object.pong) : undefined,
+      recheck: isSet(object.recheck) ? RecheckRequest.fromJSON(object.recheck) : undefined,
+    };
+  },
+
+  toJSON(message: WatchRevocationsResponse): unknown {
+    const obj: any = {};
+    if (message.synced !== undefined) {
+      obj.synced = ResyncResponse.toJSON(message.synced);
+    }
+    if (message.revoked !== undefined) {
+      obj.revoked = Revocation.toJSON(message.revoked);
+    }
+    if (message.pong !== undefined) {
+      obj.pong = LeasePong.toJSON(message.pong);
+    }
+    if (message.recheck !== undefined) {
+      obj.recheck = RecheckRequest.toJSON(message.recheck);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<WatchRevocationsResponse>): WatchRevocationsResponse {
+    return WatchRevocationsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WatchRevocationsResponse>): WatchRevocationsResponse {
+    const message = createBaseWatchRevocationsResponse();
+    message.synced = (object.synced !== undefined && object.synced !== null)
+      ? ResyncResponse.fromPartial(object.synced)
+      : undefined;
+    message.revoked = (object.revoked !== undefined && object.revoked !== null)
+      ? Revocation.fromPartial(object.revoked)
+      : undefined;
+    message.pong = (object.pong !== undefined && object.pong !== null) ? LeasePong.fromPartial(object.pong) : undefined;
+    message.recheck = (object.recheck !== undefined && object.recheck !== null)
+      ? RecheckRequest.fromPartial(object.recheck)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseResyncResponse(): ResyncResponse {
+  return { resyncId: 0, current: [], leaseMs: 0 };
+}
+
+export const ResyncResponse: MessageFns<ResyncResponse> = {
+  encode(message: ResyncResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.resyncId !== 0) {
+      writer.uint32(8).uint32(message.resyncId);
+    }
+    for (const v of message.current) {
+      ConnectorGeneration.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.leaseMs !== 0) {
+      writer.uint32(24).uint32(message.leaseMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResyncResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResyncResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.resyncId = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.current.push(ConnectorGeneration.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.leaseMs = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResyncResponse {
+    return {
+      resyncId: isSet(object.resyncId)
+        ? globalThis.Number(object.resyncId)
+        : isSet(object.resync_id)
+        ? globalThis.Number(object.resync_id)
+        : 0,
+      current: globalThis.Array.isArray(object?.current)
+        ? object.current.map((e: any) => ConnectorGeneration.fromJSON(e))
+        : [],
+      leaseMs: isSet(object.leaseMs)
+        ? globalThis.Number(object.leaseMs)
+        : isSet(object.lease_ms)
+        ? globalThis.Number(object.lease_ms)
+        : 0,
+    };
+  },
+
+  toJSON(message: ResyncResponse): unknown {
+    const obj: any = {};
+    if (message.resyncId !== 0) {
+      obj.resyncId = Math.round(message.resyncId);
+    }
+    if (message.current?.length) {
+      obj.current = message.current.map((e) => ConnectorGeneration.toJSON(e));
+    }
+    if (message.leaseMs !== 0) {
+      obj.leaseMs = Math.round(message.leaseMs);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ResyncResponse>): ResyncResponse {
+    return ResyncResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ResyncResponse>): ResyncResponse {
+    const message = createBaseResyncResponse();
+    message.resyncId = object.resyncId ?? 0;
+    message.current = object.current?.map((e) => ConnectorGeneration.fromPartial(e)) || [];
+    message.leaseMs = object.leaseMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseRevocation(): Revocation {
+  return { seq: 0, revokedBelow: undefined };
+}
+
+export const Revocation: MessageFns<Revocation> = {
+  encode(message: Revocation, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.seq !== 0) {
+      writer.uint32(8).uint32(message.seq);
+    }
+    if (message.revokedBelow !== undefined) {
+      ConnectorGeneration.encode(message.revokedBelow, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Revocation {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRevocation();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.seq = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.revokedBelow = ConnectorGeneration.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Revocation {
+    return {
+      seq: isSet(object.seq) ? globalThis.Number(object.seq) : 0,
+      revokedBelow: isSet(object.revokedBelow)
+        ? ConnectorGeneration.fromJSON(object.revokedBelow)
+        : isSet(object.revoked_below)
+        ? ConnectorGeneration.fromJSON(object.revoked_below)
+        : undefined,
+    };
+  },
+
+  toJSON(message: Revocation): unknown {
+    const obj: any = {};
+    if (message.seq !== 0) {
+      obj.seq = Math.round(message.seq);
+    }
+    if (message.revokedBelow !== undefined) {
+      obj.revokedBelow = ConnectorGeneration.toJSON(message.revokedBelow);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Revocation>): Revocation {
+    return Revocation.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Revocation>): Revocation {
+    const message = createBaseRevocation();
+    message.seq = object.seq ?? 0;
+    message.revokedBelow = (object.revokedBelow !== undefined && object.revokedBelow !== null)
+      ? ConnectorGeneration.fromPartial(object.revokedBelow)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseLeasePong(): LeasePong {
+  return { sentAt: 0 };
+}
+
+export const LeasePong: MessageFns<LeasePong> = {
+  encode(message: LeasePong, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sentAt !== 0) {
+      writer.uint32(9).double(message.sentAt);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LeasePong {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLeasePong();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 9) {
+              break;
+            }
+
+            message.sentAt = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LeasePong {
+    return {
+      sentAt: isSet(object.sentAt)
+        ? globalThis.Number(object.sentAt)
+        : isSet(object.sent_at)
+        ? globalThis.Number(object.sent_at)
+        : 0,
+    };
+  },
+
+  toJSON(message: LeasePong): unknown {
+    const obj: any = {};
+    if (message.sentAt !== 0) {
+      obj.sentAt = floatToJson(message.sentAt);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LeasePong>): LeasePong {
+    return LeasePong.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LeasePong>): LeasePong {
+    const message = createBaseLeasePong();
+    message.sentAt = object.sentAt ?? 0;
+    return message;
+  },
+};
+
+function createBaseRecheckRequest(): RecheckRequest {
+  return {};
+}
+
+export const RecheckRequest: MessageFns<RecheckRequest> = {
+  encode(_: RecheckRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecheckRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecheckRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): RecheckRequest {
+    return {};
+  },
+
+  toJSON(_: RecheckRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<RecheckRequest>): RecheckRequest {
+    return RecheckRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<RecheckRequest>): RecheckRequest {
+    const message = createBaseRecheckRequest();
+    return message;
+  },
+};
+
 export type CredentialsServiceService = typeof CredentialsServiceService;
 export const CredentialsServiceService = {
   /**
@@ -1623,6 +2597,27 @@ export const CredentialsServiceService = {
       Buffer.from(DescribeCredentialsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DescribeCredentialsResponse => DescribeCredentialsResponse.decode(value),
   },
+  /**
+   * --- Revocation push (issues #12, #14): gateways keep verified credentials in memory ---
+   * One long-lived stream per gateway. The gateway opens it with `resync` (the connector generations it holds
+   * in memory) and trusts its memory only once `synced` answered, and only while its lease holds: it sends
+   * `ping` (its own monotonic clock) every few hundred milliseconds and a `pong` echoing it extends the lease
+   * to ping + lease_ms. Every rotation or revocation is pushed as `revoked`, and IssueCredentials and
+   * RevokeCredentials return only after every connected gateway acknowledged it (`ack`), or after the lease of
+   * a gateway that did not has expired (its stream is then ended). `recheck` (after a rotation on another
+   * replica of this service, seen in the store) asks the gateway to resync.
+   */
+  watchRevocations: {
+    path: "/credentials.v1.CredentialsService/WatchRevocations" as const,
+    requestStream: true as const,
+    responseStream: true as const,
+    requestSerialize: (value: WatchRevocationsRequest): Buffer =>
+      Buffer.from(WatchRevocationsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): WatchRevocationsRequest => WatchRevocationsRequest.decode(value),
+    responseSerialize: (value: WatchRevocationsResponse): Buffer =>
+      Buffer.from(WatchRevocationsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): WatchRevocationsResponse => WatchRevocationsResponse.decode(value),
+  },
 } as const;
 
 export interface CredentialsServiceServer extends UntypedServiceImplementation {
@@ -1648,6 +2643,17 @@ export interface CredentialsServiceServer extends UntypedServiceImplementation {
   revokeCredentials: handleUnaryCall<RevokeCredentialsRequest, RevokeCredentialsResponse>;
   /** What may be shown after creation: last four characters and dates, never the secrets. */
   describeCredentials: handleUnaryCall<DescribeCredentialsRequest, DescribeCredentialsResponse>;
+  /**
+   * --- Revocation push (issues #12, #14): gateways keep verified credentials in memory ---
+   * One long-lived stream per gateway. The gateway opens it with `resync` (the connector generations it holds
+   * in memory) and trusts its memory only once `synced` answered, and only while its lease holds: it sends
+   * `ping` (its own monotonic clock) every few hundred milliseconds and a `pong` echoing it extends the lease
+   * to ping + lease_ms. Every rotation or revocation is pushed as `revoked`, and IssueCredentials and
+   * RevokeCredentials return only after every connected gateway acknowledged it (`ack`), or after the lease of
+   * a gateway that did not has expired (its stream is then ended). `recheck` (after a rotation on another
+   * replica of this service, seen in the store) asks the gateway to resync.
+   */
+  watchRevocations: handleBidiStreamingCall<WatchRevocationsRequest, WatchRevocationsResponse>;
 }
 
 export interface CredentialsServiceClient extends Client {
@@ -1736,6 +2742,24 @@ export interface CredentialsServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DescribeCredentialsResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * --- Revocation push (issues #12, #14): gateways keep verified credentials in memory ---
+   * One long-lived stream per gateway. The gateway opens it with `resync` (the connector generations it holds
+   * in memory) and trusts its memory only once `synced` answered, and only while its lease holds: it sends
+   * `ping` (its own monotonic clock) every few hundred milliseconds and a `pong` echoing it extends the lease
+   * to ping + lease_ms. Every rotation or revocation is pushed as `revoked`, and IssueCredentials and
+   * RevokeCredentials return only after every connected gateway acknowledged it (`ack`), or after the lease of
+   * a gateway that did not has expired (its stream is then ended). `recheck` (after a rotation on another
+   * replica of this service, seen in the store) asks the gateway to resync.
+   */
+  watchRevocations(): ClientDuplexStream<WatchRevocationsRequest, WatchRevocationsResponse>;
+  watchRevocations(
+    options: Partial<CallOptions>,
+  ): ClientDuplexStream<WatchRevocationsRequest, WatchRevocationsResponse>;
+  watchRevocations(
+    metadata: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientDuplexStream<WatchRevocationsRequest, WatchRevocationsResponse>;
 }
 
 export const CredentialsServiceClient = makeGenericClientConstructor(
@@ -1746,6 +2770,10 @@ export const CredentialsServiceClient = makeGenericClientConstructor(
   service: typeof CredentialsServiceService;
   serviceName: string;
 };
+
+function floatToJson(value: number | null | undefined): number | string | null | undefined {
+  return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 

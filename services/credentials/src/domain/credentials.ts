@@ -1,9 +1,13 @@
-/** Issuing and verifying SCIM secrets. Secrets exist only in the issuing response; the store keeps hashes. */
+/**
+ * Issuing and verifying SCIM secrets. Secrets exist only in the issuing response; the store keeps hashes.
+ * Verification reads the store (an indexed lookup by hash), never a cache: the gateways keep what they verified
+ * in memory, and a rotation or revocation returns only once every gateway has let go of it (revocation-hub.ts).
+ */
 import { AppError } from '../../../kit/src/errors.js';
 import { last4, newSecret, safeEqual, sha256Hex } from '../../../kit/src/secrets.js';
 import type { TenantId } from '../../../kit/src/store/store.js';
+import type { RevocationNotifier } from '../handlers/revocation-hub.js';
 import type { CredentialRecord, CredentialStore } from '../store/credential-store.js';
-import type { CachedCredential, CredentialCache } from './credential-cache.js';
 
 /** Recognisable prefixes (secret scanners, support): SCIM gateway token / passkey. */
 export const BEARER_PREFIX = 'scimgw_tok_';
@@ -17,6 +21,12 @@ export interface IssuedSecrets {
   rotated: boolean;
 }
 
+export interface VerifiedCredential {
+  tenantId: string;
+  connectorId: string;
+  generation: number;
+}
+
 export type Presented = { scheme: 'bearer'; secret: string } | { scheme: 'basic'; username: string; secret: string };
 
 const refused = () => new AppError('UNAUTHENTICATED', 'invalid credentials', 'invalid_credentials');
@@ -24,7 +34,7 @@ const refused = () => new AppError('UNAUTHENTICATED', 'invalid credentials', 'in
 export class Credentials {
   constructor(
     private readonly store: CredentialStore,
-    private readonly cache: CredentialCache,
+    private readonly revocations: RevocationNotifier,
   ) {}
 
   async issue(tenant: TenantId, connectorId: string, companyId: string): Promise<IssuedSecrets> {
@@ -32,36 +42,30 @@ export class Credentials {
     const bearerToken = newSecret(BEARER_PREFIX);
     const passkey = newSecret(PASSKEY_PREFIX);
     const record = { connectorId, companyId, bearerHash: sha256Hex(bearerToken), passkeyHash: sha256Hex(passkey), bearerLast4: last4(bearerToken), passkeyLast4: last4(passkey), issuedAt: new Date() };
-    const previous = await this.store.replace(tenant, record);
-    if (previous) await this.cache.invalidate([previous.bearerHash, previous.passkeyHash]);
-    return { bearerToken, basicUsername: companyId, basicPassword: passkey, record: { ...record, tenantId: tenant, revoked: false }, rotated: previous !== null && !previous.revoked };
+    const { previous, generation } = await this.store.replace(tenant, record);
+    // the store refuses the old hashes now; the gateways must let go of them before we answer
+    if (previous) await this.revocations.revoked({ tenantId: tenant, connectorId, generation });
+    return { bearerToken, basicUsername: companyId, basicPassword: passkey, record: { ...record, tenantId: tenant, revoked: false, generation }, rotated: previous !== null && !previous.revoked };
   }
 
   async revoke(tenant: TenantId, connectorId: string): Promise<boolean> {
-    const previous = await this.store.revoke(tenant, connectorId);
-    if (!previous) return false;
-    await this.cache.invalidate([previous.bearerHash, previous.passkeyHash]);
-    return !previous.revoked;
+    const out = await this.store.revoke(tenant, connectorId);
+    if (!out) return false;
+    await this.revocations.revoked({ tenantId: tenant, connectorId, generation: out.generation });
+    return !out.previous?.revoked;
   }
 
   /** Resolves a presented secret on the base URL of `tenant`. Any mismatch is the same UNAUTHENTICATED. */
-  async verify(tenant: TenantId, presented: Presented): Promise<CachedCredential> {
+  async verify(tenant: TenantId, presented: Presented): Promise<VerifiedCredential> {
     if (!presented.secret) throw refused();
     const kind = presented.scheme === 'bearer' ? 'bearer' : 'passkey';
     const hash = sha256Hex(presented.secret);
-    let found = await this.cache.get(hash);
-    if (!found) {
-      const record = await this.store.findActiveByHash(kind, hash);
-      if (record && safeEqual(kind === 'bearer' ? record.bearerHash : record.passkeyHash, hash)) {
-        found = { tenantId: record.tenantId, connectorId: record.connectorId, companyId: record.companyId, kind };
-        await this.cache.put(hash, found);
-      }
-    }
-    if (!found || found.kind !== kind) throw refused();
+    const record = await this.store.findActiveByHash(kind, hash);
+    if (!record || !safeEqual(kind === 'bearer' ? record.bearerHash : record.passkeyHash, hash)) throw refused();
     // Tenant and Company ID are compared in constant time as well; a secret of another tenant is simply refused.
-    const tenantOk = safeEqual(found.tenantId, tenant);
-    const userOk = presented.scheme === 'basic' ? safeEqual(found.companyId.toUpperCase(), presented.username.trim().toUpperCase()) : true;
+    const tenantOk = safeEqual(record.tenantId, tenant);
+    const userOk = presented.scheme === 'basic' ? safeEqual(record.companyId.toUpperCase(), presented.username.trim().toUpperCase()) : true;
     if (!tenantOk || !userOk) throw refused();
-    return found;
+    return { tenantId: record.tenantId, connectorId: record.connectorId, generation: record.generation };
   }
 }

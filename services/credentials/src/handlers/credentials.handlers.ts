@@ -25,11 +25,11 @@ export function credentialsHandlers(credentials: Credentials, store: CredentialS
       const tenant = requireTenant(req.tenantId);
       if (req.scheme === CredentialScheme.CREDENTIAL_SCHEME_BEARER) {
         const found = await credentials.verify(tenant, { scheme: 'bearer', secret: req.secret });
-        return { tenantId: found.tenantId, connectorId: found.connectorId };
+        return { tenantId: found.tenantId, connectorId: found.connectorId, generation: found.generation };
       }
       if (req.scheme === CredentialScheme.CREDENTIAL_SCHEME_BASIC) {
         const found = await credentials.verify(tenant, { scheme: 'basic', username: req.username, secret: req.secret });
-        return { tenantId: found.tenantId, connectorId: found.connectorId };
+        return { tenantId: found.tenantId, connectorId: found.connectorId, generation: found.generation };
       }
       throw new AppError('INVALID_ARGUMENT', 'scheme must be BEARER or BASIC');
     },
