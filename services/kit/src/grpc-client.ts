@@ -24,12 +24,15 @@ export interface ConnectOptions {
 }
 
 export function connect<D extends ServiceDef>(Ctor: ClientCtor & { service: D }, address: string, opts: ConnectOptions = {}): PromiseClient<D> {
-  // No transparent retries: callers handle UNAVAILABLE themselves, and retry buffering copies every message.
+  // Transparent retries stay on (grpc-js's default): a call started on a connection the server is closing by age
+  // (`grpc.max_connection_age_ms`, service-runtime.ts) never reached the server and is sent again on a new one;
+  // without them such calls failed with UNAVAILABLE, a 503 at the gateway every few minutes under load
+  // (test/grpc-client.test.ts). No retry policy is configured, so a call the server has seen is never repeated.
   // The request id and the outcome counter are handled here rather than in an interceptor: one less layer of
   // objects on every call of the SCIM hot path.
   // Large answers are legitimate: a group of 100,000 members renders to ~20 MB.
   const channel = channelCredentials(opts.tls);
-  const raw = new Ctor(address, channel.credentials, { ...channel.options, 'grpc.enable_retries': 0, 'grpc.max_receive_message_length': 128 * 1024 * 1024 });
+  const raw = new Ctor(address, channel.credentials, { ...channel.options, 'grpc.max_receive_message_length': 128 * 1024 * 1024 });
   const out: Record<string, unknown> = { raw, close: () => raw.close() };
   for (const key of Object.keys(Ctor.service)) {
     if (Ctor.service[key].requestStream || Ctor.service[key].responseStream) continue;
