@@ -12,6 +12,9 @@ import { ENTERPRISE_TOOLKIT, type EntitlementCache } from '../entitlement-cache.
 import { describeError, HttpError, sendAdminError } from '../http/errors.js';
 import type { Auditor } from '../audit.js';
 import { configureOidcHandler } from '../oidc/oidc-admin.js';
+import { connectorEvents } from './connector-events.js';
+import { eventsRouter } from './events.routes.js';
+import { webhooksRouter } from './webhooks.routes.js';
 
 export interface AdminRouterDeps {
   backends: Backends;
@@ -30,7 +33,8 @@ const OPERATOR = 'operator';
 export function adminRouter(deps: AdminRouterDeps): Router {
   const router = Router();
   const { backends } = deps;
-  const configureOidc = configureOidcHandler({ backends, publicUrl: deps.publicUrl, appRedirectUris: deps.appRedirectUris, logger: deps.logger });
+  const changeEvents = connectorEvents(backends, deps.logger);
+  const configureOidc = configureOidcHandler({ backends, publicUrl: deps.publicUrl, appRedirectUris: deps.appRedirectUris, logger: deps.logger, changeEvents });
 
   router.use((req: Request, res: Response, next: NextFunction) => {
     const header = req.get('authorization') ?? '';
@@ -167,6 +171,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     const c = await connector(req);
     const o = await org(req);
     const secrets = await backends.credentials.issueCredentials({ tenantId: c.tenantId, connectorId: c.id, companyId: o.companyId, actor: OPERATOR });
+    await changeEvents.credentialsRotated(c.tenantId, c.id, secrets.summary?.issuedAt);
     await deps.audit.record(c.tenantId, { action: 'credentials.rotate', resourceType: 'connector', resourceId: c.id, resourceName: typeName(c.type) });
     res.json({ ...(await connectorView(c, secrets)), notice: 'The previous bearer token and Integration Passkey no longer work. Enter the new values in your identity provider now; provisioning fails until you do.' });
   }));
@@ -180,6 +185,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     if (typeof enabled !== 'boolean') throw new HttpError(400, 'invalid_request', '"enabled" (boolean) is the only field that can be changed');
     const updated = (await backends.directory.updateConnector({ tenantId: c.tenantId, connectorId: c.id, enabled, actor: OPERATOR })).connector!;
     if (enabled !== c.enabled) {
+      await changeEvents.connectorSwitched(c.tenantId, c.id, enabled);
       await deps.audit.record(c.tenantId, { action: enabled ? 'connector.enable' : 'connector.disable', resourceType: 'connector', resourceId: c.id, resourceName: typeName(c.type) });
       if (!enabled) await backends.identity.revokeSessions({ tenantId: c.tenantId, userId: '' }).catch((err) => deps.logger.warn('could not end sessions of disabled connector', { err }));
     }
@@ -189,6 +195,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     const c = await connector(req);
     await backends.credentials.revokeCredentials({ tenantId: c.tenantId, connectorId: c.id, actor: OPERATOR });
     await deps.audit.record(c.tenantId, { action: 'credentials.revoke', resourceType: 'connector', resourceId: c.id, resourceName: typeName(c.type) });
+    if (c.enabled) await changeEvents.connectorSwitched(c.tenantId, c.id, false);
     await backends.directory.deleteConnector({ tenantId: c.tenantId, connectorId: c.id, actor: OPERATOR });
     await deps.audit.record(c.tenantId, { action: 'connector.delete', resourceType: 'connector', resourceId: c.id, resourceName: typeName(c.type) });
     await backends.identity.revokeSessions({ tenantId: c.tenantId, userId: '' }).catch((err) => deps.logger.warn('could not end sessions of deleted connector', { err }));
@@ -258,6 +265,10 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     const out = await backends.directory.listActivity({ tenantId: o.id, action: String(req.query.action ?? ''), since: date('since'), until: date('until'), limit, pageToken: String(req.query.pageToken ?? '') });
     res.json({ entries: out.entries.map(activityView), nextPageToken: out.nextPageToken || undefined });
   }));
+
+  // Events out (issue #15): the feed and webhook endpoints
+  router.use(eventsRouter({ backends, logger: deps.logger }));
+  router.use(webhooksRouter({ backends, logger: deps.logger }));
 
   router.use(route('/*', async (req) => {
     throw new HttpError(404, 'not_found', `no admin endpoint ${req.method} ${req.baseUrl}${req.path}`);

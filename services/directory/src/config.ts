@@ -1,4 +1,5 @@
 import { commonFields, field, loadConfig, mongodbUriField, type Env } from '../../kit/src/config.js';
+import { eventsFields } from './events/events-config.js';
 
 export function loadDirectoryConfig(env: Env) {
   return loadConfig(env, {
@@ -11,6 +12,7 @@ export function loadDirectoryConfig(env: Env) {
     /** SCIM paging: default and maximum page size (Okta pages by 100, so the maximum must be ≥ 100). */
     scimDefaultPageSize: field.int('SCIM_DEFAULT_PAGE_SIZE', 100, 1, 10000),
     scimMaxPageSize: field.int('SCIM_MAX_PAGE_SIZE', 1000, 100, 10000),
+    ...eventsFields,
   });
 }
 export type DirectoryConfig = ReturnType<typeof loadDirectoryConfig>['config'];

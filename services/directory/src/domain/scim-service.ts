@@ -6,6 +6,7 @@
 import { newId } from '../../../kit/src/ids.js';
 import { currentRequestId } from '../../../kit/src/logger.js';
 import { DuplicateKeyError, type Collection, type Filter, type TenantId } from '../../../kit/src/store/store.js';
+import type { ChangeEvents } from '../events/change-events.js';
 import type { ActivityEntry, ActivityStore } from '../store/activity-store.js';
 import type { ConnectorStore } from '../store/connector-store.js';
 import type { MembershipChange, MembershipStore } from '../store/membership-store.js';
@@ -40,6 +41,8 @@ export interface ScimServiceDeps {
   memberships: MembershipStore;
   connectors: ConnectorStore;
   activity: ActivityStore;
+  /** The outbox's write side (events/change-events.ts). */
+  events: ChangeEvents;
   defaultPageSize: number;
   maxPageSize: number;
 }
@@ -85,6 +88,13 @@ export class ScimService {
     if (memberEntries && delta?.removed.length) entries.push(this.entry(ctx, 'group.members.remove', model, id, label, 'success', { members: delta.removed }));
     if (model.name === 'User' && before.active !== after.active) entries.push(this.entry(ctx, after.active ? 'user.reactivate' : 'user.deactivate', model, id, label));
     return entries;
+  }
+
+  /** The change's events (outbox); joins the change's unit of work when units exist. */
+  private async changed(ctx: ScimContext, model: ResourceModel, before: StoredResource | null, after: StoredResource | null, delta?: MembershipDelta) {
+    const actor = `connector:${ctx.connectorId}`;
+    if (model.name === 'User') await this.deps.events.user(ctx.tenant, actor, before, after);
+    else await this.deps.events.team(ctx.tenant, actor, before, after, delta);
   }
 
   private async load(ctx: ScimContext, model: ResourceModel, id: string): Promise<StoredResource> {
@@ -151,6 +161,7 @@ export class ScimService {
       await this.deps.memberships.apply(ctx.tenant, doc._id, [{ op: 'add', userIds: input.memberIds }]);
     }
     await this.audit(ctx, `${model.name.toLowerCase()}.create`, model, doc._id, input.label, 'success', input.memberIds?.length ? { membersAdded: input.memberIds } : undefined);
+    await this.changed(ctx, model, null, doc, input.memberIds?.length ? { added: input.memberIds, removed: [] } : undefined);
     return this.render(ctx, model, doc, projection);
   }
 
@@ -183,6 +194,7 @@ export class ScimService {
     const after = await this.write(ctx, model, before, input.fields);
     const delta = changes.length ? await this.deps.memberships.apply(ctx.tenant, id, changes) : undefined;
     await this.deps.activity.recordAll(ctx.tenant, this.changeEntries(ctx, `${model.name.toLowerCase()}.replace`, model, before, after, input.label, delta));
+    await this.changed(ctx, model, before, after, delta);
     return this.render(ctx, model, after, projection);
   }
 
@@ -196,6 +208,7 @@ export class ScimService {
     const after = await this.write(ctx, model, before, input.fields);
     const delta = membership.length ? await this.deps.memberships.apply(ctx.tenant, id, membership) : undefined;
     await this.deps.activity.recordAll(ctx.tenant, this.changeEntries(ctx, `${model.name.toLowerCase()}.patch`, model, before, after, input.label, delta, true));
+    await this.changed(ctx, model, before, after, delta);
     return returnResource ? this.render(ctx, model, after, projection) : undefined;
   }
 
@@ -208,6 +221,7 @@ export class ScimService {
     if (model.name === 'User') await this.deps.memberships.removeUser(ctx.tenant, id);
     else await this.deps.memberships.removeGroup(ctx.tenant, id);
     await this.audit(ctx, `${model.name.toLowerCase()}.delete`, model, id, labelOf(model, before));
+    await this.changed(ctx, model, before, null);
   }
 
   async list(ctx: ScimContext, model: ResourceModel, req: ListRequest): Promise<{ total: number; startIndex: number; resources: string[] }> {

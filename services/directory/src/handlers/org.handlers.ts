@@ -1,6 +1,7 @@
 import { AppError } from '../../../kit/src/errors.js';
 import { requireTenant } from '../../../kit/src/tenant.js';
 import { ConnectorType, type Connector, type Org } from '../../../../proto/gen/directory/v1/directory.js';
+import type { ChangeEvents } from '../events/change-events.js';
 import type { ActivityStore } from '../store/activity-store.js';
 import type { ConnectorKind, ConnectorRecord, ConnectorStore } from '../store/connector-store.js';
 import type { OrgRecord, OrgStore } from '../store/org-store.js';
@@ -12,7 +13,7 @@ const TYPES: Record<ConnectorKind, ConnectorType> = { okta: ConnectorType.CONNEC
 export const orgToProto = (o: OrgRecord): Org => ({ id: o._id, name: o.name, companyId: o.companyId, createdAt: o.createdAt });
 export const connectorToProto = (c: ConnectorRecord): Connector => ({ id: c._id, tenantId: c.tenantId, type: TYPES[c.type], enabled: c.enabled, createdAt: c.createdAt, updatedAt: c.updatedAt });
 
-export function orgHandlers(orgs: OrgStore, connectors: ConnectorStore, activity: ActivityStore) {
+export function orgHandlers(orgs: OrgStore, connectors: ConnectorStore, activity: ActivityStore, events: ChangeEvents) {
   const requireOrg = async (tenantIdValue: string) => {
     const tenant = requireTenant(tenantIdValue);
     const org = await orgs.get(tenant);
@@ -50,7 +51,9 @@ export function orgHandlers(orgs: OrgStore, connectors: ConnectorStore, activity
         const { tenant } = await requireOrg(req.tenantId);
         const kind = KINDS[req.type];
         if (!kind) throw new AppError('INVALID_ARGUMENT', 'type must be okta, entra or generic');
-        return { connector: connectorToProto(await connectors.create(tenant, kind)) };
+        const created = await connectors.create(tenant, kind);
+        await events.connector(tenant, req.actor || 'operator', null, created);
+        return { connector: connectorToProto(created) };
       },
       async getConnector(req: { tenantId: string; connectorId: string }) {
         return { connector: connectorToProto((await requireConnector(req.tenantId, req.connectorId)).connector) };
@@ -64,11 +67,12 @@ export function orgHandlers(orgs: OrgStore, connectors: ConnectorStore, activity
         if (req.enabled === undefined || req.enabled === connector.enabled) return { connector: connectorToProto(connector) };
         const updated = await connectors.setEnabled(tenant, connector._id, req.enabled);
         if (!updated) throw new AppError('NOT_FOUND', 'connector was deleted meanwhile');
+        await events.connector(tenant, req.actor || 'operator', connector, updated);
         return { connector: connectorToProto(updated) };
       },
       async deleteConnector(req: { tenantId: string; connectorId: string; actor: string }) {
         const { tenant, connector } = await requireConnector(req.tenantId, req.connectorId);
-        await connectors.delete(tenant, connector._id);
+        if (await connectors.delete(tenant, connector._id)) await events.connector(tenant, req.actor || 'operator', connector, null);
         return {};
       },
     },

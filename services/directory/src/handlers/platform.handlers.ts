@@ -7,6 +7,7 @@ import { DuplicateKeyError, type Collection, type TenantId } from '../../../kit/
 import type { Team, User } from '../../../../proto/gen/directory/v1/directory.js';
 import type { StoredResource } from '../domain/resource-model.js';
 import { ROLES, loginFilter, newManualTeamFields, userSummary } from '../domain/scim-models.js';
+import type { ChangeEvents } from '../events/change-events.js';
 import type { ActivityStore } from '../store/activity-store.js';
 import type { ConnectorStore } from '../store/connector-store.js';
 import type { MembershipStore } from '../store/membership-store.js';
@@ -19,6 +20,7 @@ export interface PlatformDeps {
   memberships: MembershipStore;
   connectors: ConnectorStore;
   activity: ActivityStore;
+  events: ChangeEvents;
   requireOrg: (tenant: string) => Promise<unknown>;
 }
 
@@ -29,7 +31,7 @@ export function userToProto(doc: StoredResource, provisioningOn: boolean): User 
 
 const ROLE_NAMES = ['', ...ROLES];
 
-export function platformHandlers({ orgs, resources, memberships, connectors, activity, requireOrg }: PlatformDeps) {
+export function platformHandlers({ orgs, resources, memberships, connectors, activity, events, requireOrg }: PlatformDeps) {
   const tenantOf = async (value: string): Promise<TenantId> => {
     const t = requireTenant(value);
     await requireOrg(t);
@@ -78,6 +80,7 @@ export function platformHandlers({ orgs, resources, memberships, connectors, act
       const updated = await resources.users.findOneAndUpdate({ _id: user._id, tenantId: tenant }, { $set, $inc: { 'meta.version': 1 }, ...(Object.keys($unset).length ? { $unset } : {}) }, { returnDocument: 'after' });
       if (!updated) throw new AppError('NOT_FOUND', `user ${req.userId} not found`);
       await activity.record(tenant, { actor: req.actor || 'operator', action: 'user.update', resourceType: 'User', resourceId: user._id, resourceName: String(user.userName ?? ''), outcome: 'success', requestId: currentRequestId() ?? '', details: { ...(req.active !== undefined ? { active: req.active } : {}), ...(req.role !== undefined ? { role: ROLE_NAMES[req.role] || null } : {}) } });
+      await events.user(tenant, req.actor || 'operator', user, updated);
       return { user: userToProto(updated, on) };
     },
     async listTeams(req: { tenantId: string; limit: number; pageToken: string }) {
@@ -98,6 +101,7 @@ export function platformHandlers({ orgs, resources, memberships, connectors, act
         if (err instanceof DuplicateKeyError) throw new AppError('ALREADY_EXISTS', `a team named "${name}" already exists`, 'team_exists');
         throw err;
       }
+      await events.team(tenant, req.actor || 'operator', null, doc);
       await activity.record(tenant, { actor: req.actor || 'operator', action: 'team.create', resourceType: 'Group', resourceId: doc._id, resourceName: name, outcome: 'success', requestId: currentRequestId() ?? '' });
       return { team: await teamToProto(tenant, doc, await connectors.provisioningOn(tenant)) };
     },
@@ -119,6 +123,7 @@ export function platformHandlers({ orgs, resources, memberships, connectors, act
       if (!updated) throw new AppError('NOT_FOUND', `team ${req.teamId} not found`);
       // A provisioned team renamed here is no longer found by the IdP's displayName lookup (docs/okta.md).
       await activity.record(tenant, { actor: req.actor || 'operator', action: 'team.rename', resourceType: 'Group', resourceId: team._id, resourceName: name, outcome: 'success', requestId: currentRequestId() ?? '', details: { from: String(team.displayName ?? '') } });
+      await events.team(tenant, req.actor || 'operator', team, updated);
       return { team: await teamToProto(tenant, updated, on) };
     },
     async addTeamMember(req: { tenantId: string; teamId: string; userId: string; actor: string }) {
@@ -131,6 +136,7 @@ export function platformHandlers({ orgs, resources, memberships, connectors, act
       if (team.provisioned && on) throw new AppError('FAILED_PRECONDITION', 'this team is provisioned by your identity provider and read-only while provisioning is on; change its members in the identity provider', 'team_read_only');
       if (team.provisioned && !user.provisioned) throw new AppError('FAILED_PRECONDITION', 'a manually created user cannot join a team provisioned by the identity provider', 'manual_user_in_provisioned_team');
       const delta = await memberships.apply(tenant, team._id, [{ op: 'add', userIds: [user._id] }]);
+      await events.team(tenant, req.actor || 'operator', team, team, delta);
       if (delta.added.length) await activity.record(tenant, { actor: req.actor || 'operator', action: 'group.members.add', resourceType: 'Group', resourceId: team._id, resourceName: String(team.displayName ?? ''), outcome: 'success', requestId: currentRequestId() ?? '', details: { members: delta.added } });
       return { team: await teamToProto(tenant, team, on) };
     },

@@ -1,0 +1,120 @@
+/**
+ * Turns a change at one of the directory's write sites into events: the platform's view of the resource after
+ * the change (as the admin API shows it, never a secret), the actor and the request id. Each write site calls
+ * one method in one line; everything about payloads lives here.
+ */
+import { currentRequestId } from '../../../kit/src/logger.js';
+import type { Collection, TenantId } from '../../../kit/src/store/store.js';
+import type { StoredResource } from '../domain/resource-model.js';
+import { ROLES, userSummary } from '../domain/scim-models.js';
+import type { ConnectorRecord } from '../store/connector-store.js';
+import type { MembershipStore } from '../store/membership-store.js';
+import type { EventDraft, EventRecord } from './event-types.js';
+import type { EventOutbox } from './outbox.js';
+
+const ROLE_NAMES = ['', ...ROLES];
+
+/** The admin API's user view (GET /admin/v1/orgs/{org}/users). */
+export function userView(doc: StoredResource) {
+  const s = userSummary(doc);
+  const role = ROLE_NAMES[s.role] || null;
+  return {
+    id: doc._id,
+    userName: s.userName,
+    displayName: s.displayName,
+    email: s.email,
+    active: s.active,
+    role,
+    access: role ? 'web' : 'app',
+    provisioned: doc.provisioned,
+    ...(s.externalId ? { externalId: s.externalId } : {}),
+    createdAt: doc.meta.created.toISOString(),
+    updatedAt: doc.meta.lastModified.toISOString(),
+  };
+}
+
+/** The admin API's team view (GET /admin/v1/orgs/{org}/teams), without the request-time `editable`. */
+export function teamView(doc: StoredResource, memberCount: number) {
+  return { id: doc._id, name: String(doc.displayName ?? ''), provisioned: doc.provisioned, memberCount, createdAt: doc.meta.created.toISOString() };
+}
+
+export function connectorView(c: ConnectorRecord) {
+  return { id: c._id, type: c.type, enabled: c.enabled, createdAt: c.createdAt.toISOString(), updatedAt: c.updatedAt.toISOString() };
+}
+
+/** The stored fields that make a user or team what it is (meta and, for users, `active` aside). */
+function content(doc: StoredResource, omit: string[]) {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(doc)) if (k !== 'meta' && !omit.includes(k)) out[k] = v;
+  return JSON.stringify(out, Object.keys(out).sort());
+}
+
+export type MembershipDelta = { added: string[]; removed: string[] };
+export type SsoChange = { connectorId: string; issuer: string; clientId: string; redirectUris: string[] };
+
+export interface ChangeEventsDeps {
+  outbox: EventOutbox;
+  memberships: MembershipStore;
+  users: Collection<StoredResource>;
+}
+
+export class ChangeEvents {
+  constructor(private readonly deps: ChangeEventsDeps) {}
+
+  private write(tenant: TenantId, actor: string, drafts: EventDraft[]): Promise<EventRecord[]> {
+    return this.deps.outbox.append(tenant, { actor, requestId: currentRequestId() ?? '' }, drafts);
+  }
+
+  /** A user created (before null), changed, or deleted (after null). */
+  user(tenant: TenantId, actor: string, before: StoredResource | null, after: StoredResource | null) {
+    const drafts: EventDraft[] = [];
+    const id = (after ?? before)!._id;
+    const draft = (type: EventDraft['type'], doc: StoredResource): EventDraft => ({ type, resource: { type: 'user', id }, data: { user: userView(doc) } });
+    if (!before && after) drafts.push(draft('user.created', after));
+    else if (before && !after) drafts.push(draft('user.deleted', before));
+    else if (before && after) {
+      if (content(before, ['active']) !== content(after, ['active'])) drafts.push(draft('user.updated', after));
+      const wasActive = before.active !== false;
+      const isActive = after.active !== false;
+      if (wasActive !== isActive) drafts.push(draft(isActive ? 'user.reactivated' : 'user.deactivated', after));
+    }
+    return this.write(tenant, actor, drafts);
+  }
+
+  /** A team created (before null), changed, or deleted (after null), with the members added and removed. */
+  async team(tenant: TenantId, actor: string, before: StoredResource | null, after: StoredResource | null, delta?: MembershipDelta) {
+    const doc = (after ?? before)!;
+    const count = after ? await this.deps.memberships.count(tenant, doc._id) : 0;
+    const team = teamView(doc, count);
+    const resource = { type: 'team' as const, id: doc._id };
+    const drafts: EventDraft[] = [];
+    if (!before) drafts.push({ type: 'team.created', resource, data: { team } });
+    else if (!after) drafts.push({ type: 'team.deleted', resource, data: { team } });
+    else if (content(before, []) !== content(after, [])) drafts.push({ type: 'team.updated', resource, data: { team } });
+    const ids = [...(delta?.added ?? []), ...(delta?.removed ?? [])];
+    if (ids.length) {
+      const users = await this.deps.users.find({ _id: { $in: ids }, tenantId: tenant }, { projection: { _id: 1, userName: 1 } });
+      const names = new Map(users.map((u) => [u._id, String(u.userName ?? '')]));
+      const member = (userId: string) => ({ id: userId, ...(names.has(userId) ? { userName: names.get(userId) } : {}) });
+      for (const u of delta?.added ?? []) drafts.push({ type: 'team.member_added', resource, data: { team, user: member(u) } });
+      for (const u of delta?.removed ?? []) drafts.push({ type: 'team.member_removed', resource, data: { team, user: member(u) } });
+    }
+    return this.write(tenant, actor, drafts);
+  }
+
+  /** A connector created (before null), enabled or disabled, or deleted (after null). */
+  connector(tenant: TenantId, actor: string, before: ConnectorRecord | null, after: ConnectorRecord | null) {
+    const c = (after ?? before)!;
+    const type = !before ? 'connector.created' : !after ? 'connector.deleted' : 'connector.updated';
+    return this.write(tenant, actor, [{ type, resource: { type: 'connector', id: c._id }, data: { connector: connectorView(c) } }]);
+  }
+
+  credentialsRotated(tenant: TenantId, actor: string, c: ConnectorRecord, issuedAt?: Date) {
+    return this.write(tenant, actor, [{ type: 'connector.credentials_rotated', resource: { type: 'connector', id: c._id }, data: { connector: connectorView(c), ...(issuedAt ? { credentialsIssuedAt: issuedAt.toISOString() } : {}) } }]);
+  }
+
+  sso(tenant: TenantId, actor: string, type: 'sso.configured' | 'sso.disabled', c: ConnectorRecord, sso?: SsoChange) {
+    const data = type === 'sso.configured' && sso ? { sso: { enabled: true, connectorId: c._id, issuer: sso.issuer, clientId: sso.clientId, redirectUris: sso.redirectUris } } : { sso: { enabled: false, connectorId: c._id } };
+    return this.write(tenant, actor, [{ type, resource: { type: 'connector', id: c._id }, data: { ...data, connector: connectorView(c) } }]);
+  }
+}

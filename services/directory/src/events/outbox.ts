@@ -1,0 +1,132 @@
+/**
+ * The outbox: change events with a per-organization, gap-free sequence, and the two feeds read from it.
+ *
+ * The write side is one port, `append`: given the tenant, the actor, the request id and the drafts of one
+ * change, it allocates the next sequence numbers from the organization's counter document
+ * (`findOneAndUpdate` with `$inc`) and inserts the events. It **joins the change's unit of work when units
+ * exist**: today the change, the counter and the events are separate writes, so a crash between them can lose
+ * the event of an acknowledged change (or leave a gap the feed skips after `EVENTS_GAP_GRACE`); inside a unit
+ * (embedded: one journal record; MongoDB: a transaction) there is no event without its change and no change
+ * without its event, and sequence order is commit order.
+ */
+import { newId } from '../../../kit/src/ids.js';
+import type { Collection, CollectionSpec, DocumentStore, TenantId } from '../../../kit/src/store/store.js';
+import type { ChangeMeta, EventDraft, EventRecord } from './event-types.js';
+
+export const EVENTS_COLLECTION: CollectionSpec = {
+  name: 'events',
+  indexes: [
+    { name: 'tenant_seq', keys: { tenantId: 1, seq: 1 }, unique: true },
+    { name: 'feed_key', keys: { feedKey: 1 }, unique: true },
+  ],
+};
+
+/** One counter document per organization: the last sequence number given out and the time it was given. */
+export type EventCounter = { _id: string; tenantId: string; seq: number; at: number };
+export const EVENT_COUNTERS_COLLECTION: CollectionSpec = { name: 'event_counters', indexes: [] };
+
+/** Time part of a feed key: milliseconds in fixed-width hex, so keys sort as strings. */
+const timeKey = (ms: number) => Math.max(0, Math.floor(ms)).toString(16).padStart(12, '0');
+export const feedKeyOf = (at: number, tenant: string, seq: number) => `${timeKey(at)}:${tenant}:${String(seq).padStart(15, '0')}`;
+
+export interface FeedPage {
+  events: EventRecord[];
+}
+
+export interface EventOutbox {
+  /** Allocates the next sequence numbers of the organization and writes the events, in draft order. */
+  append(tenant: TenantId, meta: ChangeMeta, drafts: EventDraft[]): Promise<EventRecord[]>;
+  /** Events of one organization after `afterSeq`, in sequence order, never past a write still in flight. */
+  listOrg(tenant: TenantId, afterSeq: number, limit: number): Promise<EventRecord[]>;
+  /** Events of every organization after the feed key, in feed-key order, settled ones only. */
+  listAll(afterKey: string, limit: number): Promise<EventRecord[]>;
+  get(tenant: TenantId, eventId: string): Promise<EventRecord | null>;
+  /** An event of any organization, by id (manual redelivery to an all-organizations webhook). */
+  byId(eventId: string): Promise<EventRecord | null>;
+  /** The organization's first event written at or after `since` (where a new webhook stream starts). */
+  firstSince(tenant: TenantId, since: Date): Promise<EventRecord | null>;
+  /** Last sequence number given out per organization (organizations that have events). */
+  heads(): Promise<EventCounter[]>;
+  /** Deletes events older than the cutoff; returns how many. */
+  sweep(cutoff: Date): Promise<number>;
+  /** Called after every append (the delivery worker wakes up early). */
+  onAppend(listener: (tenant: TenantId) => void): void;
+}
+
+export interface OutboxOptions {
+  gapGraceMs: number;
+  now?: () => number;
+  onWritten?: (events: EventRecord[]) => void;
+}
+
+export async function openEventOutbox(store: DocumentStore, opts: OutboxOptions): Promise<EventOutbox> {
+  const events: Collection<EventRecord> = await store.collection<EventRecord>(EVENTS_COLLECTION);
+  const counters: Collection<EventCounter> = await store.collection<EventCounter>(EVENT_COUNTERS_COLLECTION);
+  const now = opts.now ?? Date.now;
+  const listeners: Array<(tenant: TenantId) => void> = [];
+
+  /** Stops before a missing number younger than the grace period (its writer is still at work). */
+  const contiguous = (rows: EventRecord[], after: number, seqOf: (r: EventRecord) => number): EventRecord[] => {
+    const out: EventRecord[] = [];
+    let expected = after + 1;
+    const t = now();
+    for (const r of rows) {
+      if (seqOf(r) !== expected && t - r.time.getTime() < opts.gapGraceMs) break;
+      out.push(r);
+      expected = seqOf(r) + 1;
+    }
+    return out;
+  };
+
+  return {
+    async append(tenant, meta, drafts) {
+      if (drafts.length === 0) return [];
+      const counter = await counters.findOneAndUpdate(
+        { _id: tenant, tenantId: tenant },
+        { $inc: { seq: drafts.length }, $max: { at: now() } },
+        { upsert: true, returnDocument: 'after' },
+      );
+      if (!counter) throw new Error('event counter was not returned');
+      // `at` never goes backwards for an organization, so its feed keys ascend with its sequence numbers
+      const at = counter.at;
+      const first = counter.seq - drafts.length + 1;
+      const recs: EventRecord[] = drafts.map((d, i) => ({
+        _id: `evt_${newId(at)}`,
+        tenantId: tenant,
+        seq: first + i,
+        feedKey: feedKeyOf(at, tenant, first + i),
+        type: d.type,
+        time: new Date(at),
+        actor: meta.actor,
+        requestId: meta.requestId,
+        resourceType: d.resource.type,
+        resourceId: d.resource.id,
+        data: d.data,
+      }));
+      if (recs.length === 1) await events.insertOne(recs[0]);
+      else await events.bulkWrite(recs.map((document) => ({ insertOne: { document } })));
+      opts.onWritten?.(recs);
+      for (const l of listeners) l(tenant);
+      return recs;
+    },
+    async listOrg(tenant, afterSeq, limit) {
+      const rows = await events.find({ tenantId: tenant, seq: { $gt: afterSeq } }, { sort: { seq: 1 }, limit });
+      return contiguous(rows, afterSeq, (r) => r.seq);
+    },
+    async listAll(afterKey, limit) {
+      // Only events older than the grace period: a write still in flight cannot appear behind the cursor.
+      const settled = `${timeKey(now() - opts.gapGraceMs)};`;
+      return events.find({ feedKey: { $gt: afterKey, $lt: settled } }, { sort: { feedKey: 1 }, limit });
+    },
+    get: (tenant, eventId) => events.findOne({ _id: eventId, tenantId: tenant }),
+    byId: (eventId) => events.findOne({ _id: eventId }),
+    async firstSince(tenant, since) {
+      return (await events.find({ tenantId: tenant, time: { $gte: since } }, { sort: { seq: 1 }, limit: 1 }))[0] ?? null;
+    },
+    heads: () => counters.find({}, { sort: { _id: 1 } }),
+    sweep: (cutoff) => events.deleteMany({ feedKey: { $lt: timeKey(cutoff.getTime()) } }),
+    onAppend(listener) {
+      listeners.push(listener);
+    },
+  };
+}
