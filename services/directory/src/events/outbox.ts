@@ -18,11 +18,15 @@ export const EVENTS_COLLECTION: CollectionSpec = {
   indexes: [
     { name: 'tenant_seq', keys: { tenantId: 1, seq: 1 }, unique: true },
     { name: 'feed_key', keys: { feedKey: 1 }, unique: true },
+    { name: 'tenant_feed_key', keys: { tenantId: 1, feedKey: 1 } },
   ],
 };
 
-/** One counter document per organization: the last sequence number given out and the time it was given. */
-export type EventCounter = { _id: string; tenantId: string; seq: number; at: number };
+/**
+ * One counter document per organization: the last sequence number given out, the time it was given, and the
+ * retention floor (numbers up to it were swept: the feed starts after it, not at a gap it would wait on).
+ */
+export type EventCounter = { _id: string; tenantId: string; seq: number; at: number; floor?: number };
 export const EVENT_COUNTERS_COLLECTION: CollectionSpec = { name: 'event_counters', indexes: [] };
 
 /** Time part of a feed key: milliseconds in fixed-width hex, so keys sort as strings. */
@@ -43,8 +47,11 @@ export interface EventOutbox {
   get(tenant: TenantId, eventId: string): Promise<EventRecord | null>;
   /** An event of any organization, by id (manual redelivery to an all-organizations webhook). */
   byId(eventId: string): Promise<EventRecord | null>;
-  /** The organization's first event written at or after `since` (where a new webhook stream starts). */
-  firstSince(tenant: TenantId, since: Date): Promise<EventRecord | null>;
+  /**
+   * The sequence number of the organization's last event written before `since` (0 when none): a webhook
+   * stream opened for an endpoint created at `since` starts after it, so events still in flight are not skipped.
+   */
+  lastSeqBefore(tenant: TenantId, since: Date): Promise<number>;
   /** Last sequence number given out per organization (organizations that have events). */
   heads(): Promise<EventCounter[]>;
   /** Deletes events older than the cutoff; returns how many. */
@@ -110,8 +117,10 @@ export async function openEventOutbox(store: DocumentStore, opts: OutboxOptions)
       return recs;
     },
     async listOrg(tenant, afterSeq, limit) {
-      const rows = await events.find({ tenantId: tenant, seq: { $gt: afterSeq } }, { sort: { seq: 1 }, limit });
-      return contiguous(rows, afterSeq, (r) => r.seq);
+      const floor = (await counters.findOne({ _id: tenant, tenantId: tenant }))?.floor ?? 0;
+      const after = Math.max(afterSeq, floor);
+      const rows = await events.find({ tenantId: tenant, seq: { $gt: after } }, { sort: { seq: 1 }, limit });
+      return contiguous(rows, after, (r) => r.seq);
     },
     async listAll(afterKey, limit) {
       // Only events older than the grace period: a write still in flight cannot appear behind the cursor.
@@ -120,11 +129,20 @@ export async function openEventOutbox(store: DocumentStore, opts: OutboxOptions)
     },
     get: (tenant, eventId) => events.findOne({ _id: eventId, tenantId: tenant }),
     byId: (eventId) => events.findOne({ _id: eventId }),
-    async firstSince(tenant, since) {
-      return (await events.find({ tenantId: tenant, time: { $gte: since } }, { sort: { seq: 1 }, limit: 1 }))[0] ?? null;
+    async lastSeqBefore(tenant, since) {
+      const [last] = await events.find({ tenantId: tenant, feedKey: { $lt: timeKey(since.getTime()) } }, { sort: { feedKey: -1 }, limit: 1, projection: { seq: 1 } });
+      return last?.seq ?? 0;
     },
     heads: () => counters.find({}, { sort: { _id: 1 } }),
-    sweep: (cutoff) => events.deleteMany({ feedKey: { $lt: timeKey(cutoff.getTime()) } }),
+    async sweep(cutoff) {
+      const cut = timeKey(cutoff.getTime());
+      // raise each organization's floor first: a crash before the delete only hides expired events early
+      for (const c of await counters.find({})) {
+        const [last] = await events.find({ tenantId: c.tenantId, feedKey: { $lt: cut } }, { sort: { feedKey: -1 }, limit: 1, projection: { seq: 1 } });
+        if (last) await counters.updateOne({ _id: c._id, tenantId: c.tenantId }, { $max: { floor: last.seq } });
+      }
+      return events.deleteMany({ feedKey: { $lt: cut } });
+    },
     onAppend(listener) {
       listeners.push(listener);
     },

@@ -47,6 +47,8 @@ export class DeliveryWorker {
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = true;
+  /** Streams this replica is working on (a lease admits its holder again: never twice at once here). */
+  private readonly busy = new Set<string>();
 
   constructor(private readonly o: DeliveryWorkerOptions) {
     this.owner = o.owner ?? `worker-${newId()}`;
@@ -95,7 +97,7 @@ export class DeliveryWorker {
       const streams = new Map((await this.o.webhooks.streams.find({ endpointId: ep._id })).map((s) => [s.tenantId, s]));
       for (const head of heads) {
         if (ep.orgId && ep.orgId !== head.tenantId) continue;
-        const stream = streams.get(head.tenantId) ?? (await this.openStream(ep, head.tenantId as TenantId, head.seq));
+        const stream = streams.get(head.tenantId) ?? (await this.openStream(ep, head.tenantId as TenantId));
         if (stream.acked >= head.seq) continue;
         const next = await this.o.outbox.listOrg(head.tenantId as TenantId, stream.acked, 1);
         if (next[0]) oldest = Math.max(oldest, this.now() - next[0].time.getTime());
@@ -109,10 +111,10 @@ export class DeliveryWorker {
   }
 
   /** A new stream starts at the first event written after the endpoint was created. */
-  private async openStream(ep: EndpointRecord, tenant: TenantId, head: number): Promise<StreamRecord> {
+  private async openStream(ep: EndpointRecord, tenant: TenantId): Promise<StreamRecord> {
     const id = `${ep._id}:${tenant}`;
-    const first = await this.o.outbox.firstSince(tenant, ep.createdAt);
-    const stream: StreamRecord = { _id: id, endpointId: ep._id, tenantId: tenant, acked: first ? first.seq - 1 : head, attempt: 0, nextAttemptAt: 0, leaseOwner: '', leaseUntil: 0 };
+    const acked = await this.o.outbox.lastSeqBefore(tenant, ep.createdAt);
+    const stream: StreamRecord = { _id: id, endpointId: ep._id, tenantId: tenant, acked, attempt: 0, nextAttemptAt: 0, leaseOwner: '', leaseUntil: 0 };
     try {
       await this.o.webhooks.streams.insertOne(stream);
       return stream;
@@ -142,8 +144,13 @@ export class DeliveryWorker {
   }
 
   private async work(ep: EndpointRecord, initial: StreamRecord) {
-    let stream = await this.lease(initial);
-    if (!stream) return;
+    if (this.busy.has(initial._id)) return;
+    this.busy.add(initial._id);
+    let stream = await this.lease(initial).catch((err) => {
+      this.busy.delete(initial._id);
+      throw err;
+    });
+    if (!stream) return void this.busy.delete(initial._id);
     try {
       for (;;) {
         if (this.stopped) return;
@@ -183,6 +190,7 @@ export class DeliveryWorker {
         }
       }
     } finally {
+      this.busy.delete(initial._id);
       await this.o.webhooks.streams.updateOne({ _id: initial._id, leaseOwner: this.owner }, { $set: { leaseUntil: 0 } }).catch(() => undefined);
     }
   }
