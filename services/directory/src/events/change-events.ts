@@ -42,11 +42,19 @@ export function connectorView(c: ConnectorRecord) {
   return { id: c._id, type: c.type, enabled: c.enabled, createdAt: c.createdAt.toISOString(), updatedAt: c.updatedAt.toISOString() };
 }
 
+/** JSON with object keys sorted at every level, so equal documents compare equal whatever their key order. */
+function canonical(v: unknown): string {
+  if (v instanceof Date) return JSON.stringify(v.toISOString());
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  return JSON.stringify(v ?? null);
+}
+
 /** The stored fields that make a user or team what it is (meta and, for users, `active` aside). */
 function content(doc: StoredResource, omit: string[]) {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(doc)) if (k !== 'meta' && !omit.includes(k)) out[k] = v;
-  return JSON.stringify(out, Object.keys(out).sort());
+  return canonical(out);
 }
 
 export type MembershipDelta = { added: string[]; removed: string[] };
