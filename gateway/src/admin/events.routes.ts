@@ -10,7 +10,8 @@ import type { Backends } from '../backends.js';
 import { adminRoute, limitParam } from './admin-route.js';
 
 export function eventView(e: Event) {
-  return { id: e.id, orgId: e.orgId, sequence: Number(e.sequence), type: e.type, time: e.time?.toISOString(), actor: e.actor, requestId: e.requestId || undefined, data: e.dataJson ? JSON.parse(e.dataJson) : {} };
+  // the same shape as a webhook body (services/directory/src/webhooks/delivery-worker.ts, webhookBody)
+  return { id: e.id, type: e.type, timestamp: e.time?.toISOString(), orgId: e.orgId, sequence: Number(e.sequence), actor: e.actor, requestId: e.requestId, data: e.dataJson ? JSON.parse(e.dataJson) : {} };
 }
 
 export function eventsRouter(deps: { backends: Pick<Backends, 'directory'>; logger: Logger }): Router {
