@@ -90,7 +90,12 @@ export class DeliveryWorker {
 
   /** One round: every due stream of every enabled endpoint, a few at a time. */
   async tick(): Promise<void> {
-    const [endpoints, heads] = await Promise.all([this.o.webhooks.endpoints.find({ enabled: true }), this.o.outbox.heads()]);
+    const endpoints = await this.o.webhooks.endpoints.find({ enabled: true });
+    if (!endpoints.length) {
+      this.o.metrics.oldestUndelivered.set(0);
+      return;
+    }
+    const heads = await this.o.outbox.heads();
     const due: Array<() => Promise<void>> = [];
     let oldest = 0;
     for (const ep of endpoints) {
