@@ -99,13 +99,15 @@ export class ChangeEvents {
     if (!before) drafts.push({ type: 'team.created', resource, data: { team } });
     else if (!after) drafts.push({ type: 'team.deleted', resource, data: { team } });
     else if (content(before, []) !== content(after, [])) drafts.push({ type: 'team.updated', resource, data: { team } });
-    const ids = [...(delta?.added ?? []), ...(delta?.removed ?? [])];
+    const added = [...new Set(delta?.added ?? [])];
+    const removed = [...new Set(delta?.removed ?? [])];
+    const ids = [...added, ...removed];
     if (ids.length) {
       const users = await this.deps.users.find({ _id: { $in: ids }, tenantId: tenant }, { projection: { _id: 1, userName: 1 } });
       const names = new Map(users.map((u) => [u._id, String(u.userName ?? '')]));
       const member = (userId: string) => ({ id: userId, ...(names.has(userId) ? { userName: names.get(userId) } : {}) });
-      for (const u of delta?.added ?? []) drafts.push({ type: 'team.member_added', resource, data: { team, user: member(u) } });
-      for (const u of delta?.removed ?? []) drafts.push({ type: 'team.member_removed', resource, data: { team, user: member(u) } });
+      for (const u of added) drafts.push({ type: 'team.member_added', resource, data: { team, user: member(u) } });
+      for (const u of removed) drafts.push({ type: 'team.member_removed', resource, data: { team, user: member(u) } });
     }
     return this.write(tenant, actor, drafts);
   }

@@ -57,7 +57,7 @@ describe('change events', () => {
   it('teams: created, renamed, one event per member added and removed, with the members named', async () => {
     await resources.users.insertOne(userDoc());
     const team = { _id: 'g1', tenantId: t, displayName: 'Eng', displayNameLower: 'eng', provisioned: true, meta: { created: at, lastModified: at, version: 1 } } as StoredResource;
-    await sut.team(t, 'connector:c', null, team, { added: ['u1', 'u-gone'], removed: [] });
+    await sut.team(t, 'connector:c', null, team, { added: ['u1', 'u-gone', 'u1'], removed: [] });
     await sut.team(t, 'connector:c', team, { ...team, displayName: 'Eng EU', displayNameLower: 'eng eu' }, { added: [], removed: ['u1'] });
     await sut.team(t, 'connector:c', team, team, { added: [], removed: [] });
     const events = await outbox.listOrg(t, 0, 100);
