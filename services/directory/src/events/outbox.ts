@@ -9,7 +9,6 @@
  * (embedded: one journal record; MongoDB: a transaction) there is no event without its change and no change
  * without its event, and sequence order is commit order.
  */
-import { newId } from '../../../kit/src/ids.js';
 import type { Collection, CollectionSpec, DocumentStore, TenantId } from '../../../kit/src/store/store.js';
 import type { ChangeMeta, EventDraft, EventRecord } from './event-types.js';
 
@@ -32,6 +31,14 @@ export const EVENT_COUNTERS_COLLECTION: CollectionSpec = { name: 'event_counters
 /** Time part of a feed key: milliseconds in fixed-width hex, so keys sort as strings. */
 const timeKey = (ms: number) => Math.max(0, Math.floor(ms)).toString(16).padStart(12, '0');
 export const feedKeyOf = (at: number, tenant: string, seq: number) => `${timeKey(at)}:${tenant}:${String(seq).padStart(15, '0')}`;
+
+/**
+ * An event's id: its organization and sequence number (fixed-width hex), so one organization's events are a
+ * contiguous, ordered `_id` range — a feed page or a delivery batch is read by position, whatever the size of the
+ * organization's history. Tenant ids are hex, so "." and "/" bound the range.
+ */
+export const eventIdOf = (tenant: string, seq: number) => `evt_${tenant}.${seq.toString(16).padStart(12, '0')}`;
+const endOfTenant = (tenant: string) => `evt_${tenant}/`;
 
 export interface FeedPage {
   events: EventRecord[];
@@ -98,7 +105,7 @@ export async function openEventOutbox(store: DocumentStore, opts: OutboxOptions)
       const at = counter.at;
       const first = counter.seq - drafts.length + 1;
       const recs: EventRecord[] = drafts.map((d, i) => ({
-        _id: `evt_${newId(at)}`,
+        _id: eventIdOf(tenant, first + i),
         tenantId: tenant,
         seq: first + i,
         feedKey: feedKeyOf(at, tenant, first + i),
@@ -119,7 +126,7 @@ export async function openEventOutbox(store: DocumentStore, opts: OutboxOptions)
     async listOrg(tenant, afterSeq, limit) {
       const floor = (await counters.findOne({ _id: tenant, tenantId: tenant }))?.floor ?? 0;
       const after = Math.max(afterSeq, floor);
-      const rows = await events.find({ tenantId: tenant, seq: { $gt: after } }, { sort: { seq: 1 }, limit });
+      const rows = await events.find({ tenantId: tenant, _id: { $gt: eventIdOf(tenant, after), $lt: endOfTenant(tenant) } }, { sort: { _id: 1 }, limit });
       return contiguous(rows, after, (r) => r.seq);
     },
     async listAll(afterKey, limit) {
