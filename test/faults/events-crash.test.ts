@@ -14,7 +14,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
-type FeedEvent = { id: string; type: string; sequence: number; data: { user?: { id: string; active: boolean }; team?: { id: string }; } & Record<string, any> };
+type FeedEvent = { id: string; type: string; sequence: number; data: { user?: { id: string; active: boolean }; team?: { id: string } } };
 
 /** What the client saw acknowledged, by kind. */
 interface Acked {
@@ -121,14 +121,14 @@ describe('SIGKILL of the directory under a SCIM load: the events feed and the st
     const replayedGroups = new Map<string, Set<string>>();
     const typesOf = new Map<string, Set<string>>();
     for (const e of feed) {
-      const id = e.data.user && !e.type.startsWith('team.') ? e.data.user.id : e.data.team?.id;
+      const id = e.data.user && !e.type.startsWith('team.') ? e.data.user!.id : e.data.team?.id;
       if (id) typesOf.set(id, (typesOf.get(id) ?? new Set()).add(e.type));
       if (e.type === 'user.deleted') replayedUsers.delete(e.data.user!.id);
       else if (e.type.startsWith('user.')) replayedUsers.set(e.data.user!.id, e.data.user!.active);
       else if (e.type === 'team.created') replayedGroups.set(e.data.team!.id, new Set());
       else if (e.type === 'team.deleted') replayedGroups.delete(e.data.team!.id);
-      else if (e.type === 'team.member_added') replayedGroups.get(e.data.team!.id)?.add(e.data.user.id);
-      else if (e.type === 'team.member_removed') replayedGroups.get(e.data.team!.id)?.delete(e.data.user.id);
+      else if (e.type === 'team.member_added') replayedGroups.get(e.data.team!.id)?.add(e.data.user!.id);
+      else if (e.type === 'team.member_removed') replayedGroups.get(e.data.team!.id)?.delete(e.data.user!.id);
     }
     // a deleted user leaves its groups with it (one unit, no member event): the store's view of members
     for (const members of replayedGroups.values()) for (const u of members) if (!replayedUsers.has(u)) members.delete(u);
@@ -142,7 +142,7 @@ describe('SIGKILL of the directory under a SCIM load: the events feed and the st
     expect(missing(acked.deactivated, 'user.deactivated')).toEqual([]);
     expect(missing(acked.deleted, 'user.deleted')).toEqual([]);
     expect(missing(acked.groups, 'team.created')).toEqual([]);
-    const added = new Set(feed.filter((e) => e.type === 'team.member_added').map((e) => `${e.data.team!.id}/${e.data.user.id}`));
+    const added = new Set(feed.filter((e) => e.type === 'team.member_added').map((e) => `${e.data.team!.id}/${e.data.user!.id}`));
     expect(acked.memberAdds.filter((m) => !added.has(`${m.group}/${m.user}`))).toEqual([]);
   }, 150000);
 });
