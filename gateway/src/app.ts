@@ -5,6 +5,7 @@ import type { KeyValueStore } from '../../services/kit/src/kv.js';
 import type { Logger } from '../../services/kit/src/logger.js';
 import type { Metrics } from '../../services/kit/src/metrics.js';
 import { adminRouter } from './admin/admin.routes.js';
+import { connectorEvents } from './admin/connector-events.js';
 import { apiRouter, oidcRouter, portalRouter, type OidcRouterDeps } from './oidc/oidc.routes.js';
 import { auditor } from './audit.js';
 import type { Backends } from './backends.js';
@@ -89,7 +90,7 @@ export function createApp({ config, backends, kv, logger, metrics }: GatewayDeps
   };
   app.use('/oidc', signInUnavailable, oidcRouter(oidcDeps));
   app.use('/api/v1', signInUnavailable, apiRouter(oidcDeps));
-  app.use('/setup', setupRouter({ backends, publicUrl: config.publicUrl, appRedirectUris: config.appRedirectUris, audit, logger }));
+  app.use('/setup', setupRouter({ backends, publicUrl: config.publicUrl, appRedirectUris: config.appRedirectUris, audit, logger, changeEvents: connectorEvents(backends, logger) }));
   app.get(['/', '/portal'], signInUnavailable);
   app.use('/', portalRouter(oidcDeps));
 

@@ -5,6 +5,7 @@
 import { ConnectorType, type Connector, type Org } from '../../proto/gen/directory/v1/directory.js';
 import type { IssueCredentialsResponse } from '../../proto/gen/credentials/v1/credentials.js';
 import { securityEvent, type Logger } from '../../services/kit/src/logger.js';
+import type { ConnectorEvents } from './admin/connector-events.js';
 import type { Auditor } from './audit.js';
 import type { Backends } from './backends.js';
 import { ENTERPRISE_TOOLKIT } from './entitlement-cache.js';
@@ -17,6 +18,8 @@ export interface OrgActionDeps {
   logger: Logger;
   publicUrl: string;
   appRedirectUris: string[];
+  /** The change events of changes made outside the directory (credentials, SSO), written after the change. */
+  changeEvents?: ConnectorEvents;
 }
 
 /** Connector types by their API name. */
@@ -57,6 +60,7 @@ export function orgActions(deps: OrgActionDeps) {
       const secrets = await backends.credentials.issueCredentials({ tenantId: c.tenantId, connectorId: c.id, companyId: o.companyId, actor });
       await audit.record(c.tenantId, { action: 'credentials.rotate', resourceType: 'connector', resourceId: c.id, resourceName: typeName(c.type), actor });
       securityEvent(deps.logger, 'credentials.rotated', { tenant: c.tenantId, connectorId: c.id, actor });
+      await deps.changeEvents?.credentialsRotated(c.tenantId, c.id, secrets.summary?.issuedAt);
       return secrets;
     },
 
@@ -64,6 +68,7 @@ export function orgActions(deps: OrgActionDeps) {
     async setProvisioning(c: Connector, enabled: boolean, actor: string): Promise<Connector> {
       const updated = (await backends.directory.updateConnector({ tenantId: c.tenantId, connectorId: c.id, enabled, actor })).connector!;
       if (enabled !== c.enabled) {
+        await deps.changeEvents?.connectorSwitched(c.tenantId, c.id, enabled);
         await audit.record(c.tenantId, { action: enabled ? 'connector.enable' : 'connector.disable', resourceType: 'connector', resourceId: c.id, resourceName: typeName(c.type), actor });
         if (!enabled) await backends.identity.revokeSessions({ tenantId: c.tenantId, userId: '' }).catch((err) => deps.logger.warn('could not end sessions of disabled connector', { err }));
       }
@@ -73,11 +78,16 @@ export function orgActions(deps: OrgActionDeps) {
     /** Issuer + client ID, checked against the issuer's discovery document by the identity service. */
     async configureSso(o: Org, c: Connector, input: { issuer: string; clientId: string }, actor: string) {
       await requireToolkit(o.id, 'Single sign-on');
-      return (await backends.identity.configureOidc({ tenantId: o.id, connectorId: c.id, issuer: input.issuer, clientId: input.clientId, redirectUris: redirectUrisOf(deps.publicUrl, deps.appRedirectUris), actor })).settings!;
+      const settings = (await backends.identity.configureOidc({ tenantId: o.id, connectorId: c.id, issuer: input.issuer, clientId: input.clientId, redirectUris: redirectUrisOf(deps.publicUrl, deps.appRedirectUris), actor })).settings!;
+      await deps.changeEvents?.ssoConfigured(o.id, c.id, { issuer: settings.issuer, clientId: settings.clientId, redirectUris: settings.redirectUris });
+      return settings;
     },
 
     async disableSso(o: Org, actor: string): Promise<boolean> {
-      return (await backends.identity.disableOidc({ tenantId: o.id, actor })).changed;
+      const before = deps.changeEvents ? await backends.identity.getOidcSettings({ tenantId: o.id }).then((r) => r.settings, () => undefined) : undefined;
+      const { changed } = await backends.identity.disableOidc({ tenantId: o.id, actor });
+      if (changed && before?.connectorId) await deps.changeEvents?.ssoDisabled(o.id, before.connectorId);
+      return changed;
     },
   };
 }

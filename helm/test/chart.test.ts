@@ -399,6 +399,7 @@ describe.each(ciFiles)('helm template with helm/ci/%s', (file) => {
       expect(expr('ScimGatewayAuthFailureBurst')[0]).toContain('scim_auth_failures_total');
       expect(expr('ScimGatewayGrpcErrorRatioHigh')[0]).toContain('grpc_server_handled_total');
       expect(expr('ScimGatewayTargetDown')[0]).toMatch(/^up\{/);
+      expect(expr('ScimGatewayWebhookBacklogGrowing')[0]).toContain(`webhook_oldest_undelivered_event_age_seconds{namespace="${NAMESPACE}", job="${FULLNAME}-directory"}`);
       expect(expr('ScimGatewayComponentAbsent')).toHaveLength(5);
       for (const c of NAMES) expect(expr('ScimGatewayComponentAbsent')).toContain(`absent(up{namespace="${NAMESPACE}", job="${FULLNAME}-${c}"} == 1)`);
       expect(expr('ScimGatewayComponentNotReady')[0]).toContain('kube_deployment_status_replicas_available');

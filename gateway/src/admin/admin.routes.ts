@@ -17,6 +17,9 @@ import type { Auditor } from '../audit.js';
 import { configureOidcHandler } from '../oidc/oidc-admin.js';
 import { connectorTypes, orgActions, typeName } from '../org-actions.js';
 import { setupLinkUrl } from '../setup/setup-paths.js';
+import { connectorEvents } from './connector-events.js';
+import { eventsRouter } from './events.routes.js';
+import { webhooksRouter } from './webhooks.routes.js';
 
 export interface AdminRouterDeps {
   backends: Backends;
@@ -35,8 +38,9 @@ const ADMIN_BODY_LIMIT = 64 * 1024;
 export function adminRouter(deps: AdminRouterDeps): Router {
   const router = Router();
   const { backends } = deps;
-  const actions = orgActions({ backends, audit: deps.audit, logger: deps.logger, publicUrl: deps.publicUrl, appRedirectUris: deps.appRedirectUris });
-  const configureOidc = configureOidcHandler({ backends, publicUrl: deps.publicUrl, appRedirectUris: deps.appRedirectUris, logger: deps.logger });
+  const changeEvents = connectorEvents(backends, deps.logger);
+  const actions = orgActions({ backends, audit: deps.audit, logger: deps.logger, publicUrl: deps.publicUrl, appRedirectUris: deps.appRedirectUris, changeEvents });
+  const configureOidc = configureOidcHandler({ backends, publicUrl: deps.publicUrl, appRedirectUris: deps.appRedirectUris, logger: deps.logger, changeEvents });
 
   router.use((req: Request, res: Response, next: NextFunction) => {
     const header = req.get('authorization') ?? '';
@@ -176,6 +180,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     const c = await connector(req);
     await backends.credentials.revokeCredentials({ tenantId: c.tenantId, connectorId: c.id, actor: OPERATOR });
     await deps.audit.record(c.tenantId, { action: 'credentials.revoke', resourceType: 'connector', resourceId: c.id, resourceName: typeName(c.type) });
+    if (c.enabled) await changeEvents.connectorSwitched(c.tenantId, c.id, false);
     await backends.directory.deleteConnector({ tenantId: c.tenantId, connectorId: c.id, actor: OPERATOR });
     await deps.audit.record(c.tenantId, { action: 'connector.delete', resourceType: 'connector', resourceId: c.id, resourceName: typeName(c.type) });
     securityEvent(deps.logger, 'connector.deleted', { tenant: c.tenantId, connectorId: c.id, actor: OPERATOR });
@@ -273,6 +278,10 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     const changed = await actions.disableSso(o, OPERATOR);
     res.json({ enabled: false, changed });
   }));
+
+  // Events out (issue #15): the feed and webhook endpoints
+  router.use(eventsRouter({ backends, logger: deps.logger }));
+  router.use(webhooksRouter({ backends, logger: deps.logger }));
 
   router.use(route('/*', async (req) => {
     throw new HttpError(404, 'not_found', `no admin endpoint ${req.method} ${req.baseUrl}${req.path}`);

@@ -11,12 +11,15 @@ import type { Backends } from '../backends.js';
 import { ENTERPRISE_TOOLKIT } from '../entitlement-cache.js';
 import { describeError, HttpError, sendAdminError } from '../http/errors.js';
 import { redirectUrisOf } from './oidc.routes.js';
+import type { ConnectorEvents } from '../admin/connector-events.js';
 
 export interface ConfigureOidcDeps {
   backends: Pick<Backends, 'directory' | 'entitlement' | 'identity'>;
   publicUrl: string;
   appRedirectUris: string[];
   logger: Logger;
+  /** Writes sso.configured to the outbox once the settings are saved (absent: no event). */
+  changeEvents?: Pick<ConnectorEvents, 'ssoConfigured'>;
 }
 
 export function configureOidcHandler(deps: ConfigureOidcDeps) {
@@ -40,6 +43,7 @@ export function configureOidcHandler(deps: ConfigureOidcDeps) {
         redirectUris: redirectUrisOf(deps.publicUrl, deps.appRedirectUris),
         actor: 'operator',
       });
+      await deps.changeEvents?.ssoConfigured(org.id, connector.id, { issuer: settings!.issuer, clientId: settings!.clientId, redirectUris: settings!.redirectUris });
       res.json({ issuer: settings!.issuer, clientId: settings!.clientId, redirectUris: settings!.redirectUris, enabled: true });
     } catch (err) {
       const d = describeError(err, deps.logger);

@@ -20,6 +20,7 @@ import { ENTERPRISE_TOOLKIT } from '../entitlement-cache.js';
 import { describeError, HttpError } from '../http/errors.js';
 import { cookie, cookiePolicy, sessionToken as platformSessionToken, type CookiePolicy } from '../oidc/cookies.js';
 import { redirectUrisOf } from '../oidc/oidc.routes.js';
+import type { ConnectorEvents } from '../admin/connector-events.js';
 import { orgActions, typeName } from '../org-actions.js';
 import { scimBaseUrls } from '../scim/base-urls.js';
 import { COPY_JS, SETUP_CSS } from './assets.js';
@@ -36,6 +37,8 @@ export interface SetupRouterDeps {
   appRedirectUris: string[];
   audit: Auditor;
   logger: Logger;
+  /** Change events of credentials and SSO changes made on these pages (admin/connector-events.ts). */
+  changeEvents?: ConnectorEvents;
 }
 
 /** Who is using the pages, for one organization. */

@@ -1,4 +1,5 @@
 import { commonFields, field, loadConfig, mongodbUriField, type Env } from '../../kit/src/config.js';
+import { eventsFields } from './events/events-config.js';
 
 export function loadDirectoryConfig(env: Env) {
   return loadConfig(env, {
@@ -18,6 +19,7 @@ export function loadDirectoryConfig(env: Env) {
     scimMaxValuesPerAttribute: field.int('SCIM_MAX_VALUES_PER_ATTRIBUTE', 100, 1, 10000),
     /** POST /Bulk: the most operations in one request (bulk.maxOperations). */
     scimBulkMaxOperations: field.int('SCIM_BULK_MAX_OPERATIONS', 1000, 1, 100000),
+    ...eventsFields,
   });
 }
 export type DirectoryConfig = ReturnType<typeof loadDirectoryConfig>['config'];

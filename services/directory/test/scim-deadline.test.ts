@@ -22,6 +22,7 @@ function fakes() {
     memberships: { apply: async () => (writes.push('memberships'), { added: [], removed: [] }) },
     connectors: { get: async () => ({ enabled: true }) },
     activity: { record: async () => void writes.push('activity'), recordAll: async () => void writes.push('activity') },
+    events: { append: async (_t: unknown, _m: unknown, drafts: Array<{ type: string }>) => (drafts.forEach((d) => writes.push(d.type)), []) },
   };
   const deps = {
     store: { ...repos, unit: async <R>(work: (tx: typeof repos) => Promise<R>) => work(repos) },
@@ -53,6 +54,6 @@ describe('ScimService after the caller has gone', () => {
   it('writes as usual while the caller is there', async () => {
     const { sut, writes } = fakes();
     await sut.patch(ctx(new AbortController().signal), userModel, 'u1', patchBody, projection, '', false);
-    expect(writes).toEqual(['update', 'activity']);
+    expect(writes).toEqual(['update', 'activity', 'user.updated']);
   });
 });

@@ -35,6 +35,14 @@ export function loadConfig<S extends Record<string, Field<unknown>>>(env: Env, s
   return { config: Object.freeze(out) as Values<S>, warnings };
 }
 
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** "500ms", "30s", "1.5m", "2h", "7d" or a bare number of milliseconds; undefined when unreadable. */
+export function parseDuration(value: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/.exec(value.trim());
+  return m ? Math.round(Number(m[1]) * UNITS[m[2] ?? 'ms']) : undefined;
+}
+
 const raw = (env: Env, name: string): string | undefined => {
   const v = env[name];
   return v === undefined || v.trim() === '' ? undefined : v.trim();
@@ -150,6 +158,29 @@ export const field = {
         if (['false', '0', 'no', 'off'].includes(v)) return false;
         problems.push(`${name}: "${v}" must be true or false`);
         return fallback;
+      },
+    };
+  },
+  /** A duration such as "500ms", "30s", "5m", "2h", "7d" (a bare number is milliseconds), as milliseconds. */
+  duration(name: string, fallback: string, minMs = 0, maxMs = Number.MAX_SAFE_INTEGER): Field<number> {
+    return {
+      read(env, problems) {
+        const v = raw(env, name) ?? fallback;
+        const ms = parseDuration(v);
+        if (ms === undefined || ms < minMs || ms > maxMs) problems.push(`${name}: "${v}" must be a duration like 500ms, 30s, 5m, 2h or 7d, from ${minMs} ms to ${maxMs} ms`);
+        return ms ?? 0;
+      },
+    };
+  },
+  /** A comma-separated list of durations (e.g. a retry schedule), as milliseconds. */
+  durations(name: string, fallback: string): Field<number[]> {
+    return {
+      read(env, problems) {
+        const v = raw(env, name) ?? fallback;
+        const parts = v.split(',').map((p) => p.trim()).filter(Boolean);
+        const out = parts.map(parseDuration);
+        if (!parts.length || out.some((ms) => ms === undefined)) problems.push(`${name}: "${v}" must be a comma-separated list of durations like 5s,5m,30m,2h`);
+        return out.map((ms) => ms ?? 0);
       },
     };
   },

@@ -69,7 +69,8 @@ export class ConnectorMemory {
     return pending;
   }
 
-  private forget(tenant: TenantId, id: string) {
+  /** Forgets the connector after a change made through this process (also one written in a unit). */
+  forget(tenant: TenantId, id: string) {
     const key = `${tenant}\u0000${id}`;
     this.entries.delete(key);
     this.inflight.delete(key);

@@ -3,7 +3,7 @@
  * activity entry of every change, the read-only rules (provisioned objects are read-only in the admin API while
  * provisioning is on; a manual user cannot join a provisioned team) and store uniqueness → faults live here;
  * the SCIM path (`scim-service.ts`) and the admin path (`handlers/platform.handlers.ts`) both write through it,
- * each change in one unit with its activity entries.
+ * each change in one unit with its activity entries and its change events (events/change-events.ts).
  */
 import { AppError } from '../../../kit/src/errors.js';
 import { newId } from '../../../kit/src/ids.js';
@@ -13,6 +13,7 @@ import { DuplicateKeyError, type TenantId } from '../../../kit/src/store/store.j
 import type { ActivityEntry, DirectoryRepositories, ResourceRepository, UnitRunner } from './ports.js';
 import type { StoredResource } from './resource-model.js';
 import { newManualTeamFields } from './scim-models.js';
+import { ChangeEvents } from '../events/change-events.js';
 
 /** The next version of a resource: new fields, same identity, `meta.version` + 1. */
 export function nextVersion(before: StoredResource, fields: Record<string, unknown>, now = new Date()): StoredResource {
@@ -48,8 +49,10 @@ export const editRules = {
 const teamExists = (name: string) => new AppError('ALREADY_EXISTS', `a team named "${name}" already exists`, 'team_exists');
 const changedMeanwhile = (what: string) => () => new AppError('ABORTED', `the ${what} was changed by another request meanwhile; retry`, 'concurrent_change');
 
-/** The admin API's writes (the platform's own edits), each one unit with its activity entry. */
+/** The admin API's writes (the platform's own edits), each one unit with its activity entry and its events. */
 export class DirectoryService {
+  private readonly events = new ChangeEvents();
+
   constructor(private readonly store: UnitRunner) {}
 
   private async unit<R>(work: (tx: DirectoryRepositories) => Promise<R>, onDuplicate?: () => Error): Promise<R> {
@@ -77,6 +80,7 @@ export class DirectoryService {
       await writeVersion(tx.users, tenant, user, next, changedMeanwhile('user'));
       const details = { ...(change.active !== undefined ? { active: change.active } : {}), ...(change.role !== undefined ? { role: roleName(change.role) || null } : {}) };
       await tx.activity.record(tenant, activityEntry(actor, 'user.update', 'User', user._id, String(user.userName ?? ''), 'success', details));
+      await this.events.user(tx, tenant, actor, user, next);
       return { user: next, provisioningOn: on };
     });
   }
@@ -86,6 +90,7 @@ export class DirectoryService {
     await this.unit(async (tx) => {
       await tx.groups.insert(tenant, doc);
       await tx.activity.record(tenant, activityEntry(actor, 'team.create', 'Group', doc._id, name));
+      await this.events.team(tx, tenant, actor, null, doc);
     }, () => teamExists(name));
     return doc;
   }
@@ -101,6 +106,7 @@ export class DirectoryService {
       await writeVersion(tx.groups, tenant, team, next, changedMeanwhile('team'));
       // A provisioned team renamed here is no longer found by the IdP's displayName lookup (docs/okta.md).
       await tx.activity.record(tenant, activityEntry(actor, 'team.rename', 'Group', team._id, name, 'success', { from: String(team.displayName ?? '') }));
+      await this.events.team(tx, tenant, actor, team, next);
       return { team: next, provisioningOn: on };
     }, () => teamExists(name));
   }
@@ -117,6 +123,7 @@ export class DirectoryService {
       editRules.requireCanJoin(team, user);
       const delta = await tx.memberships.apply(tenant, team._id, [{ op: 'add', userIds: [user._id] }]);
       if (delta.added.length) await tx.activity.record(tenant, activityEntry(actor, 'group.members.add', 'Group', team._id, String(team.displayName ?? ''), 'success', { members: delta.added }));
+      await this.events.team(tx, tenant, actor, team, team, delta);
       return { team, provisioningOn: on };
     });
   }

@@ -4,6 +4,7 @@
  * all-or-none change. The domain never sees a collection or a filter of the store.
  */
 import type { TenantId } from '../../../kit/src/store/store.js';
+import type { ChangeMeta, EventDraft, EventRecord } from '../events/event-types.js';
 import type { MembershipChange } from './scim/patch.js';
 import type { StoredResource } from './resource-model.js';
 
@@ -83,6 +84,15 @@ export interface ResourceRepository {
   delete(tenant: TenantId, id: string, expectedVersion: number): Promise<boolean>;
 }
 
+/**
+ * The outbox's write side (issue #15): a change's events, written in the change's unit. `append` takes the
+ * organization's next sequence numbers from its counter document and inserts the events in draft order; the
+ * change, its memberships, its activity entries, the counter and the events commit together or not at all.
+ */
+export interface EventRepository {
+  append(tenant: TenantId, meta: ChangeMeta, drafts: EventDraft[]): Promise<EventRecord[]>;
+}
+
 /** The repositories every unit sees. */
 export interface DirectoryRepositories {
   users: ResourceRepository;
@@ -90,6 +100,7 @@ export interface DirectoryRepositories {
   memberships: MembershipRepository;
   connectors: ConnectorRepository;
   activity: ActivityRepository;
+  events: EventRepository;
 }
 
 /** Runs `work` as one all-or-none unit over the repositories it is given (it may run more than once). */

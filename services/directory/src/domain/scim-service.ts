@@ -12,6 +12,7 @@ import { scimFault } from './scim-fault.js';
 import { weakEtag } from '../../../kit/src/etag.js';
 import { parseListParams } from './scim/list-params.js';
 import type { ScimLimits } from './scim/limits.js';
+import { ChangeEvents } from '../events/change-events.js';
 
 export interface ScimContext {
   tenant: TenantId;
@@ -47,7 +48,16 @@ export interface ScimServiceDeps {
 const repo = (r: DirectoryRepositories, model: ResourceModel): ResourceRepository => (model.name === 'User' ? r.users : r.groups);
 
 export class ScimService {
+  private readonly events = new ChangeEvents();
+
   constructor(private readonly deps: ScimServiceDeps) {}
+
+  /** The change's events (outbox), written in the change's unit. */
+  private async changed(tx: DirectoryRepositories, ctx: ScimContext, model: ResourceModel, before: StoredResource | null, after: StoredResource | null, delta?: MembershipDelta) {
+    const actor = `connector:${ctx.connectorId}`;
+    if (model.name === 'User') await this.events.user(tx, ctx.tenant, actor, before, after);
+    else await this.events.team(tx, ctx.tenant, actor, before, after, delta);
+  }
 
   private col(model: ResourceModel): ResourceRepository {
     return repo(this.deps.store, model);
@@ -147,8 +157,9 @@ export class ScimService {
     await this.unit(model, async (tx) => {
       if (input.memberIds) await this.requireUsers(tx, ctx, input.memberIds);
       await repo(tx, model).insert(ctx.tenant, doc);
-      if (input.memberIds?.length) await tx.memberships.apply(ctx.tenant, doc._id, [{ op: 'add', userIds: input.memberIds }]);
+      const delta = input.memberIds?.length ? await tx.memberships.apply(ctx.tenant, doc._id, [{ op: 'add', userIds: input.memberIds }]) : undefined;
       await tx.activity.record(ctx.tenant, this.entry(ctx, action, model, doc._id, input.label, 'success', input.memberIds?.length ? { membersAdded: input.memberIds } : undefined));
+      await this.changed(tx, ctx, model, null, doc, delta);
     });
     return this.render(ctx, model, doc, projection);
   }
@@ -177,6 +188,7 @@ export class ScimService {
       const after = await this.write(tx, ctx, model, before, input.fields);
       const delta = changes.length ? await tx.memberships.apply(ctx.tenant, id, changes) : undefined;
       await tx.activity.recordAll(ctx.tenant, this.changeEntries(ctx, `${model.name.toLowerCase()}.replace`, model, before, after, input.label, delta));
+      await this.changed(tx, ctx, model, before, after, delta);
       return after;
     });
     return this.render(ctx, model, after, projection);
@@ -194,6 +206,7 @@ export class ScimService {
       const after = await this.write(tx, ctx, model, before, input.fields);
       const delta = membership.length ? await tx.memberships.apply(ctx.tenant, id, membership) : undefined;
       await tx.activity.recordAll(ctx.tenant, this.changeEntries(ctx, `${model.name.toLowerCase()}.patch`, model, before, after, input.label, delta, true));
+      await this.changed(tx, ctx, model, before, after, delta);
       return after;
     });
     return returnResource ? this.render(ctx, model, after, projection) : undefined;
@@ -209,6 +222,7 @@ export class ScimService {
       if (model.name === 'User') await tx.memberships.removeUser(ctx.tenant, id);
       else await tx.memberships.removeGroup(ctx.tenant, id);
       await tx.activity.record(ctx.tenant, this.entry(ctx, `${model.name.toLowerCase()}.delete`, model, id, labelOf(model, before)));
+      await this.changed(tx, ctx, model, before, null);
     });
   }
 

@@ -1,7 +1,9 @@
 import { AppError } from '../../../kit/src/errors.js';
+import { DuplicateKeyError, type TenantId } from '../../../kit/src/store/store.js';
 import { requireTenant } from '../../../kit/src/tenant.js';
 import { ConnectorType, type Connector, type Org } from '../../../../proto/gen/directory/v1/directory.js';
-import type { ConnectorKind, ConnectorRecord, ConnectorRepository } from '../domain/ports.js';
+import type { ConnectorKind, ConnectorRecord, ConnectorRepository, UnitRunner } from '../domain/ports.js';
+import { ChangeEvents } from '../events/change-events.js';
 import type { OrgRecord, OrgStore } from '../store/org-store.js';
 import { currentRequestId } from '../../../kit/src/logger.js';
 
@@ -11,7 +13,13 @@ const TYPES: Record<ConnectorKind, ConnectorType> = { okta: ConnectorType.CONNEC
 export const orgToProto = (o: OrgRecord): Org => ({ id: o._id, name: o.name, companyId: o.companyId, createdAt: o.createdAt });
 export const connectorToProto = (c: ConnectorRecord): Connector => ({ id: c._id, tenantId: c.tenantId, type: TYPES[c.type], enabled: c.enabled, createdAt: c.createdAt, updatedAt: c.updatedAt });
 
-export function orgHandlers(orgs: OrgStore, connectors: ConnectorRepository) {
+/** Connector changes are written in one unit with their change events (events/change-events.ts). */
+/**
+ * `connectorChanged`: told after every unit that changed a connector (connector-memory.ts forgets what it
+ * remembered of it, so this process's SCIM calls see the change at once).
+ */
+export function orgHandlers(orgs: OrgStore, connectors: ConnectorRepository, store: UnitRunner, connectorChanged: (tenant: TenantId, id: string) => void = () => {}) {
+  const events = new ChangeEvents();
   const requireOrg = async (tenantIdValue: string) => {
     const tenant = requireTenant(tenantIdValue);
     const org = await orgs.get(tenant);
@@ -49,8 +57,19 @@ export function orgHandlers(orgs: OrgStore, connectors: ConnectorRepository) {
       async createConnector(req: { tenantId: string; type: ConnectorType; actor: string }) {
         const { tenant } = await requireOrg(req.tenantId);
         const kind = Object.hasOwn(KINDS, req.type) ? KINDS[req.type] : undefined;
-        if (!kind) throw new AppError('INVALID_ARGUMENT', 'type must be okta, entra or generic');
-        return { connector: connectorToProto(await connectors.create(tenant, kind)) };
+        if (!kind) throw new AppError('INVALID_ARGUMENT', 'type must be okta, entra, generic or okta-scim11');
+        const created = await store
+          .unit(async (tx) => {
+            const c = await tx.connectors.create(tenant, kind);
+            await events.connector(tx, tenant, req.actor || 'operator', null, c);
+            return c;
+          })
+          .catch((err: unknown) => {
+            // a concurrent create found at commit (one connector per organization)
+            if (err instanceof DuplicateKeyError) throw new AppError('ALREADY_EXISTS', 'this organization already has a connector; delete it before creating another', 'connector_exists');
+            throw err;
+          });
+        return { connector: connectorToProto(created) };
       },
       async getConnector(req: { tenantId: string; connectorId: string }) {
         return { connector: connectorToProto((await requireConnector(req.tenantId, req.connectorId)).connector) };
@@ -62,13 +81,26 @@ export function orgHandlers(orgs: OrgStore, connectors: ConnectorRepository) {
       async updateConnector(req: { tenantId: string; connectorId: string; enabled?: boolean | undefined; actor: string }) {
         const { tenant, connector } = await requireConnector(req.tenantId, req.connectorId);
         if (req.enabled === undefined || req.enabled === connector.enabled) return { connector: connectorToProto(connector) };
-        const updated = await connectors.setEnabled(tenant, connector._id, req.enabled);
-        if (!updated) throw new AppError('NOT_FOUND', 'connector was deleted meanwhile');
+        const enabled = req.enabled;
+        const updated = await store
+          .unit(async (tx) => {
+            const before = await tx.connectors.get(tenant, connector._id);
+            const after = before && (await tx.connectors.setEnabled(tenant, connector._id, enabled));
+            if (!before || !after) throw new AppError('NOT_FOUND', 'connector was deleted meanwhile');
+            if (before.enabled !== after.enabled) await events.connector(tx, tenant, req.actor || 'operator', before, after);
+            return after;
+          })
+          .finally(() => connectorChanged(tenant, connector._id));
         return { connector: connectorToProto(updated) };
       },
       async deleteConnector(req: { tenantId: string; connectorId: string; actor: string }) {
         const { tenant, connector } = await requireConnector(req.tenantId, req.connectorId);
-        await connectors.delete(tenant, connector._id);
+        await store
+          .unit(async (tx) => {
+            const before = await tx.connectors.get(tenant, connector._id);
+            if (before && (await tx.connectors.delete(tenant, connector._id))) await events.connector(tx, tenant, req.actor || 'operator', before, null);
+          })
+          .finally(() => connectorChanged(tenant, connector._id));
         return {};
       },
     },

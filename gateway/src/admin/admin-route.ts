@@ -1,0 +1,27 @@
+/** An admin-API route handler: records the route pattern for metrics and renders errors as admin-API JSON. */
+import type { Request, Response } from 'express';
+import type { Logger } from '../../../services/kit/src/logger.js';
+import { describeError, HttpError, sendAdminError } from '../http/errors.js';
+
+export const adminRoute =
+  (logger: Logger) =>
+  (pattern: string, fn: (req: Request, res: Response) => Promise<void>) =>
+  async (req: Request, res: Response) => {
+    res.locals.route = `/admin/v1${pattern}`;
+    try {
+      await fn(req, res);
+    } catch (err) {
+      sendAdminError(res, describeError(err, logger));
+    }
+  };
+
+export const jsonBody = (req: Request): Record<string, unknown> => (req.body && typeof req.body === 'object' && !Array.isArray(req.body) ? req.body : {});
+
+/** `?limit=` as an integer in [1, max], or the default; anything else is a 400 naming the range. */
+export function limitParam(req: Request, fallback: number, max: number): number {
+  const v = req.query.limit;
+  if (v === undefined || v === '') return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new HttpError(400, 'invalid_request', `"limit" must be an integer from 1 to ${max}`);
+  return n;
+}

@@ -1,0 +1,120 @@
+/**
+ * Events are part of their change's unit (embedded store, the directory's repositories, the real services):
+ * a refused or failed change leaves neither its writes nor its events nor a used sequence number; listeners hear
+ * of events only after their unit committed, and in sequence order; the admin path and connector changes write
+ * their events in the same unit as the change.
+ */
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDocumentStore } from '../../../kit/src/store/open-store.js';
+import { type DocumentStore, type TenantId } from '../../../kit/src/store/store.js';
+import { ConnectorType } from '../../../../proto/gen/directory/v1/directory.js';
+import { DirectoryService } from '../../src/domain/directory-service.js';
+import { groupModel, userModel } from '../../src/domain/scim-models.js';
+import { ScimService, type ScimContext } from '../../src/domain/scim-service.js';
+import type { EventRecord } from '../../src/events/event-types.js';
+import { openEventOutbox, type EventOutbox } from '../../src/events/outbox.js';
+import { orgHandlers } from '../../src/handlers/org.handlers.js';
+import { openDirectoryStore, type DirectoryStore } from '../../src/store/directory-store.js';
+
+const projection = { attributes: [], excludedAttributes: [] };
+const user = (userName: string) => ({ userName, name: { givenName: 'A', familyName: 'B' }, emails: [{ value: userName }] });
+
+describe('events in the units of their changes', () => {
+  let dir: string;
+  let docs: DocumentStore;
+  let outbox: EventOutbox;
+  let store: DirectoryStore;
+  let scim: ScimService;
+  let told: EventRecord[][];
+  let tenant: TenantId;
+  let ctx: ScimContext;
+  const org = () => orgHandlers(store.orgs, store.connectors, store);
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'events-units-'));
+    docs = await openDocumentStore({ dataDir: dir });
+    outbox = await openEventOutbox(docs, { gapGraceMs: 60_000 });
+    told = [];
+    store = await openDirectoryStore(docs, { onEventsCommitted: (e) => told.push(e) });
+    scim = new ScimService({ store, defaultPageSize: 100, maxPageSize: 1000 });
+    const o = await store.orgs.create('Units Inc');
+    tenant = o._id as TenantId;
+    const { connector } = await org().handlers.createConnector({ tenantId: tenant, type: ConnectorType.CONNECTOR_TYPE_OKTA, actor: 'operator' });
+    ctx = { tenant, connectorId: connector!.id, baseUrl: 'https://gw.example/scim/v2' };
+  });
+  afterEach(async () => {
+    await docs.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const feed = async () => (await outbox.listOrg(tenant, 0, 1000)).map((e) => [e.seq, e.type] as const);
+
+  it('a refused SCIM write leaves no event and no used number; the next change takes the next number', async () => {
+    await scim.create(ctx, userModel, user('ada@x.example'), projection);
+    await expect(scim.create(ctx, userModel, user('ada@x.example'), projection)).rejects.toMatchObject({ scimType: 'uniqueness' });
+    const bob = JSON.parse((await scim.create(ctx, userModel, user('bob@x.example'), projection)).json).id as string;
+    await expect(scim.patch(ctx, userModel, bob, { Operations: [{ op: 'replace', value: { active: false } }] }, projection, '999', false)).rejects.toMatchObject({ status: 412 });
+    expect(await feed()).toEqual([
+      [1, 'connector.created'],
+      [2, 'user.created'],
+      [3, 'user.created'],
+    ]);
+  });
+
+  it('a unit that fails after its events were staged writes none of them, and no listener hears of them', async () => {
+    told = [];
+    await expect(
+      store.unit(async (tx) => {
+        await tx.activity.record(tenant, { actor: 'test', action: 'x', resourceType: 'User', resourceId: 'u', resourceName: 'u', outcome: 'success', requestId: '' });
+        await tx.events.append(tenant, { actor: 'test', requestId: '' }, [{ type: 'user.updated', resource: { type: 'user', id: 'u' }, data: {} }]);
+        throw new Error('the change failed after its event');
+      }),
+    ).rejects.toThrow('the change failed after its event');
+    expect(told).toEqual([]);
+    expect(await feed()).toEqual([[1, 'connector.created']]);
+    expect(await store.activity.list(tenant, { limit: 10, action: 'x' })).toEqual([]);
+    await scim.create(ctx, userModel, user('carol@x.example'), projection);
+    expect((await feed()).map(([seq]) => seq)).toEqual([1, 2]);
+  });
+
+  it('concurrent changes of one organization: numbers 1…n without a gap, told after commit in number order', async () => {
+    told = [];
+    await Promise.all(Array.from({ length: 25 }, (_, i) => scim.create(ctx, userModel, user(`u${i}@x.example`), projection)));
+    const seqs = (await outbox.listOrg(tenant, 0, 1000)).map((e) => e.seq);
+    expect(seqs).toEqual(Array.from({ length: 26 }, (_, i) => i + 1));
+    expect(told.flat().map((e) => e.seq)).toEqual(Array.from({ length: 25 }, (_, i) => i + 2));
+  });
+
+  it('admin edits, group pushes and connector changes write their events in their unit', async () => {
+    const ada = JSON.parse((await scim.create(ctx, userModel, user('ada@x.example'), projection)).json).id as string;
+    const group = JSON.parse((await scim.create(ctx, groupModel, { displayName: 'Eng', members: [{ value: ada }] }, projection)).json).id as string;
+    await scim.delete(ctx, groupModel, group, '');
+    await org().handlers.updateConnector({ tenantId: tenant, connectorId: ctx.connectorId, enabled: false, actor: 'operator' });
+    const admin = new DirectoryService(store);
+    await admin.updateUser(tenant, ada, { active: false }, 'operator');
+    const team = await admin.createTeam(tenant, 'Support', 'operator');
+    await admin.addTeamMember(tenant, team._id, ada, 'operator');
+    await admin.addTeamMember(tenant, team._id, ada, 'operator');
+    await admin.renameTeam(tenant, team._id, 'Support EU', 'operator');
+    await org().handlers.deleteConnector({ tenantId: tenant, connectorId: ctx.connectorId, actor: 'operator' });
+    const events = await outbox.listOrg(tenant, 0, 1000);
+    expect(events.map((e) => [e.type, e.actor])).toEqual([
+      ['connector.created', 'operator'],
+      ['user.created', `connector:${ctx.connectorId}`],
+      ['team.created', `connector:${ctx.connectorId}`],
+      ['team.member_added', `connector:${ctx.connectorId}`],
+      ['team.deleted', `connector:${ctx.connectorId}`],
+      ['connector.updated', 'operator'],
+      ['user.deactivated', 'operator'],
+      ['team.created', 'operator'],
+      ['team.member_added', 'operator'],
+      ['team.updated', 'operator'],
+      ['connector.deleted', 'operator'],
+    ]);
+    expect(events[5].data.connector).toMatchObject({ id: ctx.connectorId, enabled: false });
+    expect(events[8].data).toMatchObject({ team: { name: 'Support', memberCount: 1 }, user: { id: ada, userName: 'ada@x.example' } });
+  });
+});
