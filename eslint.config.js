@@ -9,6 +9,18 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
+    rules: {
+      // A leading underscore marks a parameter a signature requires but the body does not use (express error
+      // handlers need all four); a rest sibling is how a field is left out of a copy (`{ _id, ...rest }`).
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
+      // Off: the adapters implement promise-returning ports (the in-memory key-value store, the embedded store)
+      // with synchronous bodies, and `async` is what turns a throw in them into a rejected promise as the port
+      // promises. Unawaited and misused promises are caught by no-floating-promises and no-misused-promises.
+      '@typescript-eslint/require-await': 'off',
+    },
   },
   {
     // The few plain-JavaScript build helpers are not part of tsconfig.json: lint them without type information.

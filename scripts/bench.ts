@@ -31,7 +31,7 @@ async function startSystem() {
   });
   await new Promise<void>((resolve, reject) => {
     let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       if (out.includes('SCIM gateway ready')) resolve();
     });

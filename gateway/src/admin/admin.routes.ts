@@ -204,7 +204,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
       role = b.role === null ? 0 : roleNumber(String(b.role));
       if (b.role !== null && role === 0) throw new HttpError(400, 'invalid_request', `"role" must be one of ${PLATFORM_ROLES.join(', ')} or null (app-only access)`);
     }
-    const out = await backends.directory.updateUser({ tenantId: o.id, userId: String(req.params.id), role, active: b.active as boolean | undefined, actor: OPERATOR });
+    const out = await backends.directory.updateUser({ tenantId: o.id, userId: String(req.params.id), role, active: b.active, actor: OPERATOR });
     res.json(userView(out.user!));
   }));
   router.get('/orgs/:org/teams', route('/orgs/:org/teams', async (req, res) => {
@@ -254,7 +254,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     if (seconds !== undefined && (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 1 || seconds > 7 * 86400)) {
       throw new HttpError(400, 'invalid_request', '"expiresInSeconds" must be a whole number of seconds from 1 to 604800 (7 days); the default is 3600');
     }
-    const { link, token } = await backends.identity.createSetupLink({ tenantId: o.id, expiresInSeconds: (seconds as number | undefined) ?? 0, actor: OPERATOR });
+    const { link, token } = await backends.identity.createSetupLink({ tenantId: o.id, expiresInSeconds: (seconds) ?? 0, actor: OPERATOR });
     res.status(201).set('cache-control', 'no-store').json({ id: link!.id, url: setupLinkUrl(deps.publicUrl, token), expiresAt: link!.expiresAt?.toISOString() });
   }));
   router.get('/orgs/:org/setup-links', route('/orgs/:org/setup-links', async (req, res) => {

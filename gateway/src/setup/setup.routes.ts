@@ -186,8 +186,8 @@ export function setupRouter(deps: SetupRouterDeps): Router {
       }
     };
 
-  const field = (req: Request, name: string) => (typeof req.body?.[name] === 'string' ? (req.body[name] as string) : '');
-  const q = (req: Request, name: string) => (typeof req.query[name] === 'string' ? (req.query[name] as string).slice(0, 300) : '');
+  const field = (req: Request, name: string) => (typeof req.body?.[name] === 'string' ? (req.body[name]) : '');
+  const q = (req: Request, name: string) => (typeof req.query[name] === 'string' ? (req.query[name]).slice(0, 300) : '');
 
   async function sourceLabel(tenant: string): Promise<string> {
     const { connectors } = await backends.directory.listConnectors({ tenantId: tenant });
@@ -389,7 +389,7 @@ export function setupRouter(deps: SetupRouterDeps): Router {
       if (!ROLE_NAMES.includes(role)) return renderUsers(res, ctx, { ...back, status: 400, errors: [{ field: `role-${id}`, message: 'Choose a role from the list' }] });
       if (active !== 'true' && active !== 'false') return renderUsers(res, ctx, { ...back, status: 400, errors: [{ field: `active-${id}-yes`, message: 'Choose whether the user is active' }] });
       try {
-        await backends.directory.updateUser({ tenantId: ctx.org.id, userId: id, role: ROLE_NAMES.indexOf(role) as Role, active: active === 'true', actor: ctx.p.actor });
+        await backends.directory.updateUser({ tenantId: ctx.org.id, userId: id, role: ROLE_NAMES.indexOf(role), active: active === 'true', actor: ctx.p.actor });
       } catch (err) {
         const d = describeError(err, deps.logger);
         if (d.status >= 500 || d.status === 404) throw err;

@@ -107,7 +107,7 @@ export function serveMultiplexed<Req, Res>(
 
   return {
     handler(call) {
-      const st: ServerStream = { call: call as never, pending: 0, closing: draining, ended: false };
+      const st: ServerStream = { call: call, pending: 0, closing: draining, ended: false };
       streams.add(st);
       call.on('data', (q: Question<Req>) => {
         if (st.closing) {

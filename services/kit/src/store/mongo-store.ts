@@ -134,7 +134,7 @@ class MongoCollectionAdapter<T extends Doc> implements Collection<T> {
   bulkWrite(ops: WriteOp[]): Promise<void> {
     if (ops.length === 0) return Promise.resolve(); // the driver refuses an empty batch
     const models: AnyBulkWriteOperation<MDoc>[] = ops.map((op) => {
-      if ('insertOne' in op) return { insertOne: { document: op.insertOne.document as MDoc } };
+      if ('insertOne' in op) return { insertOne: { document: op.insertOne.document } };
       if ('updateOne' in op) {
         const { filter, update, upsert } = op.updateOne;
         return { updateOne: { filter: asFilter(filter), update: asUpdate(upsert ? withUpsertId(filter, update) : update), upsert: upsert === true } };
@@ -142,7 +142,7 @@ class MongoCollectionAdapter<T extends Doc> implements Collection<T> {
       if ('updateMany' in op) return { updateMany: { filter: asFilter(op.updateMany.filter), update: asUpdate(op.updateMany.update) } };
       if ('deleteOne' in op) return { deleteOne: { filter: asFilter(op.deleteOne.filter) } };
       if ('deleteMany' in op) return { deleteMany: { filter: asFilter(op.deleteMany.filter) } };
-      throw new TypeError(`unknown bulk operation ${Object.keys(op as object).join(',')}`);
+      throw new TypeError(`unknown bulk operation ${Object.keys(op).join(',')}`);
     });
     return this.guard(async () => {
       if (this.session || !this.transactions) {
