@@ -75,18 +75,21 @@ export class CredentialCache {
 
   private scheduleRetry() {
     if (this.retryTimer) return;
-    this.retryTimer = setTimeout(async () => {
-      this.retryTimer = undefined;
-      const list = [...this.pending];
-      try {
-        await this.revokeInRedis(list);
-        for (const h of list) this.pending.delete(h);
-        this.logger.info('pending credential invalidations applied', { count: list.length });
-      } catch {
-        this.scheduleRetry();
-      }
-    }, 250);
+    this.retryTimer = setTimeout(() => void this.retryPending(), 250);
     this.retryTimer.unref();
+  }
+
+  /** Applies the invalidations Redis missed; on failure schedules the next try (never rejects). */
+  private async retryPending() {
+    this.retryTimer = undefined;
+    const list = [...this.pending];
+    try {
+      await this.revokeInRedis(list);
+      for (const h of list) this.pending.delete(h);
+      this.logger.info('pending credential invalidations applied', { count: list.length });
+    } catch {
+      this.scheduleRetry();
+    }
   }
 
   close() {

@@ -12,6 +12,7 @@ import { scimFault } from './scim-fault.js';
 import { weakEtag } from '../../../kit/src/etag.js';
 import { parseListParams } from './scim/list-params.js';
 import type { ScimLimits } from './scim/limits.js';
+import { textOf } from './scim/normalize.js';
 
 export interface ScimContext {
   tenant: TenantId;
@@ -235,7 +236,7 @@ export class ScimService {
 }
 
 function labelOf(model: ResourceModel, doc: StoredResource): string {
-  return String((model.name === 'User' ? doc.userName : doc.displayName) ?? '');
+  return textOf(model.name === 'User' ? doc.userName : doc.displayName);
 }
 
 type MembershipDelta = { added: string[]; removed: string[] };
