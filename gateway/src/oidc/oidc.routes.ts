@@ -7,7 +7,7 @@
  * The gateway never redirects on a failure: it only ever redirects to the identity provider's authorization
  * endpoint (from its discovery document) and, after a successful sign-in, to the portal.
  */
-import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import express, { Router, type Request, type Response } from 'express';
 import { Counter, type Registry } from 'prom-client';
 import { isServiceError, metadataValue } from '../../../services/kit/src/grpc-client.js';
 import { securityEvent, type Logger } from '../../../services/kit/src/logger.js';

@@ -9,7 +9,6 @@
  */
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import type { Connector, Org } from '../../../proto/gen/directory/v1/directory.js';
-import { Role } from '../../../proto/gen/directory/v1/directory.js';
 import { isServiceError, metadataValue } from '../../../services/kit/src/grpc-client.js';
 import type { Logger } from '../../../services/kit/src/logger.js';
 import { safeEqual, sha256Hex } from '../../../services/kit/src/secrets.js';
@@ -70,7 +69,7 @@ function headers(res: Response) {
 function send(res: Response, status: number, page: string) {
   headers(res);
   // The views link root-relative (/setup/…, /oidc/…); under a PUBLIC_URL with a path, that path goes first.
-  const basePath: string = res.locals.setupBasePath ?? '';
+  const basePath = typeof res.locals.setupBasePath === 'string' ? res.locals.setupBasePath : '';
   res.status(status).type('html').send(basePath ? page.replace(/ (href|action|src)="\//g, ` $1="${basePath}/`) : page);
 }
 
@@ -175,7 +174,7 @@ export function setupRouter(deps: SetupRouterDeps): Router {
       try {
         const p = await principal(req, res);
         if (opts.changes) {
-          const sent = typeof req.body?.csrf === 'string' ? req.body.csrf : '';
+          const sent = field(req, 'csrf');
           if (!sent || !safeEqual(sent, p.csrf)) throw new Refusal(403, 'This form has expired', ['Nothing was changed: the form did not carry this session’s security token (it may be from an earlier session, or from another site).', 'Go back, reload the page and submit the form again.']);
           if (p.readOnly) throw new Refusal(403, 'You can only view Organization Setup', ['Your role is Admin: Organization Setup is read only for you. Changes need the EnterpriseAdmin role.']);
         }
@@ -186,8 +185,16 @@ export function setupRouter(deps: SetupRouterDeps): Router {
       }
     };
 
-  const field = (req: Request, name: string) => (typeof req.body?.[name] === 'string' ? (req.body[name]) : '');
-  const q = (req: Request, name: string) => (typeof req.query[name] === 'string' ? (req.query[name]).slice(0, 300) : '');
+  /** A form field or query parameter as one string ('' when absent or not a single value). */
+  const field = (req: Request, name: string): string => {
+    const form: unknown = req.body;
+    const v = form && typeof form === 'object' ? (form as Record<string, unknown>)[name] : undefined;
+    return typeof v === 'string' ? v : '';
+  };
+  const q = (req: Request, name: string): string => {
+    const v = req.query[name];
+    return typeof v === 'string' ? v.slice(0, 300) : '';
+  };
 
   async function sourceLabel(tenant: string): Promise<string> {
     const { connectors } = await backends.directory.listConnectors({ tenantId: tenant });
