@@ -17,7 +17,7 @@ const pascal = (enumKey: string) =>
     .join('');
 
 const ENTRIES: ReadonlyArray<readonly [Role, PlatformRole]> = Object.entries(Role)
-  .filter((e): e is [string, Role] => typeof e[1] === 'number' && e[1] !== Role.ROLE_UNSPECIFIED)
+  .filter((e): e is [string, Role] => typeof e[1] === 'number' && e[1] > Role.ROLE_UNSPECIFIED)
   .sort((a, b) => a[1] - b[1])
   .map(([key, value]) => [value, pascal(key)] as const);
 
