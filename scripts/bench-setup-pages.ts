@@ -23,7 +23,7 @@ async function startSystem() {
   });
   await new Promise<void>((resolve, reject) => {
     let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       if (out.includes('SCIM gateway ready')) resolve();
     });
@@ -32,12 +32,23 @@ async function startSystem() {
   return { child, token: readFileSync(join(dataDir, 'admin-token'), 'utf8').trim() };
 }
 
-async function json(method: string, url: string, token: string, body?: unknown) {
+/** The fields of the admin API's answers this benchmark reads. */
+interface Created {
+  id: string;
+}
+interface ConnectorCreated {
+  scim: { baseUrl: string; bearerToken: string };
+}
+interface SetupLink {
+  url: string;
+}
+
+async function json<T = unknown>(method: string, url: string, token: string, body?: unknown): Promise<T> {
   const type = url.includes('/admin/') ? 'application/json' : 'application/scim+json';
   const res = await fetch(url, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': type } : {}) }, body: body ? JSON.stringify(body) : undefined });
   const text = await res.text();
   if (res.status >= 400) throw new Error(`${method} ${url} → ${res.status} ${text.slice(0, 200)}`);
-  return text ? JSON.parse(text) : undefined;
+  return (text ? JSON.parse(text) : undefined) as T;
 }
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? 0;
@@ -58,9 +69,9 @@ async function main() {
   const { child, token } = await startSystem();
   const base = `http://127.0.0.1:${PORT}`;
   try {
-    const org = await json('POST', `${base}/admin/v1/orgs`, token, { name: 'Bench' });
+    const org = await json<Created>('POST', `${base}/admin/v1/orgs`, token, { name: 'Bench' });
     await json('PUT', `${base}/admin/v1/orgs/${org.id}/entitlements/enterprise-toolkit`, token);
-    const c = await json('POST', `${base}/admin/v1/orgs/${org.id}/connectors`, token, { type: 'okta' });
+    const c = await json<ConnectorCreated>('POST', `${base}/admin/v1/orgs/${org.id}/connectors`, token, { type: 'okta' });
     const t0 = performance.now();
     let next = 0;
     await Promise.all(
@@ -73,7 +84,7 @@ async function main() {
     );
     console.log(`provisioned ${SIZE.toLocaleString('en')} users over SCIM in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
-    const link = await json('POST', `${base}/admin/v1/orgs/${org.id}/setup-links`, token, {});
+    const link = await json<SetupLink>('POST', `${base}/admin/v1/orgs/${org.id}/setup-links`, token, {});
     const start = await fetch(`${base}/setup/start`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: new URL(link.url).searchParams.get('token')! }), redirect: 'manual' });
     const cookie = start.headers.getSetCookie()[0].split(';')[0];
     const page = async (path: string) => {

@@ -31,7 +31,7 @@ async function startSystem() {
   });
   await new Promise<void>((resolve, reject) => {
     let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       if (out.includes('SCIM gateway ready')) resolve();
     });
@@ -54,12 +54,27 @@ async function cpuByProcess(): Promise<number[]> {
 }
 const cpuSeconds = async () => (await cpuByProcess()).reduce((a, b) => a + b, 0);
 
-async function req(method: string, url: string, token: string, body?: unknown) {
+/** The fields of the answers this benchmark reads. */
+interface Created {
+  id: string;
+}
+interface ConnectorCreated {
+  scim: { baseUrl: string; v1BaseUrl: string; bearerToken: string };
+}
+interface ListPage {
+  Resources: unknown[];
+  totalResults: number;
+}
+interface BulkAnswer {
+  Operations: { status: string }[];
+}
+
+async function req<T = unknown>(method: string, url: string, token: string, body?: unknown): Promise<T> {
   const type = url.includes('/admin/') ? 'application/json' : 'application/scim+json';
   const res = await fetch(url, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': type } : {}) }, body: body ? JSON.stringify(body) : undefined });
   const text = await res.text();
   if (res.status >= 400) throw new Error(`${method} ${url} → ${res.status} ${text.slice(0, 200)}`);
-  return text ? JSON.parse(text) : undefined;
+  return (text ? JSON.parse(text) : undefined) as T;
 }
 
 interface Phase {
@@ -117,12 +132,12 @@ const user = (i: number, tag: string) => ({
 
 async function main() {
   const { child, token } = await startSystem();
-  const admin = async (method: string, path: string, body?: unknown) => req(method, `http://127.0.0.1:${PORT}/admin/v1${path}`, token, body);
+  const admin = async <T = unknown>(method: string, path: string, body?: unknown) => req<T>(method, `http://127.0.0.1:${PORT}/admin/v1${path}`, token, body);
   const tenant = async (name: string) => {
-    const org = await admin('POST', '/orgs', { name });
+    const org = await admin<Created>('POST', '/orgs', { name });
     await admin('PUT', `/orgs/${org.id}/entitlements/enterprise-toolkit`);
-    const c = await admin('POST', `/orgs/${org.id}/connectors`, { type: 'okta' });
-    return { base: c.scim.baseUrl as string, v1Base: c.scim.v1BaseUrl as string, scimToken: c.scim.bearerToken as string };
+    const c = await admin<ConnectorCreated>('POST', `/orgs/${org.id}/connectors`, { type: 'okta' });
+    return { base: c.scim.baseUrl, v1Base: c.scim.v1BaseUrl, scimToken: c.scim.bearerToken };
   };
   try {
     // Steady state, not start-up: the processes' code is compiled by a warm-up on a tenant of its own.
@@ -133,9 +148,9 @@ async function main() {
     for (const size of SIZES) {
       console.log(`\n== one tenant with ${size.toLocaleString('en')} users (embedded store, concurrency ${CONCURRENCY}) ==`);
       const { base, v1Base, scimToken } = await tenant(`Bench ${size}`);
-      const ids: string[] = new Array(size);
+      const ids = new Array<string>(size);
       const floor = report(await phase('GET /ServiceProviderConfig (floor)', Math.min(size, 5_000), () => req('GET', `${base}/ServiceProviderConfig`, scimToken)));
-      report(await phase('POST /Users (create)', size, async (i) => (ids[i] = (await req('POST', `${base}/Users`, scimToken, user(i, String(size)))).id)), floor);
+      report(await phase('POST /Users (create)', size, async (i) => (ids[i] = (await req<Created>('POST', `${base}/Users`, scimToken, user(i, String(size)))).id)), floor);
       const lookups = Math.min(size, 10_000);
       report(await phase('GET /Users?filter=userName eq', lookups, (i) => req('GET', `${base}/Users?filter=${encodeURIComponent(`userName eq "user${(i * 7919) % size}.${size}@bench.example"`)}&startIndex=1&count=100`, scimToken)), floor);
       report(await phase('GET /Users?filter=email eq', lookups, (i) => req('GET', `${base}/Users?filter=${encodeURIComponent(`email eq "USER${(i * 7919) % size}.${size}@bench.example"`)}&startIndex=1&count=100`, scimToken)), floor);
@@ -145,7 +160,7 @@ async function main() {
       const t0 = performance.now();
       let seen = 0;
       for (let start = 1; ; start += 100) {
-        const page = await req('GET', `${base}/Users?startIndex=${start}&count=100`, scimToken);
+        const page = await req<ListPage>('GET', `${base}/Users?startIndex=${start}&count=100`, scimToken);
         seen += page.Resources.length;
         if (start + 100 > page.totalResults) break;
       }
@@ -155,15 +170,15 @@ async function main() {
       const bulk = report(
         await phase('POST /Bulk, 100 creates each', bulks, async (b) => {
           const Operations = Array.from({ length: 100 }, (_, k) => ({ method: 'POST', path: '/Users', bulkId: `b${k}`, data: user(b * 100 + k, `bulk${size}`) }));
-          const out = await req('POST', `${base}/Bulk`, scimToken, { schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'], Operations });
-          if (out.Operations.some((o: { status: string }) => o.status !== '201')) throw new Error('a bulk create failed');
+          const out = await req<BulkAnswer>('POST', `${base}/Bulk`, scimToken, { schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'], Operations });
+          if (out.Operations.some((o) => o.status !== '201')) throw new Error('a bulk create failed');
         }),
       );
       console.log(`    = ${((bulks * 100) / (bulk.ms / 1000)).toFixed(0)} users/s, server CPU ${((bulk.cpu / (bulks * 100)) * 1000).toFixed(3)} ms/user`);
 
       if (size >= 100_000) {
-        const group = await req('POST', `${base}/Groups`, scimToken, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Everyone' });
-        const empty = await req('POST', `${base}/Groups`, scimToken, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Nobody' });
+        const group = await req<Created>('POST', `${base}/Groups`, scimToken, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Everyone' });
+        const empty = await req<Created>('POST', `${base}/Groups`, scimToken, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Nobody' });
         const batch = 5000;
         const t1 = performance.now();
         for (let i = 0; i < 99_000; i += batch) {

@@ -98,7 +98,7 @@ async function stopAll(status: number) {
   const killer = setTimeout(() => {
     for (const c of children.values()) c.kill('SIGKILL');
   }, 15000);
-  await Promise.all(running.map((c) => (c.exitCode !== null || c.signalCode !== null ? undefined : new Promise((r) => c.once('exit', r)))));
+  await Promise.all(running.filter((c) => c.exitCode === null && c.signalCode === null).map((c) => new Promise((r) => c.once('exit', r))));
   clearTimeout(killer);
   say('all processes stopped');
   process.exit(status);

@@ -28,7 +28,7 @@ export interface GatewayDeps {
   metrics: Metrics;
 }
 
-export function createApp({ config, backends, kv, logger, metrics }: GatewayDeps): { app: Express; close(): Promise<void> } {
+export function createApp({ config, backends, kv, logger, metrics }: GatewayDeps): { app: Express; close: () => Promise<void> } {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
@@ -46,7 +46,7 @@ export function createApp({ config, backends, kv, logger, metrics }: GatewayDeps
     res.locals.route = '/readyz';
     const services = monitor.snapshot();
     const ready = monitor.ready();
-    const degraded = Object.fromEntries(Object.entries(NEEDS).map(([surface, needs]) => [surface, monitor.unavailable(needs)]).filter(([, down]) => down.length));
+    const degraded = Object.fromEntries(Object.entries(NEEDS).map(([surface, needs]): [string, ServiceName[]] => [surface, monitor.unavailable(needs)]).filter(([, down]) => down.length));
     res.status(ready ? 200 : 503).json({ status: ready ? (Object.keys(degraded).length ? 'degraded' : 'ready') : 'not ready', services, unavailable: degraded });
   });
 

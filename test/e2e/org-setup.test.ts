@@ -227,6 +227,10 @@ describe('Organization Setup end to end (Redis-backed)', () => {
     const future = await admin('GET', `/orgs/${org.id}/activity?since=2999-01-01T00:00:00Z`);
     expect(future.json.entries).toEqual([]);
     expect((await admin('GET', `/orgs/${org.id}/activity?since=yesterday`)).status).toBe(400);
+    // A repeated query parameter is refused in the admin API's error format, not joined into one value.
+    const twice = await admin('GET', `/orgs/${org.id}/activity?action=credentials.&action=user.`);
+    expect([twice.status, twice.json.error.code, twice.json.error.message]).toEqual([400, 'invalid_request', '"action" must be given once, as a plain value']);
+    expect((await admin('GET', `/orgs/${org.id}/activity?since=a&since=b`)).status).toBe(400);
     const all = JSON.stringify(log.json) + sys.output();
     for (const s of secretsSeen) expect(all).not.toContain(s);
   });

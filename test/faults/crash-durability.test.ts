@@ -53,7 +53,7 @@ describe('SIGKILL of the directory under load', () => {
 
     const second = await startSystem({ ADMIN_TOKEN: first.adminToken, START_TIMEOUT_MS: '55000' }, first.dataDir);
     systems.push(second);
-    const scim = (path: string) => fetch(`${second.url}${new URL(t.baseUrl).pathname}${path}`, { headers: { authorization: `Bearer ${t.token}` } }).then((r) => r.json() as Promise<any>);
+    const scim = (path: string) => fetch(`${second.url}${new URL(t.baseUrl).pathname}${path}`, { headers: { authorization: `Bearer ${t.token}` } }).then((r) => r.json());
     const all: Array<{ id: string; userName: string }> = [];
     for (let start = 1; ; start += 500) {
       const page = await scim(`/Users?startIndex=${start}&count=500&attributes=userName`);

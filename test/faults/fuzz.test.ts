@@ -24,7 +24,7 @@ const literal = fc.oneof(
   fc.integer().map(String),
 );
 const compare = fc.tuple(attr, fc.constantFrom('eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le', 'EQ', 'xx'), literal).map(([a, op, v]) => `${a} ${op} ${v}`);
-const filter: fc.Arbitrary<string> = fc.letrec((tie) => ({
+const filter: fc.Arbitrary<string> = fc.letrec<{ f: string }>((tie) => ({
   f: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
     compare,
@@ -34,7 +34,7 @@ const filter: fc.Arbitrary<string> = fc.letrec((tie) => ({
     fc.tuple(fc.constantFrom('emails', 'members', 'roles', ...OBJECT_KEYS), tie('f')).map(([a, f]) => `${a}[${f}]`),
     fc.string({ maxLength: 30 }),
   ),
-})).f as fc.Arbitrary<string>;
+})).f;
 
 const key = fc.oneof(fc.constantFrom(...ATTRS, 'value', 'type', 'primary', 'display', 'schemas', 'Operations', 'op', 'path', ENTERPRISE), fc.string({ maxLength: 8 }));
 const json: fc.Arbitrary<unknown> = fc.letrec((tie) => ({

@@ -30,7 +30,7 @@ async function launch(port: number): Promise<ChildProcess> {
   await new Promise<void>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${out}`)), 10000);
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       if (out.includes('Ready to accept connections')) {
         clearTimeout(timer);
@@ -46,7 +46,7 @@ async function launch(port: number): Promise<ChildProcess> {
       reject(new Error(`redis-server exited with ${code}: ${out}`));
     });
   });
-  child.stdout!.resume();
+  child.stdout.resume();
   return child;
 }
 

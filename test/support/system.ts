@@ -57,8 +57,8 @@ export async function startSystem(extraEnv: Record<string, string> = {}, dataDir
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', ...extraEnv, PORT: String(port), SERVICE_PORT_BASE: String(grpcBase), METRICS_PORT_BASE: String(metricsBase), DATA_DIR: dataDir, PUBLIC_URL: `http://127.0.0.1:${port}` },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  supervisor.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  supervisor.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  supervisor.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  supervisor.stderr.on('data', (d: Buffer) => (out += d.toString()));
   await new Promise<void>((resolvePromise, reject) => {
     const timer = setTimeout(() => reject(new Error(`system did not start:\n${out}`)), 60000);
     const onData = () => {
@@ -67,7 +67,7 @@ export async function startSystem(extraEnv: Record<string, string> = {}, dataDir
         resolvePromise();
       }
     };
-    supervisor.stdout!.on('data', onData);
+    supervisor.stdout.on('data', onData);
     supervisor.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`supervisor exited with ${code}:\n${out}`));

@@ -10,7 +10,7 @@ import { securityEvent, type Logger } from '../../../services/kit/src/logger.js'
 import { safeEqual } from '../../../services/kit/src/secrets.js';
 import { PLATFORM_ROLES, roleName as roleNameOf, roleNumber } from '../../../services/kit/src/roles.js';
 import type { Backends } from '../backends.js';
-import { ENTERPRISE_TOOLKIT, type EntitlementCache } from '../entitlement-cache.js';
+import { type EntitlementCache } from '../entitlement-cache.js';
 import { bodyErrorHandler } from '../http/body-errors.js';
 import { describeError, HttpError, sendAdminError } from '../http/errors.js';
 import type { Auditor } from '../audit.js';
@@ -73,7 +73,10 @@ export function adminRouter(deps: AdminRouterDeps): Router {
       }
     };
 
-  const body = (req: Request): Record<string, unknown> => (req.body && typeof req.body === 'object' && !Array.isArray(req.body) ? req.body : {});
+  const body = (req: Request): Record<string, unknown> => {
+    const b: unknown = req.body;
+    return b && typeof b === 'object' && !Array.isArray(b) ? (b as Record<string, unknown>) : {};
+  };
   const org = async (req: Request) => {
     const id = String(req.params.org);
     return (await backends.directory.getOrg({ tenantId: id })).org!;
@@ -111,7 +114,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     res.status(201).json({ id: created.id, name: created.name, companyId: created.companyId, createdAt: created.createdAt?.toISOString(), scimBaseUrl: scimBaseUrl(created.id) });
   }));
   router.get('/orgs', route('/orgs', async (req, res) => {
-    const out = await backends.directory.listOrgs({ limit: Number(req.query.limit ?? 100) || 100, pageToken: String(req.query.pageToken ?? '') });
+    const out = await backends.directory.listOrgs({ limit: Number(req.query.limit ?? 100) || 100, pageToken: queryText(req, 'pageToken') });
     res.json({ orgs: out.orgs.map((o) => ({ id: o.id, name: o.name, companyId: o.companyId, createdAt: o.createdAt?.toISOString() })), nextPageToken: out.nextPageToken || undefined });
   }));
   router.get('/orgs/:org', route('/orgs/:org', async (req, res) => {
@@ -191,7 +194,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
   // The platform's view
   router.get('/orgs/:org/users', route('/orgs/:org/users', async (req, res) => {
     const o = await org(req);
-    const out = await backends.directory.listUsers({ tenantId: o.id, limit: Number(req.query.limit ?? 100) || 100, pageToken: String(req.query.pageToken ?? ''), query: String(req.query.q ?? '') });
+    const out = await backends.directory.listUsers({ tenantId: o.id, limit: Number(req.query.limit ?? 100) || 100, pageToken: queryText(req, 'pageToken'), query: queryText(req, 'q') });
     res.json({
       users: out.users.map(userView),
       total: out.total,
@@ -206,15 +209,15 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     if (b.active !== undefined && typeof b.active !== 'boolean') throw new HttpError(400, 'invalid_request', '"active" must be a boolean');
     let role: number | undefined;
     if (b.role !== undefined) {
-      role = b.role === null ? 0 : roleNumber(String(b.role));
+      role = typeof b.role === 'string' ? roleNumber(b.role) : 0;
       if (b.role !== null && role === 0) throw new HttpError(400, 'invalid_request', `"role" must be one of ${PLATFORM_ROLES.join(', ')} or null (app-only access)`);
     }
-    const out = await backends.directory.updateUser({ tenantId: o.id, userId: String(req.params.id), role, active: b.active as boolean | undefined, actor: OPERATOR });
+    const out = await backends.directory.updateUser({ tenantId: o.id, userId: String(req.params.id), role, active: b.active, actor: OPERATOR });
     res.json(userView(out.user!));
   }));
   router.get('/orgs/:org/teams', route('/orgs/:org/teams', async (req, res) => {
     const o = await org(req);
-    const out = await backends.directory.listTeams({ tenantId: o.id, limit: Number(req.query.limit ?? 100) || 100, pageToken: String(req.query.pageToken ?? '') });
+    const out = await backends.directory.listTeams({ tenantId: o.id, limit: Number(req.query.limit ?? 100) || 100, pageToken: queryText(req, 'pageToken') });
     res.json({ teams: out.teams.map(teamView), nextPageToken: out.nextPageToken || undefined });
   }));
   router.post('/orgs/:org/teams', route('/orgs/:org/teams', async (req, res) => {
@@ -243,12 +246,12 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     const date = (name: string) => {
       const v = req.query[name];
       if (v === undefined) return undefined;
-      const d = new Date(String(v));
+      const d = typeof v === 'string' ? new Date(v) : new Date(NaN);
       if (Number.isNaN(d.getTime())) throw new HttpError(400, 'invalid_request', `"${name}" must be an ISO 8601 date-time`);
       return d;
     };
     const limit = Math.min(Math.max(Number(req.query.limit ?? 50) || 50, 1), 500);
-    const out = await backends.directory.listActivity({ tenantId: o.id, action: String(req.query.action ?? ''), since: date('since'), until: date('until'), limit, pageToken: String(req.query.pageToken ?? '') });
+    const out = await backends.directory.listActivity({ tenantId: o.id, action: queryText(req, 'action'), since: date('since'), until: date('until'), limit, pageToken: queryText(req, 'pageToken') });
     res.json({ entries: out.entries.map(activityView), nextPageToken: out.nextPageToken || undefined });
   }));
 
@@ -259,7 +262,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     if (seconds !== undefined && (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 1 || seconds > 7 * 86400)) {
       throw new HttpError(400, 'invalid_request', '"expiresInSeconds" must be a whole number of seconds from 1 to 604800 (7 days); the default is 3600');
     }
-    const { link, token } = await backends.identity.createSetupLink({ tenantId: o.id, expiresInSeconds: (seconds as number | undefined) ?? 0, actor: OPERATOR });
+    const { link, token } = await backends.identity.createSetupLink({ tenantId: o.id, expiresInSeconds: (seconds) ?? 0, actor: OPERATOR });
     res.status(201).set('cache-control', 'no-store').json({ id: link!.id, url: setupLinkUrl(deps.publicUrl, token), expiresAt: link!.expiresAt?.toISOString() });
   }));
   router.get('/orgs/:org/setup-links', route('/orgs/:org/setup-links', async (req, res) => {
@@ -306,6 +309,14 @@ function teamView(t: Team) {
   return { id: t.id, name: t.name, provisioned: t.provisioned, editable: t.editable, memberCount: t.memberCount, createdAt: t.createdAt?.toISOString() };
 }
 
+/** A query parameter as one string, '' when absent; a repeated parameter is refused rather than joined. */
+function queryText(req: Request, name: string): string {
+  const v = req.query[name];
+  if (v === undefined) return '';
+  if (typeof v !== 'string') throw new HttpError(400, 'invalid_request', `"${name}" must be given once, as a plain value`);
+  return v;
+}
+
 function activityView(e: ActivityEntry) {
   return {
     id: e.id,
@@ -315,6 +326,6 @@ function activityView(e: ActivityEntry) {
     resource: { type: e.resourceType, id: e.resourceId, name: e.resourceName },
     outcome: e.outcome,
     requestId: e.requestId,
-    details: e.detailsJson ? JSON.parse(e.detailsJson) : undefined,
+    details: e.detailsJson ? (JSON.parse(e.detailsJson) as unknown) : undefined,
   };
 }

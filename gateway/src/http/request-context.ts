@@ -53,7 +53,8 @@ export function httpMetrics(registry: Registry, access?: AccessLogOptions) {
   return (req: Request, res: Response, next: NextFunction) => {
     const start = process.hrtime.bigint();
     res.on('finish', () => {
-      const route: string = res.locals.route ?? (req.route ? `${req.baseUrl}${req.route.path}` : 'unmatched');
+      const matched = (req.route as { path?: unknown } | undefined)?.path;
+      const route = typeof res.locals.route === 'string' ? res.locals.route : typeof matched === 'string' ? `${req.baseUrl}${matched}` : 'unmatched';
       const code = res.statusCode;
       const labels = { method: req.method, route, code: String(code) };
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;

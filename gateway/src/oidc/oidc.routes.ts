@@ -7,7 +7,7 @@
  * The gateway never redirects on a failure: it only ever redirects to the identity provider's authorization
  * endpoint (from its discovery document) and, after a successful sign-in, to the portal.
  */
-import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import express, { Router, type Request, type Response } from 'express';
 import { Counter, type Registry } from 'prom-client';
 import { isServiceError, metadataValue } from '../../../services/kit/src/grpc-client.js';
 import { securityEvent, type Logger } from '../../../services/kit/src/logger.js';
@@ -262,7 +262,7 @@ export function apiRouter(deps: OidcRouterDeps): Router {
     '/sessions/oidc',
     route('/sessions/oidc', async (req, res) => {
       const body = req.body && typeof req.body === 'object' && !Array.isArray(req.body) ? (req.body as Record<string, unknown>) : {};
-      const str = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : '');
+      const str = (k: string) => (typeof body[k] === 'string' ? (body[k]) : '');
       const missing = ['org', 'code', 'codeVerifier', 'redirectUri'].filter((k) => !str(k));
       if (missing.length) throw new HttpError(400, missing.includes('codeVerifier') && missing.length === 1 ? 'pkce_required' : 'invalid_request', `required: ${missing.map((m) => `"${m}"`).join(', ')} (strings); sign-in uses PKCE, so the app sends its code_verifier`);
       if (!ORG_ID.test(str('org'))) throw new HttpError(400, 'invalid_org', '"org" is not an organization id');

@@ -266,7 +266,7 @@ export function scimRouter(deps: ScimRouterDeps): Router {
       const type = typeOf(req);
       const out = await deps.backends.directory.createResource({ context: contextOf(res), type, bodyJson: bodyOf(req), projection: projectionOf(req.query) });
       const r = out.resource!;
-      sendJson(res, 201, r.resourceJson, { location: `${contextOf(res).baseUrl}/${req.params.resource}/${r.id}`, etag: etagOf(r.version) });
+      sendJson(res, 201, r.resourceJson, { location: `${contextOf(res).baseUrl}/${String(req.params.resource)}/${r.id}`, etag: etagOf(r.version) });
     }),
   );
 

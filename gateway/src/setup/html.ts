@@ -9,18 +9,21 @@ export class Html {
   }
 }
 
-export function escapeHtml(value: unknown): string {
+export function escapeHtml(value: string | number | boolean | null | undefined): string {
   return String(value ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
-function piece(v: unknown): string {
+/** What a template may interpolate: markup, text and numbers (escaped), lists of them; nothing renders as nothing. */
+export type HtmlValue = Html | string | number | boolean | null | undefined | readonly HtmlValue[];
+
+function piece(v: HtmlValue): string {
   if (v instanceof Html) return v.value;
-  if (Array.isArray(v)) return v.map(piece).join('');
+  if (Array.isArray(v)) return (v as readonly HtmlValue[]).map(piece).join('');
   if (v === undefined || v === null || v === false) return '';
-  return escapeHtml(v);
+  return escapeHtml(v as string | number | true);
 }
 
-export function html(strings: TemplateStringsArray, ...values: unknown[]): Html {
+export function html(strings: TemplateStringsArray, ...values: HtmlValue[]): Html {
   let out = strings[0];
   for (let i = 0; i < values.length; i++) out += piece(values[i]) + strings[i + 1];
   return new Html(out);

@@ -9,7 +9,6 @@
  */
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import type { Connector, Org } from '../../../proto/gen/directory/v1/directory.js';
-import { Role } from '../../../proto/gen/directory/v1/directory.js';
 import { isServiceError, metadataValue } from '../../../services/kit/src/grpc-client.js';
 import type { Logger } from '../../../services/kit/src/logger.js';
 import { safeEqual, sha256Hex } from '../../../services/kit/src/secrets.js';
@@ -73,7 +72,7 @@ function headers(res: Response) {
 function send(res: Response, status: number, page: string) {
   headers(res);
   // The views link root-relative (/setup/…, /oidc/…); under a PUBLIC_URL with a path, that path goes first.
-  const basePath: string = res.locals.setupBasePath ?? '';
+  const basePath = typeof res.locals.setupBasePath === 'string' ? res.locals.setupBasePath : '';
   res.status(status).type('html').send(basePath ? page.replace(/ (href|action|src)="\//g, ` $1="${basePath}/`) : page);
 }
 
@@ -178,7 +177,7 @@ export function setupRouter(deps: SetupRouterDeps): Router {
       try {
         const p = await principal(req, res);
         if (opts.changes) {
-          const sent = typeof req.body?.csrf === 'string' ? req.body.csrf : '';
+          const sent = field(req, 'csrf');
           if (!sent || !safeEqual(sent, p.csrf)) throw new Refusal(403, 'This form has expired', ['Nothing was changed: the form did not carry this session’s security token (it may be from an earlier session, or from another site).', 'Go back, reload the page and submit the form again.']);
           if (p.readOnly) throw new Refusal(403, 'You can only view Organization Setup', ['Your role is Admin: Organization Setup is read only for you. Changes need the EnterpriseAdmin role.']);
         }
@@ -189,8 +188,16 @@ export function setupRouter(deps: SetupRouterDeps): Router {
       }
     };
 
-  const field = (req: Request, name: string) => (typeof req.body?.[name] === 'string' ? (req.body[name] as string) : '');
-  const q = (req: Request, name: string) => (typeof req.query[name] === 'string' ? (req.query[name] as string).slice(0, 300) : '');
+  /** A form field or query parameter as one string ('' when absent or not a single value). */
+  const field = (req: Request, name: string): string => {
+    const form: unknown = req.body;
+    const v = form && typeof form === 'object' ? (form as Record<string, unknown>)[name] : undefined;
+    return typeof v === 'string' ? v : '';
+  };
+  const q = (req: Request, name: string): string => {
+    const v = req.query[name];
+    return typeof v === 'string' ? v.slice(0, 300) : '';
+  };
 
   async function sourceLabel(tenant: string): Promise<string> {
     const { connectors } = await backends.directory.listConnectors({ tenantId: tenant });
@@ -392,7 +399,7 @@ export function setupRouter(deps: SetupRouterDeps): Router {
       if (!ROLE_NAMES.includes(role)) return renderUsers(res, ctx, { ...back, status: 400, errors: [{ field: `role-${id}`, message: 'Choose a role from the list' }] });
       if (active !== 'true' && active !== 'false') return renderUsers(res, ctx, { ...back, status: 400, errors: [{ field: `active-${id}-yes`, message: 'Choose whether the user is active' }] });
       try {
-        await backends.directory.updateUser({ tenantId: ctx.org.id, userId: id, role: ROLE_NAMES.indexOf(role) as Role, active: active === 'true', actor: ctx.p.actor });
+        await backends.directory.updateUser({ tenantId: ctx.org.id, userId: id, role: ROLE_NAMES.indexOf(role), active: active === 'true', actor: ctx.p.actor });
       } catch (err) {
         const d = describeError(err, deps.logger);
         if (d.status >= 500 || d.status === 404) throw err;

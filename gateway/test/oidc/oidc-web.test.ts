@@ -278,7 +278,7 @@ describe('gateway sign-in routes (real identity service, real OpenID Provider, r
       const res = await exchange({ org: 'acme', code, codeVerifier: verifier, redirectUri: APP_URI });
       expect(res.status).toBe(200);
       expect(res.headers.get('cache-control')).toBe('no-store');
-      const body = (await res.json()) as any;
+      const body = (await res.json());
       expect(body).toMatchObject({ sessionToken: expect.stringMatching(/^scimgw_ses_/), tokenType: 'Bearer', user: { userName: 'bob@acme.example', orgId: 'acme', role: null, access: 'app' } });
       expect(new Date(body.expiresAt).getTime()).toBeGreaterThan(Date.now());
       const bearer = { authorization: `Bearer ${body.sessionToken}` };
@@ -289,18 +289,18 @@ describe('gateway sign-in routes (real identity service, real OpenID Provider, r
 
       const replay = await exchange({ org: 'acme', code, codeVerifier: verifier, redirectUri: APP_URI });
       expect(replay.status).toBe(400);
-      expect(((await replay.json()) as any).error.code).toBe('invalid_grant');
+      expect(((await replay.json())).error.code).toBe('invalid_grant');
     });
 
     it('refuses an exchange without a verifier or with a redirect URI that is not registered', async () => {
       const verifier = randomBytes(32).toString('base64url');
       const code = await appCode('alice', verifier);
       const missing = await exchange({ org: 'acme', code, redirectUri: APP_URI });
-      expect([missing.status, ((await missing.json()) as any).error.code]).toEqual([400, 'pkce_required']);
+      expect([missing.status, ((await missing.json())).error.code]).toEqual([400, 'pkce_required']);
       const other = await exchange({ org: 'acme', code, codeVerifier: verifier, redirectUri: 'https://evil.example/cb' });
-      expect([other.status, ((await other.json()) as any).error.code]).toEqual([400, 'invalid_redirect_uri']);
+      expect([other.status, ((await other.json())).error.code]).toEqual([400, 'invalid_redirect_uri']);
       const bad = await fetch(`${h.url}/api/v1/sessions/oidc`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' });
-      expect([bad.status, ((await bad.json()) as any).error.code]).toEqual([400, 'invalid_request']);
+      expect([bad.status, ((await bad.json())).error.code]).toEqual([400, 'invalid_request']);
     });
   });
 
@@ -316,7 +316,7 @@ describe('gateway sign-in routes (real identity service, real OpenID Provider, r
     it('refuses without the Enterprise Toolkit, pointing to Billing', async () => {
       const res = await put('globex', 'c2', { issuer: h.okta.url, clientId: h.okta.clientId });
       expect(res.status).toBe(403);
-      const body = (await res.json()) as any;
+      const body = (await res.json());
       expect(body.error.code).toBe('entitlement_required');
       expect(body.error.message).toMatch(/Billing/);
     });
@@ -324,7 +324,7 @@ describe('gateway sign-in routes (real identity service, real OpenID Provider, r
     it('reports a wrong issuer at once, naming both', async () => {
       const res = await put('acme', 'c1', { issuer: `http://localhost:${h.okta.port}`, clientId: h.okta.clientId });
       expect(res.status).toBe(400);
-      const body = (await res.json()) as any;
+      const body = (await res.json());
       expect(body.error).toMatchObject({ code: 'issuer_mismatch', configuredIssuer: `http://localhost:${h.okta.port}`, announcedIssuer: h.okta.url });
       expect(body.error.message).toContain(h.okta.url);
     });

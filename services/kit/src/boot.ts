@@ -62,7 +62,7 @@ export async function startService<C extends BaseServiceConfig>(
 /** For main.ts: start, wire signals, and turn boot failures into one readable line and exit status 1. */
 export function main<C extends BaseServiceConfig>(service: string, load: (env: Env) => { config: C; warnings: string[] }, build: (ctx: BuildContext<C>) => Promise<Built>) {
   startService(service, load, build).then(
-    (running) => exitOnSignals(running.stop, running.logger),
+    (running) => exitOnSignals(() => running.stop(), running.logger),
     (err) => failBoot(service, err),
   );
 }

@@ -14,6 +14,8 @@ export type PromiseClient<D extends ServiceDef> = {
   [K in UnaryKeys<D>]: (request: RequestOf<D[K]>, options?: { deadlineMs?: number }) => Promise<ResponseOf<D[K]>>;
 } & { readonly raw: Client; close(): void };
 
+/** A unary method of a grpc-js client, as `makeGenericClientConstructor` builds it. */
+type UnaryMethod = (request: unknown, metadata: Metadata, options: { deadline: number }, callback: (err: ServiceError | null, res: unknown) => void) => void;
 type ClientCtor = new (address: string, creds: ChannelCredentials, options?: object) => Client;
 
 export interface ConnectOptions {
@@ -36,7 +38,7 @@ export function connect<D extends ServiceDef>(Ctor: ClientCtor & { service: D },
   const out: Record<string, unknown> = { raw, close: () => raw.close() };
   for (const key of Object.keys(Ctor.service)) {
     if (Ctor.service[key].requestStream || Ctor.service[key].responseStream) continue;
-    const method = (raw as unknown as Record<string, Function>)[key].bind(raw);
+    const method = (raw as unknown as Record<string, UnaryMethod>)[key].bind(raw);
     const [, grpcService, grpcMethod] = Ctor.service[key].path.split('/');
     const counted = (code: number) => opts.metrics?.grpcClientHandled.inc({ grpc_service: grpcService, grpc_method: grpcMethod, grpc_code: status[code] });
     out[key] = (request: unknown, callOpts?: { deadlineMs?: number }) =>

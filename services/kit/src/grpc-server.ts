@@ -13,14 +13,15 @@ export interface MethodDef {
   path: string;
   requestStream?: boolean;
   responseStream?: boolean;
-  requestDeserialize: (b: Buffer) => any;
-  responseSerialize: (v: any) => Buffer;
+  requestDeserialize: (b: Buffer) => unknown;
+  // `never`: any one-argument serializer fits; ResponseOf reads the concrete definition's argument type.
+  responseSerialize: (v: never) => Buffer;
 }
 export type ServiceDef = Record<string, MethodDef>;
 export type UnaryKeys<D extends ServiceDef> = { [K in keyof D]: D[K] extends { requestStream: true } | { responseStream: true } ? never : K }[keyof D];
 type StreamKeys<D extends ServiceDef> = Exclude<keyof D, UnaryKeys<D>>;
 /** Streaming methods are written against grpc-js directly (see multiplexed.ts). */
-export type StreamHandlers<D extends ServiceDef> = { [K in StreamKeys<D>]: (call: any) => void };
+export type StreamHandlers<D extends ServiceDef> = { [K in StreamKeys<D>]: (call: never) => void };
 export type RequestOf<M extends MethodDef> = ReturnType<M['requestDeserialize']>;
 export type ResponseOf<M extends MethodDef> = Parameters<M['responseSerialize']>[0];
 

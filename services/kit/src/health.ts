@@ -13,7 +13,7 @@ export function setServing(health: HealthImplementation, serviceNames: string[],
   for (const n of ['', ...serviceNames]) health.setStatus(n, serving ? 'SERVING' : 'NOT_SERVING');
 }
 
-const HealthClient = makeGenericClientConstructor(healthService as never, 'grpc.health.v1.Health');
+const HealthClient = makeGenericClientConstructor(healthService, 'grpc.health.v1.Health');
 
 export interface HealthChecker {
   check(service?: string, deadlineMs?: number): Promise<'SERVING' | 'NOT_SERVING' | 'UNKNOWN' | 'UNREACHABLE'>;

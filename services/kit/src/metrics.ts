@@ -22,15 +22,15 @@ export function createMetrics(service: string): Metrics {
 }
 
 export async function startMetricsServer(registry: Registry, port: number, host = '0.0.0.0'): Promise<{ server: Server; port: number }> {
-  const server = createServer(async (req, res) => {
+  const server = createServer((req, res) => {
     if (req.method === 'GET' && req.url?.split('?')[0] === '/metrics') {
-      try {
-        const body = await registry.metrics();
-        res.writeHead(200, { 'content-type': registry.contentType });
-        res.end(body);
-      } catch {
-        res.writeHead(500).end();
-      }
+      registry.metrics().then(
+        (body) => {
+          res.writeHead(200, { 'content-type': registry.contentType });
+          res.end(body);
+        },
+        () => res.writeHead(500).end(),
+      );
       return;
     }
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');

@@ -27,7 +27,7 @@ export interface Question<Req> {
 export interface Answer<Res> {
   id: number;
   response: Res | undefined;
-  errorCode: number;
+  errorCode: status;
   errorMessage: string;
   errorMetadata: { [key: string]: string };
 }
@@ -107,7 +107,7 @@ export function serveMultiplexed<Req, Res>(
 
   return {
     handler(call) {
-      const st: ServerStream = { call: call as never, pending: 0, closing: draining, ended: false };
+      const st: ServerStream = { call: call, pending: 0, closing: draining, ended: false };
       streams.add(st);
       call.on('data', (q: Question<Req>) => {
         if (st.closing) {
@@ -231,12 +231,12 @@ export class MultiplexedClient<Req, Res> {
       }
     });
     s.on('error', () => undefined); // reported by 'status'
-    s.on('status', (st: { code: number; details: string }) => this.ended(s, st));
+    s.on('status', (st: { code: status; details: string }) => this.ended(s, st));
     return s;
   }
 
   /** The stream is over: questions it still owed are asked again on a new one, or fail. */
-  private ended(s: ClientDuplexStream<Question<Req>, Answer<Res>>, st: { code: number; details: string }) {
+  private ended(s: ClientDuplexStream<Question<Req>, Answer<Res>>, st: { code: status; details: string }) {
     if (this.stream === s) this.stream = null;
     for (const [id, p] of this.pending) {
       if (p.stream !== s) continue;

@@ -17,7 +17,7 @@ const pascal = (enumKey: string) =>
     .join('');
 
 const ENTRIES: ReadonlyArray<readonly [Role, PlatformRole]> = Object.entries(Role)
-  .filter((e): e is [string, Role] => typeof e[1] === 'number' && e[1] > 0)
+  .filter((e): e is [string, Role] => typeof e[1] === 'number' && e[1] > Role.ROLE_UNSPECIFIED)
   .sort((a, b) => a[1] - b[1])
   .map(([key, value]) => [value, pascal(key)] as const);
 
@@ -28,7 +28,7 @@ const BY_NUMBER = new Map<number, PlatformRole>(ENTRIES);
 const BY_NAME = new Map<string, Role>(ENTRIES.map(([value, name]) => [name, value]));
 
 /** The name of a `Role` value; '' for ROLE_UNSPECIFIED (no role: app-only access) or anything unknown. */
-export function roleName(role: number): PlatformRole | '' {
+export function roleName(role: number): PlatformRole {
   return BY_NUMBER.get(role) ?? '';
 }
 

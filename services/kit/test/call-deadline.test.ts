@@ -10,7 +10,7 @@ const json = { serialize: (v: unknown) => Buffer.from(JSON.stringify(v)), deseri
 const def = {
   work: { path: '/test.v1.Slow/Work', requestStream: false, responseStream: false, requestSerialize: json.serialize, requestDeserialize: json.deserialize, responseSerialize: json.serialize, responseDeserialize: json.deserialize },
 } as const;
-const SlowClient = makeGenericClientConstructor(def as never, 'Slow');
+const SlowClient = makeGenericClientConstructor(def, 'Slow');
 type Stub = Client & { work(req: unknown, opts: { deadline: number }, cb: (err: ServiceError | null, res?: unknown) => void): void };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -29,7 +29,7 @@ describe('unary calls carry an AbortSignal', () => {
     const aborted = new Promise<void>((r) => (sawAbort = r));
     const server = new Server();
     server.addService(
-      def as never,
+      def,
       implement(def as never, {
         async work(_req: unknown, ctx: { signal?: AbortSignal }) {
           ctx.signal?.addEventListener('abort', () => sawAbort());

@@ -14,7 +14,7 @@ const def = {
   ask: { path: '/test.v1.Echo/Ask', requestStream: false, responseStream: false, requestSerialize: json.serialize, requestDeserialize: json.deserialize, responseSerialize: json.serialize, responseDeserialize: json.deserialize },
   askStream: { path: '/test.v1.Echo/AskStream', requestStream: true, responseStream: true, requestSerialize: json.serialize, requestDeserialize: json.deserialize, responseSerialize: json.serialize, responseDeserialize: json.deserialize },
 } as const;
-const EchoClient = makeGenericClientConstructor(def as never, 'Echo');
+const EchoClient = makeGenericClientConstructor(def, 'Echo');
 type EchoStub = Client & { askStream(): ClientDuplexStream<Question<Ask>, Answer<Reply>> };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -43,7 +43,7 @@ async function start(streamHandler?: (call: ServerDuplexStream<Question<Ask>, An
   const served = serveMultiplexed(carriedBy(def.ask), handle, { logger, metrics, inFlight });
   const server = new Server();
   let streams = 0;
-  server.addService(def as never, {
+  server.addService(def, {
     ask: () => undefined,
     askStream: (call: ServerDuplexStream<Question<Ask>, Answer<Reply>>) => {
       streams++;

@@ -9,6 +9,7 @@ import { AppError } from '../../../kit/src/errors.js';
 import { newId } from '../../../kit/src/ids.js';
 import { currentRequestId } from '../../../kit/src/logger.js';
 import { roleName } from '../../../kit/src/roles.js';
+import { textOf } from './scim/normalize.js';
 import { DuplicateKeyError, type TenantId } from '../../../kit/src/store/store.js';
 import type { ActivityEntry, DirectoryRepositories, ResourceRepository, UnitRunner } from './ports.js';
 import type { StoredResource } from './resource-model.js';
@@ -79,7 +80,7 @@ export class DirectoryService {
       const next = nextVersion(user, fields);
       await writeVersion(tx.users, tenant, user, next, changedMeanwhile('user'));
       const details = { ...(change.active !== undefined ? { active: change.active } : {}), ...(change.role !== undefined ? { role: roleName(change.role) || null } : {}) };
-      await tx.activity.record(tenant, activityEntry(actor, 'user.update', 'User', user._id, String(user.userName ?? ''), 'success', details));
+      await tx.activity.record(tenant, activityEntry(actor, 'user.update', 'User', user._id, textOf(user.userName), 'success', details));
       await this.events.user(tx, tenant, actor, user, next);
       return { user: next, provisioningOn: on };
     });
@@ -105,7 +106,7 @@ export class DirectoryService {
       const next = nextVersion(team, { ...fields, ...newManualTeamFields(name) });
       await writeVersion(tx.groups, tenant, team, next, changedMeanwhile('team'));
       // A provisioned team renamed here is no longer found by the IdP's displayName lookup (docs/okta.md).
-      await tx.activity.record(tenant, activityEntry(actor, 'team.rename', 'Group', team._id, name, 'success', { from: String(team.displayName ?? '') }));
+      await tx.activity.record(tenant, activityEntry(actor, 'team.rename', 'Group', team._id, name, 'success', { from: textOf(team.displayName) }));
       await this.events.team(tx, tenant, actor, team, next);
       return { team: next, provisioningOn: on };
     }, () => teamExists(name));
@@ -122,7 +123,7 @@ export class DirectoryService {
       editRules.requireEditable(team, on, 'team', 'change its members in the identity provider');
       editRules.requireCanJoin(team, user);
       const delta = await tx.memberships.apply(tenant, team._id, [{ op: 'add', userIds: [user._id] }]);
-      if (delta.added.length) await tx.activity.record(tenant, activityEntry(actor, 'group.members.add', 'Group', team._id, String(team.displayName ?? ''), 'success', { members: delta.added }));
+      if (delta.added.length) await tx.activity.record(tenant, activityEntry(actor, 'group.members.add', 'Group', team._id, textOf(team.displayName), 'success', { members: delta.added }));
       await this.events.team(tx, tenant, actor, team, team, delta);
       return { team, provisioningOn: on };
     });

@@ -4,7 +4,6 @@ import type { ResourceModel, StoredResource } from './resource-model.js';
 import {
   GROUP_RESOURCE,
   GROUPS_COLLECTION as GROUPS_LAYOUT,
-  PLATFORM_ROLES,
   USER_RESOURCE,
   USERS_COLLECTION as USERS_LAYOUT,
   applyGroupPatch,
@@ -26,6 +25,7 @@ import {
 } from './scim/index.js';
 
 import { roleNumber } from '../../../kit/src/roles.js';
+import { textOf } from './scim/normalize.js';
 
 type Json = Record<string, unknown>;
 
@@ -89,12 +89,12 @@ export function userSummary(doc: StoredResource) {
   const emails = (doc.emails as Json[] | undefined) ?? [];
   const primary = emails.find((e) => e.primary === true) ?? emails[0];
   return {
-    userName: String(doc.userName ?? ''),
-    displayName: String(doc.displayName ?? [((doc.name as Json | undefined)?.givenName as string) ?? '', ((doc.name as Json | undefined)?.familyName as string) ?? ''].join(' ').trim()),
-    email: String(primary?.value ?? ''),
+    userName: textOf(doc.userName),
+    displayName: doc.displayName !== undefined && doc.displayName !== null ? textOf(doc.displayName) : [textOf((doc.name as Json | undefined)?.givenName), textOf((doc.name as Json | undefined)?.familyName)].join(' ').trim(),
+    email: textOf(primary?.value),
     active: doc.active !== false,
-    role: roleNumber(String(doc.role ?? '')),
-    externalId: String(doc.externalId ?? ''),
+    role: roleNumber(textOf(doc.role)),
+    externalId: textOf(doc.externalId),
   };
 }
 

@@ -13,6 +13,7 @@ import { weakEtag } from '../../../kit/src/etag.js';
 import { parseListParams } from './scim/list-params.js';
 import type { ScimLimits } from './scim/limits.js';
 import { ChangeEvents } from '../events/change-events.js';
+import { textOf } from './scim/normalize.js';
 
 export interface ScimContext {
   tenant: TenantId;
@@ -249,7 +250,7 @@ export class ScimService {
 }
 
 function labelOf(model: ResourceModel, doc: StoredResource): string {
-  return String((model.name === 'User' ? doc.userName : doc.displayName) ?? '');
+  return textOf(model.name === 'User' ? doc.userName : doc.displayName);
 }
 
 type MembershipDelta = { added: string[]; removed: string[] };

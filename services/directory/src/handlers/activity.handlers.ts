@@ -25,11 +25,14 @@ export function activityHandlers(activity: ActivityRepository, requireOrg: (tena
       await requireOrg(e.tenantId);
       let details: Record<string, unknown> | undefined;
       if (e.detailsJson) {
+        let parsed: unknown;
         try {
-          details = JSON.parse(e.detailsJson);
+          parsed = JSON.parse(e.detailsJson);
         } catch {
           throw new AppError('INVALID_ARGUMENT', 'entry.details_json is not JSON');
         }
+        if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new AppError('INVALID_ARGUMENT', 'entry.details_json must be a JSON object');
+        details = parsed as Record<string, unknown>;
       }
       const rec = await activity.record(requireTenant(e.tenantId), {
         time: e.time ?? new Date(),

@@ -1,6 +1,7 @@
 /** The platform's own view of users and teams (admin API) and sign-in lookups for the identity service. */
 import { AppError } from '../../../kit/src/errors.js';
 import { PLATFORM_ROLES, roleName } from '../../../kit/src/roles.js';
+import { textOf } from '../domain/scim/normalize.js';
 import { requireTenant } from '../../../kit/src/tenant.js';
 import type { TenantId } from '../../../kit/src/store/store.js';
 import type { Team, User } from '../../../../proto/gen/directory/v1/directory.js';
@@ -49,7 +50,7 @@ export function platformHandlers({ store, requireOrg }: PlatformDeps) {
   const teamToProto = async (tenant: TenantId, doc: StoredResource, provisioningOn: boolean): Promise<Team> => ({
     id: doc._id,
     tenantId: doc.tenantId,
-    name: String(doc.displayName ?? ''),
+    name: textOf(doc.displayName),
     provisioned: doc.provisioned,
     memberCount: await memberships.count(tenant, doc._id),
     editable: !doc.provisioned || !provisioningOn,

@@ -18,7 +18,7 @@ export function resourceRepository(col: TenantCollection<StoredResource>): Resou
     byIds(tenant, ids, fields) {
       const unique = [...new Set(ids)];
       if (!unique.length) return Promise.resolve([]);
-      return col.find(tenant, { _id: { $in: unique } }, fields ? { projection: Object.fromEntries([['_id', 1], ...fields.map((f) => [f, 1])]) } : {});
+      return col.find(tenant, { _id: { $in: unique } }, fields ? { projection: Object.fromEntries<1>([['_id', 1], ...fields.map((f): [string, 1] => [f, 1])]) } : {});
     },
     find: (tenant, filter, options) => col.find(tenant, filter, options),
     count: (tenant, filter) => col.countDocuments(tenant, filter),

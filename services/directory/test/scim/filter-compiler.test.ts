@@ -351,7 +351,7 @@ describe('sorting', () => {
 const noMembers = { groupIdsOfMembers: async () => ['g1'] };
 
 /** The semantics the compiler promises, evaluated in memory on the stored documents. */
-type Attr = { name: string; get: (d: StoredDoc) => unknown[] | unknown; multi: boolean; folded: boolean; lowered: boolean; bool?: boolean };
+type Attr = { name: string; get: (d: StoredDoc) => unknown; multi: boolean; folded: boolean; lowered: boolean; bool?: boolean };
 const ATTRS: Attr[] = [
   { name: 'userName', get: (d) => d.userName, multi: false, folded: true, lowered: true },
   { name: 'externalId', get: (d) => d.externalId, multi: false, folded: false, lowered: false },

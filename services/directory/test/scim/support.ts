@@ -75,7 +75,7 @@ export function matching(filter: MongoFilter, docs: StoredDoc[] = USERS): string
   const kit = kitCompile(filter);
   const a = docs.filter((d) => plain.test(d)).map((d) => d._id);
   const b = docs.filter((d) => kit.test(d)).map((d) => d._id);
-  if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error(`mingo and the store engine disagree on ${JSON.stringify(filter)}: ${a} vs ${b}`);
+  if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error(`mingo and the store engine disagree on ${JSON.stringify(filter)}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
   return a;
 }
 

@@ -14,7 +14,7 @@ export function assertedIdentity(claims: Record<string, unknown>, userinfo?: Rec
   for (const candidate of [text(all.email), text(all.preferred_username), text(all.upn)]) {
     if (candidate && !logins.some((l) => l.toLowerCase() === candidate.toLowerCase())) logins.push(candidate);
   }
-  return { subject: String(claims.sub ?? ''), logins };
+  return { subject: typeof claims.sub === 'string' ? claims.sub : '', logins };
 }
 
 /** True when the ID token alone cannot identify the person and the userinfo endpoint should be asked. */

@@ -16,24 +16,34 @@ export type LoginReason =
   | 'idp_error'
   | 'invalid_idp_response';
 
+/** The fields of an openid-client error's `cause` read below; they come from the identity provider, so unchecked. */
+interface ErrorDetails {
+  attribute?: unknown;
+  body?: { issuer?: unknown };
+  claim?: unknown;
+  claims?: { iss?: unknown };
+  status?: unknown;
+  parameters?: unknown;
+}
+
 interface Unwrapped {
   code?: string;
   name?: string;
   message: string;
-  details: Record<string, any>;
+  details: ErrorDetails;
 }
 
 function unwrap(err: unknown): Unwrapped {
   const top = err as { code?: string; name?: string; message?: string; cause?: unknown };
   let message = String(top?.message ?? err);
-  let details: Record<string, any> = {};
-  let cur: any = top?.cause;
+  let details: ErrorDetails = {};
+  let cur: unknown = top?.cause;
   for (let depth = 0; cur && depth < 4; depth++) {
     if (cur instanceof Error) {
       message = cur.message || message;
       cur = (cur as { cause?: unknown }).cause;
     } else if (typeof cur === 'object') {
-      details = cur as Record<string, any>;
+      details = cur;
       break;
     } else break;
   }
@@ -58,9 +68,12 @@ export function issuerMismatch(configured: string, announced: string | undefined
 
 /** The network error itself, possibly wrapped once by openid-client ("something went wrong", timeouts). */
 function networkError(err: unknown): { name?: string; code?: string; cause?: { code?: string; message?: string } } | undefined {
-  for (let e = err as any, depth = 0; e && depth < 3; e = e.cause, depth++) {
-    if (e.name === 'TypeError' && /fetch failed/i.test(e.message ?? '')) return e;
+  let cur: unknown = err;
+  for (let depth = 0; cur && typeof cur === 'object' && depth < 3; depth++) {
+    const e = cur as { name?: unknown; message?: unknown; code?: unknown; cause?: unknown };
+    if (e.name === 'TypeError' && typeof e.message === 'string' && /fetch failed/i.test(e.message)) return e as { name: string; cause?: { code?: string; message?: string } };
     if (e.name === 'TimeoutError' || e.name === 'AbortError' || e.code === 'OAUTH_TIMEOUT' || e.code === 'OAUTH_ABORT') return { name: 'TimeoutError' };
+    cur = e.cause;
   }
   return undefined;
 }
@@ -113,20 +126,20 @@ export function loginError(err: unknown, configuredIssuer: string): AppError {
       }
       return idpError(e.error, e.error_description, 'the token request');
     case 'OAUTH_JWT_CLAIM_COMPARISON_FAILED': {
-      const claim = u.details.claim;
-      if (claim === 'iss') return issuerMismatch(configuredIssuer, u.details.claims?.iss, 'in the ID token');
+      const claim = typeof u.details.claim === 'string' ? u.details.claim : '';
+      if (claim === 'iss') return issuerMismatch(configuredIssuer, typeof u.details.claims?.iss === 'string' ? u.details.claims.iss : undefined, 'in the ID token');
       if (claim === 'nonce') return new AppError('UNAUTHENTICATED', 'the ID token does not carry the nonce of this sign-in (a replayed or injected token); start the sign-in again', 'nonce_mismatch');
       if (claim === 'aud' || claim === 'azp') {
         return new AppError('UNAUTHENTICATED', 'the ID token was issued to another client: check that the client ID configured on the platform is the Client ID of the OIDC app in your identity provider', 'invalid_id_token', { claim });
       }
-      return new AppError('UNAUTHENTICATED', `the ID token was refused: unexpected "${claim}" claim`, 'invalid_id_token', { claim: String(claim) });
+      return new AppError('UNAUTHENTICATED', `the ID token was refused: unexpected "${claim}" claim`, 'invalid_id_token', { claim });
     }
     case 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED': {
-      const claim = u.details.claim;
+      const claim = typeof u.details.claim === 'string' ? u.details.claim : '';
       if (claim === 'exp' || claim === 'iat') {
-        return new AppError('UNAUTHENTICATED', 'the ID token has expired (or was issued too long ago); if this keeps happening, check that the clocks of the identity provider and the platform are correct', 'id_token_expired', { claim: String(claim) });
+        return new AppError('UNAUTHENTICATED', 'the ID token has expired (or was issued too long ago); if this keeps happening, check that the clocks of the identity provider and the platform are correct', 'id_token_expired', { claim });
       }
-      return new AppError('UNAUTHENTICATED', `the ID token is not valid yet ("${claim}" claim): the clocks of the identity provider and the platform differ`, 'invalid_id_token', { claim: String(claim) });
+      return new AppError('UNAUTHENTICATED', `the ID token is not valid yet ("${claim}" claim): the clocks of the identity provider and the platform differ`, 'invalid_id_token', { claim });
     }
     case 'OAUTH_KEY_SELECTION_FAILED':
       return new AppError('UNAUTHENTICATED', "the ID token is signed with a key that is not in the identity provider's published key set (JWKS)", 'invalid_id_token');

@@ -6,13 +6,13 @@ export interface LoginUser {
   id: string;
   userName: string;
   active: boolean;
-  role: RoleName | '';
+  role: RoleName;
 }
 
 export interface DirectoryPort {
   /** The user of this tenant with this login (e-mail or userName, case-insensitive). */
   findLoginUser(tenant: TenantId, login: string): Promise<{ user?: LoginUser; existsInOtherTenant: boolean }>;
-  getUserStatus(tenant: TenantId, userId: string): Promise<{ exists: boolean; active: boolean; role: RoleName | '' }>;
+  getUserStatus(tenant: TenantId, userId: string): Promise<{ exists: boolean; active: boolean; role: RoleName }>;
   /** undefined: the connector does not exist (any more). */
   getConnector(tenant: TenantId, connectorId: string): Promise<{ enabled: boolean } | undefined>;
   /** Best effort: a lost audit line is logged, never fails the sign-in. */
@@ -65,7 +65,7 @@ export interface SessionRecord {
   connectorId: string;
   userId: string;
   userName: string;
-  role: RoleName | '';
+  role: RoleName;
   flow: 'web' | 'app';
   createdAt: number;
   /** Absolute expiry (ms); the idle limit may end the session earlier. */
@@ -119,7 +119,7 @@ export interface SessionView {
   tenantId: string;
   userId: string;
   userName: string;
-  role: RoleName | '';
+  role: RoleName;
   access: AccessKind;
   createdAt: Date;
   expiresAt: Date;

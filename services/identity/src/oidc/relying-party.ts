@@ -186,7 +186,7 @@ export class RelyingParty implements RelyingPartyPort {
     let userinfo: Record<string, unknown> | undefined;
     if (needsUserinfo(claims) && entry.metadata.userinfo_endpoint && tokens.access_token) {
       try {
-        userinfo = (await oidc.fetchUserInfo(config, tokens.access_token, String(claims.sub))) as Record<string, unknown>;
+        userinfo = (await oidc.fetchUserInfo(config, tokens.access_token, String(claims.sub)));
       } catch (err) {
         throw loginError(err, p.issuer);
       }

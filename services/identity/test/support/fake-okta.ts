@@ -67,15 +67,13 @@ export async function startFakeOkta(opts: { redirectUris: string[]; clientId?: s
   let provider: Provider;
   let handler: ReturnType<Provider['callback']>;
 
-  const server: Server = createServer(async (req, res) => {
+  const server: Server = createServer((req, res) => {
     const m = /^\/interaction\/([^/?]+)/.exec(req.url ?? '');
     if (req.method === 'GET' && m) {
-      try {
-        await interact(req, res);
-      } catch (err) {
+      interact(req, res).catch((err: unknown) => {
         res.statusCode = 500;
         res.end(String(err));
-      }
+      });
       return;
     }
     handler(req, res);

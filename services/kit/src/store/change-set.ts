@@ -67,7 +67,7 @@ export class ChangeSet {
       const keys = index.keysOf(doc); // also refuses parallel arrays, for every index
       if (!index.enforceUnique) continue;
       let claims = this.claims.get(index);
-      if (!claims) this.claims.set(index, (claims = new Map()));
+      if (!claims) this.claims.set(index, (claims = new Map<string, string>()));
       for (const key of keys[index.depth - 1]) {
         const claimant = claims.get(key);
         if (claimant !== undefined && claimant !== id) throw new DuplicateKeyError(this.state.name, index.name);

@@ -25,7 +25,7 @@ export function copyValue(value: unknown, depth = 0): unknown {
     return out;
   }
   if (value instanceof Date) return new Date(value.getTime());
-  const proto = Object.getPrototypeOf(value);
+  const proto: unknown = Object.getPrototypeOf(value);
   if ((proto !== Object.prototype && proto !== null) || typeof (value as { toBSON?: unknown }).toBSON === 'function') return viaBson(value);
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value)) {

@@ -144,7 +144,7 @@ export class EmbeddedCollection<T extends Doc = Doc> implements Collection<T> {
         else if ('updateMany' in op) this.stageUpdate(cs, op.updateMany.filter, op.updateMany.update, false, false);
         else if ('deleteOne' in op) this.stageDelete(cs, op.deleteOne.filter, true);
         else if ('deleteMany' in op) this.stageDelete(cs, op.deleteMany.filter, false);
-        else throw new TypeError(`unknown bulk operation ${Object.keys(op as object).join(',')}`);
+        else throw new TypeError(`unknown bulk operation ${Object.keys(op).join(',')}`);
       }
     });
   }

@@ -10,7 +10,7 @@ import { ChangeSet } from './change-set.js';
 import { CollectionState } from './collection-state.js';
 import { EmbeddedCollection, type Committer, type UnitScope } from './embedded-collection.js';
 import { FILE_MODE, type Sections } from './snapshot.js';
-import { StoreFiles, type CollectionChange, type FileOptions } from './store-files.js';
+import { StoreFiles, type CollectionChange } from './store-files.js';
 import { WriteConflictError, type Collection, type CollectionSpec, type Doc, type DocumentStore, type Unit } from './store.js';
 
 export interface EmbeddedStoreOptions {
@@ -60,8 +60,9 @@ class EmbeddedUnit implements Unit, UnitScope {
   constructor(private readonly store: EmbeddedDocumentStore) {}
 
   use<T extends Doc>(collection: Collection<T>): Collection<T> {
-    if (!(collection instanceof EmbeddedCollection) || !this.store.owns(collection)) throw new TypeError('a unit can only use collections of its own store');
-    return (collection as EmbeddedCollection<T>).bind(this);
+    const own = collection instanceof EmbeddedCollection ? (collection as EmbeddedCollection<T>) : undefined;
+    if (!own || !this.store.owns(own)) throw new TypeError('a unit can only use collections of its own store');
+    return own.bind(this);
   }
 
   changeSet(state: CollectionState): ChangeSet {

@@ -35,7 +35,7 @@ export class IndexTable {
     this.depth = idAt === -1 ? this.fields.length : idAt;
     this.enforceUnique = spec.unique === true && idAt === -1;
     this.paths = this.fields.slice(0, this.depth).map((f) => f.split('.'));
-    this.levels = this.paths.map(() => new Map());
+    this.levels = this.paths.map(() => new Map<string, SortedIds>());
   }
 
   /** The keys of `doc` at every level, de-duplicated (a document may repeat a value in an array). */

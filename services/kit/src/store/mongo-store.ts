@@ -15,6 +15,7 @@ import {
   type Filter as MongoFilter,
   type Collection as MongoCollection,
   type UpdateFilter,
+  type WithId,
 } from 'mongodb';
 import { DuplicateKeyError, type Collection, type CollectionSpec, type Doc, type DocumentStore, type Filter, type FindOptions, type Projection, type Update, type Unit, type UpdateResult, type WriteOp } from './store.js';
 import { withUpsertId } from './upsert.js';
@@ -46,13 +47,13 @@ class MongoCollectionAdapter<T extends Doc> implements Collection<T> {
     private readonly transactions: boolean,
     readonly session?: ClientSession,
     /** The unit this view belongs to: a failed write fails the unit even if the caller catches it. */
-    private readonly unitState?: { failure: unknown },
+    private readonly unitState?: { failure?: { error: unknown } },
   ) {
     this.s = session ? { session } : {};
   }
 
   /** The same collection inside a unit's transaction. */
-  withSession(session: ClientSession, unitState: { failure: unknown }): MongoCollectionAdapter<T> {
+  withSession(session: ClientSession, unitState: { failure?: { error: unknown } }): MongoCollectionAdapter<T> {
     return new MongoCollectionAdapter<T>(this.client, this.coll, this.transactions, session, unitState);
   }
 
@@ -65,7 +66,7 @@ class MongoCollectionAdapter<T extends Doc> implements Collection<T> {
       return await run();
     } catch (err) {
       const mapped = mapMongoError(err, this.name);
-      if (this.unitState) this.unitState.failure ??= mapped;
+      if (this.unitState) this.unitState.failure ??= { error: mapped };
       throw mapped;
     }
   }
@@ -84,7 +85,7 @@ class MongoCollectionAdapter<T extends Doc> implements Collection<T> {
       if (options.sort) cursor = cursor.sort(options.sort);
       if (options.skip) cursor = cursor.skip(options.skip);
       if (options.limit) cursor = cursor.limit(options.limit);
-      if (options.projection) cursor = cursor.project(options.projection) as typeof cursor;
+      if (options.projection) cursor = cursor.project<WithId<MDoc>>(options.projection);
       return (await cursor.toArray()) as T[];
     });
   }
@@ -134,7 +135,7 @@ class MongoCollectionAdapter<T extends Doc> implements Collection<T> {
   bulkWrite(ops: WriteOp[]): Promise<void> {
     if (ops.length === 0) return Promise.resolve(); // the driver refuses an empty batch
     const models: AnyBulkWriteOperation<MDoc>[] = ops.map((op) => {
-      if ('insertOne' in op) return { insertOne: { document: op.insertOne.document as MDoc } };
+      if ('insertOne' in op) return { insertOne: { document: op.insertOne.document } };
       if ('updateOne' in op) {
         const { filter, update, upsert } = op.updateOne;
         return { updateOne: { filter: asFilter(filter), update: asUpdate(upsert ? withUpsertId(filter, update) : update), upsert: upsert === true } };
@@ -142,7 +143,7 @@ class MongoCollectionAdapter<T extends Doc> implements Collection<T> {
       if ('updateMany' in op) return { updateMany: { filter: asFilter(op.updateMany.filter), update: asUpdate(op.updateMany.update) } };
       if ('deleteOne' in op) return { deleteOne: { filter: asFilter(op.deleteOne.filter) } };
       if ('deleteMany' in op) return { deleteMany: { filter: asFilter(op.deleteMany.filter) } };
-      throw new TypeError(`unknown bulk operation ${Object.keys(op as object).join(',')}`);
+      throw new TypeError(`unknown bulk operation ${Object.keys(op).join(',')}`);
     });
     return this.guard(async () => {
       if (this.session || !this.transactions) {
@@ -200,14 +201,14 @@ export class MongoDocumentStore implements DocumentStore {
     return this.client.withSession((session) =>
       session.withTransaction(async () => {
         // one state per attempt: a write that failed (and aborted the transaction on the server) fails the attempt
-        const state: { failure: unknown } = { failure: undefined };
+        const state: { failure?: { error: unknown } } = {};
         const result = await work({
           use: <T extends Doc>(c: Collection<T>) => {
             if (!(c instanceof MongoCollectionAdapter)) throw new TypeError('a unit can only use collections of its own store');
             return (c as MongoCollectionAdapter<T>).withSession(session, state);
           },
         });
-        if (state.failure !== undefined) throw state.failure;
+        if (state.failure) throw state.failure.error;
         return result;
       }),
     );

@@ -121,7 +121,7 @@ export class StoreFiles {
         if (rec.s !== seq + 1) throw new StoreCorruptError(path, `record ${rec.s} follows ${seq}`);
         for (const change of rec.w) {
           let docs = state.get(change.n);
-          if (!docs) state.set(change.n, (docs = new Map()));
+          if (!docs) state.set(change.n, (docs = new Map<string, Doc>()));
           for (const doc of change.put ?? []) docs.set(doc._id, doc);
           for (const id of change.del ?? []) docs.delete(id);
         }

@@ -374,7 +374,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
             sut.store.unit(async (u) => {
               const c = await u.use(counters).findOneAndUpdate({ _id: 't1' }, { $inc: { seq: 1 } }, { upsert: true, returnDocument: 'after' });
               await u.use(users).insertOne(newUser(`c${i}`));
-              await u.use(events).insertOne({ _id: `ev${i}`, tenantId: 't1', seq: c!.seq as number, user: `c${i}` });
+              await u.use(events).insertOne({ _id: `ev${i}`, tenantId: 't1', seq: c!.seq, user: `c${i}` });
             }),
           ),
         );

@@ -11,7 +11,7 @@
  *   operation whose referenced POST failed, or that is part of a reference cycle, fails with 409.
  */
 import { ScimError, invalidSyntax, invalidValue } from './scim-error.js';
-import { isPlainObject } from './normalize.js';
+import { isPlainObject, textOf } from './normalize.js';
 
 export const BULK_REQUEST_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
 export const BULK_RESPONSE_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:BulkResponse';
@@ -84,7 +84,7 @@ function readOperation(raw: unknown, index: number): BulkOperation | BulkMalform
   const method = typeof methodRaw === 'string' ? methodRaw.trim().toUpperCase() : '';
   const bulkIdRaw = keyed(raw, 'bulkId');
   const bulkId = typeof bulkIdRaw === 'string' && bulkIdRaw.trim() ? bulkIdRaw.trim() : undefined;
-  const fail = (e: ScimError): BulkMalformed => ({ index, method: method || String(methodRaw ?? ''), ...(bulkId ? { bulkId } : {}), error: e });
+  const fail = (e: ScimError): BulkMalformed => ({ index, method: method || textOf(methodRaw), ...(bulkId ? { bulkId } : {}), error: e });
   if (method !== 'POST' && method !== 'PUT' && method !== 'PATCH' && method !== 'DELETE') return fail(invalidSyntax(`Operations[${index}].method must be POST, PUT, PATCH or DELETE (got ${JSON.stringify(methodRaw ?? null)})`));
   if (bulkIdRaw !== undefined && bulkIdRaw !== null && !bulkId) return fail(invalidValue(`Operations[${index}].bulkId must be a non-empty string`));
   const path = keyed(raw, 'path');

@@ -30,7 +30,7 @@ export interface MemberLookup {
 }
 
 /** Matches no document (MongoDB and mingo agree on an empty `$in`). */
-export const MATCH_NONE: MongoFilter = Object.freeze({ _id: { $in: [] } }) as MongoFilter;
+export const MATCH_NONE: MongoFilter = Object.freeze({ _id: { $in: [] } });
 
 const END = '(?![\\s\\S])';
 

@@ -232,7 +232,7 @@ class Parser {
       if (s.kind === 'word' && s.text.startsWith('.')) {
         this.next();
         const tailPath: AttrPath = { attr: this.subName(s) };
-        node.tail = this.parseOperation(tailPath, s) as CompareNode | PresentNode;
+        node.tail = this.parseOperation(tailPath, s);
       }
       return node;
     }

@@ -19,11 +19,16 @@ import { checkForeignExtension, isForeignExtension } from './foreign-extensions.
 /** A JSON object (from any realm: structuredClone and test sandboxes make objects of another Object). */
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
-  const proto = Object.getPrototypeOf(v);
+  const proto: unknown = Object.getPrototypeOf(v);
   return proto === null || Object.getPrototypeOf(proto) === null;
 }
 
 /** The label of an attribute in error details: URN-qualified for extension attributes. */
+/** A stored scalar as text: a string as it is, a number or boolean spelled out, anything else ''. */
+export function textOf(v: unknown): string {
+  return typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : '';
+}
+
 export function labelOf(schema: SchemaDef, extension: boolean, name: string): string {
   return extension ? `${schema.id}:${name}` : name;
 }

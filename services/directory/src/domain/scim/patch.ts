@@ -24,7 +24,7 @@
 import { memberIdsOf, validateGroup, type ValidatedGroup } from './group-input.js';
 import { parsePatchPath, printAttrPath, printFilter, type FilterNode, type PatchPath } from './filter-parser.js';
 import { checkPatchOperationCount, checkValueCount, DEFAULT_SCIM_LIMITS, type ScimLimits } from './limits.js';
-import { canonicalize, coerceBoolean, isPlainObject } from './normalize.js';
+import { canonicalize, coerceBoolean, isPlainObject, textOf } from './normalize.js';
 import { invalidPath, invalidSyntax, invalidValue, mutability, noTarget, ScimError } from './scim-error.js';
 import {
   eqIgnoreCase,
@@ -119,7 +119,7 @@ function containerFor(e: Engine, t: AttributeTarget, create: boolean): ScimObjec
   return (e.work[t.schema.id] = {});
 }
 
-const asList = (v: unknown): unknown[] => (Array.isArray(v) ? [...v] : v === undefined || v === null ? [] : [v]);
+const asList = (v: unknown): unknown[] => (Array.isArray(v) ? [...(v as unknown[])] : v === undefined || v === null ? [] : [v]);
 const isPrimary = (el: unknown) => isPlainObject(el) && coerceBoolean(el.primary) === true;
 
 /** A complex value as an object: an id for attributes with `value`, one element of a list for single ones. */
@@ -140,14 +140,6 @@ function mergeInto(attr: AttributeDef, target: ScimObject, value: ScimObject) {
     if (v === null) delete target[key];
     else target[key] = v;
   }
-}
-
-function sameElement(attr: AttributeDef, a: ScimObject, b: ScimObject): boolean {
-  const valueDef = findAttribute(attr.subAttributes, 'value');
-  if (!valueDef || a.value === undefined || b.value === undefined) return false;
-  const norm = (x: unknown) => (typeof x === 'string' && !valueDef.caseExact ? x.toLowerCase() : x);
-  const type = (x: unknown) => (typeof x === 'string' ? x.toLowerCase() : undefined);
-  return norm(a.value) === norm(b.value) && type(a.type) === type(b.type);
 }
 
 /** Whether an element is one a remove's value names: same `value` (and same `type` when one is given). */
@@ -196,7 +188,7 @@ function sameJson(a: unknown, b: unknown): boolean {
 /**
  * Lookups into a multi-valued attribute's list in constant time, so that adding n values costs O(n), not
  * O(n²) (one PATCH adding 15,000 e-mails once held the directory for ~24 s): the first element with the same
- * `value` and `type` (`sameElement`), the first element of a type for the type-unique attributes, and the
+ * `value` and `type` (case-insensitively unless `value` is caseExact), the first element of a type for the type-unique attributes, and the
  * primitive values present.
  */
 class ElementIndex {
@@ -226,7 +218,7 @@ class ElementIndex {
     if (v !== null && typeof v === 'object') return undefined; // compared by reference: never equal to a copy
     const norm = typeof v === 'string' && !this.caseExact ? v.toLowerCase() : v;
     const type = typeof el.type === 'string' ? el.type.toLowerCase() : undefined;
-    return `${typeof v}:${String(norm)}\u0000${type === undefined ? '\u0001' : `s:${type}`}`;
+    return `${typeof v}:${textOf(norm)}\u0000${type === undefined ? '\u0001' : `s:${type}`}`;
   }
 
   private add(el: unknown, i: number) {
@@ -311,7 +303,7 @@ function write(e: Engine, op: 'add' | 'replace', t: AttributeTarget, value: unkn
     return;
   }
   if (t.attr.multiValued) {
-    const values = (Array.isArray(value) ? value : [value]).filter((v) => v !== null && v !== undefined);
+    const values = (Array.isArray(value) ? (value as unknown[]) : [value]).filter((v) => v !== null && v !== undefined);
     if (op === 'replace') {
       store(c, name, values);
       return;

@@ -102,5 +102,5 @@ export function validateUser(body: unknown, limits: ScimLimits = DEFAULT_SCIM_LI
   }
 
   const role = effectiveRole(resource);
-  return { resource, userName: resource.userName as string, ...(role ? { role } : {}) };
+  return { resource, userName: resource.userName, ...(role ? { role } : {}) };
 }

@@ -51,7 +51,7 @@ export function resourceFromV1(rs: ResourceSchema, body: unknown): ScimObject {
   const out: ScimObject = {};
   for (const [key, value] of Object.entries(body)) {
     if (eqIgnoreCase(key, 'schemas')) {
-      const list = Array.isArray(value) ? value : [];
+      const list = Array.isArray(value) ? (value as unknown[]) : [];
       out.schemas = list.map((s) => (typeof s !== 'string' ? s : eqIgnoreCase(s, V1_CORE_SCHEMA) ? rs.core.id : eqIgnoreCase(s, V1_ENTERPRISE_SCHEMA) ? ENTERPRISE_USER_SCHEMA : s));
     } else if (eqIgnoreCase(key, V1_ENTERPRISE_SCHEMA)) {
       if (rs.name === 'User') out[ENTERPRISE_USER_SCHEMA] = enterpriseFromV1(value);
@@ -69,7 +69,7 @@ export function resourceToV1(rs: ResourceSchema, resource: ScimObject): ScimObje
   const out: ScimObject = {};
   for (const [key, value] of Object.entries(resource)) {
     if (key === 'schemas') {
-      out.schemas = (Array.isArray(value) ? value : []).map((s) => (s === rs.core.id ? V1_CORE_SCHEMA : s === ENTERPRISE_USER_SCHEMA ? V1_ENTERPRISE_SCHEMA : s));
+      out.schemas = (Array.isArray(value) ? (value as unknown[]) : []).map((s) => (s === rs.core.id ? V1_CORE_SCHEMA : s === ENTERPRISE_USER_SCHEMA ? V1_ENTERPRISE_SCHEMA : s));
     } else if (key === ENTERPRISE_USER_SCHEMA && isPlainObject(value)) {
       const ext: ScimObject = { ...value };
       if (isPlainObject(ext.manager)) {
@@ -81,7 +81,7 @@ export function resourceToV1(rs: ResourceSchema, resource: ScimObject): ScimObje
       const { resourceType: _rt, ...meta } = value;
       out.meta = meta;
     } else if (key === 'members' && Array.isArray(value)) {
-      out.members = value.map((m) => {
+      out.members = (value as unknown[]).map((m) => {
         if (!isPlainObject(m)) return m;
         const { $ref: _ref, ...rest } = m;
         return rest;
