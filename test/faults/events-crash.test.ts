@@ -91,7 +91,7 @@ describe('SIGKILL of the directory under a SCIM load: the events feed and the st
 
     const second = await startSystem({ ADMIN_TOKEN: first.adminToken, START_TIMEOUT_MS: '55000' }, first.dataDir);
     systems.push(second);
-    const get = (path: string) => fetch(`${second.url}${path}`, { headers: { authorization: `Bearer ${path.startsWith('/admin') ? second.adminToken : t.token}` } }).then((r) => r.json() as Promise<any>);
+    const get = (path: string) => fetch(`${second.url}${path}`, { headers: { authorization: `Bearer ${path.startsWith('/admin') ? second.adminToken : t.token}` } }).then((r) => r.json());
     const scimPath = new URL(t.baseUrl).pathname;
 
     // the feed, whole
@@ -121,7 +121,7 @@ describe('SIGKILL of the directory under a SCIM load: the events feed and the st
     const replayedGroups = new Map<string, Set<string>>();
     const typesOf = new Map<string, Set<string>>();
     for (const e of feed) {
-      const id = e.data.user && !e.type.startsWith('team.') ? e.data.user!.id : e.data.team?.id;
+      const id = e.data.user && !e.type.startsWith('team.') ? e.data.user.id : e.data.team?.id;
       if (id) typesOf.set(id, (typesOf.get(id) ?? new Set()).add(e.type));
       if (e.type === 'user.deleted') replayedUsers.delete(e.data.user!.id);
       else if (e.type.startsWith('user.')) replayedUsers.set(e.data.user!.id, e.data.user!.active);

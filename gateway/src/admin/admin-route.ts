@@ -15,7 +15,18 @@ export const adminRoute =
     }
   };
 
-export const jsonBody = (req: Request): Record<string, unknown> => (req.body && typeof req.body === 'object' && !Array.isArray(req.body) ? req.body : {});
+export const jsonBody = (req: Request): Record<string, unknown> => {
+  const body: unknown = req.body;
+  return body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+};
+
+/** A query parameter as one string, '' when absent; a repeated parameter is refused rather than joined. */
+export function queryText(req: Request, name: string): string {
+  const v = req.query[name];
+  if (v === undefined) return '';
+  if (typeof v !== 'string') throw new HttpError(400, 'invalid_request', `"${name}" must be given once, as a plain value`);
+  return v;
+}
 
 /** `?limit=` as an integer in [1, max], or the default; anything else is a 400 naming the range. */
 export function limitParam(req: Request, fallback: number, max: number): number {

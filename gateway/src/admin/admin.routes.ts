@@ -20,6 +20,7 @@ import { setupLinkUrl } from '../setup/setup-paths.js';
 import { connectorEvents } from './connector-events.js';
 import { eventsRouter } from './events.routes.js';
 import { webhooksRouter } from './webhooks.routes.js';
+import { queryText } from './admin-route.js';
 
 export interface AdminRouterDeps {
   backends: Backends;
@@ -307,14 +308,6 @@ function userView(u: User) {
 
 function teamView(t: Team) {
   return { id: t.id, name: t.name, provisioned: t.provisioned, editable: t.editable, memberCount: t.memberCount, createdAt: t.createdAt?.toISOString() };
-}
-
-/** A query parameter as one string, '' when absent; a repeated parameter is refused rather than joined. */
-function queryText(req: Request, name: string): string {
-  const v = req.query[name];
-  if (v === undefined) return '';
-  if (typeof v !== 'string') throw new HttpError(400, 'invalid_request', `"${name}" must be given once, as a plain value`);
-  return v;
 }
 
 function activityView(e: ActivityEntry) {

@@ -7,18 +7,18 @@ import { Router, type Request } from 'express';
 import type { Event } from '../../../proto/gen/directory/v1/directory.js';
 import type { Logger } from '../../../services/kit/src/logger.js';
 import type { Backends } from '../backends.js';
-import { adminRoute, limitParam } from './admin-route.js';
+import { adminRoute, limitParam, queryText } from './admin-route.js';
 
 export function eventView(e: Event) {
   // the same shape as a webhook body (services/directory/src/webhooks/delivery-worker.ts, webhookBody)
-  return { id: e.id, type: e.type, timestamp: e.time?.toISOString(), orgId: e.orgId, sequence: Number(e.sequence), actor: e.actor, requestId: e.requestId, data: e.dataJson ? JSON.parse(e.dataJson) : {} };
+  return { id: e.id, type: e.type, timestamp: e.time?.toISOString(), orgId: e.orgId, sequence: Number(e.sequence), actor: e.actor, requestId: e.requestId, data: e.dataJson ? (JSON.parse(e.dataJson) as unknown) : {} };
 }
 
 export function eventsRouter(deps: { backends: Pick<Backends, 'directory'>; logger: Logger }): Router {
   const router = Router();
   const route = adminRoute(deps.logger);
   const page = async (req: Request, orgId: string) => {
-    const out = await deps.backends.directory.listEvents({ orgId, after: String(req.query.after ?? ''), limit: limitParam(req, 100, 1000) });
+    const out = await deps.backends.directory.listEvents({ orgId, after: queryText(req, 'after'), limit: limitParam(req, 100, 1000) });
     return { events: out.events.map(eventView), nextCursor: out.nextCursor };
   };
   router.get('/orgs/:org/events', route('/orgs/:org/events', async (req, res) => {

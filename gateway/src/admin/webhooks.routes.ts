@@ -8,7 +8,7 @@ import type { WebhookDelivery, WebhookEndpoint } from '../../../proto/gen/direct
 import type { Logger } from '../../../services/kit/src/logger.js';
 import type { Backends } from '../backends.js';
 import { HttpError } from '../http/errors.js';
-import { adminRoute, jsonBody, limitParam } from './admin-route.js';
+import { adminRoute, jsonBody, limitParam, queryText } from './admin-route.js';
 
 function webhookView(w: WebhookEndpoint) {
   return {
@@ -56,7 +56,7 @@ export function webhooksRouter(deps: { backends: Pick<Backends, 'directory'>; lo
     res.status(201).json({ ...webhookView(out.webhook!), secret: out.secret });
   }));
   router.get('/webhooks', route('/webhooks', async (req, res) => {
-    const out = await directory.listWebhooks({ orgId: String(req.query.orgId ?? '') });
+    const out = await directory.listWebhooks({ orgId: queryText(req, 'orgId') });
     res.json({ webhooks: out.webhooks.map(webhookView) });
   }));
   router.get('/webhooks/:id', route('/webhooks/:id', async (req, res) => {
@@ -84,7 +84,7 @@ export function webhooksRouter(deps: { backends: Pick<Backends, 'directory'>; lo
     res.json({ ...webhookView(out.webhook!), secret: out.secret, notice: 'Deliveries are signed with the new secret from now on; the old one no longer verifies.' });
   }));
   router.get('/webhooks/:id/deliveries', route('/webhooks/:id/deliveries', async (req, res) => {
-    const out = await directory.listWebhookDeliveries({ webhookId: String(req.params.id), limit: limitParam(req, 50, 500), pageToken: String(req.query.pageToken ?? '') });
+    const out = await directory.listWebhookDeliveries({ webhookId: String(req.params.id), limit: limitParam(req, 50, 500), pageToken: queryText(req, 'pageToken') });
     res.json({ deliveries: out.deliveries.map(deliveryView), nextPageToken: out.nextPageToken || undefined });
   }));
   router.post('/webhooks/:id/events/:eventId/redeliver', route('/webhooks/:id/events/:eventId/redeliver', async (req, res) => {

@@ -3,7 +3,7 @@
  * CredentialMemory + RevocationWatch; and two replicas sharing one store, wired with in-process streams.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { status, type ClientDuplexStream } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
 import { EventEmitter } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -108,7 +108,7 @@ describe('revocation stream (real gRPC)', () => {
   });
 
   it('a gateway that does not acknowledge: the rotation still returns, and that gateway’s stream is ended', async () => {
-    const silent = raw().watchRevocations() as ClientDuplexStream<WatchRevocationsRequest, WatchRevocationsResponse>;
+    const silent = raw().watchRevocations();
     const got: WatchRevocationsResponse[] = [];
     const ended = new Promise<number>((r) => silent.on('status', (st: { code: number }) => r(st.code)));
     silent.on('data', (m: WatchRevocationsResponse) => got.push(m));

@@ -21,7 +21,7 @@ describe('gRPC client across connection-age closes', () => {
         served++;
         cb(null, { enabled: true });
       },
-    } as never);
+    });
     port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
   });
 

@@ -11,6 +11,7 @@ import type { TenantId } from '../../../kit/src/store/store.js';
 import type { ConnectorRecord, DirectoryRepositories } from '../domain/ports.js';
 import type { StoredResource } from '../domain/resource-model.js';
 import { userSummary } from '../domain/scim-models.js';
+import { textOf } from '../domain/scim/normalize.js';
 import type { EventDraft, EventRecord } from './event-types.js';
 
 /** The admin API's user view (GET /admin/v1/orgs/{org}/users). */
@@ -34,7 +35,7 @@ export function userView(doc: StoredResource) {
 
 /** The admin API's team view (GET /admin/v1/orgs/{org}/teams), without the request-time `editable`. */
 export function teamView(doc: StoredResource, memberCount: number) {
-  return { id: doc._id, name: String(doc.displayName ?? ''), provisioned: doc.provisioned, memberCount, createdAt: doc.meta.created.toISOString() };
+  return { id: doc._id, name: textOf(doc.displayName), provisioned: doc.provisioned, memberCount, createdAt: doc.meta.created.toISOString() };
 }
 
 export function connectorView(c: ConnectorRecord) {
@@ -98,7 +99,7 @@ export class ChangeEvents {
     const ids = [...added, ...removed];
     if (ids.length) {
       const users = await tx.users.byIds(tenant, ids, ['userName']);
-      const names = new Map(users.map((u) => [u._id, String(u.userName ?? '')]));
+      const names = new Map(users.map((u) => [u._id, textOf(u.userName)]));
       const member = (userId: string) => ({ id: userId, ...(names.has(userId) ? { userName: names.get(userId) } : {}) });
       for (const u of added) drafts.push({ type: 'team.member_added', resource, data: { team, user: member(u) } });
       for (const u of removed) drafts.push({ type: 'team.member_removed', resource, data: { team, user: member(u) } });

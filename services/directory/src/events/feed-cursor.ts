@@ -18,7 +18,7 @@ export function decodeCursor(value: string, tenant: string | undefined): FeedCur
   if (!value) return { kind: 'start' };
   let raw: { v?: unknown; o?: unknown; s?: unknown; k?: unknown };
   try {
-    raw = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
+    raw = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as typeof raw;
   } catch {
     throw invalid('unreadable');
   }

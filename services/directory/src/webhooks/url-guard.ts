@@ -28,7 +28,7 @@ function groups6(address: string): number[] {
   const [head, tail] = a.includes('::') ? a.split('::') : [a, undefined];
   const h = head ? head.split(':') : [];
   const t = tail ? tail.split(':') : [];
-  const fill = tail === undefined ? [] : Array(8 - h.length - t.length).fill('0');
+  const fill: string[] = tail === undefined ? [] : new Array<string>(8 - h.length - t.length).fill('0');
   return [...h, ...fill, ...t].map((g) => parseInt(g, 16));
 }
 
@@ -63,7 +63,7 @@ export function guardedLookup(allowPrivate: boolean) {
     dnsLookup(hostname, { all: true, family: opts.family ?? 0 }, (err, addresses) => {
       if (err) return callback(err, '');
       const bad = allowPrivate ? undefined : addresses.find((a) => isNonPublicAddress(a.address));
-      if (bad) return callback(new RefusedAddressError(hostname, bad.address) as unknown as NodeJS.ErrnoException, '');
+      if (bad) return callback(new RefusedAddressError(hostname, bad.address), '');
       if (opts.all) return callback(null, addresses);
       callback(null, addresses[0].address, addresses[0].family);
     });

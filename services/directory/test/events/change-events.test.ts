@@ -17,7 +17,7 @@ import { openDirectoryStore, type DirectoryStore } from '../../src/store/directo
 const t = tenantId('0000000000000000000000c3');
 const at = new Date('2026-12-01T10:00:00Z');
 const userDoc = (over: Record<string, unknown> = {}): StoredResource =>
-  ({ _id: 'u1', tenantId: t, userName: 'ada@x.example', userNameLower: 'ada@x.example', name: { givenName: 'Ada', familyName: 'L' }, emails: [{ value: 'ada@x.example', primary: true }], active: true, provisioned: true, meta: { created: at, lastModified: at, version: 1 }, ...over }) as StoredResource;
+  ({ _id: 'u1', tenantId: t, userName: 'ada@x.example', userNameLower: 'ada@x.example', name: { givenName: 'Ada', familyName: 'L' }, emails: [{ value: 'ada@x.example', primary: true }], active: true, provisioned: true, meta: { created: at, lastModified: at, version: 1 }, ...over });
 
 describe('change events', () => {
   let dir: string;

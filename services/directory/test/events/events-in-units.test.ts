@@ -43,7 +43,7 @@ describe('events in the units of their changes', () => {
     const o = await store.orgs.create('Units Inc');
     tenant = o._id as TenantId;
     const { connector } = await org().handlers.createConnector({ tenantId: tenant, type: ConnectorType.CONNECTOR_TYPE_OKTA, actor: 'operator' });
-    ctx = { tenant, connectorId: connector!.id, baseUrl: 'https://gw.example/scim/v2' };
+    ctx = { tenant, connectorId: connector.id, baseUrl: 'https://gw.example/scim/v2' };
   });
   afterEach(async () => {
     await docs.close();
