@@ -244,7 +244,7 @@ export function scimRouter(deps: ScimRouterDeps): Router {
   /** The raw query parameters (or a .search body) go to the directory, which parses them once. */
   async function listResources(req: Request, res: Response, paramsJson: string, search: boolean) {
     const type = typeOf(req);
-    const out = await deps.backends.directory.listResources({ context: contextOf(res), type, filter: '', startIndex: 1, sortBy: '', sortOrder: '', projection: { attributes: [], excludedAttributes: [] }, paramsJson, search });
+    const out = await deps.backends.directory.listResources({ context: contextOf(res), type, paramsJson, search });
     sendJson(res, 200, listResponseJson(dialect, out.totalResults, out.startIndex, out.resourcesJson));
   }
 

@@ -397,17 +397,6 @@ export interface DeleteResourceResponse {
 export interface ListResourcesRequest {
   context: ScimContext | undefined;
   type: ResourceType;
-  /** Fields 3-8 are no longer read: the directory parses params_json (issue 13, one SCIM edge). */
-  filter: string;
-  /** 1-based, as in SCIM; values below 1 are treated as 1. */
-  startIndex: number;
-  /** Absent: the server's default page size. */
-  count?: number | undefined;
-  sortBy: string;
-  sortOrder: string;
-  projection:
-    | Projection
-    | undefined;
   /**
    * --- One SCIM edge (issue 13) ---
    * The raw list parameters as a JSON object: the query string (values as sent) or a .search body; the
@@ -3812,18 +3801,7 @@ export const DeleteResourceResponse: MessageFns<DeleteResourceResponse> = {
 };
 
 function createBaseListResourcesRequest(): ListResourcesRequest {
-  return {
-    context: undefined,
-    type: 0,
-    filter: "",
-    startIndex: 0,
-    count: undefined,
-    sortBy: "",
-    sortOrder: "",
-    projection: undefined,
-    paramsJson: "",
-    search: false,
-  };
+  return { context: undefined, type: 0, paramsJson: "", search: false };
 }
 
 export const ListResourcesRequest: MessageFns<ListResourcesRequest> = {
@@ -3833,24 +3811,6 @@ export const ListResourcesRequest: MessageFns<ListResourcesRequest> = {
     }
     if (message.type !== 0) {
       writer.uint32(16).int32(message.type);
-    }
-    if (message.filter !== "") {
-      writer.uint32(26).string(message.filter);
-    }
-    if (message.startIndex !== 0) {
-      writer.uint32(32).int32(message.startIndex);
-    }
-    if (message.count !== undefined) {
-      writer.uint32(40).int32(message.count);
-    }
-    if (message.sortBy !== "") {
-      writer.uint32(50).string(message.sortBy);
-    }
-    if (message.sortOrder !== "") {
-      writer.uint32(58).string(message.sortOrder);
-    }
-    if (message.projection !== undefined) {
-      Projection.encode(message.projection, writer.uint32(66).fork()).join();
     }
     if (message.paramsJson !== "") {
       writer.uint32(74).string(message.paramsJson);
@@ -3890,54 +3850,6 @@ export const ListResourcesRequest: MessageFns<ListResourcesRequest> = {
             message.type = reader.int32() as any;
             continue;
           }
-          case 3: {
-            if (tag !== 26) {
-              break;
-            }
-
-            message.filter = reader.string();
-            continue;
-          }
-          case 4: {
-            if (tag !== 32) {
-              break;
-            }
-
-            message.startIndex = reader.int32();
-            continue;
-          }
-          case 5: {
-            if (tag !== 40) {
-              break;
-            }
-
-            message.count = reader.int32();
-            continue;
-          }
-          case 6: {
-            if (tag !== 50) {
-              break;
-            }
-
-            message.sortBy = reader.string();
-            continue;
-          }
-          case 7: {
-            if (tag !== 58) {
-              break;
-            }
-
-            message.sortOrder = reader.string();
-            continue;
-          }
-          case 8: {
-            if (tag !== 66) {
-              break;
-            }
-
-            message.projection = Projection.decode(reader, reader.uint32());
-            continue;
-          }
           case 9: {
             if (tag !== 74) {
               break;
@@ -3970,24 +3882,6 @@ export const ListResourcesRequest: MessageFns<ListResourcesRequest> = {
     return {
       context: isSet(object.context) ? ScimContext.fromJSON(object.context) : undefined,
       type: isSet(object.type) ? resourceTypeFromJSON(object.type) : 0,
-      filter: isSet(object.filter) ? globalThis.String(object.filter) : "",
-      startIndex: isSet(object.startIndex)
-        ? globalThis.Number(object.startIndex)
-        : isSet(object.start_index)
-        ? globalThis.Number(object.start_index)
-        : 0,
-      count: isSet(object.count) ? globalThis.Number(object.count) : undefined,
-      sortBy: isSet(object.sortBy)
-        ? globalThis.String(object.sortBy)
-        : isSet(object.sort_by)
-        ? globalThis.String(object.sort_by)
-        : "",
-      sortOrder: isSet(object.sortOrder)
-        ? globalThis.String(object.sortOrder)
-        : isSet(object.sort_order)
-        ? globalThis.String(object.sort_order)
-        : "",
-      projection: isSet(object.projection) ? Projection.fromJSON(object.projection) : undefined,
       paramsJson: isSet(object.paramsJson)
         ? globalThis.String(object.paramsJson)
         : isSet(object.params_json)
@@ -4004,24 +3898,6 @@ export const ListResourcesRequest: MessageFns<ListResourcesRequest> = {
     }
     if (message.type !== 0) {
       obj.type = resourceTypeToJSON(message.type);
-    }
-    if (message.filter !== "") {
-      obj.filter = message.filter;
-    }
-    if (message.startIndex !== 0) {
-      obj.startIndex = Math.round(message.startIndex);
-    }
-    if (message.count !== undefined) {
-      obj.count = Math.round(message.count);
-    }
-    if (message.sortBy !== "") {
-      obj.sortBy = message.sortBy;
-    }
-    if (message.sortOrder !== "") {
-      obj.sortOrder = message.sortOrder;
-    }
-    if (message.projection !== undefined) {
-      obj.projection = Projection.toJSON(message.projection);
     }
     if (message.paramsJson !== "") {
       obj.paramsJson = message.paramsJson;
@@ -4041,14 +3917,6 @@ export const ListResourcesRequest: MessageFns<ListResourcesRequest> = {
       ? ScimContext.fromPartial(object.context)
       : undefined;
     message.type = object.type ?? 0;
-    message.filter = object.filter ?? "";
-    message.startIndex = object.startIndex ?? 0;
-    message.count = object.count ?? undefined;
-    message.sortBy = object.sortBy ?? "";
-    message.sortOrder = object.sortOrder ?? "";
-    message.projection = (object.projection !== undefined && object.projection !== null)
-      ? Projection.fromPartial(object.projection)
-      : undefined;
     message.paramsJson = object.paramsJson ?? "";
     message.search = object.search ?? false;
     return message;
