@@ -29,16 +29,42 @@ function baselineLogger(service: string, level: Level, write: (line: string) => 
   const emit = (lvl: Level, msg: string, fields?: Record<string, unknown>) => {
     if (order[lvl] < min) return;
     const requestId = baselineContext.getStore()?.requestId;
-    const entry = { time: new Date().toISOString(), level: lvl, service, msg, ...(requestId ? { requestId } : {}), ...(fields ? (redact(fields) as object) : {}) };
+    const entry = {
+      time: new Date().toISOString(),
+      level: lvl,
+      service,
+      msg,
+      ...(requestId ? { requestId } : {}),
+      ...(fields ? (redact(fields) as object) : {}),
+    };
     write(JSON.stringify(entry));
   };
-  return { info: (m: string, f?: Record<string, unknown>) => emit('info', m, f), warn: (m: string, f?: Record<string, unknown>) => emit('warn', m, f), debug: (m: string, f?: Record<string, unknown>) => emit('debug', m, f) };
+  return {
+    info: (m: string, f?: Record<string, unknown>) => emit('info', m, f),
+    warn: (m: string, f?: Record<string, unknown>) => emit('warn', m, f),
+    debug: (m: string, f?: Record<string, unknown>) => emit('debug', m, f),
+  };
 }
 
-const access = { method: 'GET', route: '/scim/v2/:org/Users', status: 200, ms: 1.234, tenant: 'org-01HZX3', remote: '10.0.0.7' };
-const warnFields = { reason: 'invalid_credentials', tenant: 'org-01HZX3', details: { attempts: 3, connector: { id: 'c-1', type: 'okta' } } };
+const access = {
+  method: 'GET',
+  route: '/scim/v2/:org/Users',
+  status: 200,
+  ms: 1.234,
+  tenant: 'org-01HZX3',
+  remote: '10.0.0.7',
+};
+const warnFields = {
+  reason: 'invalid_credentials',
+  tenant: 'org-01HZX3',
+  details: { attempts: 3, connector: { id: 'c-1', type: 'okta' } },
+};
 
-type Sink = { info: (m: string, f?: Record<string, unknown>) => void; warn: (m: string, f?: Record<string, unknown>) => void; debug: (m: string, f?: Record<string, unknown>) => void };
+type Sink = {
+  info: (m: string, f?: Record<string, unknown>) => void;
+  warn: (m: string, f?: Record<string, unknown>) => void;
+  debug: (m: string, f?: Record<string, unknown>) => void;
+};
 
 /** One round: N iterations of 3 written lines and 1 filtered; returns milliseconds. */
 function round(log: Sink, ctx: (fn: () => void) => void): number {
@@ -54,7 +80,11 @@ function round(log: Sink, ctx: (fn: () => void) => void): number {
 
 if (process.stdout.isTTY) throw new Error('redirect stdout to /dev/null: npm run bench:logger does');
 const contenders: Array<[string, Sink, (fn: () => void) => void]> = [
-  ['baseline', baselineLogger('gateway', 'info', (l) => process.stdout.write(l + '\n')), (fn) => baselineContext.run({ requestId: 'req-0123456789' }, fn)],
+  [
+    'baseline',
+    baselineLogger('gateway', 'info', (l) => process.stdout.write(l + '\n')),
+    (fn) => baselineContext.run({ requestId: 'req-0123456789' }, fn),
+  ],
   ['pino', createLogger('gateway', 'info'), (fn) => requestContext.run({ requestId: 'req-0123456789' }, fn)],
 ];
 // Warm-up, then rounds interleaved so that load from other processes hits both alike.
@@ -64,5 +94,7 @@ for (let r = 0; r < ROUNDS; r++) for (const [name, log, ctx] of contenders) time
 for (const [name, list] of times) {
   list.sort((a, b) => a - b);
   const median = list[Math.floor(list.length / 2)];
-  console.error(`${name.padEnd(10)} ${((N * 4) / (median / 1000)).toFixed(0).padStart(10)} lines/s   ${((median * 1e3) / (N * 4)).toFixed(2)} µs/line (median of ${ROUNDS} interleaved rounds of ${N * 4} calls: 3 written + 1 filtered per iteration)`);
+  console.error(
+    `${name.padEnd(10)} ${((N * 4) / (median / 1000)).toFixed(0).padStart(10)} lines/s   ${((median * 1e3) / (N * 4)).toFixed(2)} µs/line (median of ${ROUNDS} interleaved rounds of ${N * 4} calls: 3 written + 1 filtered per iteration)`,
+  );
 }

@@ -18,7 +18,15 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 async function startSystem() {
   const dataDir = mkdtempSync(join(tmpdir(), 'scimgw-bench-setup-'));
   const child = spawn(process.execPath, [join(root, 'scripts', 'start.js')], {
-    env: { ...process.env, LOG_LEVEL: 'error', PORT: String(PORT), SERVICE_PORT_BASE: '18551', METRICS_PORT_BASE: '18600', DATA_DIR: dataDir, PUBLIC_URL: `http://127.0.0.1:${PORT}` },
+    env: {
+      ...process.env,
+      LOG_LEVEL: 'error',
+      PORT: String(PORT),
+      SERVICE_PORT_BASE: '18551',
+      METRICS_PORT_BASE: '18600',
+      DATA_DIR: dataDir,
+      PUBLIC_URL: `http://127.0.0.1:${PORT}`,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {
@@ -45,13 +53,18 @@ interface SetupLink {
 
 async function json<T = unknown>(method: string, url: string, token: string, body?: unknown): Promise<T> {
   const type = url.includes('/admin/') ? 'application/json' : 'application/scim+json';
-  const res = await fetch(url, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': type } : {}) }, body: body ? JSON.stringify(body) : undefined });
+  const res = await fetch(url, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': type } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
   const text = await res.text();
   if (res.status >= 400) throw new Error(`${method} ${url} → ${res.status} ${text.slice(0, 200)}`);
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? 0;
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? 0;
 
 async function timed(name: string, n: number, op: (i: number) => Promise<string>) {
   const ms: number[] = [];
@@ -61,7 +74,9 @@ async function timed(name: string, n: number, op: (i: number) => Promise<string>
     last = await op(i);
     ms.push(performance.now() - t);
   }
-  console.log(`  ${name.padEnd(44)} ${String(n).padStart(4)} pages  p50 ${pct(ms, 50).toFixed(1)} ms  p99 ${pct(ms, 99).toFixed(1)} ms`);
+  console.log(
+    `  ${name.padEnd(44)} ${String(n).padStart(4)} pages  p50 ${pct(ms, 50).toFixed(1)} ms  p99 ${pct(ms, 99).toFixed(1)} ms`,
+  );
   return last;
 }
 
@@ -71,21 +86,37 @@ async function main() {
   try {
     const org = await json<Created>('POST', `${base}/admin/v1/orgs`, token, { name: 'Bench' });
     await json('PUT', `${base}/admin/v1/orgs/${org.id}/entitlements/enterprise-toolkit`, token);
-    const c = await json<ConnectorCreated>('POST', `${base}/admin/v1/orgs/${org.id}/connectors`, token, { type: 'okta' });
+    const c = await json<ConnectorCreated>('POST', `${base}/admin/v1/orgs/${org.id}/connectors`, token, {
+      type: 'okta',
+    });
     const t0 = performance.now();
     let next = 0;
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async () => {
         while (next < SIZE) {
           const i = next++;
-          await json('POST', `${c.scim.baseUrl}/Users`, c.scim.bearerToken, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: `user${i}@bench.example`, name: { givenName: `Given${i}`, familyName: `Family${i}` }, displayName: `Given${i} Family${i}`, emails: [{ value: `user${i}@bench.example`, type: 'work', primary: true }], active: true });
+          await json('POST', `${c.scim.baseUrl}/Users`, c.scim.bearerToken, {
+            schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+            userName: `user${i}@bench.example`,
+            name: { givenName: `Given${i}`, familyName: `Family${i}` },
+            displayName: `Given${i} Family${i}`,
+            emails: [{ value: `user${i}@bench.example`, type: 'work', primary: true }],
+            active: true,
+          });
         }
       }),
     );
-    console.log(`provisioned ${SIZE.toLocaleString('en')} users over SCIM in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    console.log(
+      `provisioned ${SIZE.toLocaleString('en')} users over SCIM in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
 
     const link = await json<SetupLink>('POST', `${base}/admin/v1/orgs/${org.id}/setup-links`, token, {});
-    const start = await fetch(`${base}/setup/start`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: new URL(link.url).searchParams.get('token')! }), redirect: 'manual' });
+    const start = await fetch(`${base}/setup/start`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: new URL(link.url).searchParams.get('token')! }),
+      redirect: 'manual',
+    });
     const cookie = start.headers.getSetCookie()[0].split(';')[0];
     const page = async (path: string) => {
       const res = await fetch(`${base}${path}`, { headers: { cookie } });
@@ -104,7 +135,9 @@ async function main() {
       after = nextOf(body);
       return body;
     });
-    await timed('search by a whole e-mail (index)', 20, (i) => page(`/setup/users?q=user${(i * 7919) % SIZE}@bench.example`));
+    await timed('search by a whole e-mail (index)', 20, (i) =>
+      page(`/setup/users?q=user${(i * 7919) % SIZE}@bench.example`),
+    );
     await timed('search by e-mail prefix ("user99999")', 20, (i) => page(`/setup/users?q=user${99_999 - i}`));
     await timed('search by name ("Family4242")', 20, (i) => page(`/setup/users?q=Family${4242 + i}`));
   } finally {

@@ -14,7 +14,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+const sizes = process.argv
+  .slice(2)
+  .map(Number)
+  .filter((n) => n > 0);
 const SIZES = sizes.length ? sizes : [10_000, 100_000];
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY || 8);
 const PORT = Number(process.env.BENCH_PORT || 18480);
@@ -26,7 +29,16 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 async function startSystem() {
   const dataDir = mkdtempSync(join(tmpdir(), 'scimgw-bench-'));
   const child = spawn(process.execPath, [join(root, 'scripts', 'start.js')], {
-    env: { ...process.env, LOG_LEVEL: 'error', PORT: String(PORT), SERVICE_PORT_BASE: String(GRPC_BASE), METRICS_PORT_BASE: String(METRICS_BASE), DATA_DIR: dataDir, PUBLIC_URL: `http://127.0.0.1:${PORT}`, AUTH_FAILURES_PER_TENANT_PER_MINUTE: '100000' },
+    env: {
+      ...process.env,
+      LOG_LEVEL: 'error',
+      PORT: String(PORT),
+      SERVICE_PORT_BASE: String(GRPC_BASE),
+      METRICS_PORT_BASE: String(METRICS_BASE),
+      DATA_DIR: dataDir,
+      PUBLIC_URL: `http://127.0.0.1:${PORT}`,
+      AUTH_FAILURES_PER_TENANT_PER_MINUTE: '100000',
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {
@@ -71,7 +83,11 @@ interface BulkAnswer {
 
 async function req<T = unknown>(method: string, url: string, token: string, body?: unknown): Promise<T> {
   const type = url.includes('/admin/') ? 'application/json' : 'application/scim+json';
-  const res = await fetch(url, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': type } : {}) }, body: body ? JSON.stringify(body) : undefined });
+  const res = await fetch(url, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': type } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
   const text = await res.text();
   if (res.status >= 400) throw new Error(`${method} ${url} → ${res.status} ${text.slice(0, 200)}`);
   return (text ? JSON.parse(text) : undefined) as T;
@@ -132,7 +148,8 @@ const user = (i: number, tag: string) => ({
 
 async function main() {
   const { child, token } = await startSystem();
-  const admin = async <T = unknown>(method: string, path: string, body?: unknown) => req<T>(method, `http://127.0.0.1:${PORT}/admin/v1${path}`, token, body);
+  const admin = async <T = unknown>(method: string, path: string, body?: unknown) =>
+    req<T>(method, `http://127.0.0.1:${PORT}/admin/v1${path}`, token, body);
   const tenant = async (name: string) => {
     const org = await admin<Created>('POST', '/orgs', { name });
     await admin('PUT', `/orgs/${org.id}/entitlements/enterprise-toolkit`);
@@ -143,19 +160,73 @@ async function main() {
     // Steady state, not start-up: the processes' code is compiled by a warm-up on a tenant of its own.
     const warm = await tenant('Warm-up');
     await phase('warm-up', WARM_UP, (i) => req('POST', `${warm.base}/Users`, warm.scimToken, user(i, 'warm')));
-    await phase('warm-up', WARM_UP, (i) => req('GET', `${warm.base}/Users?filter=${encodeURIComponent(`userName eq "user${i}.warm@bench.example"`)}`, warm.scimToken));
+    await phase('warm-up', WARM_UP, (i) =>
+      req(
+        'GET',
+        `${warm.base}/Users?filter=${encodeURIComponent(`userName eq "user${i}.warm@bench.example"`)}`,
+        warm.scimToken,
+      ),
+    );
     console.log(`(after a warm-up of ${(2 * WARM_UP).toLocaleString('en')} requests on another tenant)`);
     for (const size of SIZES) {
-      console.log(`\n== one tenant with ${size.toLocaleString('en')} users (embedded store, concurrency ${CONCURRENCY}) ==`);
+      console.log(
+        `\n== one tenant with ${size.toLocaleString('en')} users (embedded store, concurrency ${CONCURRENCY}) ==`,
+      );
       const { base, v1Base, scimToken } = await tenant(`Bench ${size}`);
       const ids = new Array<string>(size);
-      const floor = report(await phase('GET /ServiceProviderConfig (floor)', Math.min(size, 5_000), () => req('GET', `${base}/ServiceProviderConfig`, scimToken)));
-      report(await phase('POST /Users (create)', size, async (i) => (ids[i] = (await req<Created>('POST', `${base}/Users`, scimToken, user(i, String(size)))).id)), floor);
+      const floor = report(
+        await phase('GET /ServiceProviderConfig (floor)', Math.min(size, 5_000), () =>
+          req('GET', `${base}/ServiceProviderConfig`, scimToken),
+        ),
+      );
+      report(
+        await phase(
+          'POST /Users (create)',
+          size,
+          async (i) => (ids[i] = (await req<Created>('POST', `${base}/Users`, scimToken, user(i, String(size)))).id),
+        ),
+        floor,
+      );
       const lookups = Math.min(size, 10_000);
-      report(await phase('GET /Users?filter=userName eq', lookups, (i) => req('GET', `${base}/Users?filter=${encodeURIComponent(`userName eq "user${(i * 7919) % size}.${size}@bench.example"`)}&startIndex=1&count=100`, scimToken)), floor);
-      report(await phase('GET /Users?filter=email eq', lookups, (i) => req('GET', `${base}/Users?filter=${encodeURIComponent(`email eq "USER${(i * 7919) % size}.${size}@bench.example"`)}&startIndex=1&count=100`, scimToken)), floor);
-      report(await phase('SCIM 1.1 GET /Users?filter=userName eq', lookups, (i) => req('GET', `${v1Base}/Users?filter=${encodeURIComponent(`userName eq "user${(i * 7919) % size}.${size}@bench.example"`)}&startIndex=1&count=100`, scimToken)), floor);
-      report(await phase('PATCH /Users/{id} active:false', Math.min(size, 5_000), (i) => req('PATCH', `${base}/Users/${ids[i]}`, scimToken, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', value: { active: false } }] })), floor);
+      report(
+        await phase('GET /Users?filter=userName eq', lookups, (i) =>
+          req(
+            'GET',
+            `${base}/Users?filter=${encodeURIComponent(`userName eq "user${(i * 7919) % size}.${size}@bench.example"`)}&startIndex=1&count=100`,
+            scimToken,
+          ),
+        ),
+        floor,
+      );
+      report(
+        await phase('GET /Users?filter=email eq', lookups, (i) =>
+          req(
+            'GET',
+            `${base}/Users?filter=${encodeURIComponent(`email eq "USER${(i * 7919) % size}.${size}@bench.example"`)}&startIndex=1&count=100`,
+            scimToken,
+          ),
+        ),
+        floor,
+      );
+      report(
+        await phase('SCIM 1.1 GET /Users?filter=userName eq', lookups, (i) =>
+          req(
+            'GET',
+            `${v1Base}/Users?filter=${encodeURIComponent(`userName eq "user${(i * 7919) % size}.${size}@bench.example"`)}&startIndex=1&count=100`,
+            scimToken,
+          ),
+        ),
+        floor,
+      );
+      report(
+        await phase('PATCH /Users/{id} active:false', Math.min(size, 5_000), (i) =>
+          req('PATCH', `${base}/Users/${ids[i]}`, scimToken, {
+            schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+            Operations: [{ op: 'replace', value: { active: false } }],
+          }),
+        ),
+        floor,
+      );
       const cpu0 = await cpuSeconds();
       const t0 = performance.now();
       let seen = 0;
@@ -165,32 +236,72 @@ async function main() {
         if (start + 100 > page.totalResults) break;
       }
       const importMs = performance.now() - t0;
-      console.log(`  full import, pages of 100: ${seen} users in ${importMs.toFixed(0)} ms (${((importMs / seen) * 1000).toFixed(1)} µs/user, server CPU ${(((await cpuSeconds()) - cpu0) * 1000).toFixed(0)} ms)`);
+      console.log(
+        `  full import, pages of 100: ${seen} users in ${importMs.toFixed(0)} ms (${((importMs / seen) * 1000).toFixed(1)} µs/user, server CPU ${(((await cpuSeconds()) - cpu0) * 1000).toFixed(0)} ms)`,
+      );
       const bulks = Math.max(1, Math.min(size, 10_000) / 100);
       const bulk = report(
         await phase('POST /Bulk, 100 creates each', bulks, async (b) => {
-          const Operations = Array.from({ length: 100 }, (_, k) => ({ method: 'POST', path: '/Users', bulkId: `b${k}`, data: user(b * 100 + k, `bulk${size}`) }));
-          const out = await req<BulkAnswer>('POST', `${base}/Bulk`, scimToken, { schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'], Operations });
+          const Operations = Array.from({ length: 100 }, (_, k) => ({
+            method: 'POST',
+            path: '/Users',
+            bulkId: `b${k}`,
+            data: user(b * 100 + k, `bulk${size}`),
+          }));
+          const out = await req<BulkAnswer>('POST', `${base}/Bulk`, scimToken, {
+            schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'],
+            Operations,
+          });
           if (out.Operations.some((o) => o.status !== '201')) throw new Error('a bulk create failed');
         }),
       );
-      console.log(`    = ${((bulks * 100) / (bulk.ms / 1000)).toFixed(0)} users/s, server CPU ${((bulk.cpu / (bulks * 100)) * 1000).toFixed(3)} ms/user`);
+      console.log(
+        `    = ${((bulks * 100) / (bulk.ms / 1000)).toFixed(0)} users/s, server CPU ${((bulk.cpu / (bulks * 100)) * 1000).toFixed(3)} ms/user`,
+      );
 
       if (size >= 100_000) {
-        const group = await req<Created>('POST', `${base}/Groups`, scimToken, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Everyone' });
-        const empty = await req<Created>('POST', `${base}/Groups`, scimToken, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Nobody' });
+        const group = await req<Created>('POST', `${base}/Groups`, scimToken, {
+          schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+          displayName: 'Everyone',
+        });
+        const empty = await req<Created>('POST', `${base}/Groups`, scimToken, {
+          schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+          displayName: 'Nobody',
+        });
         const batch = 5000;
         const t1 = performance.now();
         for (let i = 0; i < 99_000; i += batch) {
-          await req('PATCH', `${base}/Groups/${group.id}`, scimToken, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'add', path: 'members', value: ids.slice(i, Math.min(i + batch, 99_000)).map((value) => ({ value })) }] });
+          await req('PATCH', `${base}/Groups/${group.id}`, scimToken, {
+            schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+            Operations: [
+              {
+                op: 'add',
+                path: 'members',
+                value: ids.slice(i, Math.min(i + batch, 99_000)).map((value) => ({ value })),
+              },
+            ],
+          });
         }
-        console.log(`  filled a group with 99,000 members in batches of ${batch}: ${(performance.now() - t1).toFixed(0)} ms`);
-        report(await phase('PATCH add 1,000 members (group of ~100k)', 1, () => req('PATCH', `${base}/Groups/${group.id}`, scimToken, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'add', path: 'members', value: ids.slice(99_000, 100_000).map((value) => ({ value })) }] })));
+        console.log(
+          `  filled a group with 99,000 members in batches of ${batch}: ${(performance.now() - t1).toFixed(0)} ms`,
+        );
+        report(
+          await phase('PATCH add 1,000 members (group of ~100k)', 1, () =>
+            req('PATCH', `${base}/Groups/${group.id}`, scimToken, {
+              schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+              Operations: [
+                { op: 'add', path: 'members', value: ids.slice(99_000, 100_000).map((value) => ({ value })) },
+              ],
+            }),
+          ),
+        );
         const light = (id: string) => () => req('GET', `${base}/Groups/${id}?excludedAttributes=members`, scimToken);
         await phase('warm-up', 400, (i) => light(i % 2 ? group.id : empty.id)());
         report(await phase('GET empty group excludedAttributes=members', 1000, light(empty.id)));
         report(await phase('GET 100k group excludedAttributes=members', 1000, light(group.id)));
-        report(await phase('GET 100k group with members', 1, () => req('GET', `${base}/Groups/${group.id}`, scimToken)));
+        report(
+          await phase('GET 100k group with members', 1, () => req('GET', `${base}/Groups/${group.id}`, scimToken)),
+        );
       }
     }
   } finally {

@@ -31,7 +31,8 @@ const drift = [];
 for (const f of new Set([...committed, ...fresh])) {
   if (!committed.has(f)) drift.push(`missing from proto/gen: ${f}`);
   else if (!fresh.has(f)) drift.push(`stale file in proto/gen: ${f}`);
-  else if (!readFileSync(join(committedDir, f)).equals(readFileSync(join(freshDir, f)))) drift.push(`differs: proto/gen/${f}`);
+  else if (!readFileSync(join(committedDir, f)).equals(readFileSync(join(freshDir, f))))
+    drift.push(`differs: proto/gen/${f}`);
 }
 rmSync(out, { recursive: true, force: true });
 if (drift.length) {

@@ -56,14 +56,23 @@ const services: Spec[] = ['identity', 'directory', 'credentials', 'entitlement']
   name,
   entry: join(dist, 'services', name, 'src', 'main.js'),
   grpcPort: grpcBase + i,
-  env: { GRPC_PORT: String(grpcBase + i), METRICS_PORT: String(metricsBase + 1 + i), HOST: host, DATA_DIR: dataDir, DIRECTORY_ADDR: addr(1) },
+  env: {
+    GRPC_PORT: String(grpcBase + i),
+    METRICS_PORT: String(metricsBase + 1 + i),
+    HOST: host,
+    DATA_DIR: dataDir,
+    DIRECTORY_ADDR: addr(1),
+  },
 }));
 
 const children = new Map<string, ChildProcess>();
 let stopping = false;
 
 function launch(spec: Spec) {
-  const child = spawn(process.execPath, [spec.entry], { env: { ...env, ...spec.env }, stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn(process.execPath, [spec.entry], {
+    env: { ...env, ...spec.env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   children.set(spec.name, child);
   child.on('exit', (code, signal) => {
     children.delete(spec.name);
@@ -77,7 +86,10 @@ function launch(spec: Spec) {
 async function waitHealthy(spec: Spec) {
   // a short reconnect backoff: on a loaded machine a service can take many seconds to listen, and grpc-js's
   // default backoff (growing to minutes) would otherwise look again only after the deadline
-  const checker = healthChecker(`127.0.0.1:${spec.grpcPort}`, grpcTls, { 'grpc.initial_reconnect_backoff_ms': 100, 'grpc.max_reconnect_backoff_ms': 500 });
+  const checker = healthChecker(`127.0.0.1:${spec.grpcPort}`, grpcTls, {
+    'grpc.initial_reconnect_backoff_ms': 100,
+    'grpc.max_reconnect_backoff_ms': 500,
+  });
   const deadline = Date.now() + startTimeoutMs;
   try {
     while (Date.now() < deadline && !stopping) {
@@ -98,7 +110,11 @@ async function stopAll(status: number) {
   const killer = setTimeout(() => {
     for (const c of children.values()) c.kill('SIGKILL');
   }, 15000);
-  await Promise.all(running.filter((c) => c.exitCode === null && c.signalCode === null).map((c) => new Promise((r) => c.once('exit', r))));
+  await Promise.all(
+    running
+      .filter((c) => c.exitCode === null && c.signalCode === null)
+      .map((c) => new Promise((r) => c.once('exit', r))),
+  );
   clearTimeout(killer);
   say('all processes stopped');
   process.exit(status);
@@ -111,15 +127,25 @@ async function main() {
   process.on('SIGTERM', () => void stopAll(0));
   for (const s of services) launch(s);
   await Promise.all(services.map(waitHealthy));
-  if (!Number.isInteger(gatewayReplicas) || gatewayReplicas < 1 || gatewayReplicas > 16) throw new Error(`GATEWAY_REPLICAS: "${env.GATEWAY_REPLICAS}" must be an integer from 1 to 16`);
+  if (!Number.isInteger(gatewayReplicas) || gatewayReplicas < 1 || gatewayReplicas > 16)
+    throw new Error(`GATEWAY_REPLICAS: "${env.GATEWAY_REPLICAS}" must be an integer from 1 to 16`);
   for (let i = 0; i < gatewayReplicas; i++)
     launch({
       name: i === 0 ? 'gateway' : `gateway-${i + 1}`,
       entry: join(dist, 'gateway', 'src', 'main.js'),
-      env: { PORT: String(port + i), METRICS_PORT: String(i === 0 ? metricsBase : metricsBase + 4 + i), HOST: env.HOST || '0.0.0.0', ADMIN_TOKEN: token, IDENTITY_ADDR: addr(0), DIRECTORY_ADDR: addr(1), CREDENTIALS_ADDR: addr(2), ENTITLEMENT_ADDR: addr(3) },
+      env: {
+        PORT: String(port + i),
+        METRICS_PORT: String(i === 0 ? metricsBase : metricsBase + 4 + i),
+        HOST: env.HOST || '0.0.0.0',
+        ADMIN_TOKEN: token,
+        IDENTITY_ADDR: addr(0),
+        DIRECTORY_ADDR: addr(1),
+        CREDENTIALS_ADDR: addr(2),
+        ENTITLEMENT_ADDR: addr(3),
+      },
     });
   const deadline = Date.now() + startTimeoutMs;
-  for (let i = 0; i < gatewayReplicas && !stopping; ) {
+  for (let i = 0; i < gatewayReplicas && !stopping;) {
     try {
       const res = await fetch(`http://127.0.0.1:${port + i}/readyz`);
       if (res.ok) {

@@ -32,7 +32,8 @@ function parseDockerfile(text: string): Stage[] {
     const start = i;
     let line = lines[i];
     if (/^\s*(#|$)/.test(line)) continue;
-    while (/\\\s*$/.test(line) && i + 1 < lines.length) line = line.replace(/\\\s*$/, ' ') + lines[++i].replace(/^\s*#.*$/, '');
+    while (/\\\s*$/.test(line) && i + 1 < lines.length)
+      line = line.replace(/\\\s*$/, ' ') + lines[++i].replace(/^\s*#.*$/, '');
     const m = /^\s*(\w+)\s+([\s\S]*)$/.exec(line);
     if (!m) throw new Error(`line ${start + 1}: not an instruction: ${line}`);
     const op = m[1].toUpperCase();
@@ -55,7 +56,17 @@ function parseDockerfile(text: string): Stage[] {
 function globToRegExp(glob: string): RegExp {
   const source = glob
     .split(/(\*\*\/|\*\*|\*|\?)/)
-    .map((part) => (part === '**/' ? '(?:.*/)?' : part === '**' ? '.*' : part === '*' ? '[^/]*' : part === '?' ? '[^/]' : part.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+    .map((part) =>
+      part === '**/'
+        ? '(?:.*/)?'
+        : part === '**'
+          ? '.*'
+          : part === '*'
+            ? '[^/]*'
+            : part === '?'
+              ? '[^/]'
+              : part.replace(/[.+^${}()|[\]\\]/g, '\\$&'),
+    )
     .join('');
   return new RegExp(`^${source}$`);
 }
@@ -93,10 +104,17 @@ const stages = parseDockerfile(read('deploy/Dockerfile'));
 const finalStage = stages[stages.length - 1];
 const all = stages.flatMap((s) => s.instructions);
 const ignored = dockerignore(read('.dockerignore'));
-const pkg = JSON.parse(read('package.json')) as { type?: string; scripts: Record<string, string>; dependencies: Record<string, string> };
+const pkg = JSON.parse(read('package.json')) as {
+  type?: string;
+  scripts: Record<string, string>;
+  dependencies: Record<string, string>;
+};
 const tsconfig = JSON.parse(read('tsconfig.json')) as { compilerOptions: { rootDir: string; outDir: string } };
 const tsconfigBuild = JSON.parse(read('tsconfig.build.json')) as { include: string[] };
-const chartValues = parseYaml(read('helm/scim-gateway/values.yaml')) as { podSecurityContext: { runAsUser: number }; containerSecurityContext: { runAsUser: number } };
+const chartValues = parseYaml(read('helm/scim-gateway/values.yaml')) as {
+  podSecurityContext: { runAsUser: number };
+  containerSecurityContext: { runAsUser: number };
+};
 
 /** `COPY` sources taken from the build context (not from another stage). */
 const contextCopies = all
@@ -108,8 +126,11 @@ const contextCopies = all
 
 /** Entrypoints: the image's default command and the five the chart runs (its topology in _helpers.tpl). */
 const cmd = JSON.parse(finalStage.instructions.find((i) => i.op === 'CMD')!.args) as string[];
-const chartEntrypoints = [...read('helm/scim-gateway/templates/_helpers.tpl').matchAll(/entrypoint: (\S+)/g)].map((m) => m[1]);
-const toSource = (entry: string) => entry.replace(new RegExp(`^${tsconfig.compilerOptions.outDir}/`), '').replace(/\.js$/, '.ts');
+const chartEntrypoints = [...read('helm/scim-gateway/templates/_helpers.tpl').matchAll(/entrypoint: (\S+)/g)].map(
+  (m) => m[1],
+);
+const toSource = (entry: string) =>
+  entry.replace(new RegExp(`^${tsconfig.compilerOptions.outDir}/`), '').replace(/\.js$/, '.ts');
 
 /** tsconfig.build.json's include globs as a matcher ("services/*\/src/**\/*.ts"). */
 const includedInBuild = (path: string) => tsconfigBuild.include.some((glob) => globToRegExp(glob).test(path));
@@ -118,12 +139,26 @@ describe('deploy/Dockerfile', () => {
   test('multi-stage on a current Node LTS slim image', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
     const arg = /NODE_IMAGE=(\S+)/.exec(read('deploy/Dockerfile'))?.[1] ?? '';
-    for (const s of stages) expect([s.base === '${NODE_IMAGE}' ? arg : s.base]).toEqual([expect.stringMatching(/^node:(2[2-9]|[3-9]\d)-(bookworm|trixie)-slim$/)]);
+    for (const s of stages)
+      expect([s.base === '${NODE_IMAGE}' ? arg : s.base]).toEqual([
+        expect.stringMatching(/^node:(2[2-9]|[3-9]\d)-(bookworm|trixie)-slim$/),
+      ]);
     expect(Number(/^node:(\d+)/.exec(arg)![1]) % 2).toBe(0); // even majors are the LTS lines
   });
 
   test('every file copied from the build context exists and is not excluded by .dockerignore', () => {
-    expect(contextCopies).toEqual(expect.arrayContaining(['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'scripts', 'proto', 'services', 'gateway']));
+    expect(contextCopies).toEqual(
+      expect.arrayContaining([
+        'package.json',
+        'package-lock.json',
+        'tsconfig.json',
+        'tsconfig.build.json',
+        'scripts',
+        'proto',
+        'services',
+        'gateway',
+      ]),
+    );
     for (const src of contextCopies) {
       expect({ src, exists: existsSync(join(root, src)) }).toEqual({ src, exists: true });
       expect({ src, ignored: ignored(src) }).toEqual({ src, ignored: false });
@@ -131,16 +166,37 @@ describe('deploy/Dockerfile', () => {
   });
 
   test('.dockerignore keeps installed, built and local files out of the context', () => {
-    for (const path of ['node_modules/express/package.json', 'dist/gateway/src/main.js', '.git/config', '.data/orgs.json', 'helm/scim-gateway/Chart.yaml', 'services/directory/test/x.test.ts', '.env', 'gateway/node_modules/x.js']) {
+    for (const path of [
+      'node_modules/express/package.json',
+      'dist/gateway/src/main.js',
+      '.git/config',
+      '.data/orgs.json',
+      'helm/scim-gateway/Chart.yaml',
+      'services/directory/test/x.test.ts',
+      '.env',
+      'gateway/node_modules/x.js',
+    ]) {
       expect({ path, ignored: ignored(path) }).toEqual({ path, ignored: true });
     }
-    for (const path of ['package.json', 'scripts/build.mjs', 'proto/gen/directory/v1/directory.ts', 'services/kit/src/config.ts', 'gateway/src/main.ts']) {
+    for (const path of [
+      'package.json',
+      'scripts/build.mjs',
+      'proto/gen/directory/v1/directory.ts',
+      'services/kit/src/config.ts',
+      'gateway/src/main.ts',
+    ]) {
       expect({ path, ignored: ignored(path) }).toEqual({ path, ignored: false });
     }
   });
 
   test('every `npm run` script exists, and the build script and its compiler configuration are in the image', () => {
-    const runs = [...all.filter((i) => i.op === 'RUN').map((i) => i.args).join('\n').matchAll(/npm run (\S+)/g)].map((m) => m[1]);
+    const runs = [
+      ...all
+        .filter((i) => i.op === 'RUN')
+        .map((i) => i.args)
+        .join('\n')
+        .matchAll(/npm run (\S+)/g),
+    ].map((m) => m[1]);
     expect(runs).toContain('build');
     for (const script of runs) expect(Object.keys(pkg.scripts)).toContain(script);
     const buildFile = /node (\S+)/.exec(pkg.scripts.build)?.[1];
@@ -152,29 +208,45 @@ describe('deploy/Dockerfile', () => {
     expect(contextCopies).toEqual(expect.arrayContaining(['tsconfig.json', 'tsconfig.build.json']));
   });
 
-  test.each([...new Set([cmd[1], ...chartEntrypoints])])('entrypoint %s: its source exists, is compiled by the build and lands where node looks', (entry) => {
-    expect(entry).toMatch(/^dist\/.+\.js$/);
-    const source = toSource(entry);
-    expect({ source, exists: existsSync(join(root, source)), compiled: includedInBuild(source), inContext: !ignored(source) }).toEqual({ source, exists: true, compiled: true, inContext: true });
-    expect(tsconfig.compilerOptions.rootDir).toBe('.'); // so dist/<path>.js mirrors <path>.ts
-  });
+  test.each([...new Set([cmd[1], ...chartEntrypoints])])(
+    'entrypoint %s: its source exists, is compiled by the build and lands where node looks',
+    (entry) => {
+      expect(entry).toMatch(/^dist\/.+\.js$/);
+      const source = toSource(entry);
+      expect({
+        source,
+        exists: existsSync(join(root, source)),
+        compiled: includedInBuild(source),
+        inContext: !ignored(source),
+      }).toEqual({ source, exists: true, compiled: true, inContext: true });
+      expect(tsconfig.compilerOptions.rootDir).toBe('.'); // so dist/<path>.js mirrors <path>.ts
+    },
+  );
 
   test('the chart and the image agree on the five entrypoints', () => {
     expect(chartEntrypoints.sort()).toEqual(
-      ['dist/gateway/src/main.js', ...['identity', 'directory', 'credentials', 'entitlement'].map((s) => `dist/services/${s}/src/main.js`)].sort(),
+      [
+        'dist/gateway/src/main.js',
+        ...['identity', 'directory', 'credentials', 'entitlement'].map((s) => `dist/services/${s}/src/main.js`),
+      ].sort(),
     );
     expect(cmd).toEqual(['node', 'dist/gateway/src/main.js']);
   });
 
   test('what the compiled code imports is in the build context (no import from tests or ignored files)', () => {
-    const sources = [...walk('gateway'), ...walk('services'), ...walk('proto/gen'), ...walk('scripts')].filter((p) => p.endsWith('.ts') && includedInBuild(p));
+    const sources = [...walk('gateway'), ...walk('services'), ...walk('proto/gen'), ...walk('scripts')].filter(
+      (p) => p.endsWith('.ts') && includedInBuild(p),
+    );
     expect(sources.length).toBeGreaterThan(0);
     const problems: string[] = [];
     for (const file of sources) {
-      for (const m of readFileSync(join(root, file), 'utf8').matchAll(/(?:from|import)\s*\(?\s*['"](\.{1,2}\/[^'"]+)['"]/g)) {
+      for (const m of readFileSync(join(root, file), 'utf8').matchAll(
+        /(?:from|import)\s*\(?\s*['"](\.{1,2}\/[^'"]+)['"]/g,
+      )) {
         const target = relative(root, join(root, dirname(file), m[1])).replace(/\.js$/, '.ts');
         if (!existsSync(join(root, target))) continue; // tsc reports unresolved imports itself
-        if (ignored(target) || !includedInBuild(target)) problems.push(`${file} imports ${target}, which the image build does not compile`);
+        if (ignored(target) || !includedInBuild(target))
+          problems.push(`${file} imports ${target}, which the image build does not compile`);
       }
     }
     expect(problems).toEqual([]);
@@ -195,7 +267,8 @@ describe('deploy/Dockerfile', () => {
     for (const i of installs) expect(i.args).toMatch(/npm ci [^&]*--omit=dev/);
     expect(finalStage.instructions.some((i) => i.op === 'RUN' && /npm (install|i|ci)\b/.test(i.args))).toBe(false);
     // From the build stage only the compiled output, never its dev-dependency tree.
-    for (const c of finalCopies.filter((i) => /--from=/.test(i.args) && !i.args.includes(`--from=${from} `))) expect(c.args).not.toMatch(/node_modules/);
+    for (const c of finalCopies.filter((i) => /--from=/.test(i.args) && !i.args.includes(`--from=${from} `)))
+      expect(c.args).not.toMatch(/node_modules/);
     expect(finalCopies.some((i) => /--from=\S+ \/app\/dist /.test(i.args))).toBe(true);
     // ESM: dist/ resolves "type": "module" from the package.json beside it.
     expect(pkg.type).toBe('module');
@@ -214,7 +287,9 @@ describe('deploy/Dockerfile', () => {
     expect(all.some((i) => i.op === 'HEALTHCHECK')).toBe(false);
     const entrypoint = JSON.parse(finalStage.instructions.find((i) => i.op === 'ENTRYPOINT')!.args) as string[];
     expect(entrypoint).toEqual(['/usr/bin/tini', '--']);
-    expect(finalStage.instructions.some((i) => i.op === 'RUN' && /apt-get install [^&]*\btini\b/.test(i.args))).toBe(true);
+    expect(finalStage.instructions.some((i) => i.op === 'RUN' && /apt-get install [^&]*\btini\b/.test(i.args))).toBe(
+      true,
+    );
     expect(finalStage.instructions.find((i) => i.op === 'ENV' && /NODE_ENV=production/.test(i.args))).toBeDefined();
   });
 });

@@ -28,7 +28,10 @@ export interface GatewayDeps {
   metrics: Metrics;
 }
 
-export function createApp({ config, backends, kv, logger, metrics }: GatewayDeps): { app: Express; close: () => Promise<void> } {
+export function createApp({ config, backends, kv, logger, metrics }: GatewayDeps): {
+  app: Express;
+  close: () => Promise<void>;
+} {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
@@ -46,39 +49,104 @@ export function createApp({ config, backends, kv, logger, metrics }: GatewayDeps
     res.locals.route = '/readyz';
     const services = monitor.snapshot();
     const ready = monitor.ready();
-    const degraded = Object.fromEntries(Object.entries(NEEDS).map(([surface, needs]): [string, ServiceName[]] => [surface, monitor.unavailable(needs)]).filter(([, down]) => down.length));
-    res.status(ready ? 200 : 503).json({ status: ready ? (Object.keys(degraded).length ? 'degraded' : 'ready') : 'not ready', services, unavailable: degraded });
+    const degraded = Object.fromEntries(
+      Object.entries(NEEDS)
+        .map(([surface, needs]): [string, ServiceName[]] => [surface, monitor.unavailable(needs)])
+        .filter(([, down]) => down.length),
+    );
+    res.status(ready ? 200 : 503).json({
+      status: ready ? (Object.keys(degraded).length ? 'degraded' : 'ready') : 'not ready',
+      services,
+      unavailable: degraded,
+    });
   });
 
   // A surface whose services are known to be down answers 503 + Retry-After at once, in its own format.
   const retryAfter = String(Math.max(1, Math.ceil((2 * config.healthCheckIntervalMs) / 1000)));
-  const gate = (needs: ServiceName[], send: (req: Request, res: Response, message: string) => void) => (req: Request, res: Response, next: NextFunction) => {
-    const down = monitor.unavailable(needs);
-    if (!down.length) return next();
-    res.set('retry-after', retryAfter);
-    send(req, res, `the ${down.join(' and ')} service${down.length > 1 ? 's are' : ' is'} unavailable; retry in ${retryAfter} seconds`);
-  };
-  const scimUnavailable = gate(NEEDS.scim, (_req, res, message) => sendScimError(res, { status: 503, message, headers: {} }));
-  const adminUnavailable = gate(NEEDS.admin, (_req, res, message) => sendAdminError(res, { status: 503, code: 'unavailable', message, headers: {} }));
+  const gate =
+    (needs: ServiceName[], send: (req: Request, res: Response, message: string) => void) =>
+    (req: Request, res: Response, next: NextFunction) => {
+      const down = monitor.unavailable(needs);
+      if (!down.length) return next();
+      res.set('retry-after', retryAfter);
+      send(
+        req,
+        res,
+        `the ${down.join(' and ')} service${down.length > 1 ? 's are' : ' is'} unavailable; retry in ${retryAfter} seconds`,
+      );
+    };
+  const scimUnavailable = gate(NEEDS.scim, (_req, res, message) =>
+    sendScimError(res, { status: 503, message, headers: {} }),
+  );
+  const adminUnavailable = gate(NEEDS.admin, (_req, res, message) =>
+    sendAdminError(res, { status: 503, code: 'unavailable', message, headers: {} }),
+  );
   const signInUnavailable = gate(NEEDS.signIn, (req, res, message) => {
-    if (req.baseUrl === '/api/v1' || /application\/json/i.test(req.get('accept') ?? '')) return sendAdminError(res, { status: 503, code: 'unavailable', message, headers: {} });
+    if (req.baseUrl === '/api/v1' || /application\/json/i.test(req.get('accept') ?? ''))
+      return sendAdminError(res, { status: 503, code: 'unavailable', message, headers: {} });
     sendPage(res, 503, 'Sign-in unavailable', `<h1>Sign-in is unavailable for a moment</h1><p>${esc(message)}.</p>`);
   });
 
   const audit = auditor(backends, logger);
-  const entitlementRequests = new Counter({ name: 'entitlement_cache_requests_total', help: 'Entitlement checks by cache result (hit, miss).', labelNames: ['result'], registers: [metrics.registry] });
-  const entitlements = new EntitlementCache(async (tenant) => (await backends.entitlement.checkEntitlement({ tenantId: tenant, name: ENTERPRISE_TOOLKIT })).enabled, config.entitlementCacheMs, entitlementRequests);
+  const entitlementRequests = new Counter({
+    name: 'entitlement_cache_requests_total',
+    help: 'Entitlement checks by cache result (hit, miss).',
+    labelNames: ['result'],
+    registers: [metrics.registry],
+  });
+  const entitlements = new EntitlementCache(
+    async (tenant) =>
+      (await backends.entitlement.checkEntitlement({ tenantId: tenant, name: ENTERPRISE_TOOLKIT })).enabled,
+    config.entitlementCacheMs,
+    entitlementRequests,
+  );
   const limiter = new AuthFailureLimiter(kv, config.authFailuresPerClient, config.authFailuresPerTenant);
-  const authFailures = new Counter({ name: 'scim_auth_failures_total', help: 'Failed SCIM authentications by reason.', labelNames: ['reason'], registers: [metrics.registry] });
+  const authFailures = new Counter({
+    name: 'scim_auth_failures_total',
+    help: 'Failed SCIM authentications by reason.',
+    labelNames: ['reason'],
+    registers: [metrics.registry],
+  });
   const auth = new ScimAuthenticator(backends, limiter, authFailures, logger, (tenant) => {
-    void audit.record(tenant, { action: 'credentials.repeated_failures', resourceType: 'connector', resourceId: '', resourceName: '', actor: 'system', outcome: 'failure', details: { limitPerMinute: config.authFailuresPerTenant } });
+    void audit.record(tenant, {
+      action: 'credentials.repeated_failures',
+      resourceType: 'connector',
+      resourceId: '',
+      resourceName: '',
+      actor: 'system',
+      outcome: 'failure',
+      details: { limitPerMinute: config.authFailuresPerTenant },
+    });
   });
 
-  const scimDeps = { backends, auth, entitlements, publicUrl: config.publicUrl, maxBodyBytes: config.scimMaxBodyBytes, maxConcurrentPerTenant: config.scimMaxConcurrentPerTenant, logger, registry: metrics.registry, tenantLabel: config.metricsTenantLabel, audit };
+  const scimDeps = {
+    backends,
+    auth,
+    entitlements,
+    publicUrl: config.publicUrl,
+    maxBodyBytes: config.scimMaxBodyBytes,
+    maxConcurrentPerTenant: config.scimMaxConcurrentPerTenant,
+    logger,
+    registry: metrics.registry,
+    tenantLabel: config.metricsTenantLabel,
+    audit,
+  };
   app.use('/scim/v2/:org', scimUnavailable, scimRouter(scimDeps));
   // SCIM 1.1 (Okta's SCIM 1.1 apps): the same engine and credentials, the 1.1 dialect at the edge
   app.use('/scim/v1/:org', scimUnavailable, scimRouter({ ...scimDeps, dialect: 'v1' }));
-  app.use('/admin/v1', adminUnavailable, adminRouter({ backends, adminToken: config.adminToken, publicUrl: config.publicUrl, appRedirectUris: config.appRedirectUris, entitlements, audit, logger }));
+  app.use(
+    '/admin/v1',
+    adminUnavailable,
+    adminRouter({
+      backends,
+      adminToken: config.adminToken,
+      publicUrl: config.publicUrl,
+      appRedirectUris: config.appRedirectUris,
+      entitlements,
+      audit,
+      logger,
+    }),
+  );
   const oidcDeps: OidcRouterDeps = {
     backends,
     publicUrl: config.publicUrl,
@@ -90,7 +158,17 @@ export function createApp({ config, backends, kv, logger, metrics }: GatewayDeps
   };
   app.use('/oidc', signInUnavailable, oidcRouter(oidcDeps));
   app.use('/api/v1', signInUnavailable, apiRouter(oidcDeps));
-  app.use('/setup', setupRouter({ backends, publicUrl: config.publicUrl, appRedirectUris: config.appRedirectUris, audit, logger, changeEvents: connectorEvents(backends, logger) }));
+  app.use(
+    '/setup',
+    setupRouter({
+      backends,
+      publicUrl: config.publicUrl,
+      appRedirectUris: config.appRedirectUris,
+      audit,
+      logger,
+      changeEvents: connectorEvents(backends, logger),
+    }),
+  );
   app.get(['/', '/portal'], signInUnavailable);
   app.use('/', portalRouter(oidcDeps));
 
@@ -105,4 +183,3 @@ export function createApp({ config, backends, kv, logger, metrics }: GatewayDeps
     },
   };
 }
-

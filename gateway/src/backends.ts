@@ -4,9 +4,17 @@ import type { GrpcTls } from '../../services/kit/src/grpc-tls.js';
 import { healthChecker, type HealthChecker } from '../../services/kit/src/health.js';
 import type { Metrics } from '../../services/kit/src/metrics.js';
 import { MultiplexedClient, carriedBy, serviceError } from '../../services/kit/src/multiplexed.js';
-import { CredentialsServiceClient, CredentialsServiceService, type VerifyCredentialRequest, type VerifyCredentialResponse } from '../../proto/gen/credentials/v1/credentials.js';
+import {
+  CredentialsServiceClient,
+  CredentialsServiceService,
+  type VerifyCredentialRequest,
+  type VerifyCredentialResponse,
+} from '../../proto/gen/credentials/v1/credentials.js';
 import { DirectoryServiceClient, type DirectoryServiceService } from '../../proto/gen/directory/v1/directory.js';
-import { EntitlementServiceClient, type EntitlementServiceService } from '../../proto/gen/entitlement/v1/entitlement.js';
+import {
+  EntitlementServiceClient,
+  type EntitlementServiceService,
+} from '../../proto/gen/entitlement/v1/entitlement.js';
 import { IdentityServiceClient, type IdentityServiceService } from '../../proto/gen/identity/v1/identity.js';
 import { status } from '@grpc/grpc-js';
 import { Counter } from 'prom-client';
@@ -28,7 +36,12 @@ export interface Backends {
   close(): void;
 }
 
-export function connectBackends(addr: { directory: string; credentials: string; entitlement: string; identity: string }, metrics: Metrics, tls?: GrpcTls, logger?: Logger): Backends {
+export function connectBackends(
+  addr: { directory: string; credentials: string; entitlement: string; identity: string },
+  metrics: Metrics,
+  tls?: GrpcTls,
+  logger?: Logger,
+): Backends {
   const credentials = connect(CredentialsServiceClient, addr.credentials, { metrics, tls });
   const verifier = new MultiplexedClient<VerifyCredentialRequest, VerifyCredentialResponse>(
     () => (credentials.raw as CredentialsServiceClient).verifyCredentialStream(),
@@ -36,9 +49,16 @@ export function connectBackends(addr: { directory: string; credentials: string; 
     { metrics },
   );
   const memory = new CredentialMemory();
-  const watch = new RevocationWatch(() => (credentials.raw as CredentialsServiceClient).watchRevocations(), memory, { logger });
+  const watch = new RevocationWatch(() => (credentials.raw as CredentialsServiceClient).watchRevocations(), memory, {
+    logger,
+  });
   watch.start();
-  const lookups = new Counter({ name: 'credential_memory_requests_total', help: 'SCIM credential verifications by where they were answered (hit: memory; miss: the credentials service; untrusted: memory not synced or out of lease).', labelNames: ['result'], registers: [metrics.registry] });
+  const lookups = new Counter({
+    name: 'credential_memory_requests_total',
+    help: 'SCIM credential verifications by where they were answered (hit: memory; miss: the credentials service; untrusted: memory not synced or out of lease).',
+    labelNames: ['result'],
+    registers: [metrics.registry],
+  });
   const [hit, miss, untrusted] = [lookups.labels('hit'), lookups.labels('miss'), lookups.labels('untrusted')];
   const verifyCredential = async (request: VerifyCredentialRequest): Promise<VerifyCredentialResponse> => {
     const key = CredentialMemory.key(request.scheme, request.tenantId, request.username, request.secret);
@@ -51,7 +71,8 @@ export function connectBackends(addr: { directory: string; credentials: string; 
     const ticket = memory.ticket();
     const res = await verifier.call(request);
     // a revocation pushed while this was being answered wins
-    if (!memory.admit(key, res, ticket)) throw serviceError(status.UNAUTHENTICATED, 'invalid credentials (revoked while verifying)');
+    if (!memory.admit(key, res, ticket))
+      throw serviceError(status.UNAUTHENTICATED, 'invalid credentials (revoked while verifying)');
     return res;
   };
   const b = {

@@ -6,13 +6,25 @@ export function loadGatewayConfig(env: Env) {
     port: field.port('PORT', 8080),
     metricsPort: field.port('METRICS_PORT', 9100),
     host: field.string('HOST', '0.0.0.0'),
-    publicUrl: field.url('PUBLIC_URL', `http://localhost:${env.PORT?.trim() || 8080}`, 'SCIM base URLs and redirect URIs use http://localhost; set PUBLIC_URL to the external https:// address'),
-    adminToken: field.secret('ADMIN_TOKEN', 32, 'the operator token of the admin API; `npm start` generates one for local use'),
+    publicUrl: field.url(
+      'PUBLIC_URL',
+      `http://localhost:${env.PORT?.trim() || 8080}`,
+      'SCIM base URLs and redirect URIs use http://localhost; set PUBLIC_URL to the external https:// address',
+    ),
+    adminToken: field.secret(
+      'ADMIN_TOKEN',
+      32,
+      'the operator token of the admin API; `npm start` generates one for local use',
+    ),
     directoryAddr: field.address('DIRECTORY_ADDR', '127.0.0.1:50052'),
     credentialsAddr: field.address('CREDENTIALS_ADDR', '127.0.0.1:50053'),
     entitlementAddr: field.address('ENTITLEMENT_ADDR', '127.0.0.1:50054'),
     identityAddr: field.address('IDENTITY_ADDR', '127.0.0.1:50051'),
-    redisUrl: field.optionalUrl('REDIS_URL', ['redis:', 'rediss:'], 'failed-authentication counters live in this process only (not shared between replicas)'),
+    redisUrl: field.optionalUrl(
+      'REDIS_URL',
+      ['redis:', 'rediss:'],
+      'failed-authentication counters live in this process only (not shared between replicas)',
+    ),
     ...redisFields,
     trustProxy: field.int('TRUST_PROXY', 0, 0, 10),
     scimMaxBodyBytes: field.int('SCIM_MAX_BODY_BYTES', 1048576, 1024, 64 * 1048576),
@@ -34,7 +46,9 @@ export function loadGatewayConfig(env: Env) {
   });
   // Node refuses a headers timeout longer than the request timeout.
   if (loaded.config.httpHeadersTimeoutMs > loaded.config.httpRequestTimeoutMs) {
-    throw new ConfigError([`HTTP_HEADERS_TIMEOUT_MS (${loaded.config.httpHeadersTimeoutMs}) must not exceed HTTP_REQUEST_TIMEOUT_MS (${loaded.config.httpRequestTimeoutMs})`]);
+    throw new ConfigError([
+      `HTTP_HEADERS_TIMEOUT_MS (${loaded.config.httpHeadersTimeoutMs}) must not exceed HTTP_REQUEST_TIMEOUT_MS (${loaded.config.httpRequestTimeoutMs})`,
+    ]);
   }
   return loaded;
 }

@@ -33,7 +33,9 @@ export class CredentialMemory {
   ) {}
 
   static key(scheme: number, tenantId: string, username: string, secret: string): string {
-    return createHash('sha256').update(JSON.stringify([scheme, tenantId, username.trim().toUpperCase(), secret])).digest('base64');
+    return createHash('sha256')
+      .update(JSON.stringify([scheme, tenantId, username.trim().toUpperCase(), secret]))
+      .digest('base64');
   }
 
   get size(): number {
@@ -76,7 +78,9 @@ export class CredentialMemory {
       this.epoch++;
     }
     this.floors.set(ck, Math.max(this.floors.get(ck) ?? 0, g.generation));
-    for (const [k, v] of this.entries) if (v.generation < g.generation && v.tenantId === g.tenantId && v.connectorId === g.connectorId) this.entries.delete(k);
+    for (const [k, v] of this.entries)
+      if (v.generation < g.generation && v.tenantId === g.tenantId && v.connectorId === g.connectorId)
+        this.entries.delete(k);
   }
 
   /** The stream is down, or the service asked for a recheck: trust nothing until the next resync. */
@@ -89,14 +93,20 @@ export class CredentialMemory {
   /** What a resync sends: each connector generation memory holds. */
   held(): ConnectorGeneration[] {
     const out = new Map<string, ConnectorGeneration>();
-    for (const v of this.entries.values()) out.set(`${connectorKey(v.tenantId, v.connectorId)}\u0000${v.generation}`, { tenantId: v.tenantId, connectorId: v.connectorId, generation: v.generation });
+    for (const v of this.entries.values())
+      out.set(`${connectorKey(v.tenantId, v.connectorId)}\u0000${v.generation}`, {
+        tenantId: v.tenantId,
+        connectorId: v.connectorId,
+        generation: v.generation,
+      });
     return [...out.values()];
   }
 
   /** The resync answer: entries whose generation is no longer current go; memory may answer again. */
   synced(current: ConnectorGeneration[]) {
     const now = new Map(current.map((c) => [connectorKey(c.tenantId, c.connectorId), c.generation]));
-    for (const [k, v] of this.entries) if (now.get(connectorKey(v.tenantId, v.connectorId)) !== v.generation) this.entries.delete(k);
+    for (const [k, v] of this.entries)
+      if (now.get(connectorKey(v.tenantId, v.connectorId)) !== v.generation) this.entries.delete(k);
     for (const [ck, gen] of now) this.floors.set(ck, Math.max(this.floors.get(ck) ?? 0, gen));
     this.isSynced = true;
   }

@@ -14,14 +14,36 @@ async function start() {
   const logger = createLogger('gateway', config.logLevel);
   for (const w of warnings) logger.warn(`INSECURE DEFAULT: ${w}`);
   const metrics = createMetrics('gateway');
-  const backends = connectBackends({ directory: config.directoryAddr, credentials: config.credentialsAddr, entitlement: config.entitlementAddr, identity: config.identityAddr }, metrics, config.grpcTls, logger);
+  const backends = connectBackends(
+    {
+      directory: config.directoryAddr,
+      credentials: config.credentialsAddr,
+      entitlement: config.entitlementAddr,
+      identity: config.identityAddr,
+    },
+    metrics,
+    config.grpcTls,
+    logger,
+  );
   const kv = openKeyValueStore(config.redisUrl, config, logger, metrics.registry);
   const { app, close } = createApp({ config, backends, kv, logger, metrics });
 
-  const server: Server = await listenHttp(app, config.port, config.host, { headersTimeoutMs: config.httpHeadersTimeoutMs, requestTimeoutMs: config.httpRequestTimeoutMs, maxConnections: config.httpMaxConnections });
-  const { server: metricsServer, port: metricsPort } = await startMetricsServer(metrics.registry, config.metricsPort, config.host);
+  const server: Server = await listenHttp(app, config.port, config.host, {
+    headersTimeoutMs: config.httpHeadersTimeoutMs,
+    requestTimeoutMs: config.httpRequestTimeoutMs,
+    maxConnections: config.httpMaxConnections,
+  });
+  const { server: metricsServer, port: metricsPort } = await startMetricsServer(
+    metrics.registry,
+    config.metricsPort,
+    config.host,
+  );
   const address = server.address();
-  logger.info('gateway started', { port: typeof address === 'object' && address ? address.port : config.port, metricsPort, publicUrl: config.publicUrl });
+  logger.info('gateway started', {
+    port: typeof address === 'object' && address ? address.port : config.port,
+    metricsPort,
+    publicUrl: config.publicUrl,
+  });
 
   let stopping: Promise<void> | undefined;
   const stop = (reason: string) =>

@@ -23,42 +23,89 @@ export interface OrgActionDeps {
 }
 
 /** Connector types by their API name. */
-export const connectorTypes: Record<string, ConnectorType> = { okta: ConnectorType.CONNECTOR_TYPE_OKTA, entra: ConnectorType.CONNECTOR_TYPE_ENTRA, generic: ConnectorType.CONNECTOR_TYPE_GENERIC, 'okta-scim11': ConnectorType.CONNECTOR_TYPE_OKTA_SCIM11 };
-export const typeName = (t: ConnectorType) => Object.keys(connectorTypes).find((k) => connectorTypes[k] === t) ?? 'unknown';
-
+export const connectorTypes: Record<string, ConnectorType> = {
+  okta: ConnectorType.CONNECTOR_TYPE_OKTA,
+  entra: ConnectorType.CONNECTOR_TYPE_ENTRA,
+  generic: ConnectorType.CONNECTOR_TYPE_GENERIC,
+  'okta-scim11': ConnectorType.CONNECTOR_TYPE_OKTA_SCIM11,
+};
+export const typeName = (t: ConnectorType) =>
+  Object.keys(connectorTypes).find((k) => connectorTypes[k] === t) ?? 'unknown';
 
 export function orgActions(deps: OrgActionDeps) {
   const { backends, audit } = deps;
 
   async function requireToolkit(tenant: string, what: string) {
     const { enabled } = await backends.entitlement.checkEntitlement({ tenantId: tenant, name: ENTERPRISE_TOOLKIT });
-    if (!enabled) throw new HttpError(403, 'entitlement_required', `${what} requires the Enterprise Toolkit option; enable it on the Billing page first`);
+    if (!enabled)
+      throw new HttpError(
+        403,
+        'entitlement_required',
+        `${what} requires the Enterprise Toolkit option; enable it on the Billing page first`,
+      );
   }
 
   return {
     requireToolkit,
 
     /** A connector with its first credentials; nothing half-written (no connector without credentials). */
-    async createConnector(o: Org, type: string, actor: string): Promise<{ connector: Connector; secrets: IssueCredentialsResponse }> {
-      if (!Object.hasOwn(connectorTypes, type)) throw new HttpError(400, 'invalid_request', `"type" must be one of ${Object.keys(connectorTypes).join(', ')}`);
+    async createConnector(
+      o: Org,
+      type: string,
+      actor: string,
+    ): Promise<{ connector: Connector; secrets: IssueCredentialsResponse }> {
+      if (!Object.hasOwn(connectorTypes, type))
+        throw new HttpError(400, 'invalid_request', `"type" must be one of ${Object.keys(connectorTypes).join(', ')}`);
       await requireToolkit(o.id, 'Adding an identity provider connector');
-      const connector = (await backends.directory.createConnector({ tenantId: o.id, type: connectorTypes[type], actor })).connector!;
+      const connector = (
+        await backends.directory.createConnector({ tenantId: o.id, type: connectorTypes[type], actor })
+      ).connector!;
       let secrets: IssueCredentialsResponse;
       try {
-        secrets = await backends.credentials.issueCredentials({ tenantId: o.id, connectorId: connector.id, companyId: o.companyId, actor });
+        secrets = await backends.credentials.issueCredentials({
+          tenantId: o.id,
+          connectorId: connector.id,
+          companyId: o.companyId,
+          actor,
+        });
       } catch (err) {
-        await backends.directory.deleteConnector({ tenantId: o.id, connectorId: connector.id, actor }).catch((e) => deps.logger.error('could not remove connector after failed credential issue', { err: e }));
+        await backends.directory
+          .deleteConnector({ tenantId: o.id, connectorId: connector.id, actor })
+          .catch((e) => deps.logger.error('could not remove connector after failed credential issue', { err: e }));
         throw err;
       }
-      await audit.record(o.id, { action: 'connector.create', resourceType: 'connector', resourceId: connector.id, resourceName: type, actor });
-      await audit.record(o.id, { action: 'credentials.create', resourceType: 'connector', resourceId: connector.id, resourceName: type, actor });
+      await audit.record(o.id, {
+        action: 'connector.create',
+        resourceType: 'connector',
+        resourceId: connector.id,
+        resourceName: type,
+        actor,
+      });
+      await audit.record(o.id, {
+        action: 'credentials.create',
+        resourceType: 'connector',
+        resourceId: connector.id,
+        resourceName: type,
+        actor,
+      });
       return { connector, secrets };
     },
 
     /** New bearer token and passkey; the old ones stop working at once. */
     async rotateCredentials(o: Org, c: Connector, actor: string): Promise<IssueCredentialsResponse> {
-      const secrets = await backends.credentials.issueCredentials({ tenantId: c.tenantId, connectorId: c.id, companyId: o.companyId, actor });
-      await audit.record(c.tenantId, { action: 'credentials.rotate', resourceType: 'connector', resourceId: c.id, resourceName: typeName(c.type), actor });
+      const secrets = await backends.credentials.issueCredentials({
+        tenantId: c.tenantId,
+        connectorId: c.id,
+        companyId: o.companyId,
+        actor,
+      });
+      await audit.record(c.tenantId, {
+        action: 'credentials.rotate',
+        resourceType: 'connector',
+        resourceId: c.id,
+        resourceName: typeName(c.type),
+        actor,
+      });
       securityEvent(deps.logger, 'credentials.rotated', { tenant: c.tenantId, connectorId: c.id, actor });
       await deps.changeEvents?.credentialsRotated(c.tenantId, c.id, secrets.summary?.issuedAt);
       return secrets;
@@ -66,11 +113,22 @@ export function orgActions(deps: OrgActionDeps) {
 
     /** Provisioning on/off; turning it off ends the organization's sign-in sessions (as a disabled connector does). */
     async setProvisioning(c: Connector, enabled: boolean, actor: string): Promise<Connector> {
-      const updated = (await backends.directory.updateConnector({ tenantId: c.tenantId, connectorId: c.id, enabled, actor })).connector!;
+      const updated = (
+        await backends.directory.updateConnector({ tenantId: c.tenantId, connectorId: c.id, enabled, actor })
+      ).connector!;
       if (enabled !== c.enabled) {
         await deps.changeEvents?.connectorSwitched(c.tenantId, c.id, enabled);
-        await audit.record(c.tenantId, { action: enabled ? 'connector.enable' : 'connector.disable', resourceType: 'connector', resourceId: c.id, resourceName: typeName(c.type), actor });
-        if (!enabled) await backends.identity.revokeSessions({ tenantId: c.tenantId, userId: '' }).catch((err) => deps.logger.warn('could not end sessions of disabled connector', { err }));
+        await audit.record(c.tenantId, {
+          action: enabled ? 'connector.enable' : 'connector.disable',
+          resourceType: 'connector',
+          resourceId: c.id,
+          resourceName: typeName(c.type),
+          actor,
+        });
+        if (!enabled)
+          await backends.identity
+            .revokeSessions({ tenantId: c.tenantId, userId: '' })
+            .catch((err) => deps.logger.warn('could not end sessions of disabled connector', { err }));
       }
       return updated;
     },
@@ -78,13 +136,31 @@ export function orgActions(deps: OrgActionDeps) {
     /** Issuer + client ID, checked against the issuer's discovery document by the identity service. */
     async configureSso(o: Org, c: Connector, input: { issuer: string; clientId: string }, actor: string) {
       await requireToolkit(o.id, 'Single sign-on');
-      const settings = (await backends.identity.configureOidc({ tenantId: o.id, connectorId: c.id, issuer: input.issuer, clientId: input.clientId, redirectUris: redirectUrisOf(deps.publicUrl, deps.appRedirectUris), actor })).settings!;
-      await deps.changeEvents?.ssoConfigured(o.id, c.id, { issuer: settings.issuer, clientId: settings.clientId, redirectUris: settings.redirectUris });
+      const settings = (
+        await backends.identity.configureOidc({
+          tenantId: o.id,
+          connectorId: c.id,
+          issuer: input.issuer,
+          clientId: input.clientId,
+          redirectUris: redirectUrisOf(deps.publicUrl, deps.appRedirectUris),
+          actor,
+        })
+      ).settings!;
+      await deps.changeEvents?.ssoConfigured(o.id, c.id, {
+        issuer: settings.issuer,
+        clientId: settings.clientId,
+        redirectUris: settings.redirectUris,
+      });
       return settings;
     },
 
     async disableSso(o: Org, actor: string): Promise<boolean> {
-      const before = deps.changeEvents ? await backends.identity.getOidcSettings({ tenantId: o.id }).then((r) => r.settings, () => undefined) : undefined;
+      const before = deps.changeEvents
+        ? await backends.identity.getOidcSettings({ tenantId: o.id }).then(
+            (r) => r.settings,
+            () => undefined,
+          )
+        : undefined;
       const { changed } = await backends.identity.disableOidc({ tenantId: o.id, actor });
       if (changed && before?.connectorId) await deps.changeEvents?.ssoDisabled(o.id, before.connectorId);
       return changed;

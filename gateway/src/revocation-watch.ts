@@ -11,7 +11,12 @@ import type { WatchRevocationsRequest, WatchRevocationsResponse } from '../../pr
 import type { CredentialMemory } from './credential-memory.js';
 
 type Stream = ClientDuplexStream<WatchRevocationsRequest, WatchRevocationsResponse>;
-const message = (m: Partial<WatchRevocationsRequest>): WatchRevocationsRequest => ({ resync: undefined, ack: undefined, ping: undefined, ...m });
+const message = (m: Partial<WatchRevocationsRequest>): WatchRevocationsRequest => ({
+  resync: undefined,
+  ack: undefined,
+  ping: undefined,
+  ...m,
+});
 
 export interface RevocationWatchOptions {
   logger?: Logger;
@@ -101,16 +106,19 @@ export class RevocationWatch {
 
   private schedulePings(s: Stream) {
     clearInterval(this.pingTimer);
-    this.pingTimer = setInterval(() => {
-      if (s !== this.stream) return;
-      // a stream that has not answered for many leases is dead (half-open connection): start over
-      if (this.now() - this.lastPongAt > Math.max(10_000, 5 * this.leaseMs)) {
-        this.opts.logger?.warn('no answer on the revocation stream; reconnecting');
-        s.cancel();
-        return;
-      }
-      this.ping(s);
-    }, Math.max(20, Math.floor(this.leaseMs / 4)));
+    this.pingTimer = setInterval(
+      () => {
+        if (s !== this.stream) return;
+        // a stream that has not answered for many leases is dead (half-open connection): start over
+        if (this.now() - this.lastPongAt > Math.max(10_000, 5 * this.leaseMs)) {
+          this.opts.logger?.warn('no answer on the revocation stream; reconnecting');
+          s.cancel();
+          return;
+        }
+        this.ping(s);
+      },
+      Math.max(20, Math.floor(this.leaseMs / 4)),
+    );
     this.pingTimer.unref();
   }
 
@@ -120,7 +128,11 @@ export class RevocationWatch {
     this.memory.lost();
     clearInterval(this.pingTimer);
     if (this.closed) return;
-    if (st.code !== 0 && st.code !== 1) this.opts.logger?.warn('revocation stream ended; verifying every request until it is back', { code: st.code, details: st.details });
+    if (st.code !== 0 && st.code !== 1)
+      this.opts.logger?.warn('revocation stream ended; verifying every request until it is back', {
+        code: st.code,
+        details: st.details,
+      });
     const wait = this.backoffMs;
     this.backoffMs = Math.min(this.backoffMs * 2, 2000);
     this.reconnectTimer = setTimeout(() => this.connect(), wait);

@@ -3,7 +3,10 @@ import { describe, expect, it } from '@jest/globals';
 import { connectorEvents } from '../src/admin/connector-events.js';
 import { createLogger } from '../../services/kit/src/logger.js';
 
-function fakes(settings?: { connectorId: string; issuer: string; clientId: string; redirectUris: string[] }, fail = false) {
+function fakes(
+  settings?: { connectorId: string; issuer: string; clientId: string; redirectUris: string[] },
+  fail = false,
+) {
   const calls: Array<Record<string, unknown>> = [];
   const backends = {
     directory: {
@@ -16,10 +19,22 @@ function fakes(settings?: { connectorId: string; issuer: string; clientId: strin
     identity: { getOidcSettings: async () => ({ settings }) },
   } as never;
   const lines: string[] = [];
-  return { calls, lines, sut: connectorEvents(backends, createLogger('gateway', 'info', {}, (l) => lines.push(l))) };
+  return {
+    calls,
+    lines,
+    sut: connectorEvents(
+      backends,
+      createLogger('gateway', 'info', {}, (l) => lines.push(l)),
+    ),
+  };
 }
 
-const SSO = { connectorId: 'c1', issuer: 'https://acme.okta.com', clientId: '0oa1', redirectUris: ['https://id.example/oidc/callback'] };
+const SSO = {
+  connectorId: 'c1',
+  issuer: 'https://acme.okta.com',
+  clientId: '0oa1',
+  redirectUris: ['https://id.example/oidc/callback'],
+};
 
 describe('connector events from the gateway', () => {
   it('turning a connector with SSO off or on writes sso.disabled / sso.configured', async () => {
@@ -28,7 +43,14 @@ describe('connector events from the gateway', () => {
     await sut.connectorSwitched('t1', 'c1', true);
     expect(calls).toEqual([
       expect.objectContaining({ tenantId: 't1', connectorId: 'c1', type: 'sso.disabled', actor: 'operator' }),
-      expect.objectContaining({ tenantId: 't1', connectorId: 'c1', type: 'sso.configured', issuer: SSO.issuer, clientId: SSO.clientId, redirectUris: SSO.redirectUris }),
+      expect.objectContaining({
+        tenantId: 't1',
+        connectorId: 'c1',
+        type: 'sso.configured',
+        issuer: SSO.issuer,
+        clientId: SSO.clientId,
+        redirectUris: SSO.redirectUris,
+      }),
     ]);
   });
 
@@ -43,6 +65,13 @@ describe('connector events from the gateway', () => {
   it('a directory failure is logged, not thrown (the change itself already happened)', async () => {
     const { lines, sut } = fakes(SSO, true);
     await expect(sut.credentialsRotated('t1', 'c1', new Date())).resolves.toBeUndefined();
-    expect(lines.map((l) => JSON.parse(l) as Record<string, unknown>)).toContainEqual(expect.objectContaining({ level: 'error', msg: 'could not write change event', type: 'connector.credentials_rotated', tenant: 't1' }));
+    expect(lines.map((l) => JSON.parse(l) as Record<string, unknown>)).toContainEqual(
+      expect.objectContaining({
+        level: 'error',
+        msg: 'could not write change event',
+        type: 'connector.credentials_rotated',
+        tenant: 't1',
+      }),
+    );
   });
 });

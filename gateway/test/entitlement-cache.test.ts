@@ -9,7 +9,12 @@ describe('EntitlementCache', () => {
     let now = 0;
     let calls = 0;
     let enabled = true;
-    const sut = new EntitlementCache(async () => (calls++, enabled), 1000, counter(), () => now);
+    const sut = new EntitlementCache(
+      async () => (calls++, enabled),
+      1000,
+      counter(),
+      () => now,
+    );
     await Promise.all([sut.enabled('t'), sut.enabled('t'), sut.enabled('t')]);
     expect(calls).toBe(1);
     enabled = false;
@@ -30,10 +35,14 @@ describe('EntitlementCache', () => {
   });
   it('does not cache failures', async () => {
     let fail = true;
-    const sut = new EntitlementCache(async () => {
-      if (fail) throw new Error('unavailable');
-      return true;
-    }, 1000, counter());
+    const sut = new EntitlementCache(
+      async () => {
+        if (fail) throw new Error('unavailable');
+        return true;
+      },
+      1000,
+      counter(),
+    );
     await expect(sut.enabled('t')).rejects.toThrow('unavailable');
     fail = false;
     expect(await sut.enabled('t')).toBe(true);

@@ -4,7 +4,16 @@ import { createLogger } from '../../services/kit/src/logger.js';
 import { scimRouter, type ScimRouterDeps } from '../src/scim/scim.routes.js';
 
 const deps = (registry: Registry, tenantLabel?: boolean) =>
-  ({ registry, tenantLabel, backends: {}, auth: {}, entitlements: {}, publicUrl: 'https://id.example.com', maxBodyBytes: 1024, logger: createLogger('test', 'error') }) as unknown as ScimRouterDeps;
+  ({
+    registry,
+    tenantLabel,
+    backends: {},
+    auth: {},
+    entitlements: {},
+    publicUrl: 'https://id.example.com',
+    maxBodyBytes: 1024,
+    logger: createLogger('test', 'error'),
+  }) as unknown as ScimRouterDeps;
 
 const labelsOf = async (registry: Registry) => {
   const counter = registry.getSingleMetric('scim_operations_total') as unknown as { labelNames: string[] };

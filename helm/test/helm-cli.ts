@@ -28,7 +28,13 @@ export function helm(args: string[]): HelmResult {
   if (!existsSync(helmBin)) throw new Error(`helm is not installed at ${helmBin} (npm install)`);
   const r = spawnSync(helmBin, args, {
     encoding: 'utf8',
-    env: { PATH: process.env.PATH ?? '', HOME: home, HELM_CACHE_HOME: `${home}/cache`, HELM_CONFIG_HOME: `${home}/config`, HELM_DATA_HOME: `${home}/data` },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: home,
+      HELM_CACHE_HOME: `${home}/cache`,
+      HELM_CONFIG_HOME: `${home}/config`,
+      HELM_DATA_HOME: `${home}/data`,
+    },
     timeout: 60_000,
   });
   if (r.error) throw r.error;
@@ -62,7 +68,15 @@ export interface RenderOptions {
 }
 
 export function templateArgs(opts: RenderOptions = {}): string[] {
-  const args = ['template', opts.release ?? 'idp', opts.chart ?? chartDir, '--namespace', opts.namespace ?? 'identity', '--kube-version', opts.kubeVersion ?? KUBE_VERSION];
+  const args = [
+    'template',
+    opts.release ?? 'idp',
+    opts.chart ?? chartDir,
+    '--namespace',
+    opts.namespace ?? 'identity',
+    '--kube-version',
+    opts.kubeVersion ?? KUBE_VERSION,
+  ];
   for (const f of opts.valuesFiles ?? []) args.push('--values', f);
   for (const s of opts.set ?? []) args.push('--set', s);
   return args;
@@ -75,7 +89,8 @@ export function render(opts: RenderOptions = {}): Rendered {
   const docs: Manifest[] = [];
   const sources = new Map<Manifest, string>();
   for (const doc of parseAllDocuments(r.stdout)) {
-    if (doc.errors.length) throw new Error(`rendered YAML does not parse: ${doc.errors.map((e) => e.message).join('; ')}`);
+    if (doc.errors.length)
+      throw new Error(`rendered YAML does not parse: ${doc.errors.map((e) => e.message).join('; ')}`);
     const value = doc.toJS() as Manifest | null;
     if (value === null) continue;
     docs.push(value);

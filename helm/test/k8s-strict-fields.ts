@@ -36,7 +36,9 @@ function load(dtsFile: string): TypeInfo {
       const type = m[2].replace(/\bIIoK8s\w+/g, (name) => {
         const spec = imports.get(name);
         if (!spec) return name;
-        const resolved = spec.startsWith('.') ? join(dirname(dtsFile), `${spec}.d.ts`) : modelsRequire.resolve(spec).replace(/\.js$/, '.d.ts');
+        const resolved = spec.startsWith('.')
+          ? join(dirname(dtsFile), `${spec}.d.ts`)
+          : modelsRequire.resolve(spec).replace(/\.js$/, '.d.ts');
         return `@${resolved}@`;
       });
       fields.set(m[1], type);
@@ -56,7 +58,8 @@ function walk(value: unknown, type: string, path: string, problems: string[]) {
   }
   const map = /^\{\s*\[key: string\]:\s*(.+?);?\s*\}$/s.exec(type);
   if (map) {
-    if (typeof value === 'object') for (const [k, v] of Object.entries(value)) walk(v, map[1], `${path}.${k}`, problems);
+    if (typeof value === 'object')
+      for (const [k, v] of Object.entries(value)) walk(v, map[1], `${path}.${k}`, problems);
     return;
   }
   const ref = /^@(.+)@$/.exec(type);

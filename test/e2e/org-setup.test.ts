@@ -25,7 +25,8 @@ describe('Organization Setup end to end (Redis-backed)', () => {
     await redis?.stop();
   });
 
-  const admin = (method: string, path: string, body?: unknown) => http(method, `${sys.url}/admin/v1${path}`, { token: sys.adminToken, body, contentType: 'application/json' });
+  const admin = (method: string, path: string, body?: unknown) =>
+    http(method, `${sys.url}/admin/v1${path}`, { token: sys.adminToken, body, contentType: 'application/json' });
   async function newOrg(name: string, toolkit = true) {
     const org = (await admin('POST', '/orgs', { name })).json;
     if (toolkit) expect((await admin('PUT', `/orgs/${org.id}/entitlements/enterprise-toolkit`)).status).toBe(200);
@@ -53,7 +54,11 @@ describe('Organization Setup end to end (Redis-backed)', () => {
     for (const type of ['okta', 'entra', 'generic']) {
       const org = await newOrg(`Org-${type}`);
       const c = await newConnector(org.id, type);
-      expect(c).toMatchObject({ type, enabled: true, scim: { baseUrl: expect.stringContaining(org.id), basic: { username: org.companyId } } });
+      expect(c).toMatchObject({
+        type,
+        enabled: true,
+        scim: { baseUrl: expect.stringContaining(org.id), basic: { username: org.companyId } },
+      });
       const shown = (await admin('GET', `/orgs/${org.id}/connectors/${c.id}`)).json;
       expect(shown.scim.bearerToken).toBeUndefined();
       expect(shown.scim.basic.password).toBeUndefined();
@@ -62,7 +67,9 @@ describe('Organization Setup end to end (Redis-backed)', () => {
       expect(JSON.stringify(shown)).not.toContain(c.scim.bearerToken);
       // both authentication modes work
       expect((await http('GET', `${c.scim.baseUrl}/Users`, { token: c.scim.bearerToken })).status).toBe(200);
-      expect((await http('GET', `${c.scim.baseUrl}/Users`, { basic: [org.companyId, c.scim.basic.password] })).status).toBe(200);
+      expect(
+        (await http('GET', `${c.scim.baseUrl}/Users`, { basic: [org.companyId, c.scim.basic.password] })).status,
+      ).toBe(200);
     }
   });
 
@@ -95,7 +102,9 @@ describe('Organization Setup end to end (Redis-backed)', () => {
     const after = results.filter((r) => r.sentAt >= rotatedAt);
     expect(after.length).toBeGreaterThan(0);
     expect(after.every((r) => r.status === 401 || r.status === 429)).toBe(true);
-    expect([401, 429]).toContain((await http('GET', `${c.scim.baseUrl}/Users`, { basic: [org.companyId, c.scim.basic.password] })).status);
+    expect([401, 429]).toContain(
+      (await http('GET', `${c.scim.baseUrl}/Users`, { basic: [org.companyId, c.scim.basic.password] })).status,
+    );
     // the new token works at once, even though this client has just failed many times (no lock-out after rotation)
     expect((await http('GET', `${c.scim.baseUrl}/Users`, { token: rotated.json.scim.bearerToken })).status).toBe(200);
   });
@@ -105,14 +114,20 @@ describe('Organization Setup end to end (Redis-backed)', () => {
     const b = await newOrg('TenantB');
     const ca = await newConnector(a.id);
     const cb = await newConnector(b.id);
-    expect((await http('POST', `${ca.scim.baseUrl}/Users`, { token: ca.scim.bearerToken, body: user('shared@x.example') })).status).toBe(201);
+    expect(
+      (await http('POST', `${ca.scim.baseUrl}/Users`, { token: ca.scim.bearerToken, body: user('shared@x.example') }))
+        .status,
+    ).toBe(201);
     const cross = await http('GET', `${cb.scim.baseUrl}/Users`, { token: ca.scim.bearerToken });
     expect(cross.status).toBe(401);
     const unknown = await http('GET', `${sys.url}/scim/v2/nosuchorg/Users`, { token: ca.scim.bearerToken });
     expect(unknown.status).toBe(401);
     expect(unknown.json.detail).toBe(cross.json.detail);
     // same userName in another tenant is no conflict
-    expect((await http('POST', `${cb.scim.baseUrl}/Users`, { token: cb.scim.bearerToken, body: user('shared@x.example') })).status).toBe(201);
+    expect(
+      (await http('POST', `${cb.scim.baseUrl}/Users`, { token: cb.scim.bearerToken, body: user('shared@x.example') }))
+        .status,
+    ).toBe(201);
     const listB = await http('GET', `${cb.scim.baseUrl}/Users`, { token: cb.scim.bearerToken });
     expect(listB.json.totalResults).toBe(1);
   });
@@ -169,7 +184,11 @@ describe('Organization Setup end to end (Redis-backed)', () => {
       statuses.push(r.status);
       if (r.status === 401) {
         expect(r.headers.get('www-authenticate')).toMatch(/Bearer/);
-        expect(r.json).toMatchObject({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '401', detail: expect.any(String) });
+        expect(r.json).toMatchObject({
+          schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
+          status: '401',
+          detail: expect.any(String),
+        });
       } else {
         expect(r.status).toBe(429);
         expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0);
@@ -207,17 +226,34 @@ describe('Organization Setup end to end (Redis-backed)', () => {
   it('records SCIM writes, credential and entitlement events in the activity log, newest first, filterable; no secret anywhere', async () => {
     const org = await newOrg('Audit');
     const c = await newConnector(org.id);
-    const created = await http('POST', `${c.scim.baseUrl}/Users`, { token: c.scim.bearerToken, body: user('audited@x.example') });
+    const created = await http('POST', `${c.scim.baseUrl}/Users`, {
+      token: c.scim.bearerToken,
+      body: user('audited@x.example'),
+    });
     expect(created.status).toBe(201);
     const rotated = await admin('POST', `/orgs/${org.id}/connectors/${c.id}/rotate`);
     secretsSeen.push(rotated.json.scim.bearerToken, rotated.json.scim.basic.password);
     const log = await admin('GET', `/orgs/${org.id}/activity`);
     expect(log.status).toBe(200);
     const actions = log.json.entries.map((e: { action: string }) => e.action);
-    expect(actions).toEqual(expect.arrayContaining(['org.create', 'entitlement.grant', 'connector.create', 'credentials.create', 'user.create', 'credentials.rotate']));
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'org.create',
+        'entitlement.grant',
+        'connector.create',
+        'credentials.create',
+        'user.create',
+        'credentials.rotate',
+      ]),
+    );
     expect(actions.indexOf('credentials.rotate')).toBeLessThan(actions.indexOf('user.create'));
     const userEntry = log.json.entries.find((e: { action: string }) => e.action === 'user.create');
-    expect(userEntry).toMatchObject({ actor: `connector:${c.id}`, outcome: 'success', resource: { type: 'User', id: created.json.id, name: 'audited@x.example' }, requestId: expect.any(String) });
+    expect(userEntry).toMatchObject({
+      actor: `connector:${c.id}`,
+      outcome: 'success',
+      resource: { type: 'User', id: created.json.id, name: 'audited@x.example' },
+      requestId: expect.any(String),
+    });
     const onlyCreds = await admin('GET', `/orgs/${org.id}/activity?action=credentials.`);
     expect(onlyCreds.json.entries.every((e: { action: string }) => e.action.startsWith('credentials.'))).toBe(true);
     const paged = await admin('GET', `/orgs/${org.id}/activity?limit=2`);
@@ -229,7 +265,11 @@ describe('Organization Setup end to end (Redis-backed)', () => {
     expect((await admin('GET', `/orgs/${org.id}/activity?since=yesterday`)).status).toBe(400);
     // A repeated query parameter is refused in the admin API's error format, not joined into one value.
     const twice = await admin('GET', `/orgs/${org.id}/activity?action=credentials.&action=user.`);
-    expect([twice.status, twice.json.error.code, twice.json.error.message]).toEqual([400, 'invalid_request', '"action" must be given once, as a plain value']);
+    expect([twice.status, twice.json.error.code, twice.json.error.message]).toEqual([
+      400,
+      'invalid_request',
+      '"action" must be given once, as a plain value',
+    ]);
     expect((await admin('GET', `/orgs/${org.id}/activity?since=a&since=b`)).status).toBe(400);
     const all = JSON.stringify(log.json) + sys.output();
     for (const s of secretsSeen) expect(all).not.toContain(s);

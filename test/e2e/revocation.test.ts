@@ -34,18 +34,33 @@ describe('revocation with two gateway replicas (Redis-backed)', () => {
     await redis?.stop();
   });
 
-  const admin = (method: string, path: string, body?: unknown) => http(method, `${sys.url}/admin/v1${path}`, { token: sys.adminToken, body, contentType: 'application/json' });
+  const admin = (method: string, path: string, body?: unknown) =>
+    http(method, `${sys.url}/admin/v1${path}`, { token: sys.adminToken, body, contentType: 'application/json' });
 
   async function connector(name: string) {
     const org = (await admin('POST', '/orgs', { name })).json;
     expect((await admin('PUT', `/orgs/${org.id}/entitlements/enterprise-toolkit`)).status).toBe(200);
     const c = await admin('POST', `/orgs/${org.id}/connectors`, { type: 'okta' });
     expect(c.status).toBe(201);
-    return { orgId: org.id as string, companyId: org.companyId as string, id: c.json.id as string, token: c.json.scim.bearerToken as string, password: c.json.scim.basic.password as string };
+    return {
+      orgId: org.id as string,
+      companyId: org.companyId as string,
+      id: c.json.id as string,
+      token: c.json.scim.bearerToken as string,
+      password: c.json.scim.basic.password as string,
+    };
   }
   const scimUrl = (gateway: string, orgId: string) => `${gateway}/scim/v2/${orgId}/Users?count=1`;
-  const ask = (gateway: number, c: { orgId: string; companyId: string; token: string; password: string }, scheme: 'bearer' | 'basic') =>
-    http('GET', scimUrl(sys.gatewayUrls[gateway], c.orgId), scheme === 'bearer' ? { token: c.token } : { basic: [c.companyId, c.password] });
+  const ask = (
+    gateway: number,
+    c: { orgId: string; companyId: string; token: string; password: string },
+    scheme: 'bearer' | 'basic',
+  ) =>
+    http(
+      'GET',
+      scimUrl(sys.gatewayUrls[gateway], c.orgId),
+      scheme === 'bearer' ? { token: c.token } : { basic: [c.companyId, c.password] },
+    );
 
   /** Both gateways, both schemes, the old secrets, as fast as they answer, until stopped. */
   function hammer(c: { orgId: string; companyId: string; token: string; password: string }) {
@@ -70,11 +85,14 @@ describe('revocation with two gateway replicas (Redis-backed)', () => {
   }
 
   /** Requests sent after `since` that were let in. */
-  const acceptedAfter = (sent: Sent[], since: number) => sent.filter((s) => s.sentAt >= since && s.status !== 401 && s.status !== 429);
+  const acceptedAfter = (sent: Sent[], since: number) =>
+    sent.filter((s) => s.sentAt >= since && s.status !== 401 && s.status !== 429);
 
   async function warm(c: { orgId: string; companyId: string; token: string; password: string }) {
     // each gateway has verified both secrets (in its memory now, or in today's Redis cache)
-    for (const g of [0, 1]) for (const scheme of ['bearer', 'basic'] as const) for (let i = 0; i < 3; i++) expect((await ask(g, c, scheme)).status).toBe(200);
+    for (const g of [0, 1])
+      for (const scheme of ['bearer', 'basic'] as const)
+        for (let i = 0; i < 3; i++) expect((await ask(g, c, scheme)).status).toBe(200);
   }
 
   it('rotation: old secrets refused on both gateways as soon as the call returns, also for requests racing with it', async () => {
@@ -82,7 +100,9 @@ describe('revocation with two gateway replicas (Redis-backed)', () => {
     await warm(c);
     // the gateways answered from memory (no call to the credentials service for a secret they already verified)
     const metrics = await (await fetch(`http://127.0.0.1:${sys.metricsPorts.gateway}/metrics`)).text();
-    expect(Number(/credential_memory_requests_total\{[^}]*result="hit"[^}]*\} (\d+)/.exec(metrics)?.[1] ?? 0)).toBeGreaterThan(0);
+    expect(
+      Number(/credential_memory_requests_total\{[^}]*result="hit"[^}]*\} (\d+)/.exec(metrics)?.[1] ?? 0),
+    ).toBeGreaterThan(0);
     const h = hammer(c);
     await sleep(150);
     const rotated = await admin('POST', `/orgs/${c.orgId}/connectors/${c.id}/rotate`);

@@ -10,9 +10,27 @@ const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const SEARCH = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
 
-const user = (userName: string, displayName = userName) => ({ schemas: [USER], userName, displayName, name: { givenName: 'G', familyName: 'F' }, emails: [{ value: userName, type: 'work', primary: true }], password: 'sup3r-secret-pw' });
-const bulk = (Operations: unknown[], extra: Record<string, unknown> = {}) => ({ schemas: [BULK_REQ], Operations, ...extra });
-type Op = { method: string; bulkId?: string; location?: string; version?: string; status: string; response?: { status: string; scimType?: string; detail: string } };
+const user = (userName: string, displayName = userName) => ({
+  schemas: [USER],
+  userName,
+  displayName,
+  name: { givenName: 'G', familyName: 'F' },
+  emails: [{ value: userName, type: 'work', primary: true }],
+  password: 'sup3r-secret-pw',
+});
+const bulk = (Operations: unknown[], extra: Record<string, unknown> = {}) => ({
+  schemas: [BULK_REQ],
+  Operations,
+  ...extra,
+});
+type Op = {
+  method: string;
+  bulkId?: string;
+  location?: string;
+  version?: string;
+  status: string;
+  response?: { status: string; scimType?: string; detail: string };
+};
 
 describe('SCIM Bulk against the running system', () => {
   let sys: RunningSystem;
@@ -35,10 +53,31 @@ describe('SCIM Bulk against the running system', () => {
       'POST',
       '/Bulk',
       bulk([
-        { method: 'POST', path: '/Groups', bulkId: 'team', data: { schemas: [GROUP], displayName: 'Bulk Team', members: [{ value: 'bulkId:ann' }, { value: 'bulkId:ben' }] } },
+        {
+          method: 'POST',
+          path: '/Groups',
+          bulkId: 'team',
+          data: {
+            schemas: [GROUP],
+            displayName: 'Bulk Team',
+            members: [{ value: 'bulkId:ann' }, { value: 'bulkId:ben' }],
+          },
+        },
         { method: 'POST', path: '/Users', bulkId: 'ann', data: user('ann@bulk.example', 'Bulk Ann') },
-        { method: 'POST', path: '/Users', bulkId: 'ben', data: { ...user('ben@bulk.example', 'Bulk Ben'), 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { manager: { value: 'bulkId:ann' } } } },
-        { method: 'PATCH', path: '/Users/bulkId:ann', data: { schemas: [PATCH], Operations: [{ op: 'replace', path: 'title', value: 'Lead' }] } },
+        {
+          method: 'POST',
+          path: '/Users',
+          bulkId: 'ben',
+          data: {
+            ...user('ben@bulk.example', 'Bulk Ben'),
+            'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { manager: { value: 'bulkId:ann' } },
+          },
+        },
+        {
+          method: 'PATCH',
+          path: '/Users/bulkId:ann',
+          data: { schemas: [PATCH], Operations: [{ op: 'replace', path: 'title', value: 'Lead' }] },
+        },
         { method: 'DELETE', path: '/Users/no-such-user' },
       ]),
     );
@@ -67,8 +106,12 @@ describe('SCIM Bulk against the running system', () => {
     // each operation is in the activity log, the refused one with its status, none with the password
     const log = (await t.admin('GET', '/orgs/{org}/activity?limit=100')).json.entries;
     const actions = log.map((e: { action: string; outcome: string }) => `${e.action}:${e.outcome}`);
-    for (const a of ['group.create:success', 'user.create:success', 'user.patch:success', 'user.delete:failure']) expect(actions).toContain(a);
-    expect(log.find((e: { action: string }) => e.action === 'user.delete')).toMatchObject({ outcome: 'failure', details: { status: 404, via: 'bulk' } });
+    for (const a of ['group.create:success', 'user.create:success', 'user.patch:success', 'user.delete:failure'])
+      expect(actions).toContain(a);
+    expect(log.find((e: { action: string }) => e.action === 'user.delete')).toMatchObject({
+      outcome: 'failure',
+      details: { status: 404, via: 'bulk' },
+    });
     expect(JSON.stringify(log)).not.toContain('sup3r-secret-pw');
   });
 
@@ -77,12 +120,32 @@ describe('SCIM Bulk against the running system', () => {
       'POST',
       '/Bulk',
       bulk([
-        { method: 'POST', path: '/Groups', bulkId: 'a', data: { schemas: [GROUP], displayName: 'Cycle A', members: [{ value: 'bulkId:b' }] } },
-        { method: 'POST', path: '/Groups', bulkId: 'b', data: { schemas: [GROUP], displayName: 'Cycle B', members: [{ value: 'bulkId:a' }] } },
-        { method: 'POST', path: '/Groups', bulkId: 'c', data: { schemas: [GROUP], displayName: 'Dangling', members: [{ value: 'bulkId:nobody' }] } },
+        {
+          method: 'POST',
+          path: '/Groups',
+          bulkId: 'a',
+          data: { schemas: [GROUP], displayName: 'Cycle A', members: [{ value: 'bulkId:b' }] },
+        },
+        {
+          method: 'POST',
+          path: '/Groups',
+          bulkId: 'b',
+          data: { schemas: [GROUP], displayName: 'Cycle B', members: [{ value: 'bulkId:a' }] },
+        },
+        {
+          method: 'POST',
+          path: '/Groups',
+          bulkId: 'c',
+          data: { schemas: [GROUP], displayName: 'Dangling', members: [{ value: 'bulkId:nobody' }] },
+        },
         { method: 'POST', path: '/Users', bulkId: 'dup1', data: user('dup@bulk.example') },
         { method: 'POST', path: '/Users', bulkId: 'dup2', data: user('DUP@bulk.example') },
-        { method: 'POST', path: '/Groups', bulkId: 'd', data: { schemas: [GROUP], displayName: 'Needs dup2', members: [{ value: 'bulkId:dup2' }] } },
+        {
+          method: 'POST',
+          path: '/Groups',
+          bulkId: 'd',
+          data: { schemas: [GROUP], displayName: 'Needs dup2', members: [{ value: 'bulkId:dup2' }] },
+        },
         { method: 'POST', path: '/Users', bulkId: 'bad', data: { schemas: [USER], userName: 'nameless@bulk.example' } },
         { method: 'FETCH', path: '/Users' },
       ]),
@@ -102,7 +165,9 @@ describe('SCIM Bulk against the running system', () => {
     expect(ops[2].response!.detail).toMatch(/bulkId "nobody"/);
     expect(ops[5].response!.detail).toMatch(/bulkId "dup2" failed/);
     for (const name of ['Cycle A', 'Cycle B', 'Dangling', 'Needs dup2']) {
-      expect((await t.scim('GET', `/Groups?filter=displayName%20eq%20%22${encodeURIComponent(name)}%22`)).json.totalResults).toBe(0);
+      expect(
+        (await t.scim('GET', `/Groups?filter=displayName%20eq%20%22${encodeURIComponent(name)}%22`)).json.totalResults,
+      ).toBe(0);
     }
   });
 
@@ -126,19 +191,46 @@ describe('SCIM Bulk against the running system', () => {
     expect((await t.scim('GET', '/Users?filter=userName%20eq%20%22ok1@bulk.example%22')).json.totalResults).toBe(1);
   });
 
-  it('refuses over-limit and malformed requests with the RFC\'s errors, running nothing', async () => {
-    const many = Array.from({ length: 1001 }, (_, i) => ({ method: 'POST', path: '/Users', bulkId: `m${i}`, data: user(`m${i}@bulk.example`) }));
+  it("refuses over-limit and malformed requests with the RFC's errors, running nothing", async () => {
+    const many = Array.from({ length: 1001 }, (_, i) => ({
+      method: 'POST',
+      path: '/Users',
+      bulkId: `m${i}`,
+      data: user(`m${i}@bulk.example`),
+    }));
     const tooMany = await t.scim('POST', '/Bulk', bulk(many));
     expect(tooMany.status).toBe(413);
-    expect(tooMany.json).toMatchObject({ status: '413', scimType: 'tooMany', detail: expect.stringMatching(/1001 operations; the maximum is 1000/) });
+    expect(tooMany.json).toMatchObject({
+      status: '413',
+      scimType: 'tooMany',
+      detail: expect.stringMatching(/1001 operations; the maximum is 1000/),
+    });
     expect((await t.scim('GET', '/Users?filter=userName%20eq%20%22m0@bulk.example%22')).json.totalResults).toBe(0);
-    const huge = await t.scim('POST', '/Bulk', bulk([{ method: 'POST', path: '/Users', bulkId: 'h', data: { ...user('h@bulk.example'), title: 'x'.repeat(1100000) } }]));
+    const huge = await t.scim(
+      'POST',
+      '/Bulk',
+      bulk([
+        {
+          method: 'POST',
+          path: '/Users',
+          bulkId: 'h',
+          data: { ...user('h@bulk.example'), title: 'x'.repeat(1100000) },
+        },
+      ]),
+    );
     expect(huge.status).toBe(413);
     expect(huge.json.detail).toMatch(/maxPayloadSize/);
     const junk = await t.scim('POST', '/Bulk', '{"Operations": [', { 'content-type': 'application/scim+json' });
     expect(junk.status).toBe(400);
     expect(junk.json.scimType).toBe('invalidSyntax');
-    const dupIds = await t.scim('POST', '/Bulk', bulk([{ method: 'POST', path: '/Users', bulkId: 'x', data: user('x1@bulk.example') }, { method: 'POST', path: '/Users', bulkId: 'x', data: user('x2@bulk.example') }]));
+    const dupIds = await t.scim(
+      'POST',
+      '/Bulk',
+      bulk([
+        { method: 'POST', path: '/Users', bulkId: 'x', data: user('x1@bulk.example') },
+        { method: 'POST', path: '/Users', bulkId: 'x', data: user('x2@bulk.example') },
+      ]),
+    );
     expect(dupIds.status).toBe(400);
     expect((await t.scim('GET', '/Users?filter=userName%20eq%20%22x1@bulk.example%22')).json.totalResults).toBe(0);
   });
@@ -151,22 +243,41 @@ describe('SCIM Bulk against the running system', () => {
     const g = (await t2.scim('POST', '/Groups', { schemas: [GROUP], displayName: 'Search Team' })).json;
     // a new group shows members: [] like an emptied one (issue 17)
     expect(g.members).toEqual([]);
-    const full = (await t2.scim('POST', '/Groups', { schemas: [GROUP], displayName: 'Emptied', members: [{ value: u1.id }] })).json;
-    await t2.scim('PATCH', `/Groups/${full.id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'remove', path: 'members' }] });
+    const full = (
+      await t2.scim('POST', '/Groups', { schemas: [GROUP], displayName: 'Emptied', members: [{ value: u1.id }] })
+    ).json;
+    await t2.scim('PATCH', `/Groups/${full.id}`, {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+      Operations: [{ op: 'remove', path: 'members' }],
+    });
     expect((await t2.scim('GET', `/Groups/${full.id}`)).json.members).toEqual([]);
     await t2.scim('DELETE', `/Groups/${full.id}`);
     const all = await t2.scim('POST', '/.search', { schemas: [SEARCH], filter: 'displayName sw "Search"' });
     expect(all.status).toBe(200);
-    expect(all.json).toMatchObject({ schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'], totalResults: 3, startIndex: 1, itemsPerPage: 3 });
+    expect(all.json).toMatchObject({
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'],
+      totalResults: 3,
+      startIndex: 1,
+      itemsPerPage: 3,
+    });
     expect(all.json.Resources.map((r: { id: string }) => r.id)).toEqual([u1.id, u2.id, g.id]);
-    const page = await t2.scim('POST', '/.search', { schemas: [SEARCH], filter: 'displayName sw "Search"', startIndex: 2, count: 2, attributes: ['displayName'] });
+    const page = await t2.scim('POST', '/.search', {
+      schemas: [SEARCH],
+      filter: 'displayName sw "Search"',
+      startIndex: 2,
+      count: 2,
+      attributes: ['displayName'],
+    });
     expect(page.json).toMatchObject({ totalResults: 3, startIndex: 2, itemsPerPage: 2 });
     expect(page.json.Resources).toEqual([
       { schemas: [USER], id: u2.id, displayName: 'Search Two' },
       { schemas: [GROUP], id: g.id, displayName: 'Search Team' },
     ]);
     // an attribute only users have: groups contribute nothing
-    expect((await t2.scim('POST', '/.search', { schemas: [SEARCH], filter: 'userName eq "s1@search.example"' })).json.totalResults).toBe(1);
+    expect(
+      (await t2.scim('POST', '/.search', { schemas: [SEARCH], filter: 'userName eq "s1@search.example"' })).json
+        .totalResults,
+    ).toBe(1);
     const bad = await t2.scim('POST', '/.search', { schemas: [SEARCH], filter: 'displayName eq' });
     expect(bad.status).toBe(400);
     expect(bad.json.scimType).toBe('invalidFilter');

@@ -32,7 +32,15 @@ describe('Okta SCIM 1.1 Header Auth against the running system', () => {
   let v1BaseUrl: string;
   // Okta's Header Auth app: the token bare in Authorization, JSON bodies, Okta's user agent
   const v1 = (method: string, path: string, body?: unknown) =>
-    http(method, `${v1BaseUrl}${path}`, { body, headers: { authorization: t.token, 'user-agent': 'Okta SCIM Client 1.0.0', accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) } });
+    http(method, `${v1BaseUrl}${path}`, {
+      body,
+      headers: {
+        authorization: t.token,
+        'user-agent': 'Okta SCIM Client 1.0.0',
+        accept: 'application/json',
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+    });
 
   beforeAll(async () => {
     sys = await startSystem();
@@ -46,7 +54,10 @@ describe('Okta SCIM 1.1 Header Auth against the running system', () => {
 
   it('shows both base URLs on the connector (type okta-scim11), with the same credentials', async () => {
     const c = await t.admin('GET', `/orgs/{org}/connectors/${t.connectorId}`);
-    expect(c.json).toMatchObject({ type: 'okta-scim11', scim: { baseUrl: `${sys.url}/scim/v2/${t.orgId}`, v1BaseUrl: `${sys.url}/scim/v1/${t.orgId}` } });
+    expect(c.json).toMatchObject({
+      type: 'okta-scim11',
+      scim: { baseUrl: `${sys.url}/scim/v2/${t.orgId}`, v1BaseUrl: `${sys.url}/scim/v1/${t.orgId}` },
+    });
     // bare, Bearer and Basic all authenticate on the 1.1 URL; without credentials: a 1.1 error with 401
     expect((await v1('GET', '/Users?startIndex=1&count=2')).status).toBe(200);
     expect((await http('GET', `${v1BaseUrl}/Users`, { token: t.token })).status).toBe(200);
@@ -70,21 +81,41 @@ describe('Okta SCIM 1.1 Header Auth against the running system', () => {
   });
 
   it('looks up, creates, refuses the duplicate, and is the same user over SCIM 2.0', async () => {
-    const body = { ...oktaV1User('test.user@okta.local'), schemas: [V1, V1_ENT], [V1_ENT]: { department: 'R&D', employeeNumber: '7' } };
+    const body = {
+      ...oktaV1User('test.user@okta.local'),
+      schemas: [V1, V1_ENT],
+      [V1_ENT]: { department: 'R&D', employeeNumber: '7' },
+    };
     const look = await v1('GET', `/Users?filter=userName%20eq%20%22test.user%40okta.local%22&startIndex=1&count=100`);
     expect(look.json).toMatchObject({ schemas: [V1], totalResults: 0 });
     const created = await v1('POST', '/Users', body);
     expect(created.status).toBe(201);
-    expect(created.json).toMatchObject({ schemas: [V1, V1_ENT], userName: body.userName, name: body.name, emails: body.emails, active: true, externalId: body.externalId, [V1_ENT]: { department: 'R&D', employeeNumber: '7' } });
+    expect(created.json).toMatchObject({
+      schemas: [V1, V1_ENT],
+      userName: body.userName,
+      name: body.name,
+      emails: body.emails,
+      active: true,
+      externalId: body.externalId,
+      [V1_ENT]: { department: 'R&D', employeeNumber: '7' },
+    });
     expect(created.json.password).toBeUndefined();
-    expect(created.json.meta).toMatchObject({ created: expect.any(String), lastModified: expect.any(String), version: expect.any(String), location: `${v1BaseUrl}/Users/${created.json.id}` });
+    expect(created.json.meta).toMatchObject({
+      created: expect.any(String),
+      lastModified: expect.any(String),
+      version: expect.any(String),
+      location: `${v1BaseUrl}/Users/${created.json.id}`,
+    });
     expect(created.json.meta.resourceType).toBeUndefined();
     expect(created.headers.get('location')).toBe(`${v1BaseUrl}/Users/${created.json.id}`);
 
     const found = await v1('GET', `/Users?filter=userName%20eq%20%22TEST.USER%40okta.local%22&startIndex=1&count=100`);
     expect(found.json.totalResults).toBe(1);
     expect(found.json.Resources[0].id).toBe(created.json.id);
-    const qualified = await v1('GET', `/Users?filter=${encodeURIComponent(`${V1}:userName eq "test.user@okta.local" and ${V1_ENT}:department eq "R&D"`)}`);
+    const qualified = await v1(
+      'GET',
+      `/Users?filter=${encodeURIComponent(`${V1}:userName eq "test.user@okta.local" and ${V1_ENT}:department eq "R&D"`)}`,
+    );
     expect(qualified.json.totalResults).toBe(1);
 
     const dup = await v1('POST', '/Users', body);
@@ -96,34 +127,63 @@ describe('Okta SCIM 1.1 Header Auth against the running system', () => {
 
     const v2 = await t.scim('GET', `/Users/${created.json.id}`);
     expect(v2.status).toBe(200);
-    expect(v2.json).toMatchObject({ schemas: [V2_USER, V2_ENT], id: created.json.id, userName: body.userName, [V2_ENT]: { department: 'R&D' }, meta: { resourceType: 'User' } });
+    expect(v2.json).toMatchObject({
+      schemas: [V2_USER, V2_ENT],
+      id: created.json.id,
+      userName: body.userName,
+      [V2_ENT]: { department: 'R&D' },
+      meta: { resourceType: 'User' },
+    });
     // and the other way round: a 2.0 user reads in 1.1
-    const v2made = await t.scim('POST', '/Users', { schemas: [V2_USER], userName: 'made.in.v2@okta.local', name: { givenName: 'Two', familyName: 'Oh' }, emails: [{ value: 'made.in.v2@okta.local' }] });
+    const v2made = await t.scim('POST', '/Users', {
+      schemas: [V2_USER],
+      userName: 'made.in.v2@okta.local',
+      name: { givenName: 'Two', familyName: 'Oh' },
+      emails: [{ value: 'made.in.v2@okta.local' }],
+    });
     const asV1 = await v1('GET', `/Users/${v2made.json.id}`);
     expect(asV1.json).toMatchObject({ schemas: [V1], userName: 'made.in.v2@okta.local', active: true });
 
     // the refused duplicate is in the activity log, with its status and reason and without the password
     const log = (await t.admin('GET', '/orgs/{org}/activity?action=user.create&limit=50')).json.entries;
     const refused = log.find((e: { outcome: string }) => e.outcome === 'failure');
-    expect(refused).toMatchObject({ action: 'user.create', actor: `connector:${t.connectorId}`, resource: { type: 'User', name: 'test.user@okta.local' }, details: { status: 409, scimType: 'uniqueness', reason: expect.stringMatching(/already exists/) } });
+    expect(refused).toMatchObject({
+      action: 'user.create',
+      actor: `connector:${t.connectorId}`,
+      resource: { type: 'User', name: 'test.user@okta.local' },
+      details: { status: 409, scimType: 'uniqueness', reason: expect.stringMatching(/already exists/) },
+    });
     expect(JSON.stringify(log)).not.toContain('1mz050nq');
   });
 
   it('updates with a full PUT after GET; deactivates and reactivates by PATCH and by PUT; 2.0 sees each state', async () => {
     const created = (await v1('POST', '/Users', oktaV1User('jules@okta.local', 'Jules', 'W'))).json;
     const got = (await v1('GET', `/Users/${created.id}`)).json;
-    const put = await v1('PUT', `/Users/${created.id}`, { ...got, name: { givenName: 'Jules', familyName: 'Winnfield' }, displayName: 'Jules Winnfield' });
+    const put = await v1('PUT', `/Users/${created.id}`, {
+      ...got,
+      name: { givenName: 'Jules', familyName: 'Winnfield' },
+      displayName: 'Jules Winnfield',
+    });
     expect(put.status).toBe(200);
-    expect(put.json).toMatchObject({ id: created.id, name: { givenName: 'Jules', familyName: 'Winnfield' }, active: true });
+    expect(put.json).toMatchObject({
+      id: created.id,
+      name: { givenName: 'Jules', familyName: 'Winnfield' },
+      active: true,
+    });
     expect(put.json.meta.version).not.toBe(got.meta.version);
 
-    const state = async () => [(await v1('GET', `/Users/${created.id}`)).json.active, (await t.scim('GET', `/Users/${created.id}`)).json.active];
+    const state = async () => [
+      (await v1('GET', `/Users/${created.id}`)).json.active,
+      (await t.scim('GET', `/Users/${created.id}`)).json.active,
+    ];
     // OIN apps: PATCH with the resource's schemas, id and active
     const off = await v1('PATCH', `/Users/${created.id}`, { schemas: [V1], id: created.id, active: false });
     expect(off.status).toBe(200);
     expect(off.json).toMatchObject({ active: false, name: { familyName: 'Winnfield' } });
     expect(await state()).toEqual([false, false]);
-    expect((await v1('PATCH', `/Users/${created.id}`, { schemas: [V1], id: created.id, active: true })).json.active).toBe(true);
+    expect(
+      (await v1('PATCH', `/Users/${created.id}`, { schemas: [V1], id: created.id, active: true })).json.active,
+    ).toBe(true);
     expect(await state()).toEqual([true, true]);
     // AIW apps: the whole user by PUT
     const current = (await v1('GET', `/Users/${created.id}`)).json;
@@ -133,7 +193,9 @@ describe('Okta SCIM 1.1 Header Auth against the running system', () => {
     expect(await state()).toEqual([true, true]);
     // the 1.1 PATCH is partial: the name Okta did not send stays
     expect((await v1('GET', `/Users/${created.id}`)).json.displayName).toBe('Jules Winnfield');
-    const actions = (await t.admin('GET', '/orgs/{org}/activity?limit=100')).json.entries.filter((e: { resource: { id: string } }) => e.resource.id === created.id).map((e: { action: string }) => e.action);
+    const actions = (await t.admin('GET', '/orgs/{org}/activity?limit=100')).json.entries
+      .filter((e: { resource: { id: string } }) => e.resource.id === created.id)
+      .map((e: { action: string }) => e.action);
     expect(actions.filter((a: string) => a === 'user.deactivate')).toHaveLength(2);
     expect(actions.filter((a: string) => a === 'user.reactivate')).toHaveLength(2);
   });
@@ -141,13 +203,22 @@ describe('Okta SCIM 1.1 Header Auth against the running system', () => {
   it('imports page by page in a stable order with integer paging metadata', async () => {
     const t2 = await newScimTenant(sys, 'Okta 1.1 Import', 'okta-scim11');
     const base = (await t2.admin('GET', `/orgs/{org}/connectors/${t2.connectorId}`)).json.scim.v1BaseUrl as string;
-    const get = (path: string, body?: unknown) => http(body ? 'POST' : 'GET', `${base}${path}`, { body, headers: { authorization: t2.token, ...(body ? { 'content-type': 'application/json' } : {}) } });
+    const get = (path: string, body?: unknown) =>
+      http(body ? 'POST' : 'GET', `${base}${path}`, {
+        body,
+        headers: { authorization: t2.token, ...(body ? { 'content-type': 'application/json' } : {}) },
+      });
     const ids: string[] = [];
     for (let i = 0; i < 7; i++) ids.push((await get('/Users', oktaV1User(`imp${i}@okta.local`))).json.id);
     const seen: string[] = [];
     for (let start = 1; start <= 7; start += 3) {
       const page = await get(`/Users?startIndex=${start}&count=3`);
-      expect(page.json).toMatchObject({ schemas: [V1], totalResults: 7, startIndex: start, itemsPerPage: Math.min(3, 8 - start) });
+      expect(page.json).toMatchObject({
+        schemas: [V1],
+        totalResults: 7,
+        startIndex: start,
+        itemsPerPage: Math.min(3, 8 - start),
+      });
       for (const r of page.json.Resources) expect(r.schemas).toEqual([V1]);
       seen.push(...page.json.Resources.map((r: { id: string }) => r.id));
     }
@@ -157,15 +228,33 @@ describe('Okta SCIM 1.1 Header Auth against the running system', () => {
   it('pushes a group, renames it, adds and deletes members, reads it over 2.0, deletes it', async () => {
     const alice = (await v1('POST', '/Users', oktaV1User('alice@okta.local', 'Alice', 'A'))).json;
     const bob = (await v1('POST', '/Users', oktaV1User('bob@okta.local', 'Bob', 'B'))).json;
-    expect((await v1('GET', '/Groups?filter=displayName%20eq%20%22Test%20SCIMv1%22&startIndex=1&count=100')).json.totalResults).toBe(0);
-    const pushed = await v1('POST', '/Groups', { schemas: [V1, 'urn:okta:custom:group:1.0'], displayName: 'Test SCIMv1', 'urn:okta:custom:group:1.0': { description: 'All Users West of the Rockies' } });
+    expect(
+      (await v1('GET', '/Groups?filter=displayName%20eq%20%22Test%20SCIMv1%22&startIndex=1&count=100')).json
+        .totalResults,
+    ).toBe(0);
+    const pushed = await v1('POST', '/Groups', {
+      schemas: [V1, 'urn:okta:custom:group:1.0'],
+      displayName: 'Test SCIMv1',
+      'urn:okta:custom:group:1.0': { description: 'All Users West of the Rockies' },
+    });
     expect(pushed.status).toBe(201);
-    expect(pushed.json).toMatchObject({ schemas: [V1, 'urn:okta:custom:group:1.0'], displayName: 'Test SCIMv1', members: [], 'urn:okta:custom:group:1.0': { description: 'All Users West of the Rockies' } });
+    expect(pushed.json).toMatchObject({
+      schemas: [V1, 'urn:okta:custom:group:1.0'],
+      displayName: 'Test SCIMv1',
+      members: [],
+      'urn:okta:custom:group:1.0': { description: 'All Users West of the Rockies' },
+    });
     const id = pushed.json.id as string;
 
     const rename = await v1('PATCH', `/Groups/${id}`, { schemas: [V1], id, displayName: 'Test SCIMv11' });
     expect([200, 204]).toContain(rename.status);
-    const add = await v1('PATCH', `/Groups/${id}`, { schemas: [V1], members: [{ value: alice.id, display: alice.userName }, { value: bob.id, display: bob.userName }] });
+    const add = await v1('PATCH', `/Groups/${id}`, {
+      schemas: [V1],
+      members: [
+        { value: alice.id, display: alice.userName },
+        { value: bob.id, display: bob.userName },
+      ],
+    });
     expect([200, 204]).toContain(add.status);
     let group = (await v1('GET', `/Groups/${id}`)).json;
     expect(group.displayName).toBe('Test SCIMv11');
@@ -173,11 +262,18 @@ describe('Okta SCIM 1.1 Header Auth against the running system', () => {
     expect(group.members[0].$ref).toBeUndefined();
     // Okta re-sends the rename with each membership update
     await v1('PATCH', `/Groups/${id}`, { schemas: [V1], id, displayName: 'Test SCIMv11' });
-    await v1('PATCH', `/Groups/${id}`, { schemas: [V1], members: [{ value: bob.id, display: bob.userName, operation: 'delete' }] });
+    await v1('PATCH', `/Groups/${id}`, {
+      schemas: [V1],
+      members: [{ value: bob.id, display: bob.userName, operation: 'delete' }],
+    });
     group = (await v1('GET', `/Groups/${id}`)).json;
     expect(group.members.map((m: { value: string }) => m.value)).toEqual([alice.id]);
     const v2 = await t.scim('GET', `/Groups/${id}`);
-    expect(v2.json).toMatchObject({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group', 'urn:okta:custom:group:1.0'], displayName: 'Test SCIMv11', members: [{ value: alice.id, $ref: `${t.baseUrl}/Users/${alice.id}` }] });
+    expect(v2.json).toMatchObject({
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group', 'urn:okta:custom:group:1.0'],
+      displayName: 'Test SCIMv11',
+      members: [{ value: alice.id, $ref: `${t.baseUrl}/Users/${alice.id}` }],
+    });
     // membership of an unknown user is refused in 1.1 form
     const unknown = await v1('PATCH', `/Groups/${id}`, { schemas: [V1], members: [{ value: 'no-such-user' }] });
     expect(unknown.status).toBe(400);
@@ -189,7 +285,7 @@ describe('Okta SCIM 1.1 Header Auth against the running system', () => {
     expect(gone.json.Errors[0].code).toBe('404');
   });
 
-  it('refuses the other dialect on each base URL, in that URL\'s format, naming the right base URL', async () => {
+  it("refuses the other dialect on each base URL, in that URL's format, naming the right base URL", async () => {
     const onV2 = await t.scim('POST', '/Users', oktaV1User('wrong.door@okta.local'));
     expect(onV2.status).toBe(400);
     expect(onV2.json).toMatchObject({ schemas: [V2_ERROR], status: '400', scimType: 'invalidSyntax' });
@@ -202,17 +298,26 @@ describe('Okta SCIM 1.1 Header Auth against the running system', () => {
     const onV1 = await v1('POST', '/Users', { ...oktaV1User('wrong.door2@okta.local'), schemas: [V2_USER] });
     expect(onV1.status).toBe(400);
     expect(onV1.json.Errors[0].description).toContain(t.baseUrl);
-    const patchOpOnV1 = await v1('PATCH', `/Users/${user.id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', value: { active: false } }] });
+    const patchOpOnV1 = await v1('PATCH', `/Users/${user.id}`, {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+      Operations: [{ op: 'replace', value: { active: false } }],
+    });
     expect(patchOpOnV1.status).toBe(400);
     expect(patchOpOnV1.json.Errors[0].description).toContain(t.baseUrl);
     // nothing was half-done
     expect((await v1('GET', `/Users/${user.id}`)).json.active).toBe(true);
-    for (const name of ['wrong.door@okta.local', 'wrong.door2@okta.local']) expect((await v1('GET', `/Users?filter=userName%20eq%20%22${name}%22`)).json.totalResults).toBe(0);
+    for (const name of ['wrong.door@okta.local', 'wrong.door2@okta.local'])
+      expect((await v1('GET', `/Users?filter=userName%20eq%20%22${name}%22`)).json.totalResults).toBe(0);
   });
 
   it('serves 1.1 discovery: /ServiceProviderConfigs and /Schemas; no /ResourceTypes or /Bulk on 1.1', async () => {
     const spc = await v1('GET', '/ServiceProviderConfigs');
-    expect(spc.json).toMatchObject({ schemas: [V1], patch: { supported: true }, filter: { supported: true }, bulk: { supported: false } });
+    expect(spc.json).toMatchObject({
+      schemas: [V1],
+      patch: { supported: true },
+      filter: { supported: true },
+      bulk: { supported: false },
+    });
     const schemas = await v1('GET', '/Schemas');
     expect(schemas.json.Resources.map((s: { id: string }) => s.id)).toContain(`${V1}:User`);
     const rt = await v1('GET', '/ResourceTypes');
@@ -226,11 +331,18 @@ describe('Okta SCIM 1.1 Header Auth against the running system', () => {
   });
 
   it('shares the rules of 2.0: an unreadable body is refused and logged, and without the Enterprise Toolkit both URLs answer 403', async () => {
-    const xml = await http('POST', `${v1BaseUrl}/Users`, { body: '<user/>', headers: { authorization: t.token, 'content-type': 'application/xml' } });
+    const xml = await http('POST', `${v1BaseUrl}/Users`, {
+      body: '<user/>',
+      headers: { authorization: t.token, 'content-type': 'application/xml' },
+    });
     expect(xml.status).toBe(415);
     expect(xml.json.Errors[0].code).toBe('415');
     const log = (await t.admin('GET', '/orgs/{org}/activity?action=user.create&limit=100')).json.entries;
-    expect(log.some((e: { outcome: string; details?: { status: number } }) => e.outcome === 'failure' && e.details?.status === 415)).toBe(true);
+    expect(
+      log.some(
+        (e: { outcome: string; details?: { status: number } }) => e.outcome === 'failure' && e.details?.status === 415,
+      ),
+    ).toBe(true);
 
     expect((await t.admin('DELETE', '/orgs/{org}/entitlements/enterprise-toolkit')).status).toBe(200);
     let res = await v1('GET', '/Users');

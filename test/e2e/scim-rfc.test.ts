@@ -4,7 +4,13 @@ import { startSystem, type RunningSystem } from '../support/system.js';
 import { newScimTenant, type ScimTenant } from '../support/tenant.js';
 
 const CORE = 'urn:ietf:params:scim:schemas:core:2.0:User';
-const user = (userName: string, family: string) => ({ schemas: [CORE], userName, name: { givenName: 'G', familyName: family }, emails: [{ value: userName, type: 'work' }], title: family === 'Zed' ? undefined : 'Engineer' });
+const user = (userName: string, family: string) => ({
+  schemas: [CORE],
+  userName,
+  name: { givenName: 'G', familyName: family },
+  emails: [{ value: userName, type: 'work' }],
+  title: family === 'Zed' ? undefined : 'Engineer',
+});
 
 describe('RFC 7644 details against the running system', () => {
   let sys: RunningSystem;
@@ -12,7 +18,12 @@ describe('RFC 7644 details against the running system', () => {
   beforeAll(async () => {
     sys = await startSystem({ SCIM_MAX_PAGE_SIZE: '150' });
     t = await newScimTenant(sys, 'RFC Inc', 'generic');
-    for (const [u, f] of [['c@rfc.example', 'Charlie'], ['a@rfc.example', 'Alpha'], ['b@rfc.example', 'Zed']]) await t.scim('POST', '/Users', user(u, f));
+    for (const [u, f] of [
+      ['c@rfc.example', 'Charlie'],
+      ['a@rfc.example', 'Alpha'],
+      ['b@rfc.example', 'Zed'],
+    ])
+      await t.scim('POST', '/Users', user(u, f));
   }, 90000);
   afterAll(async () => {
     await sys?.stop();
@@ -23,28 +34,62 @@ describe('RFC 7644 details against the running system', () => {
     const etag = created.headers.get('etag')!;
     expect(etag).toBe(created.json.meta.version);
     expect((await t.scim('GET', `/Users/${created.json.id}`, undefined, { 'if-none-match': etag })).status).toBe(304);
-    const changed = await t.scim('PATCH', `/Users/${created.json.id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'title', value: 'Lead' }] }, { 'if-match': etag });
+    const changed = await t.scim(
+      'PATCH',
+      `/Users/${created.json.id}`,
+      {
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+        Operations: [{ op: 'replace', path: 'title', value: 'Lead' }],
+      },
+      { 'if-match': etag },
+    );
     expect(changed.status).toBe(200);
-    const stale = await t.scim('PUT', `/Users/${created.json.id}`, { ...user('etag@rfc.example', 'Other') }, { 'if-match': etag });
+    const stale = await t.scim(
+      'PUT',
+      `/Users/${created.json.id}`,
+      { ...user('etag@rfc.example', 'Other') },
+      { 'if-match': etag },
+    );
     expect(stale.status).toBe(412);
     expect(stale.json).toMatchObject({ status: '412' });
     expect((await t.scim('GET', `/Users/${created.json.id}`)).json.name.familyName).toBe('Tag');
     expect((await t.scim('DELETE', `/Users/${created.json.id}`, undefined, { 'if-match': etag })).status).toBe(412);
-    expect((await t.scim('DELETE', `/Users/${created.json.id}`, undefined, { 'if-match': changed.headers.get('etag')! })).status).toBe(204);
+    expect(
+      (await t.scim('DELETE', `/Users/${created.json.id}`, undefined, { 'if-match': changed.headers.get('etag')! }))
+        .status,
+    ).toBe(204);
   });
 
   it('sorts, projects and searches with POST /.search', async () => {
     const asc = await t.scim('GET', '/Users?sortBy=name.familyName&filter=userName%20ew%20%22rfc.example%22');
-    expect(asc.json.Resources.map((r: { name: { familyName: string } }) => r.name.familyName)).toEqual(['Alpha', 'Charlie', 'Zed']);
+    expect(asc.json.Resources.map((r: { name: { familyName: string } }) => r.name.familyName)).toEqual([
+      'Alpha',
+      'Charlie',
+      'Zed',
+    ]);
     const desc = await t.scim('GET', '/Users?sortBy=userName&sortOrder=descending&attributes=userName');
-    expect(desc.json.Resources.map((r: { userName: string }) => r.userName).slice(0, 3)).toEqual(['c@rfc.example', 'b@rfc.example', 'a@rfc.example']);
+    expect(desc.json.Resources.map((r: { userName: string }) => r.userName).slice(0, 3)).toEqual([
+      'c@rfc.example',
+      'b@rfc.example',
+      'a@rfc.example',
+    ]);
     expect(Object.keys(desc.json.Resources[0]).sort()).toEqual(['id', 'schemas', 'userName']);
     const ex = await t.scim('GET', '/Users?excludedAttributes=emails,meta&count=1');
     expect(ex.json.Resources[0]).not.toHaveProperty('emails');
     expect(ex.json.Resources[0]).toHaveProperty('id');
-    const search = await t.scim('POST', '/Users/.search', { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], filter: 'title pr', attributes: ['name.familyName'], startIndex: 1, count: 10, sortBy: 'name.familyName' });
+    const search = await t.scim('POST', '/Users/.search', {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'],
+      filter: 'title pr',
+      attributes: ['name.familyName'],
+      startIndex: 1,
+      count: 10,
+      sortBy: 'name.familyName',
+    });
     expect(search.status).toBe(200);
-    expect(search.json.Resources.map((r: { name: { familyName: string } }) => r.name.familyName)).toEqual(['Alpha', 'Charlie']);
+    expect(search.json.Resources.map((r: { name: { familyName: string } }) => r.name.familyName)).toEqual([
+      'Alpha',
+      'Charlie',
+    ]);
     expect((await t.scim('POST', '/Users/.search', { filter: 'title pr' })).status).toBe(400);
     expect((await t.scim('GET', '/Users?sortBy=password')).status).toBe(400);
     expect((await t.scim('GET', '/Users?sortBy=emails')).json.Resources[0].emails[0].value).toBe('a@rfc.example'); // by primary e-mail
@@ -64,7 +109,10 @@ describe('RFC 7644 details against the running system', () => {
   it('answers unsupported endpoints plainly', async () => {
     expect((await t.scim('GET', '/Me')).status).toBe(501);
     // Bulk is offered (issue 17): an empty one is a bad request, not an unsupported endpoint
-    const emptyBulk = await t.scim('POST', '/Bulk', { schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'], Operations: [] });
+    const emptyBulk = await t.scim('POST', '/Bulk', {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'],
+      Operations: [],
+    });
     expect(emptyBulk.status).toBe(400);
     expect(emptyBulk.json).toMatchObject({ status: '400', scimType: 'invalidSyntax' });
     const getBulk = await t.scim('GET', '/Bulk');

@@ -35,7 +35,12 @@ describe('Okta provisioning against the running system', () => {
   it('passes the connection test (GET /Users?startIndex=1&count=2, GET /Groups?startIndex=1&count=100)', async () => {
     const users = await t.scim('GET', '/Users?startIndex=1&count=2');
     expect(users.status).toBe(200);
-    expect(users.json).toMatchObject({ schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'], totalResults: 0, startIndex: 1, itemsPerPage: 0 });
+    expect(users.json).toMatchObject({
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'],
+      totalResults: 0,
+      startIndex: 1,
+      itemsPerPage: 0,
+    });
     const groups = await t.scim('GET', '/Groups?startIndex=1&count=100');
     expect(groups.status).toBe(200);
     expect(groups.json.totalResults).toBe(0);
@@ -43,7 +48,9 @@ describe('Okta provisioning against the running system', () => {
 
   it('replays the SPEC test', async () => {
     // seed one user so that the first steps have something to read
-    const seeded = await t.scim('POST', '/Users', oktaUser('seed.user@okta.example'), { 'content-type': 'application/scim+json; charset=utf-8' });
+    const seeded = await t.scim('POST', '/Users', oktaUser('seed.user@okta.example'), {
+      'content-type': 'application/scim+json; charset=utf-8',
+    });
     expect(seeded.status).toBe(201);
     const first = await t.scim('GET', '/Users?count=1&startIndex=1');
     expect(first.status).toBe(200);
@@ -54,7 +61,10 @@ describe('Okta provisioning against the running system', () => {
     expect(r0.emails[0].value).toBeDefined();
     expect((await t.scim('GET', `/Users/${r0.id}`)).json.id).toBe(r0.id);
 
-    const none = await t.scim('GET', '/Users?filter=userName%20eq%20%22nobody-ever@okta.example%22&startIndex=1&count=100');
+    const none = await t.scim(
+      'GET',
+      '/Users?filter=userName%20eq%20%22nobody-ever@okta.example%22&startIndex=1&count=100',
+    );
     expect(none.status).toBe(200);
     expect(none.json.totalResults).toBe(0);
 
@@ -65,10 +75,19 @@ describe('Okta provisioning against the running system', () => {
     const body = oktaUser('Marcellus.Wallace@okta.example', 'Marcellus', 'Wallace');
     const created = await t.scim('POST', '/Users', JSON.stringify(body), { 'content-type': 'application/json' });
     expect(created.status).toBe(201);
-    expect(created.json).toMatchObject({ active: true, userName: body.userName, name: { givenName: 'Marcellus', familyName: 'Wallace' } });
+    expect(created.json).toMatchObject({
+      active: true,
+      userName: body.userName,
+      name: { givenName: 'Marcellus', familyName: 'Wallace' },
+    });
     expect(created.json.password).toBeUndefined();
     expect(created.json.groups ?? []).toEqual([]);
-    expect(created.json.meta).toMatchObject({ resourceType: 'User', created: expect.any(String), lastModified: expect.any(String), version: expect.any(String) });
+    expect(created.json.meta).toMatchObject({
+      resourceType: 'User',
+      created: expect.any(String),
+      lastModified: expect.any(String),
+      version: expect.any(String),
+    });
     expect((await t.scim('GET', `/Users/${created.json.id}`)).json.userName).toBe(body.userName);
 
     const dup = await t.scim('POST', '/Users', body);
@@ -77,7 +96,10 @@ describe('Okta provisioning against the running system', () => {
     const dupCase = await t.scim('POST', '/Users', { ...body, userName: body.userName.toUpperCase() });
     expect(dupCase.status).toBe(409);
 
-    const upper = await t.scim('GET', `/Users?filter=userName%20eq%20%22${encodeURIComponent(body.userName.toUpperCase())}%22`);
+    const upper = await t.scim(
+      'GET',
+      `/Users?filter=userName%20eq%20%22${encodeURIComponent(body.userName.toUpperCase())}%22`,
+    );
     expect(upper.status).toBe(200);
     expect(upper.json.totalResults).toBe(1);
     expect(upper.json.Resources[0].id).toBe(created.json.id);
@@ -101,14 +123,22 @@ describe('Okta provisioning against the running system', () => {
     const created = (await t.scim('POST', '/Users', body)).json;
 
     const got = (await t.scim('GET', `/Users/${created.id}`)).json;
-    const put = await t.scim('PUT', `/Users/${created.id}`, { ...got, name: { givenName: 'Jules', familyName: 'Winnfield-Changed' }, groups: [], password: 'x' });
+    const put = await t.scim('PUT', `/Users/${created.id}`, {
+      ...got,
+      name: { givenName: 'Jules', familyName: 'Winnfield-Changed' },
+      groups: [],
+      password: 'x',
+    });
     expect(put.status).toBe(200);
     expect(put.json.name.familyName).toBe('Winnfield-Changed');
     expect(put.json.id).toBe(created.id);
     expect(put.json.meta.created).toBe(created.meta.created);
     expect(put.json.meta.version).not.toBe(created.meta.version);
 
-    const off = await t.scim('PATCH', `/Users/${created.id}`, { schemas: [PATCH], Operations: [{ op: 'replace', value: { active: false } }] });
+    const off = await t.scim('PATCH', `/Users/${created.id}`, {
+      schemas: [PATCH],
+      Operations: [{ op: 'replace', value: { active: false } }],
+    });
     expect([200, 204]).toContain(off.status);
     const deactivated = await t.scim('GET', `/Users/${created.id}`);
     expect(deactivated.status).toBe(200);
@@ -116,31 +146,64 @@ describe('Okta provisioning against the running system', () => {
     const filtered = await t.scim('GET', `/Users?filter=userName%20eq%20%22${body.userName}%22`);
     expect(filtered.json.Resources[0].active).toBe(false);
 
-    await t.scim('PATCH', `/Users/${created.id}`, { schemas: [PATCH], Operations: [{ op: 'replace', value: { active: true } }] });
+    await t.scim('PATCH', `/Users/${created.id}`, {
+      schemas: [PATCH],
+      Operations: [{ op: 'replace', value: { active: true } }],
+    });
     expect((await t.scim('GET', `/Users/${created.id}`)).json.active).toBe(true);
 
     // every write is in the activity log, newest first; a PATCH that deactivates says so in the same request
-    const log = (await t.admin('GET', '/orgs/{org}/activity?limit=100')).json.entries.filter((e: { resource: { id: string } }) => e.resource.id === created.id);
-    expect(log.map((e: { action: string }) => e.action)).toEqual(['user.reactivate', 'user.patch', 'user.deactivate', 'user.patch', 'user.replace', 'user.create']);
+    const log = (await t.admin('GET', '/orgs/{org}/activity?limit=100')).json.entries.filter(
+      (e: { resource: { id: string } }) => e.resource.id === created.id,
+    );
+    expect(log.map((e: { action: string }) => e.action)).toEqual([
+      'user.reactivate',
+      'user.patch',
+      'user.deactivate',
+      'user.patch',
+      'user.replace',
+      'user.create',
+    ]);
     expect(log[2].requestId).toBe(log[3].requestId);
     expect(log[2].requestId).not.toBe(log[4].requestId);
-    expect(log.every((e: { actor: string; outcome: string }) => e.actor === `connector:${t.connectorId}` && e.outcome === 'success')).toBe(true);
+    expect(
+      log.every(
+        (e: { actor: string; outcome: string }) => e.actor === `connector:${t.connectorId}` && e.outcome === 'success',
+      ),
+    ).toBe(true);
   });
 
   it('looks users up by e-mail when Okta\'s "Unique identifier field for users" is email', async () => {
-    const body = { ...oktaUser('mia.wallace@okta.example', 'Mia', 'Wallace'), emails: [{ primary: true, value: 'Mia.Wallace@Mail.Okta.example', type: 'work' }, { value: 'mia@home.example', type: 'home' }] };
+    const body = {
+      ...oktaUser('mia.wallace@okta.example', 'Mia', 'Wallace'),
+      emails: [
+        { primary: true, value: 'Mia.Wallace@Mail.Okta.example', type: 'work' },
+        { value: 'mia@home.example', type: 'home' },
+      ],
+    };
     const q = (filter: string) => t.scim('GET', `/Users?filter=${encodeURIComponent(filter)}&startIndex=1&count=100`);
     expect((await q('email eq "mia.wallace@mail.okta.example"')).json.totalResults).toBe(0);
     const created = (await t.scim('POST', '/Users', body)).json;
-    for (const filter of ['email eq "MIA.WALLACE@mail.okta.example"', 'emails.value eq "mia.wallace@MAIL.okta.example"', 'emails[type eq "work"].value eq "Mia.Wallace@Mail.Okta.example"', 'email eq "mia@home.example"']) {
+    for (const filter of [
+      'email eq "MIA.WALLACE@mail.okta.example"',
+      'emails.value eq "mia.wallace@MAIL.okta.example"',
+      'emails[type eq "work"].value eq "Mia.Wallace@Mail.Okta.example"',
+      'email eq "mia@home.example"',
+    ]) {
       const found = await q(filter);
-      expect({ filter, status: found.status, total: found.json.totalResults }).toEqual({ filter, status: 200, total: 1 });
+      expect({ filter, status: found.status, total: found.json.totalResults }).toEqual({
+        filter,
+        status: 200,
+        total: 1,
+      });
       expect(found.json.Resources[0].id).toBe(created.id);
     }
     expect((await q('emails[type eq "work"].value eq "mia@home.example"')).json.totalResults).toBe(0);
     // /Schemas says which identifiers a lookup may use
     const schema = await t.scim('GET', '/Schemas/urn:ietf:params:scim:schemas:core:2.0:User');
-    expect(schema.json.attributes.find((a: { name: string }) => a.name === 'emails').description).toMatch(/Unique identifier field/);
+    expect(schema.json.attributes.find((a: { name: string }) => a.name === 'emails').description).toMatch(
+      /Unique identifier field/,
+    );
   });
 
   it('imports page by page in a stable order with integer paging metadata', async () => {
@@ -176,13 +239,20 @@ describe('Okta provisioning against the running system', () => {
   it('answers bad requests with specific SCIM errors and stores nothing', async () => {
     const noFamily = await t.scim('POST', '/Users', { ...oktaUser('nofamily@okta.example'), name: { givenName: 'X' } });
     expect(noFamily.status).toBe(400);
-    expect(noFamily.json).toMatchObject({ status: '400', scimType: 'invalidValue', detail: expect.stringMatching(/familyName/) });
+    expect(noFamily.json).toMatchObject({
+      status: '400',
+      scimType: 'invalidValue',
+      detail: expect.stringMatching(/familyName/),
+    });
     const junk = await t.scim('POST', '/Users', '{"userName": ', { 'content-type': 'application/scim+json' });
     expect(junk.status).toBe(400);
     expect(junk.json.scimType).toBe('invalidSyntax');
     const xml = await t.scim('POST', '/Users', '<user/>', { 'content-type': 'application/xml' });
     expect(xml.status).toBe(415);
-    const huge = await t.scim('POST', '/Users', { ...oktaUser('huge@okta.example'), displayName: 'x'.repeat(2 * 1024 * 1024) });
+    const huge = await t.scim('POST', '/Users', {
+      ...oktaUser('huge@okta.example'),
+      displayName: 'x'.repeat(2 * 1024 * 1024),
+    });
     expect(huge.status).toBe(413);
     const badFilter = await t.scim('GET', '/Users?filter=userName%20eq');
     expect(badFilter.status).toBe(400);
@@ -191,10 +261,17 @@ describe('Okta provisioning against the running system', () => {
       expect((await t.scim('GET', `/Users?filter=userName%20eq%20%22${userName}%22`)).json.totalResults).toBe(0);
     }
     // every refused write is in the activity log with its status and reason (never the body)
-    const refused = (await t.admin('GET', '/orgs/{org}/activity?action=user.create&limit=100')).json.entries.filter((e: { outcome: string }) => e.outcome === 'failure');
+    const refused = (await t.admin('GET', '/orgs/{org}/activity?action=user.create&limit=100')).json.entries.filter(
+      (e: { outcome: string }) => e.outcome === 'failure',
+    );
     const statuses = refused.map((e: { details: { status: number } }) => e.details.status);
     for (const status of [400, 413, 415]) expect(statuses).toContain(status);
-    expect(refused.find((e: { details: { status: number } }) => e.details.status === 400 && /familyName/.test(JSON.stringify(e.details)))).toMatchObject({ actor: `connector:${t.connectorId}`, details: { scimType: 'invalidValue' } });
+    expect(
+      refused.find(
+        (e: { details: { status: number } }) =>
+          e.details.status === 400 && /familyName/.test(JSON.stringify(e.details)),
+      ),
+    ).toMatchObject({ actor: `connector:${t.connectorId}`, details: { scimType: 'invalidValue' } });
     expect(JSON.stringify(refused)).not.toContain('1mz050nq');
   });
 });

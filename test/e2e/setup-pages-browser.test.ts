@@ -24,7 +24,8 @@ describe('Organization Setup in a real browser: an Okta setup from a setup link'
   let context: BrowserContext;
   let page: Page;
   let orgId: string;
-  const admin = (method: string, path: string, body?: unknown) => http(method, `${sys.url}/admin/v1${path}`, { token: sys.adminToken, body, contentType: 'application/json' });
+  const admin = (method: string, path: string, body?: unknown) =>
+    http(method, `${sys.url}/admin/v1${path}`, { token: sys.adminToken, body, contentType: 'application/json' });
   /** What the admin copied from the page. */
   const shown = { baseUrl: '', companyId: '', passkey: '', bearer: '', connectorUrl: '' };
   let userId = '';
@@ -46,7 +47,8 @@ describe('Organization Setup in a real browser: an Okta setup from a setup link'
   });
 
   const text = async (selector: string) => ((await page.textContent(selector)) ?? '').trim();
-  const scim = (method: string, path: string, auth: { basic?: [string, string]; token?: string }, body?: unknown) => http(method, `${shown.baseUrl}${path}`, { ...auth, body, headers: OKTA_HEADERS });
+  const scim = (method: string, path: string, auth: { basic?: [string, string]; token?: string }, body?: unknown) =>
+    http(method, `${shown.baseUrl}${path}`, { ...auth, body, headers: OKTA_HEADERS });
 
   it('opens the setup link and adds an Okta connector; the secrets are shown once', async () => {
     const link = await admin('POST', `/orgs/${orgId}/setup-links`, {});
@@ -94,16 +96,36 @@ describe('Organization Setup in a real browser: an Okta setup from a setup link'
     const basic = { basic: [shown.companyId, shown.passkey] as [string, string] };
     // Okta's connection test, lookup before create, create, group push
     expect((await scim('GET', '/Users?startIndex=1&count=2', basic)).status).toBe(200);
-    const lookup = await scim('GET', `/Users?filter=${encodeURIComponent('userName eq "jane@acme.example"')}&startIndex=1&count=100`, basic);
+    const lookup = await scim(
+      'GET',
+      `/Users?filter=${encodeURIComponent('userName eq "jane@acme.example"')}&startIndex=1&count=100`,
+      basic,
+    );
     expect(lookup.json.totalResults).toBe(0);
-    const created = await scim('POST', '/Users', basic, { schemas: [CORE], userName: 'jane@acme.example', name: { givenName: 'Jane', familyName: 'Doe' }, emails: [{ primary: true, value: 'jane@acme.example', type: 'work' }], displayName: 'Jane Doe', externalId: '00u1', groups: [], password: 'x', active: true });
+    const created = await scim('POST', '/Users', basic, {
+      schemas: [CORE],
+      userName: 'jane@acme.example',
+      name: { givenName: 'Jane', familyName: 'Doe' },
+      emails: [{ primary: true, value: 'jane@acme.example', type: 'work' }],
+      displayName: 'Jane Doe',
+      externalId: '00u1',
+      groups: [],
+      password: 'x',
+      active: true,
+    });
     expect(created.status).toBe(201);
     userId = created.json.id;
     const bearer = { token: shown.bearer };
-    expect((await scim('GET', `/Groups?filter=${encodeURIComponent('displayName eq "Engineering"')}`, bearer)).json.totalResults).toBe(0);
+    expect(
+      (await scim('GET', `/Groups?filter=${encodeURIComponent('displayName eq "Engineering"')}`, bearer)).json
+        .totalResults,
+    ).toBe(0);
     const group = await scim('POST', '/Groups', bearer, { schemas: [GROUP], displayName: 'Engineering', members: [] });
     expect(group.status).toBe(201);
-    const push = await scim('PATCH', `/Groups/${group.json.id}`, bearer, { schemas: [PATCH], Operations: [{ op: 'add', path: 'members', value: [{ value: userId, display: 'jane@acme.example' }] }] });
+    const push = await scim('PATCH', `/Groups/${group.json.id}`, bearer, {
+      schemas: [PATCH],
+      Operations: [{ op: 'add', path: 'members', value: [{ value: userId, display: 'jane@acme.example' }] }],
+    });
     expect([200, 204]).toContain(push.status);
 
     await page.goto(`${sys.url}/setup/users`);
@@ -128,7 +150,11 @@ describe('Organization Setup in a real browser: an Okta setup from a setup link'
     await row.getByRole('button', { name: 'Save changes to Jane Doe' }).click();
     expect(await text('.success')).toContain('The user was updated');
     const users = await admin('GET', `/orgs/${orgId}/users`);
-    expect(users.json.users[0]).toMatchObject({ userName: 'jane@acme.example', role: 'EnterpriseAdmin', editable: true });
+    expect(users.json.users[0]).toMatchObject({
+      userName: 'jane@acme.example',
+      role: 'EnterpriseAdmin',
+      editable: true,
+    });
     const activity = await admin('GET', `/orgs/${orgId}/activity?action=user.update`);
     expect(activity.json.entries[0].actor).toMatch(/^setup-link:/);
     // SCIM is refused while provisioning is off
@@ -148,9 +174,13 @@ describe('Organization Setup in a real browser: an Okta setup from a setup link'
     expect(newBearer).not.toBe(shown.bearer);
     await screenshot(page, '11-reset-done');
     expect((await scim('GET', '/Users?startIndex=1&count=2', { token: shown.bearer })).status).toBe(401);
-    expect((await scim('GET', '/Users?startIndex=1&count=2', { basic: [shown.companyId, shown.passkey] })).status).toBe(401);
+    expect((await scim('GET', '/Users?startIndex=1&count=2', { basic: [shown.companyId, shown.passkey] })).status).toBe(
+      401,
+    );
     expect((await scim('GET', '/Users?startIndex=1&count=2', { token: newBearer })).status).toBe(200);
-    expect((await scim('GET', '/Users?startIndex=1&count=2', { basic: [shown.companyId, newPasskey] })).status).toBe(200);
+    expect((await scim('GET', '/Users?startIndex=1&count=2', { basic: [shown.companyId, newPasskey] })).status).toBe(
+      200,
+    );
   });
 
   it('single sign-on: the custom-domain mismatch is named both ways, an unreachable issuer is named, then it works', async () => {
@@ -240,7 +270,10 @@ describe('Organization Setup in a real browser: an Okta setup from a setup link'
     // even with the right CSRF token (computed here from the session cookie), an Admin cannot change anything
     const session = (await ctx3.cookies()).find((c) => c.name === 'scimgw_session')!.value;
     const csrf = createHash('sha256').update(`setup-csrf:${session}`).digest('hex');
-    const forged = await p3.request.post(`${sys.url}/setup/teams`, { form: { name: 'By an Admin', csrf }, headers: { origin: sys.url } });
+    const forged = await p3.request.post(`${sys.url}/setup/teams`, {
+      form: { name: 'By an Admin', csrf },
+      headers: { origin: sys.url },
+    });
     expect(forged.status()).toBe(403);
     expect(await forged.text()).toContain('read only');
     await ctx3.close();
@@ -274,9 +307,16 @@ describe('Organization Setup in a real browser: an Okta setup from a setup link'
   });
 
   it('fits a phone-sized screen (375 px) without sideways scrolling', async () => {
-    const phone = await browser.newContext({ viewport: { width: 375, height: 800 }, storageState: await context.storageState() });
+    const phone = await browser.newContext({
+      viewport: { width: 375, height: 800 },
+      storageState: await context.storageState(),
+    });
     const p = await phone.newPage();
-    for (const [path, name] of [['/setup', '19-phone-overview'], ['/setup/users', '20-phone-users'], [new URL(shown.connectorUrl).pathname, '21-phone-connector']]) {
+    for (const [path, name] of [
+      ['/setup', '19-phone-overview'],
+      ['/setup/users', '20-phone-users'],
+      [new URL(shown.connectorUrl).pathname, '21-phone-connector'],
+    ]) {
       await p.goto(`${sys.url}${path}`);
       expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
       await screenshot(p, name);
@@ -317,6 +357,8 @@ describe('Organization Setup in a real browser: an Okta setup from a setup link'
     const activity = await admin('GET', `/orgs/${orgId}/activity?action=sso.disable`);
     expect(activity.json.entries[0].actor).toMatch(/^setup-link:/);
     // the admin API's way, on an organization where it is already off
-    expect((await admin('DELETE', `/orgs/${orgId}/connectors/${shown.connectorUrl.split('/').pop()}/oidc`)).json).toEqual({ enabled: false, changed: false });
+    expect(
+      (await admin('DELETE', `/orgs/${orgId}/connectors/${shown.connectorUrl.split('/').pop()}/oidc`)).json,
+    ).toEqual({ enabled: false, changed: false });
   }, 60000);
 });

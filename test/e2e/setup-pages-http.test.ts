@@ -8,7 +8,10 @@ import { http, startSystem, type RunningSystem } from '../support/system.js';
 import { newScimTenant, type ScimTenant } from '../support/tenant.js';
 
 const CORE = 'urn:ietf:params:scim:schemas:core:2.0:User';
-const form = (fields: Record<string, string>) => ({ headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+const form = (fields: Record<string, string>) => ({
+  headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  body: new URLSearchParams(fields).toString(),
+});
 const csrfOf = (page: string) => /name="csrf" value="([0-9a-f]{64})"/.exec(page)?.[1] ?? '';
 
 describe('Organization Setup over HTTP', () => {
@@ -17,7 +20,8 @@ describe('Organization Setup over HTTP', () => {
   let b: ScimTenant;
   let bUserId: string;
   let bTeamId: string;
-  const admin = (method: string, path: string, body?: unknown) => http(method, `${sys.url}/admin/v1${path}`, { token: sys.adminToken, body, contentType: 'application/json' });
+  const admin = (method: string, path: string, body?: unknown) =>
+    http(method, `${sys.url}/admin/v1${path}`, { token: sys.adminToken, body, contentType: 'application/json' });
 
   /** A browser holding a setup session for `org` (link made with the operator token, opened, continued). */
   async function setupSession(org: string) {
@@ -36,7 +40,14 @@ describe('Organization Setup over HTTP', () => {
     sys = await startSystem();
     a = await newScimTenant(sys, 'Acme');
     b = await newScimTenant(sys, 'Globex');
-    bUserId = (await b.scim('POST', '/Users', { schemas: [CORE], userName: 'bea@globex.example', name: { givenName: 'Bea', familyName: 'G' }, emails: [{ value: 'bea@globex.example', primary: true }] })).json.id;
+    bUserId = (
+      await b.scim('POST', '/Users', {
+        schemas: [CORE],
+        userName: 'bea@globex.example',
+        name: { givenName: 'Bea', familyName: 'G' },
+        emails: [{ value: 'bea@globex.example', primary: true }],
+      })
+    ).json.id;
     bTeamId = (await b.admin('POST', '/orgs/{org}/teams', { name: 'Globex team' })).json.id;
   }, 90000);
   afterAll(async () => {
@@ -55,8 +66,17 @@ describe('Organization Setup over HTTP', () => {
     expect((await admin('POST', `/orgs/${a.orgId}/setup-links`, { expiresInSeconds: '60' })).status).toBe(400);
     expect((await admin('DELETE', `/orgs/${b.orgId}/setup-links/${made.json.id}`)).status).toBe(404);
     expect((await admin('DELETE', `/orgs/${a.orgId}/setup-links/${made.json.id}`)).status).toBe(204);
-    expect((await admin('GET', `/orgs/${a.orgId}/setup-links`)).json.setupLinks.map((l: { id: string }) => l.id)).not.toContain(made.json.id);
-    expect((await http('POST', `${sys.url}/admin/v1/orgs/${a.orgId}/setup-links`, { body: {}, contentType: 'application/json' })).status).toBe(401);
+    expect(
+      (await admin('GET', `/orgs/${a.orgId}/setup-links`)).json.setupLinks.map((l: { id: string }) => l.id),
+    ).not.toContain(made.json.id);
+    expect(
+      (
+        await http('POST', `${sys.url}/admin/v1/orgs/${a.orgId}/setup-links`, {
+          body: {},
+          contentType: 'application/json',
+        })
+      ).status,
+    ).toBe(401);
   });
 
   it('every page carries a strict CSP and no-store; the session cookie is HttpOnly and scoped to /setup', async () => {
@@ -68,7 +88,13 @@ describe('Organization Setup over HTTP', () => {
     expect(cookie).toMatch(/HttpOnly/i);
     expect(cookie).toMatch(/Path=\/setup/);
     expect(cookie).toMatch(/SameSite=Lax/i);
-    for (const path of ['/setup', '/setup/users', '/setup/teams', '/setup/activity', `/setup/connectors/${a.connectorId}`]) {
+    for (const path of [
+      '/setup',
+      '/setup/users',
+      '/setup/teams',
+      '/setup/activity',
+      `/setup/connectors/${a.connectorId}`,
+    ]) {
       const res = await browser.get(`${sys.url}${path}`);
       expect(res.status).toBe(200);
       const csp = res.headers.get('content-security-policy')!;
@@ -114,7 +140,7 @@ describe('Organization Setup over HTTP', () => {
     expect((await new Browser().request('POST', `${sys.url}/setup/start`, form({ token }))).status).toBe(403);
   });
 
-  it("the sign-in error page's \"Organization Setup\" leads to the setup pages", async () => {
+  it('the sign-in error page\'s "Organization Setup" leads to the setup pages', async () => {
     const res = await new Browser().get(`${sys.url}/oidc/login?org=${a.orgId}`);
     expect(res.status).toBe(400);
     expect(res.body).toContain(`<a href="${sys.url}/setup">Organization Setup</a>`);
@@ -133,9 +159,16 @@ describe('Organization Setup over HTTP', () => {
     expect(csrf).toHaveLength(64);
     const missing = await browser.request('POST', `${sys.url}/setup/teams`, form({ name: 'No token' }));
     expect(missing.status).toBe(403);
-    const wrong = await browser.request('POST', `${sys.url}/setup/teams`, form({ name: 'Wrong token', csrf: 'f'.repeat(64) }));
+    const wrong = await browser.request(
+      'POST',
+      `${sys.url}/setup/teams`,
+      form({ name: 'Wrong token', csrf: 'f'.repeat(64) }),
+    );
     expect(wrong.status).toBe(403);
-    const crossSite = await browser.request('POST', `${sys.url}/setup/teams`, { ...form({ name: 'Cross site', csrf }), headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example' } });
+    const crossSite = await browser.request('POST', `${sys.url}/setup/teams`, {
+      ...form({ name: 'Cross site', csrf }),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example' },
+    });
     expect(crossSite.status).toBe(403);
     const names = (await a.admin('GET', '/orgs/{org}/teams')).json.teams.map((t: { name: string }) => t.name);
     expect(names).not.toEqual(expect.arrayContaining(['No token']));
@@ -150,12 +183,32 @@ describe('Organization Setup over HTTP', () => {
   });
 
   it('the users page finds people by whole e-mail, by e-mail prefix and by name, within the organization only', async () => {
-    for (const [given, family] of [['Ann', 'Archer'], ['Annabel', 'Lee'], ['Bob', 'Annan']]) {
+    for (const [given, family] of [
+      ['Ann', 'Archer'],
+      ['Annabel', 'Lee'],
+      ['Bob', 'Annan'],
+    ]) {
       const mail = `${given.toLowerCase()}@acme.example`;
-      expect((await a.scim('POST', '/Users', { schemas: [CORE], userName: mail, name: { givenName: given, familyName: family }, emails: [{ value: mail, primary: true }] })).status).toBe(201);
+      expect(
+        (
+          await a.scim('POST', '/Users', {
+            schemas: [CORE],
+            userName: mail,
+            name: { givenName: given, familyName: family },
+            emails: [{ value: mail, primary: true }],
+          })
+        ).status,
+      ).toBe(201);
     }
     const { browser } = await setupSession(a.orgId);
-    const found = async (q: string) => [...(await browser.get(`${sys.url}/setup/users?q=${encodeURIComponent(q)}`)).body.matchAll(/<span class="small">([^<]+)<\/span>/g)].map((m) => m[1]).sort();
+    const found = async (q: string) =>
+      [
+        ...(await browser.get(`${sys.url}/setup/users?q=${encodeURIComponent(q)}`)).body.matchAll(
+          /<span class="small">([^<]+)<\/span>/g,
+        ),
+      ]
+        .map((m) => m[1])
+        .sort();
     expect(await found('ANN@acme.example')).toEqual(['ann@acme.example']);
     expect(await found('ann')).toEqual(['ann@acme.example', 'annabel@acme.example', 'bob@acme.example']);
     expect(await found('archer')).toEqual(['ann@acme.example']);
@@ -166,7 +219,11 @@ describe('Organization Setup over HTTP', () => {
   it('a session of organization A cannot read or change organization B: every id in a URL is checked', async () => {
     const { browser } = await setupSession(a.orgId);
     const csrf = csrfOf((await browser.get(`${sys.url}/setup`)).body);
-    for (const path of [`/setup/connectors/${b.connectorId}`, `/setup/connectors/${b.connectorId}/guide`, `/setup/connectors/${b.connectorId}/reset`]) {
+    for (const path of [
+      `/setup/connectors/${b.connectorId}`,
+      `/setup/connectors/${b.connectorId}/guide`,
+      `/setup/connectors/${b.connectorId}/reset`,
+    ]) {
       const res = await browser.get(`${sys.url}${path}`);
       expect(res.status).toBe(404);
       expect(res.body).not.toContain('Globex');
@@ -185,7 +242,9 @@ describe('Organization Setup over HTTP', () => {
     }
     // B is untouched: its credentials still work, its user and team are unchanged
     expect((await b.scim('GET', `/Users/${bUserId}`)).json.active).toBe(true);
-    expect((await b.admin('GET', '/orgs/{org}/teams')).json.teams.map((t: { name: string }) => t.name)).toEqual(['Globex team']);
+    expect((await b.admin('GET', '/orgs/{org}/teams')).json.teams.map((t: { name: string }) => t.name)).toEqual([
+      'Globex team',
+    ]);
     expect((await b.admin('GET', `/orgs/{org}/connectors/${b.connectorId}`)).json.enabled).toBe(true);
     // and A's search does not find B's people
     const search = await browser.get(`${sys.url}/setup/users?q=bea`);

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { http, isAlive, startSystem, type RunningSystem } from '../support/system.js';
 
-
 describe('the whole system as `npm start` runs it', () => {
   let sys: RunningSystem;
   beforeAll(async () => {
@@ -17,9 +16,15 @@ describe('the whole system as `npm start` runs it', () => {
     expect((await http('GET', `${sys.url}/healthz`)).status).toBe(200);
     const ready = await http('GET', `${sys.url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(ready.json.services).toEqual({ directory: 'SERVING', credentials: 'SERVING', entitlement: 'SERVING', identity: 'SERVING' });
+    expect(ready.json.services).toEqual({
+      directory: 'SERVING',
+      credentials: 'SERVING',
+      entitlement: 'SERVING',
+      identity: 'SERVING',
+    });
 
-    const admin = (method: string, path: string, body?: unknown) => http(method, `${sys.url}/admin/v1${path}`, { token: sys.adminToken, body, contentType: 'application/json' });
+    const admin = (method: string, path: string, body?: unknown) =>
+      http(method, `${sys.url}/admin/v1${path}`, { token: sys.adminToken, body, contentType: 'application/json' });
     expect((await http('GET', `${sys.url}/admin/v1/orgs`)).status).toBe(401);
 
     const org = await admin('POST', '/orgs', { name: 'Acme' });
@@ -35,7 +40,8 @@ describe('the whole system as `npm start` runs it', () => {
     expect(scim.basic).toMatchObject({ username: org.json.companyId, password: expect.stringMatching(/^scimgw_key_/) });
     expect(oidc.redirectUris.length).toBeGreaterThanOrEqual(2);
 
-    const scimReq = (method: string, path: string, body?: unknown) => http(method, `${scim.baseUrl}${path}`, { token: scim.bearerToken, body });
+    const scimReq = (method: string, path: string, body?: unknown) =>
+      http(method, `${scim.baseUrl}${path}`, { token: scim.bearerToken, body });
     const none = await scimReq('GET', '/Users?filter=userName%20eq%20%22ada@acme.example%22');
     expect(none.status).toBe(200);
     expect(none.json).toMatchObject({ totalResults: 0, itemsPerPage: 0, startIndex: 1 });
@@ -51,7 +57,11 @@ describe('the whole system as `npm start` runs it', () => {
     expect(created.status).toBe(201);
     expect(created.headers.get('content-type')).toContain('application/scim+json');
     expect(created.headers.get('location')).toBe(`${scim.baseUrl}/Users/${created.json.id}`);
-    expect(created.json).toMatchObject({ userName: 'ada@acme.example', active: true, meta: { resourceType: 'User', location: `${scim.baseUrl}/Users/${created.json.id}` } });
+    expect(created.json).toMatchObject({
+      userName: 'ada@acme.example',
+      active: true,
+      meta: { resourceType: 'User', location: `${scim.baseUrl}/Users/${created.json.id}` },
+    });
     expect(created.json.password).toBeUndefined();
 
     const read = await scimReq('GET', `/Users/${created.json.id}`);

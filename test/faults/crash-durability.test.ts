@@ -27,7 +27,11 @@ describe('SIGKILL of the directory under load', () => {
       while (!stop) {
         const userName = `crash.${n++}@x.example`;
         try {
-          const r = await t.scim('POST', '/Users', { userName, name: { givenName: 'C', familyName: 'K' }, emails: [{ value: userName }] });
+          const r = await t.scim('POST', '/Users', {
+            userName,
+            name: { givenName: 'C', familyName: 'K' },
+            emails: [{ value: userName }],
+          });
           if (r.status === 201) acked.set(userName, r.json.id);
         } catch {
           /* connection reset while the system goes down: not acknowledged */
@@ -53,7 +57,10 @@ describe('SIGKILL of the directory under load', () => {
 
     const second = await startSystem({ ADMIN_TOKEN: first.adminToken, START_TIMEOUT_MS: '55000' }, first.dataDir);
     systems.push(second);
-    const scim = (path: string) => fetch(`${second.url}${new URL(t.baseUrl).pathname}${path}`, { headers: { authorization: `Bearer ${t.token}` } }).then((r) => r.json());
+    const scim = (path: string) =>
+      fetch(`${second.url}${new URL(t.baseUrl).pathname}${path}`, {
+        headers: { authorization: `Bearer ${t.token}` },
+      }).then((r) => r.json());
     const all: Array<{ id: string; userName: string }> = [];
     for (let start = 1; ; start += 500) {
       const page = await scim(`/Users?startIndex=${start}&count=500&attributes=userName`);
@@ -65,7 +72,9 @@ describe('SIGKILL of the directory under load', () => {
     const lost = [...acked.keys()].filter((name) => !byName.has(name));
     const duplicated = [...byName.entries()].filter(([, ids]) => ids.length > 1);
     const changedId = [...acked.entries()].filter(([name, id]) => byName.has(name) && byName.get(name)![0] !== id);
-    console.log(`SIGKILL of the directory: ${acked.size} acknowledged creates, ${all.length} users after restart, ${lost.length} lost, ${duplicated.length} duplicated`);
+    console.log(
+      `SIGKILL of the directory: ${acked.size} acknowledged creates, ${all.length} users after restart, ${lost.length} lost, ${duplicated.length} duplicated`,
+    );
     expect(lost).toEqual([]);
     expect(duplicated).toEqual([]);
     expect(changedId).toEqual([]);

@@ -14,7 +14,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
-type FeedEvent = { id: string; type: string; sequence: number; data: { user?: { id: string; active: boolean }; team?: { id: string } } };
+type FeedEvent = {
+  id: string;
+  type: string;
+  sequence: number;
+  data: { user?: { id: string; active: boolean }; team?: { id: string } };
+};
 
 /** What the client saw acknowledged, by kind. */
 interface Acked {
@@ -34,14 +39,21 @@ async function load(t: ScimTenant, acked: Acked, stop: () => boolean, w: number)
       const step = i % 5;
       if (step === 0 || step === 1 || mine.length < 2) {
         const userName = `ev.${w}.${i}@x.example`;
-        const r = await t.scim('POST', '/Users', { userName, name: { givenName: 'E', familyName: 'V' }, emails: [{ value: userName }] });
+        const r = await t.scim('POST', '/Users', {
+          userName,
+          name: { givenName: 'E', familyName: 'V' },
+          emails: [{ value: userName }],
+        });
         if (r.status === 201) {
           acked.created.add(r.json.id);
           mine.push(r.json.id);
         }
       } else if (step === 2) {
         const id = mine[mine.length - 1];
-        const r = await t.scim('PATCH', `/Users/${id}`, { schemas: [PATCH], Operations: [{ op: 'replace', value: { active: false } }] });
+        const r = await t.scim('PATCH', `/Users/${id}`, {
+          schemas: [PATCH],
+          Operations: [{ op: 'replace', value: { active: false } }],
+        });
         if (r.status === 200 || r.status === 204) acked.deactivated.add(id);
       } else if (step === 3) {
         const members = mine.slice(-2).map((value) => ({ value }));
@@ -71,7 +83,13 @@ describe('SIGKILL of the directory under a SCIM load: the events feed and the st
     const first = await startSystem({ START_TIMEOUT_MS: '55000' });
     systems.push(first);
     const t = await newScimTenant(first, 'Events Crash');
-    const acked: Acked = { created: new Set(), deactivated: new Set(), deleted: new Set(), groups: new Set(), memberAdds: [] };
+    const acked: Acked = {
+      created: new Set(),
+      deactivated: new Set(),
+      deleted: new Set(),
+      groups: new Set(),
+      memberAdds: [],
+    };
     let stop = false;
     const workers = Array.from({ length: 6 }, (_, w) => load(t, acked, () => stop, w));
     while (acked.created.size < 60 || acked.groups.size < 5 || acked.deleted.size < 5) await sleep(50);
@@ -91,13 +109,18 @@ describe('SIGKILL of the directory under a SCIM load: the events feed and the st
 
     const second = await startSystem({ ADMIN_TOKEN: first.adminToken, START_TIMEOUT_MS: '55000' }, first.dataDir);
     systems.push(second);
-    const get = (path: string) => fetch(`${second.url}${path}`, { headers: { authorization: `Bearer ${path.startsWith('/admin') ? second.adminToken : t.token}` } }).then((r) => r.json());
+    const get = (path: string) =>
+      fetch(`${second.url}${path}`, {
+        headers: { authorization: `Bearer ${path.startsWith('/admin') ? second.adminToken : t.token}` },
+      }).then((r) => r.json());
     const scimPath = new URL(t.baseUrl).pathname;
 
     // the feed, whole
     const feed: FeedEvent[] = [];
-    for (let after = ''; ; ) {
-      const page = await get(`/admin/v1/orgs/${t.orgId}/events?limit=1000${after ? `&after=${encodeURIComponent(after)}` : ''}`);
+    for (let after = ''; ;) {
+      const page = await get(
+        `/admin/v1/orgs/${t.orgId}/events?limit=1000${after ? `&after=${encodeURIComponent(after)}` : ''}`,
+      );
       feed.push(...page.events);
       if (!page.events.length) break;
       after = page.nextCursor;
@@ -131,9 +154,12 @@ describe('SIGKILL of the directory under a SCIM load: the events feed and the st
       else if (e.type === 'team.member_removed') replayedGroups.get(e.data.team!.id)?.delete(e.data.user!.id);
     }
     // a deleted user leaves its groups with it (one unit, no member event): the store's view of members
-    for (const members of replayedGroups.values()) for (const u of members) if (!replayedUsers.has(u)) members.delete(u);
+    for (const members of replayedGroups.values())
+      for (const u of members) if (!replayedUsers.has(u)) members.delete(u);
 
-    console.log(`SIGKILL mid SCIM load: ${acked.created.size} creates, ${acked.deactivated.size} deactivations, ${acked.groups.size} groups, ${acked.deleted.size} deletes acknowledged; ${feed.length} events, ${users.length} users, ${groups.length} groups after restart`);
+    console.log(
+      `SIGKILL mid SCIM load: ${acked.created.size} creates, ${acked.deactivated.size} deactivations, ${acked.groups.size} groups, ${acked.deleted.size} deletes acknowledged; ${feed.length} events, ${users.length} users, ${groups.length} groups after restart`,
+    );
     expect(feed.map((e) => e.sequence)).toEqual(feed.map((_, i) => i + 1));
     expect(new Map(users.map((u) => [u.id, u.active !== false]))).toEqual(replayedUsers);
     expect(new Map(groups.map((g) => [g.id, new Set((g.members ?? []).map((m) => m.value))]))).toEqual(replayedGroups);
@@ -142,7 +168,9 @@ describe('SIGKILL of the directory under a SCIM load: the events feed and the st
     expect(missing(acked.deactivated, 'user.deactivated')).toEqual([]);
     expect(missing(acked.deleted, 'user.deleted')).toEqual([]);
     expect(missing(acked.groups, 'team.created')).toEqual([]);
-    const added = new Set(feed.filter((e) => e.type === 'team.member_added').map((e) => `${e.data.team!.id}/${e.data.user!.id}`));
+    const added = new Set(
+      feed.filter((e) => e.type === 'team.member_added').map((e) => `${e.data.team!.id}/${e.data.user!.id}`),
+    );
     expect(acked.memberAdds.filter((m) => !added.has(`${m.group}/${m.user}`))).toEqual([]);
   }, 150000);
 });

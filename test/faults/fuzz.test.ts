@@ -12,9 +12,36 @@ import { newScimTenant, type ScimTenant } from '../support/tenant.js';
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const OBJECT_KEYS = ['__proto__', 'constructor', 'toString', 'valueOf', 'hasOwnProperty', 'isPrototypeOf', 'prototype'];
-const ATTRS = ['userName', 'displayName', 'name.givenName', 'name.familyName', 'emails', 'emails.value', 'emails.type', 'active', 'title', 'externalId', 'roles', 'members', 'members.value', 'meta.created', 'meta.lastModified', 'id', 'groups', `${ENTERPRISE}:manager`, `${ENTERPRISE}:department`, ...OBJECT_KEYS];
+const ATTRS = [
+  'userName',
+  'displayName',
+  'name.givenName',
+  'name.familyName',
+  'emails',
+  'emails.value',
+  'emails.type',
+  'active',
+  'title',
+  'externalId',
+  'roles',
+  'members',
+  'members.value',
+  'meta.created',
+  'meta.lastModified',
+  'id',
+  'groups',
+  `${ENTERPRISE}:manager`,
+  `${ENTERPRISE}:department`,
+  ...OBJECT_KEYS,
+];
 
-const user = (userName: string) => ({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName, name: { givenName: 'F', familyName: 'Z' }, emails: [{ value: userName, type: 'work', primary: true }], active: true });
+const user = (userName: string) => ({
+  schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+  userName,
+  name: { givenName: 'F', familyName: 'Z' },
+  emails: [{ value: userName, type: 'work', primary: true }],
+  active: true,
+});
 
 // ---- generators -----------------------------------------------------------------------------------------------
 const attr = fc.oneof(fc.constantFrom(...ATTRS), fc.string({ maxLength: 12 }));
@@ -23,7 +50,9 @@ const literal = fc.oneof(
   fc.constantFrom('true', 'false', 'null', '1', '-0', '1e308', '"2024-01-01T00:00:00Z"', '"\\u0000"', '"unterminated'),
   fc.integer().map(String),
 );
-const compare = fc.tuple(attr, fc.constantFrom('eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le', 'EQ', 'xx'), literal).map(([a, op, v]) => `${a} ${op} ${v}`);
+const compare = fc
+  .tuple(attr, fc.constantFrom('eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le', 'EQ', 'xx'), literal)
+  .map(([a, op, v]) => `${a} ${op} ${v}`);
 const filter: fc.Arbitrary<string> = fc.letrec<{ f: string }>((tie) => ({
   f: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
@@ -36,7 +65,10 @@ const filter: fc.Arbitrary<string> = fc.letrec<{ f: string }>((tie) => ({
   ),
 })).f;
 
-const key = fc.oneof(fc.constantFrom(...ATTRS, 'value', 'type', 'primary', 'display', 'schemas', 'Operations', 'op', 'path', ENTERPRISE), fc.string({ maxLength: 8 }));
+const key = fc.oneof(
+  fc.constantFrom(...ATTRS, 'value', 'type', 'primary', 'display', 'schemas', 'Operations', 'op', 'path', ENTERPRISE),
+  fc.string({ maxLength: 8 }),
+);
 const json: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
   v: fc.oneof(
     { depthSize: 'small' },
@@ -46,9 +78,28 @@ const json: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
     fc.dictionary(key, tie('v'), { maxKeys: 4 }),
   ),
 })).v;
-const path = fc.oneof(attr, fc.tuple(fc.constantFrom('emails', 'members', 'roles', 'addresses', ...OBJECT_KEYS), filter, fc.option(fc.constantFrom('value', 'type', 'primary', '__proto__'))).map(([a, f, s]) => `${a}[${f}]${s ? '.' + s : ''}`));
-const operation = fc.record({ op: fc.constantFrom('add', 'replace', 'remove', 'Add', 'REPLACE', 'copy', ...OBJECT_KEYS), path: fc.option(path, { nil: undefined }), value: fc.option(json, { nil: undefined }) }, { requiredKeys: ['op'] });
-const patchBody = fc.oneof(fc.record({ schemas: fc.constant([PATCH_OP]), Operations: fc.array(operation, { minLength: 1, maxLength: 4 }) }), json);
+const path = fc.oneof(
+  attr,
+  fc
+    .tuple(
+      fc.constantFrom('emails', 'members', 'roles', 'addresses', ...OBJECT_KEYS),
+      filter,
+      fc.option(fc.constantFrom('value', 'type', 'primary', '__proto__')),
+    )
+    .map(([a, f, s]) => `${a}[${f}]${s ? '.' + s : ''}`),
+);
+const operation = fc.record(
+  {
+    op: fc.constantFrom('add', 'replace', 'remove', 'Add', 'REPLACE', 'copy', ...OBJECT_KEYS),
+    path: fc.option(path, { nil: undefined }),
+    value: fc.option(json, { nil: undefined }),
+  },
+  { requiredKeys: ['op'] },
+);
+const patchBody = fc.oneof(
+  fc.record({ schemas: fc.constant([PATCH_OP]), Operations: fc.array(operation, { minLength: 1, maxLength: 4 }) }),
+  json,
+);
 
 describe('fuzzing the running gateway', () => {
   let sys: RunningSystem;
@@ -57,7 +108,8 @@ describe('fuzzing the running gateway', () => {
   let fixtureGroup: string;
   let scratchUser: string;
   let scratchGroup: string;
-  const fixtures = async () => [await t.scim('GET', `/Users/${fixtureUser}`), await t.scim('GET', `/Groups/${fixtureGroup}`)].map((r) => r.text);
+  const fixtures = async () =>
+    [await t.scim('GET', `/Users/${fixtureUser}`), await t.scim('GET', `/Groups/${fixtureGroup}`)].map((r) => r.text);
   let before: string[];
   const seen5xx: Array<{ request: string; status: number; body: string }> = [];
   const check = (request: string, r: { status: number; text: string }) => {
@@ -69,19 +121,23 @@ describe('fuzzing the running gateway', () => {
     sys = await startSystem({ START_TIMEOUT_MS: '55000' });
     t = await newScimTenant(sys, 'Fuzz');
     fixtureUser = (await t.scim('POST', '/Users', user('fixture@x.example'))).json.id;
-    fixtureGroup = (await t.scim('POST', '/Groups', { displayName: 'Fixture', members: [{ value: fixtureUser }] })).json.id;
+    fixtureGroup = (await t.scim('POST', '/Groups', { displayName: 'Fixture', members: [{ value: fixtureUser }] })).json
+      .id;
     scratchUser = (await t.scim('POST', '/Users', user('scratch@x.example'))).json.id;
     scratchGroup = (await t.scim('POST', '/Groups', { displayName: 'Scratch' })).json.id;
     before = await fixtures();
   }, 90000);
   afterAll(async () => {
-    if (seen5xx.length) console.log(`5xx found by fuzzing:\n${seen5xx.map((s) => `${s.status} ${s.request} → ${s.body}`).join('\n')}`);
+    if (seen5xx.length)
+      console.log(`5xx found by fuzzing:\n${seen5xx.map((s) => `${s.status} ${s.request} → ${s.body}`).join('\n')}`);
     await sys?.stop();
   });
 
   it('filters never get a 5xx', async () => {
     await fc.assert(
-      fc.asyncProperty(filter, fc.constantFrom('Users', 'Groups'), async (f, resource) => check(`GET /${resource}?filter=${f}`, await t.scim('GET', `/${resource}?filter=${encodeURIComponent(f)}`))),
+      fc.asyncProperty(filter, fc.constantFrom('Users', 'Groups'), async (f, resource) =>
+        check(`GET /${resource}?filter=${f}`, await t.scim('GET', `/${resource}?filter=${encodeURIComponent(f)}`)),
+      ),
       { numRuns: 150 },
     );
   }, 120000);
@@ -99,14 +155,21 @@ describe('fuzzing the running gateway', () => {
   it('resource bodies (POST and PUT) never get a 5xx', async () => {
     const resourceBody = fc.oneof(
       json,
-      fc.tuple(fc.dictionary(key, json, { maxKeys: 5 }), fc.nat()).map(([extra, n]) => ({ ...user(`fuzz.${n}@x.example`), ...extra })),
+      fc
+        .tuple(fc.dictionary(key, json, { maxKeys: 5 }), fc.nat())
+        .map(([extra, n]) => ({ ...user(`fuzz.${n}@x.example`), ...extra })),
     );
     await fc.assert(
-      fc.asyncProperty(resourceBody, fc.constantFrom('POST /Users', 'POST /Groups', 'PUT /Users', 'PUT /Groups'), async (body, call) => {
-        const [method, resource] = call.split(' ');
-        const target = method === 'POST' ? resource : `${resource}/${resource === '/Users' ? scratchUser : scratchGroup}`;
-        return check(`${method} ${target} ${JSON.stringify(body).slice(0, 400)}`, await t.scim(method, target, body));
-      }),
+      fc.asyncProperty(
+        resourceBody,
+        fc.constantFrom('POST /Users', 'POST /Groups', 'PUT /Users', 'PUT /Groups'),
+        async (body, call) => {
+          const [method, resource] = call.split(' ');
+          const target =
+            method === 'POST' ? resource : `${resource}/${resource === '/Users' ? scratchUser : scratchGroup}`;
+          return check(`${method} ${target} ${JSON.stringify(body).slice(0, 400)}`, await t.scim(method, target, body));
+        },
+      ),
       { numRuns: 150 },
     );
   }, 120000);

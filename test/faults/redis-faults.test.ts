@@ -43,7 +43,15 @@ describe('Redis faults under traffic', () => {
     redis = await startRedis();
     sys = await startSystem({ REDIS_URL: redis.url, LOG_LEVEL: 'warn' });
     t = await newScimTenant(sys, 'RedisFaults');
-    expect((await t.scim('POST', '/Users', { userName: 'r@x.example', name: { givenName: 'R', familyName: 'F' }, emails: [{ value: 'r@x.example' }] })).status).toBe(201);
+    expect(
+      (
+        await t.scim('POST', '/Users', {
+          userName: 'r@x.example',
+          name: { givenName: 'R', familyName: 'F' },
+          emails: [{ value: 'r@x.example' }],
+        })
+      ).status,
+    ).toBe(201);
   }, 90000);
   afterAll(async () => {
     redis?.resume();
@@ -67,7 +75,10 @@ describe('Redis faults under traffic', () => {
       // the gateway's breaker (its rate-limit counters and session reads); credentials no longer uses Redis at all
       for (const process of ['gateway'] as const) {
         const metrics = await http('GET', `http://127.0.0.1:${sys.metricsPorts[process]}/metrics`);
-        expect({ process, open: /^redis_circuit_breaker_open(\{[^}]*\})? 1$/m.test(metrics.text) }).toEqual({ process, open: true });
+        expect({ process, open: /^redis_circuit_breaker_open(\{[^}]*\})? 1$/m.test(metrics.text) }).toEqual({
+          process,
+          open: true,
+        });
       }
     } finally {
       redis.resume();
@@ -79,7 +90,9 @@ describe('Redis faults under traffic', () => {
     await load.stop();
     const recovered = load.seen.slice(after);
 
-    console.log(`Redis SIGSTOP 4 s: ${during.length} valid requests during the stall, p50 ${median(during.map((s) => s.ms)).toFixed(1)} ms; before: p50 ${median(load.seen.slice(0, before).map((s) => s.ms)).toFixed(1)} ms`);
+    console.log(
+      `Redis SIGSTOP 4 s: ${during.length} valid requests during the stall, p50 ${median(during.map((s) => s.ms)).toFixed(1)} ms; before: p50 ${median(load.seen.slice(0, before).map((s) => s.ms)).toFixed(1)} ms`,
+    );
     expect(during.length).toBeGreaterThan(0);
     expect(during.filter((s) => s.status !== 200)).toEqual([]);
     expect(recovered.length).toBeGreaterThan(0);

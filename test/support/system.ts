@@ -31,12 +31,14 @@ async function freeRange(n: number): Promise<number> {
     const base = 20000 + Math.floor(Math.random() * 30000);
     const { createServer } = await import('node:net');
     const ok = await Promise.all(
-      Array.from({ length: n }, (_, i) =>
-        new Promise<boolean>((res) => {
-          const s = createServer();
-          s.once('error', () => res(false));
-          s.listen(base + i, '127.0.0.1', () => s.close(() => res(true)));
-        }),
+      Array.from(
+        { length: n },
+        (_, i) =>
+          new Promise<boolean>((res) => {
+            const s = createServer();
+            s.once('error', () => res(false));
+            s.listen(base + i, '127.0.0.1', () => s.close(() => res(true)));
+          }),
       ),
     );
     if (ok.every(Boolean)) return base;
@@ -44,7 +46,10 @@ async function freeRange(n: number): Promise<number> {
   throw new Error('no free port range');
 }
 
-export async function startSystem(extraEnv: Record<string, string> = {}, dataDir = mkdtempSync(join(tmpdir(), 'scimgw-e2e-'))): Promise<RunningSystem> {
+export async function startSystem(
+  extraEnv: Record<string, string> = {},
+  dataDir = mkdtempSync(join(tmpdir(), 'scimgw-e2e-')),
+): Promise<RunningSystem> {
   const entry = join(root, 'dist', 'scripts', 'start.js');
   if (!existsSync(entry)) throw new Error('dist/ is missing: run `npm run build` (npm test does)');
   const replicas = Number(extraEnv.GATEWAY_REPLICAS || 1);
@@ -54,7 +59,17 @@ export async function startSystem(extraEnv: Record<string, string> = {}, dataDir
   let out = '';
   const supervisor = spawn(process.execPath, [entry], {
     cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', ...extraEnv, PORT: String(port), SERVICE_PORT_BASE: String(grpcBase), METRICS_PORT_BASE: String(metricsBase), DATA_DIR: dataDir, PUBLIC_URL: `http://127.0.0.1:${port}` },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      LOG_LEVEL: 'warn',
+      ...extraEnv,
+      PORT: String(port),
+      SERVICE_PORT_BASE: String(grpcBase),
+      METRICS_PORT_BASE: String(metricsBase),
+      DATA_DIR: dataDir,
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   supervisor.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -76,7 +91,10 @@ export async function startSystem(extraEnv: Record<string, string> = {}, dataDir
   const adminToken = extraEnv.ADMIN_TOKEN ?? readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
   const childPids = () => {
     try {
-      return execFileSync('ps', ['-o', 'pid=', '--ppid', String(supervisor.pid)], { encoding: 'utf8' }).split('\n').map((s) => Number(s.trim())).filter((n) => n > 0);
+      return execFileSync('ps', ['-o', 'pid=', '--ppid', String(supervisor.pid)], { encoding: 'utf8' })
+        .split('\n')
+        .map((s) => Number(s.trim()))
+        .filter((n) => n > 0);
     } catch {
       return [];
     }
@@ -87,7 +105,13 @@ export async function startSystem(extraEnv: Record<string, string> = {}, dataDir
     adminToken,
     dataDir,
     supervisor,
-    metricsPorts: { gateway: metricsBase, identity: metricsBase + 1, directory: metricsBase + 2, credentials: metricsBase + 3, entitlement: metricsBase + 4 },
+    metricsPorts: {
+      gateway: metricsBase,
+      identity: metricsBase + 1,
+      directory: metricsBase + 2,
+      credentials: metricsBase + 3,
+      entitlement: metricsBase + 4,
+    },
     childPids,
     output: () => out,
     stop: (signal = 'SIGTERM') =>
@@ -109,14 +133,26 @@ export function isAlive(pid: number): boolean {
 }
 
 /** A small HTTP client for tests: JSON in, status + headers + parsed body out. */
-export async function http(method: string, url: string, opts: { token?: string; basic?: [string, string]; body?: unknown; contentType?: string; headers?: Record<string, string> } = {}) {
+export async function http(
+  method: string,
+  url: string,
+  opts: {
+    token?: string;
+    basic?: [string, string];
+    body?: unknown;
+    contentType?: string;
+    headers?: Record<string, string>;
+  } = {},
+) {
   const headers: Record<string, string> = { ...(opts.headers ?? {}) };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-  if (opts.basic) headers.authorization = `Basic ${Buffer.from(`${opts.basic[0]}:${opts.basic[1]}`).toString('base64')}`;
+  if (opts.basic)
+    headers.authorization = `Basic ${Buffer.from(`${opts.basic[0]}:${opts.basic[1]}`).toString('base64')}`;
   let body: string | undefined;
   if (opts.body !== undefined) {
     body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
-    if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = opts.contentType ?? 'application/scim+json';
+    if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type'))
+      headers['content-type'] = opts.contentType ?? 'application/scim+json';
   }
   const res = await fetch(url, { method, headers, body, redirect: 'manual' });
   const text = await res.text();

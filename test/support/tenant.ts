@@ -13,7 +13,8 @@ export interface ScimTenant {
 }
 
 export async function newScimTenant(sys: RunningSystem, name: string, type = 'okta'): Promise<ScimTenant> {
-  const admin = (method: string, path: string, body?: unknown) => http(method, `${sys.url}/admin/v1${path}`, { token: sys.adminToken, body, contentType: 'application/json' });
+  const admin = (method: string, path: string, body?: unknown) =>
+    http(method, `${sys.url}/admin/v1${path}`, { token: sys.adminToken, body, contentType: 'application/json' });
   const org = await admin('POST', '/orgs', { name });
   if (org.status !== 201) throw new Error(`org: ${org.status} ${org.text}`);
   await admin('PUT', `/orgs/${org.json.id}/entitlements/enterprise-toolkit`);

@@ -11,7 +11,16 @@ export interface Delivery {
   status: number;
   verified: boolean;
   raw: string;
-  body: { id: string; type: string; orgId: string; sequence: number; actor: string; requestId: string; timestamp: string; data: Record<string, any> };
+  body: {
+    id: string;
+    type: string;
+    orgId: string;
+    sequence: number;
+    actor: string;
+    requestId: string;
+    timestamp: string;
+    data: Record<string, any>;
+  };
 }
 
 export interface WebhookReceiver {
@@ -32,7 +41,9 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     deliveries: [],
     accepted() {
       const seen = new Set<string>();
-      return r.deliveries.filter((d) => d.status < 300 && d.verified && !seen.has(d.webhookId) && seen.add(d.webhookId));
+      return r.deliveries.filter(
+        (d) => d.status < 300 && d.verified && !seen.has(d.webhookId) && seen.add(d.webhookId),
+      );
     },
     close: () => new Promise<void>((res) => server.close(() => res())),
   };

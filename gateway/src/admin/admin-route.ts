@@ -24,7 +24,8 @@ export const jsonBody = (req: Request): Record<string, unknown> => {
 export function queryText(req: Request, name: string): string {
   const v = req.query[name];
   if (v === undefined) return '';
-  if (typeof v !== 'string') throw new HttpError(400, 'invalid_request', `"${name}" must be given once, as a plain value`);
+  if (typeof v !== 'string')
+    throw new HttpError(400, 'invalid_request', `"${name}" must be given once, as a plain value`);
   return v;
 }
 
@@ -33,6 +34,7 @@ export function limitParam(req: Request, fallback: number, max: number): number 
   const v = req.query.limit;
   if (v === undefined || v === '') return fallback;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > max) throw new HttpError(400, 'invalid_request', `"limit" must be an integer from 1 to ${max}`);
+  if (!Number.isInteger(n) || n < 1 || n > max)
+    throw new HttpError(400, 'invalid_request', `"limit" must be an integer from 1 to ${max}`);
   return n;
 }

@@ -11,21 +11,40 @@ import { adminRoute, limitParam, queryText } from './admin-route.js';
 
 export function eventView(e: Event) {
   // the same shape as a webhook body (services/directory/src/webhooks/delivery-worker.ts, webhookBody)
-  return { id: e.id, type: e.type, timestamp: e.time?.toISOString(), orgId: e.orgId, sequence: Number(e.sequence), actor: e.actor, requestId: e.requestId, data: e.dataJson ? (JSON.parse(e.dataJson) as unknown) : {} };
+  return {
+    id: e.id,
+    type: e.type,
+    timestamp: e.time?.toISOString(),
+    orgId: e.orgId,
+    sequence: Number(e.sequence),
+    actor: e.actor,
+    requestId: e.requestId,
+    data: e.dataJson ? (JSON.parse(e.dataJson) as unknown) : {},
+  };
 }
 
 export function eventsRouter(deps: { backends: Pick<Backends, 'directory'>; logger: Logger }): Router {
   const router = Router();
   const route = adminRoute(deps.logger);
   const page = async (req: Request, orgId: string) => {
-    const out = await deps.backends.directory.listEvents({ orgId, after: queryText(req, 'after'), limit: limitParam(req, 100, 1000) });
+    const out = await deps.backends.directory.listEvents({
+      orgId,
+      after: queryText(req, 'after'),
+      limit: limitParam(req, 100, 1000),
+    });
     return { events: out.events.map(eventView), nextCursor: out.nextCursor };
   };
-  router.get('/orgs/:org/events', route('/orgs/:org/events', async (req, res) => {
-    res.json(await page(req, String(req.params.org)));
-  }));
-  router.get('/events', route('/events', async (req, res) => {
-    res.json(await page(req, ''));
-  }));
+  router.get(
+    '/orgs/:org/events',
+    route('/orgs/:org/events', async (req, res) => {
+      res.json(await page(req, String(req.params.org)));
+    }),
+  );
+  router.get(
+    '/events',
+    route('/events', async (req, res) => {
+      res.json(await page(req, ''));
+    }),
+  );
   return router;
 }

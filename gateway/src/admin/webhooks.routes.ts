@@ -27,7 +27,20 @@ function webhookView(w: WebhookEndpoint) {
 }
 
 function deliveryView(d: WebhookDelivery) {
-  return { id: d.id, eventId: d.eventId, eventType: d.eventType, orgId: d.orgId, sequence: Number(d.sequence), attempt: d.attempt, outcome: d.outcome, responseStatus: d.responseStatus || undefined, error: d.error || undefined, durationMs: d.durationMs, time: d.time?.toISOString(), manual: d.manual };
+  return {
+    id: d.id,
+    eventId: d.eventId,
+    eventType: d.eventType,
+    orgId: d.orgId,
+    sequence: Number(d.sequence),
+    attempt: d.attempt,
+    outcome: d.outcome,
+    responseStatus: d.responseStatus || undefined,
+    error: d.error || undefined,
+    durationMs: d.durationMs,
+    time: d.time?.toISOString(),
+    manual: d.manual,
+  };
 }
 
 const FIELDS = ['url', 'events', 'orgId', 'description', 'enabled'];
@@ -39,57 +52,121 @@ export function webhooksRouter(deps: { backends: Pick<Backends, 'directory'>; lo
 
   const checked = (b: Record<string, unknown>, allowed: string[]) => {
     const unknown = Object.keys(b).filter((k) => !allowed.includes(k));
-    if (unknown.length) throw new HttpError(400, 'invalid_request', `unknown fields: ${unknown.join(', ')} (accepted: ${allowed.join(', ')})`);
-    if (b.url !== undefined && (typeof b.url !== 'string' || !b.url)) throw new HttpError(400, 'invalid_request', '"url" must be an https:// URL (string)');
-    if (b.events !== undefined && (!Array.isArray(b.events) || b.events.some((e) => typeof e !== 'string'))) throw new HttpError(400, 'invalid_request', '"events" must be an array of event types, or ["*"]');
-    if (b.orgId !== undefined && b.orgId !== null && (typeof b.orgId !== 'string' || !b.orgId)) throw new HttpError(400, 'invalid_request', '"orgId" must be an organization id, or absent for every organization');
-    if (b.description !== undefined && typeof b.description !== 'string') throw new HttpError(400, 'invalid_request', '"description" must be a string');
-    if (b.enabled !== undefined && typeof b.enabled !== 'boolean') throw new HttpError(400, 'invalid_request', '"enabled" must be a boolean');
+    if (unknown.length)
+      throw new HttpError(
+        400,
+        'invalid_request',
+        `unknown fields: ${unknown.join(', ')} (accepted: ${allowed.join(', ')})`,
+      );
+    if (b.url !== undefined && (typeof b.url !== 'string' || !b.url))
+      throw new HttpError(400, 'invalid_request', '"url" must be an https:// URL (string)');
+    if (b.events !== undefined && (!Array.isArray(b.events) || b.events.some((e) => typeof e !== 'string')))
+      throw new HttpError(400, 'invalid_request', '"events" must be an array of event types, or ["*"]');
+    if (b.orgId !== undefined && b.orgId !== null && (typeof b.orgId !== 'string' || !b.orgId))
+      throw new HttpError(
+        400,
+        'invalid_request',
+        '"orgId" must be an organization id, or absent for every organization',
+      );
+    if (b.description !== undefined && typeof b.description !== 'string')
+      throw new HttpError(400, 'invalid_request', '"description" must be a string');
+    if (b.enabled !== undefined && typeof b.enabled !== 'boolean')
+      throw new HttpError(400, 'invalid_request', '"enabled" must be a boolean');
     return b;
   };
 
-  router.post('/webhooks', route('/webhooks', async (req, res) => {
-    const b = checked(jsonBody(req), ['url', 'events', 'orgId', 'description']);
-    if (typeof b.url !== 'string') throw new HttpError(400, 'invalid_request', '"url" is required: the https:// URL that receives the events');
-    if (!Array.isArray(b.events)) throw new HttpError(400, 'invalid_request', '"events" is required: event types, or ["*"] for every type');
-    const out = await directory.createWebhook({ url: b.url, events: b.events as string[], orgId: (b.orgId as string | undefined) ?? '', description: (b.description as string | undefined) ?? '' });
-    res.status(201).json({ ...webhookView(out.webhook!), secret: out.secret });
-  }));
-  router.get('/webhooks', route('/webhooks', async (req, res) => {
-    const out = await directory.listWebhooks({ orgId: queryText(req, 'orgId') });
-    res.json({ webhooks: out.webhooks.map(webhookView) });
-  }));
-  router.get('/webhooks/:id', route('/webhooks/:id', async (req, res) => {
-    res.json(webhookView((await directory.getWebhook({ webhookId: String(req.params.id) })).webhook!));
-  }));
-  router.patch('/webhooks/:id', route('/webhooks/:id', async (req, res) => {
-    const b = checked(jsonBody(req), FIELDS.filter((f) => f !== 'orgId'));
-    if (!Object.keys(b).length) throw new HttpError(400, 'invalid_request', `send at least one of ${FIELDS.filter((f) => f !== 'orgId').join(', ')}`);
-    const out = await directory.updateWebhook({
-      webhookId: String(req.params.id),
-      url: b.url as string | undefined,
-      events: (b.events as string[] | undefined) ?? [],
-      hasEvents: b.events !== undefined,
-      enabled: b.enabled as boolean | undefined,
-      description: b.description as string | undefined,
-    });
-    res.json(webhookView(out.webhook!));
-  }));
-  router.delete('/webhooks/:id', route('/webhooks/:id', async (req, res) => {
-    await directory.deleteWebhook({ webhookId: String(req.params.id) });
-    res.status(204).end();
-  }));
-  router.post('/webhooks/:id/rotate-secret', route('/webhooks/:id/rotate-secret', async (req, res) => {
-    const out = await directory.rotateWebhookSecret({ webhookId: String(req.params.id) });
-    res.json({ ...webhookView(out.webhook!), secret: out.secret, notice: 'Deliveries are signed with the new secret from now on; the old one no longer verifies.' });
-  }));
-  router.get('/webhooks/:id/deliveries', route('/webhooks/:id/deliveries', async (req, res) => {
-    const out = await directory.listWebhookDeliveries({ webhookId: String(req.params.id), limit: limitParam(req, 50, 500), pageToken: queryText(req, 'pageToken') });
-    res.json({ deliveries: out.deliveries.map(deliveryView), nextPageToken: out.nextPageToken || undefined });
-  }));
-  router.post('/webhooks/:id/events/:eventId/redeliver', route('/webhooks/:id/events/:eventId/redeliver', async (req, res) => {
-    const out = await directory.redeliverWebhookEvent({ webhookId: String(req.params.id), eventId: String(req.params.eventId) });
-    res.json(deliveryView(out.delivery!));
-  }));
+  router.post(
+    '/webhooks',
+    route('/webhooks', async (req, res) => {
+      const b = checked(jsonBody(req), ['url', 'events', 'orgId', 'description']);
+      if (typeof b.url !== 'string')
+        throw new HttpError(400, 'invalid_request', '"url" is required: the https:// URL that receives the events');
+      if (!Array.isArray(b.events))
+        throw new HttpError(400, 'invalid_request', '"events" is required: event types, or ["*"] for every type');
+      const out = await directory.createWebhook({
+        url: b.url,
+        events: b.events as string[],
+        orgId: (b.orgId as string | undefined) ?? '',
+        description: (b.description as string | undefined) ?? '',
+      });
+      res.status(201).json({ ...webhookView(out.webhook!), secret: out.secret });
+    }),
+  );
+  router.get(
+    '/webhooks',
+    route('/webhooks', async (req, res) => {
+      const out = await directory.listWebhooks({ orgId: queryText(req, 'orgId') });
+      res.json({ webhooks: out.webhooks.map(webhookView) });
+    }),
+  );
+  router.get(
+    '/webhooks/:id',
+    route('/webhooks/:id', async (req, res) => {
+      res.json(webhookView((await directory.getWebhook({ webhookId: String(req.params.id) })).webhook!));
+    }),
+  );
+  router.patch(
+    '/webhooks/:id',
+    route('/webhooks/:id', async (req, res) => {
+      const b = checked(
+        jsonBody(req),
+        FIELDS.filter((f) => f !== 'orgId'),
+      );
+      if (!Object.keys(b).length)
+        throw new HttpError(
+          400,
+          'invalid_request',
+          `send at least one of ${FIELDS.filter((f) => f !== 'orgId').join(', ')}`,
+        );
+      const out = await directory.updateWebhook({
+        webhookId: String(req.params.id),
+        url: b.url as string | undefined,
+        events: (b.events as string[] | undefined) ?? [],
+        hasEvents: b.events !== undefined,
+        enabled: b.enabled as boolean | undefined,
+        description: b.description as string | undefined,
+      });
+      res.json(webhookView(out.webhook!));
+    }),
+  );
+  router.delete(
+    '/webhooks/:id',
+    route('/webhooks/:id', async (req, res) => {
+      await directory.deleteWebhook({ webhookId: String(req.params.id) });
+      res.status(204).end();
+    }),
+  );
+  router.post(
+    '/webhooks/:id/rotate-secret',
+    route('/webhooks/:id/rotate-secret', async (req, res) => {
+      const out = await directory.rotateWebhookSecret({ webhookId: String(req.params.id) });
+      res.json({
+        ...webhookView(out.webhook!),
+        secret: out.secret,
+        notice: 'Deliveries are signed with the new secret from now on; the old one no longer verifies.',
+      });
+    }),
+  );
+  router.get(
+    '/webhooks/:id/deliveries',
+    route('/webhooks/:id/deliveries', async (req, res) => {
+      const out = await directory.listWebhookDeliveries({
+        webhookId: String(req.params.id),
+        limit: limitParam(req, 50, 500),
+        pageToken: queryText(req, 'pageToken'),
+      });
+      res.json({ deliveries: out.deliveries.map(deliveryView), nextPageToken: out.nextPageToken || undefined });
+    }),
+  );
+  router.post(
+    '/webhooks/:id/events/:eventId/redeliver',
+    route('/webhooks/:id/events/:eventId/redeliver', async (req, res) => {
+      const out = await directory.redeliverWebhookEvent({
+        webhookId: String(req.params.id),
+        eventId: String(req.params.eventId),
+      });
+      res.json(deliveryView(out.delivery!));
+    }),
+  );
   return router;
 }

@@ -16,14 +16,24 @@ export interface BodyFault {
 const size = (bytes: number) => (bytes % 1024 === 0 ? `${bytes / 1024} KiB` : `${bytes} bytes`);
 
 /** The client's fault in a body-parser error, or undefined when `err` is something else. */
-export function bodyFault(err: unknown, limitBytes: number, unreadable = 'the request body is not valid JSON'): BodyFault | undefined {
+export function bodyFault(
+  err: unknown,
+  limitBytes: number,
+  unreadable = 'the request body is not valid JSON',
+): BodyFault | undefined {
   const e = err as { type?: string; status?: number } | null;
-  if (e?.type === 'entity.too.large') return { status: 413, code: 'payload_too_large', message: `the request body exceeds ${size(limitBytes)}` };
+  if (e?.type === 'entity.too.large')
+    return { status: 413, code: 'payload_too_large', message: `the request body exceeds ${size(limitBytes)}` };
   if (e?.status && e.status < 500) return { status: 400, code: 'invalid_request', message: unreadable };
   return undefined;
 }
 
-export function bodyErrorHandler(opts: { limitBytes: number; unreadable?: string; send: (res: Response, fault: BodyFault, req: Request) => void; otherwise: (res: Response, err: unknown) => void }) {
+export function bodyErrorHandler(opts: {
+  limitBytes: number;
+  unreadable?: string;
+  send: (res: Response, fault: BodyFault, req: Request) => void;
+  otherwise: (res: Response, err: unknown) => void;
+}) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const fault = bodyFault(err, opts.limitBytes, opts.unreadable);
     if (fault) opts.send(res, fault, req);

@@ -79,21 +79,38 @@ function collapsed(logger: Logger): CollapsedWarnings {
 
 /** Reduces any error to what may be shown; unexpected ones are logged with an error id. */
 export function describeError(err: unknown, logger: Logger): Described {
-  if (err instanceof HttpError) return { status: err.status, code: err.code, message: err.message, scimType: err.scimType, headers: err.headers };
+  if (err instanceof HttpError)
+    return { status: err.status, code: err.code, message: err.message, scimType: err.scimType, headers: err.headers };
   if (isServiceError(err)) {
     // a SCIM fault carries its status once (kit/src/scim-status.ts); any other error goes by the gRPC table
     const scim = scimFaultOf((key) => metadataValue(err, key));
     const httpStatus = scim?.status ?? httpStatusOfGrpc[err.code] ?? 500;
     const reason = metadataValue(err, 'error-reason');
     if (httpStatus < 500) {
-      return { status: httpStatus, code: reason ?? codeNames[httpStatus] ?? 'error', message: err.details, ...(scim?.scimType ? { scimType: scim.scimType } : {}), headers: {} };
+      return {
+        status: httpStatus,
+        code: reason ?? codeNames[httpStatus] ?? 'error',
+        message: err.details,
+        ...(scim?.scimType ? { scimType: scim.scimType } : {}),
+        headers: {},
+      };
     }
     const errorId = metadataValue(err, 'error-id') ?? newId();
     if (err.code === status.UNAVAILABLE || err.code === status.DEADLINE_EXCEEDED) {
       // every request's error id stays findable at debug level; the warning is collapsed (docs/faults.md)
       logger.debug('backend unavailable', { errorId, grpcCode: status[err.code], details: err.details });
-      collapsed(logger).warn(`backend-unavailable:${err.code}`, 'backend unavailable', { errorId, grpcCode: status[err.code], details: err.details });
-      return { status: httpStatus, code: codeNames[httpStatus], message: `a backend service is unavailable; retry later (error id ${errorId})`, headers: { 'retry-after': '5' }, errorId };
+      collapsed(logger).warn(`backend-unavailable:${err.code}`, 'backend unavailable', {
+        errorId,
+        grpcCode: status[err.code],
+        details: err.details,
+      });
+      return {
+        status: httpStatus,
+        code: codeNames[httpStatus],
+        message: `a backend service is unavailable; retry later (error id ${errorId})`,
+        headers: { 'retry-after': '5' },
+        errorId,
+      };
     }
     logger.error('backend error', { errorId, grpcCode: status[err.code], details: err.details });
     return { status: 500, code: 'internal', message: `internal error (error id ${errorId})`, headers: {}, errorId };
@@ -108,9 +125,19 @@ export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
 
 export function sendScimError(res: Response, d: Pick<Described, 'status' | 'message' | 'scimType' | 'headers'>) {
   res.status(d.status).set(d.headers).type(SCIM_CONTENT_TYPE);
-  res.send(JSON.stringify({ schemas: [SCIM_ERROR_SCHEMA], status: String(d.status), ...(d.scimType ? { scimType: d.scimType } : {}), detail: d.message }));
+  res.send(
+    JSON.stringify({
+      schemas: [SCIM_ERROR_SCHEMA],
+      status: String(d.status),
+      ...(d.scimType ? { scimType: d.scimType } : {}),
+      detail: d.message,
+    }),
+  );
 }
 
 export function sendAdminError(res: Response, d: Pick<Described, 'status' | 'code' | 'message' | 'headers'>) {
-  res.status(d.status).set(d.headers).json({ error: { code: d.code, message: d.message } });
+  res
+    .status(d.status)
+    .set(d.headers)
+    .json({ error: { code: d.code, message: d.message } });
 }

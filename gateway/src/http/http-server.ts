@@ -13,7 +13,12 @@ export interface HttpLimits {
   keepAliveTimeoutMs?: number;
 }
 
-export async function listenHttp(handler: RequestListener, port: number, host: string, limits: HttpLimits): Promise<Server> {
+export async function listenHttp(
+  handler: RequestListener,
+  port: number,
+  host: string,
+  limits: HttpLimits,
+): Promise<Server> {
   const server = createServer(
     {
       headersTimeout: limits.headersTimeoutMs,

@@ -46,22 +46,46 @@ export interface AccessLogOptions {
  * value, query or body), sampled for successes. One 'finish' listener does both.
  */
 export function httpMetrics(registry: Registry, access?: AccessLogOptions) {
-  const total = new Counter({ name: 'http_requests_total', help: 'HTTP requests completed, by route pattern and status code.', labelNames: ['method', 'route', 'code'], registers: [registry] });
-  const duration = new Histogram({ name: 'http_request_duration_seconds', help: 'HTTP request duration in seconds.', labelNames: ['method', 'route', 'code'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry] });
+  const total = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests completed, by route pattern and status code.',
+    labelNames: ['method', 'route', 'code'],
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration in seconds.',
+    labelNames: ['method', 'route', 'code'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
   const logger = access?.logger;
   const rate = access?.sampleRate ?? 0;
   return (req: Request, res: Response, next: NextFunction) => {
     const start = process.hrtime.bigint();
     res.on('finish', () => {
       const matched = (req.route as { path?: unknown } | undefined)?.path;
-      const route = typeof res.locals.route === 'string' ? res.locals.route : typeof matched === 'string' ? `${req.baseUrl}${matched}` : 'unmatched';
+      const route =
+        typeof res.locals.route === 'string'
+          ? res.locals.route
+          : typeof matched === 'string'
+            ? `${req.baseUrl}${matched}`
+            : 'unmatched';
       const code = res.statusCode;
       const labels = { method: req.method, route, code: String(code) };
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
       total.inc(labels);
       duration.observe(labels, seconds);
       if (logger && (code >= 400 || rate >= 1 || (rate > 0 && Math.random() < rate))) {
-        logger.info('request', { method: req.method, route, status: code, ms: Math.round(seconds * 1e6) / 1e3, tenant: res.locals.tenant, requestId: res.locals.requestId, traceId: res.locals.traceId });
+        logger.info('request', {
+          method: req.method,
+          route,
+          status: code,
+          ms: Math.round(seconds * 1e6) / 1e3,
+          tenant: res.locals.tenant,
+          requestId: res.locals.requestId,
+          traceId: res.locals.traceId,
+        });
       }
     });
     next();

@@ -38,7 +38,12 @@ export function cookiePolicy(publicUrl: string): CookiePolicy {
   return { secure: u.protocol === 'https:', basePath: u.pathname.replace(/\/+$/, '') };
 }
 
-const base = (p: CookiePolicy, path: string): CookieOptions => ({ httpOnly: true, sameSite: 'lax', secure: p.secure, path });
+const base = (p: CookiePolicy, path: string): CookieOptions => ({
+  httpOnly: true,
+  sameSite: 'lax',
+  secure: p.secure,
+  path,
+});
 
 export function setSessionCookie(res: Response, p: CookiePolicy, token: string, expires: Date) {
   res.cookie(SESSION_COOKIE, token, { ...base(p, p.basePath || '/'), expires });
@@ -59,7 +64,8 @@ export function clearLoginStateCookie(res: Response, p: CookiePolicy) {
 /** The session token of a request: `Authorization: Bearer` (apps) first, then the cookie (browsers). */
 export function sessionToken(req: Request): { token?: string; from?: 'bearer' | 'cookie' } {
   const header = req.get('authorization') ?? '';
-  if (/^bearer\s+/i.test(header)) return { token: header.replace(/^bearer\s+/i, '').trim() || undefined, from: 'bearer' };
+  if (/^bearer\s+/i.test(header))
+    return { token: header.replace(/^bearer\s+/i, '').trim() || undefined, from: 'bearer' };
   const c = cookie(req, SESSION_COOKIE);
   return c ? { token: c, from: 'cookie' } : {};
 }

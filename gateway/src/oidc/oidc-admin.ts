@@ -26,15 +26,32 @@ export function configureOidcHandler(deps: ConfigureOidcDeps) {
   return async (req: Request, res: Response): Promise<void> => {
     res.locals.route = '/admin/v1/orgs/:org/connectors/:id/oidc';
     try {
-      const body = req.body && typeof req.body === 'object' && !Array.isArray(req.body) ? (req.body as Record<string, unknown>) : {};
+      const body =
+        req.body && typeof req.body === 'object' && !Array.isArray(req.body)
+          ? (req.body as Record<string, unknown>)
+          : {};
       const { issuer, clientId } = body;
       if (typeof issuer !== 'string' || !issuer.trim() || typeof clientId !== 'string' || !clientId.trim()) {
-        throw new HttpError(400, 'invalid_request', '"issuer" and "clientId" are required (strings): the issuer URL and the Client ID of the OIDC app in your identity provider');
+        throw new HttpError(
+          400,
+          'invalid_request',
+          '"issuer" and "clientId" are required (strings): the issuer URL and the Client ID of the OIDC app in your identity provider',
+        );
       }
       const org = (await deps.backends.directory.getOrg({ tenantId: String(req.params.org) })).org!;
-      const { enabled } = await deps.backends.entitlement.checkEntitlement({ tenantId: org.id, name: ENTERPRISE_TOOLKIT });
-      if (!enabled) throw new HttpError(403, 'entitlement_required', 'Single sign-on requires the Enterprise Toolkit option; enable it on the Billing page first');
-      const connector = (await deps.backends.directory.getConnector({ tenantId: org.id, connectorId: String(req.params.id) })).connector!;
+      const { enabled } = await deps.backends.entitlement.checkEntitlement({
+        tenantId: org.id,
+        name: ENTERPRISE_TOOLKIT,
+      });
+      if (!enabled)
+        throw new HttpError(
+          403,
+          'entitlement_required',
+          'Single sign-on requires the Enterprise Toolkit option; enable it on the Billing page first',
+        );
+      const connector = (
+        await deps.backends.directory.getConnector({ tenantId: org.id, connectorId: String(req.params.id) })
+      ).connector!;
       const { settings } = await deps.backends.identity.configureOidc({
         tenantId: org.id,
         connectorId: connector.id,
@@ -43,13 +60,29 @@ export function configureOidcHandler(deps: ConfigureOidcDeps) {
         redirectUris: redirectUrisOf(deps.publicUrl, deps.appRedirectUris),
         actor: 'operator',
       });
-      await deps.changeEvents?.ssoConfigured(org.id, connector.id, { issuer: settings!.issuer, clientId: settings!.clientId, redirectUris: settings!.redirectUris });
-      res.json({ issuer: settings!.issuer, clientId: settings!.clientId, redirectUris: settings!.redirectUris, enabled: true });
+      await deps.changeEvents?.ssoConfigured(org.id, connector.id, {
+        issuer: settings!.issuer,
+        clientId: settings!.clientId,
+        redirectUris: settings!.redirectUris,
+      });
+      res.json({
+        issuer: settings!.issuer,
+        clientId: settings!.clientId,
+        redirectUris: settings!.redirectUris,
+        enabled: true,
+      });
     } catch (err) {
       const d = describeError(err, deps.logger);
       const configured = isServiceError(err) ? metadataValue(err, 'configured-issuer') : undefined;
       if (configured && d.status < 500) {
-        res.status(d.status).json({ error: { code: d.code, message: d.message, configuredIssuer: configured, announcedIssuer: metadataValue(err as never, 'announced-issuer') } });
+        res.status(d.status).json({
+          error: {
+            code: d.code,
+            message: d.message,
+            configuredIssuer: configured,
+            announcedIssuer: metadataValue(err as never, 'announced-issuer'),
+          },
+        });
         return;
       }
       sendAdminError(res, d);

@@ -15,7 +15,17 @@ import { Access, type Session } from '../../../proto/gen/identity/v1/identity.js
 import type { Backends } from '../backends.js';
 import { describeError, HttpError } from '../http/errors.js';
 import { bodyErrorHandler } from '../http/body-errors.js';
-import { clearLoginStateCookie, clearSessionCookie, cookie, cookiePolicy, LOGIN_STATE_COOKIE, sessionToken, setLoginStateCookie, setSessionCookie, SESSION_COOKIE } from './cookies.js';
+import {
+  clearLoginStateCookie,
+  clearSessionCookie,
+  cookie,
+  cookiePolicy,
+  LOGIN_STATE_COOKIE,
+  sessionToken,
+  setLoginStateCookie,
+  setSessionCookie,
+  SESSION_COOKIE,
+} from './cookies.js';
 import { esc, failurePage, sendPage, signInForm, signOutForm, type FailureView } from './pages.js';
 
 export interface OidcRouterDeps {
@@ -52,13 +62,21 @@ function hostKey(host: string, publicUrl: string): string {
 }
 
 export const webCallbackUri = (publicUrl: string) => `${publicUrl}/oidc/callback`;
-export const redirectUrisOf = (publicUrl: string, appRedirectUris: string[]) => [webCallbackUri(publicUrl), ...appRedirectUris];
+export const redirectUrisOf = (publicUrl: string, appRedirectUris: string[]) => [
+  webCallbackUri(publicUrl),
+  ...appRedirectUris,
+];
 
 function failureCounter(registry: Registry): Counter<'reason'> {
   const name = 'oidc_sign_in_failures_total';
   return (
     (registry.getSingleMetric(name) as Counter<'reason'> | undefined) ??
-    new Counter({ name, help: 'Sign-in failures answered by the gateway (pages and API errors), by reason.', labelNames: ['reason'], registers: [registry] })
+    new Counter({
+      name,
+      help: 'Sign-in failures answered by the gateway (pages and API errors), by reason.',
+      labelNames: ['reason'],
+      registers: [registry],
+    })
   );
 }
 
@@ -79,8 +97,15 @@ function failureOf(err: unknown, deps: OidcRouterDeps, org?: string): FailureVie
     status,
     reason: d.code,
     message: d.message,
-    details: { configuredIssuer: md('configured-issuer'), announcedIssuer: md('announced-issuer'), idpError: md('idp-error'), idpErrorDescription: md('idp-error-description'), login: md('login') },
-    retryUrl: tenant && ORG_ID.test(tenant) ? `${deps.publicUrl}/oidc/login?org=${encodeURIComponent(tenant)}` : undefined,
+    details: {
+      configuredIssuer: md('configured-issuer'),
+      announcedIssuer: md('announced-issuer'),
+      idpError: md('idp-error'),
+      idpErrorDescription: md('idp-error-description'),
+      login: md('login'),
+    },
+    retryUrl:
+      tenant && ORG_ID.test(tenant) ? `${deps.publicUrl}/oidc/login?org=${encodeURIComponent(tenant)}` : undefined,
     setupUrl: `${deps.publicUrl}/setup`,
     errorId: d.errorId,
   };
@@ -89,7 +114,11 @@ function failureOf(err: unknown, deps: OidcRouterDeps, org?: string): FailureVie
 function sendJsonFailure(res: Response, f: FailureView) {
   const details = Object.fromEntries(Object.entries(f.details).filter(([, v]) => v !== undefined));
   res.status(f.status).set('cache-control', 'no-store');
-  if (f.status === 401) res.set('www-authenticate', f.reason === 'unauthenticated' ? 'Bearer' : `Bearer error="invalid_token", error_description="${f.reason}"`);
+  if (f.status === 401)
+    res.set(
+      'www-authenticate',
+      f.reason === 'unauthenticated' ? 'Bearer' : `Bearer error="invalid_token", error_description="${f.reason}"`,
+    );
   res.json({ error: { code: f.reason, message: f.message, ...details } });
 }
 
@@ -98,7 +127,8 @@ export function oidcRouter(deps: OidcRouterDeps): Router {
   const cookies = cookiePolicy(deps.publicUrl);
   const failures = failureCounter(deps.registry);
   const callbackUri = webCallbackUri(deps.publicUrl);
-  const portal = (access: 'web' | 'app') => (access === 'web' && deps.portalUrl ? deps.portalUrl : `${deps.publicUrl}/portal`);
+  const portal = (access: 'web' | 'app') =>
+    access === 'web' && deps.portalUrl ? deps.portalUrl : `${deps.publicUrl}/portal`;
 
   const fail = (req: Request, res: Response, err: unknown, org?: string) => {
     const f = failureOf(err, deps, org);
@@ -109,8 +139,7 @@ export function oidcRouter(deps: OidcRouterDeps): Router {
   };
 
   const route =
-    (pattern: string, fn: (req: Request, res: Response) => Promise<void>) =>
-    async (req: Request, res: Response) => {
+    (pattern: string, fn: (req: Request, res: Response) => Promise<void>) => async (req: Request, res: Response) => {
       res.locals.route = `/oidc${pattern}`;
       try {
         await fn(req, res);
@@ -191,7 +220,12 @@ export function oidcRouter(deps: OidcRouterDeps): Router {
         res.status(204).set('cache-control', 'no-store').end();
         return;
       }
-      sendPage(res, 200, 'Signed out', `<h1>You are signed out</h1><p>Your session on the platform has ended.</p><p><a href="${esc(deps.publicUrl)}/oidc/login">Sign in again</a></p>`);
+      sendPage(
+        res,
+        200,
+        'Signed out',
+        `<h1>You are signed out</h1><p>Your session on the platform has ended.</p><p><a href="${esc(deps.publicUrl)}/oidc/login">Sign in again</a></p>`,
+      );
     }),
   );
 
@@ -211,7 +245,13 @@ export function portalRouter(deps: OidcRouterDeps): Router {
         session = (await deps.backends.identity.getSession({ sessionToken: token })).session;
       } catch (err) {
         const d = describeError(err, deps.logger);
-        if (d.status !== 401) return sendPage(res, d.status, 'Portal unavailable', `<h1>The portal is unavailable</h1><p>${esc(d.message)}</p>`);
+        if (d.status !== 401)
+          return sendPage(
+            res,
+            d.status,
+            'Portal unavailable',
+            `<h1>The portal is unavailable</h1><p>${esc(d.message)}</p>`,
+          );
         clearSessionCookie(res, cookies);
       }
     }
@@ -219,8 +259,16 @@ export function portalRouter(deps: OidcRouterDeps): Router {
     const who = `<p>Signed in as <strong>${esc(session.userName)}</strong> (organization <code>${esc(session.tenantId)}</code>).</p>`;
     if (session.access === Access.ACCESS_WEB) {
       const next = deps.portalUrl ? `<p><a href="${esc(deps.portalUrl)}">Continue to the portal</a></p>` : '';
-      const setup = session.role === 'EnterpriseAdmin' || session.role === 'Admin' ? `<p><a href="${esc(deps.publicUrl)}/setup">Organization Setup</a>${session.role === 'Admin' ? ' (read only)' : ''}</p>` : '';
-      return sendPage(res, 200, 'Portal', `<h1>Welcome</h1>${who}<p>Role: <strong>${esc(session.role)}</strong>. You have access to the web portal.</p>${next}${setup}${signOutForm(deps.publicUrl)}`);
+      const setup =
+        session.role === 'EnterpriseAdmin' || session.role === 'Admin'
+          ? `<p><a href="${esc(deps.publicUrl)}/setup">Organization Setup</a>${session.role === 'Admin' ? ' (read only)' : ''}</p>`
+          : '';
+      return sendPage(
+        res,
+        200,
+        'Portal',
+        `<h1>Welcome</h1>${who}<p>Role: <strong>${esc(session.role)}</strong>. You have access to the web portal.</p>${next}${setup}${signOutForm(deps.publicUrl)}`,
+      );
     }
     sendPage(
       res,
@@ -242,8 +290,7 @@ export function apiRouter(deps: OidcRouterDeps): Router {
   router.use(express.json({ limit: SIGN_IN_BODY_LIMIT }));
 
   const route =
-    (pattern: string, fn: (req: Request, res: Response) => Promise<void>) =>
-    async (req: Request, res: Response) => {
+    (pattern: string, fn: (req: Request, res: Response) => Promise<void>) => async (req: Request, res: Response) => {
       res.locals.route = `/api/v1${pattern}`;
       try {
         await fn(req, res);
@@ -252,7 +299,13 @@ export function apiRouter(deps: OidcRouterDeps): Router {
         failures.inc({ reason: f.reason });
         const presented = sessionToken(req).from;
         // A session token or app code that was presented and refused (not merely absent) is a security event.
-        if (f.status === 401 && presented) securityEvent(deps.logger, 'auth.failure', { surface: 'session', reason: f.reason, route: res.locals.route, client: req.ip });
+        if (f.status === 401 && presented)
+          securityEvent(deps.logger, 'auth.failure', {
+            surface: 'session',
+            reason: f.reason,
+            route: res.locals.route,
+            client: req.ip,
+          });
         if (f.status === 401 && presented === 'cookie') clearSessionCookie(res, cookies);
         sendJsonFailure(res, f);
       }
@@ -261,19 +314,36 @@ export function apiRouter(deps: OidcRouterDeps): Router {
   router.post(
     '/sessions/oidc',
     route('/sessions/oidc', async (req, res) => {
-      const body = req.body && typeof req.body === 'object' && !Array.isArray(req.body) ? (req.body as Record<string, unknown>) : {};
-      const str = (k: string) => (typeof body[k] === 'string' ? (body[k]) : '');
+      const body =
+        req.body && typeof req.body === 'object' && !Array.isArray(req.body)
+          ? (req.body as Record<string, unknown>)
+          : {};
+      const str = (k: string) => (typeof body[k] === 'string' ? body[k] : '');
       const missing = ['org', 'code', 'codeVerifier', 'redirectUri'].filter((k) => !str(k));
-      if (missing.length) throw new HttpError(400, missing.includes('codeVerifier') && missing.length === 1 ? 'pkce_required' : 'invalid_request', `required: ${missing.map((m) => `"${m}"`).join(', ')} (strings); sign-in uses PKCE, so the app sends its code_verifier`);
+      if (missing.length)
+        throw new HttpError(
+          400,
+          missing.includes('codeVerifier') && missing.length === 1 ? 'pkce_required' : 'invalid_request',
+          `required: ${missing.map((m) => `"${m}"`).join(', ')} (strings); sign-in uses PKCE, so the app sends its code_verifier`,
+        );
       if (!ORG_ID.test(str('org'))) throw new HttpError(400, 'invalid_org', '"org" is not an organization id');
-      const { result } = await deps.backends.identity.exchangeAppCode({ tenantId: str('org'), code: str('code'), codeVerifier: str('codeVerifier'), redirectUri: str('redirectUri'), nonce: str('nonce') });
-      const s = result!.session!;
-      res.status(200).set('cache-control', 'no-store').json({
-        sessionToken: result!.sessionToken,
-        tokenType: 'Bearer',
-        expiresAt: s.expiresAt?.toISOString(),
-        user: { userName: s.userName, orgId: s.tenantId, role: roleOrNull(s.role), access: accessName(s.access) },
+      const { result } = await deps.backends.identity.exchangeAppCode({
+        tenantId: str('org'),
+        code: str('code'),
+        codeVerifier: str('codeVerifier'),
+        redirectUri: str('redirectUri'),
+        nonce: str('nonce'),
       });
+      const s = result!.session!;
+      res
+        .status(200)
+        .set('cache-control', 'no-store')
+        .json({
+          sessionToken: result!.sessionToken,
+          tokenType: 'Bearer',
+          expiresAt: s.expiresAt?.toISOString(),
+          user: { userName: s.userName, orgId: s.tenantId, role: roleOrNull(s.role), access: accessName(s.access) },
+        });
     }),
   );
 
@@ -281,9 +351,20 @@ export function apiRouter(deps: OidcRouterDeps): Router {
     '/me',
     route('/me', async (req, res) => {
       const { token } = sessionToken(req);
-      if (!token) throw new HttpError(401, 'unauthenticated', 'sign in first: send the session cookie or "Authorization: Bearer <session token>"');
+      if (!token)
+        throw new HttpError(
+          401,
+          'unauthenticated',
+          'sign in first: send the session cookie or "Authorization: Bearer <session token>"',
+        );
       const s = (await deps.backends.identity.getSession({ sessionToken: token })).session!;
-      res.set('cache-control', 'no-store').json({ userName: s.userName, orgId: s.tenantId, role: roleOrNull(s.role), access: accessName(s.access), expiresAt: s.expiresAt?.toISOString() });
+      res.set('cache-control', 'no-store').json({
+        userName: s.userName,
+        orgId: s.tenantId,
+        role: roleOrNull(s.role),
+        access: accessName(s.access),
+        expiresAt: s.expiresAt?.toISOString(),
+      });
     }),
   );
 

@@ -5,7 +5,10 @@
 import type { Response } from 'express';
 
 export function esc(value: string | number | boolean | null | undefined): string {
-  return String(value ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return String(value ?? '').replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 }
 
 /** Security headers of every sign-in page. No-referrer matters: the callback URL carries the authorization code. */
@@ -68,7 +71,8 @@ interface Explanation {
 const startAgain = 'Start the sign-in again.';
 
 /** "Organization Setup" as a link to the setup pages when the gateway's address is known. */
-const setupLink = (f: FailureView, text: string) => (f.setupUrl ? `<a href="${esc(f.setupUrl)}">${esc(text)}</a>` : esc(text));
+const setupLink = (f: FailureView, text: string) =>
+  f.setupUrl ? `<a href="${esc(f.setupUrl)}">${esc(text)}</a>` : esc(text);
 
 const EXPLANATIONS: Record<string, Explanation> = {
   issuer_mismatch: {
@@ -78,15 +82,18 @@ const EXPLANATIONS: Record<string, Explanation> = {
   },
   issuer_unreachable: {
     title: 'The identity provider could not be reached',
-    advice: () => 'Check that the issuer URL configured on the platform is correct and that the identity provider is available, then try again.',
+    advice: () =>
+      'Check that the issuer URL configured on the platform is correct and that the identity provider is available, then try again.',
   },
   invalid_idp_response: {
     title: 'The identity provider sent a response the platform cannot use',
-    advice: () => 'Check that the issuer URL configured on the platform points to an OpenID Connect authorization server.',
+    advice: () =>
+      'Check that the issuer URL configured on the platform points to an OpenID Connect authorization server.',
   },
   sso_not_configured: {
     title: 'Single sign-on is not set up for this organization',
-    advice: (f) => `An administrator must enter the identity provider's issuer URL and client ID in ${setupLink(f, 'Organization Setup')} first.`,
+    advice: (f) =>
+      `An administrator must enter the identity provider's issuer URL and client ID in ${setupLink(f, 'Organization Setup')} first.`,
   },
   sso_disabled: {
     title: 'Single sign-on is turned off for this organization',
@@ -94,23 +101,28 @@ const EXPLANATIONS: Record<string, Explanation> = {
   },
   user_not_provisioned: {
     title: 'Your account has not been provisioned to this organization',
-    advice: () => "You signed in at your identity provider, but it has not created your account on the platform yet. Ask your administrator to assign you to the platform's provisioning (SCIM) app in Okta or Entra ID; once your account has been pushed, sign in again.",
+    advice: () =>
+      "You signed in at your identity provider, but it has not created your account on the platform yet. Ask your administrator to assign you to the platform's provisioning (SCIM) app in Okta or Entra ID; once your account has been pushed, sign in again.",
   },
   user_deactivated: {
     title: 'Your account is deactivated',
-    advice: () => 'Your account exists in this organization but has been deactivated by your identity provider. Ask your administrator to reactivate it there.',
+    advice: () =>
+      'Your account exists in this organization but has been deactivated by your identity provider. Ask your administrator to reactivate it there.',
   },
   user_in_other_org: {
     title: 'You are not a member of this organization',
-    advice: () => "Your account belongs to another organization on this platform. Use your own organization's sign-in link, or enter your work e-mail or Company ID on the sign-in page.",
+    advice: () =>
+      "Your account belongs to another organization on this platform. Use your own organization's sign-in link, or enter your work e-mail or Company ID on the sign-in page.",
   },
   missing_login_claim: {
     title: 'The identity provider did not say who you are',
-    advice: () => 'It sent neither an e-mail address nor a user name. An administrator must grant the "email" and "profile" scopes to the OIDC app in the identity provider.',
+    advice: () =>
+      'It sent neither an e-mail address nor a user name. An administrator must grant the "email" and "profile" scopes to the OIDC app in the identity provider.',
   },
   invalid_state: {
     title: 'This sign-in has expired or was already used',
-    advice: () => `Sign-ins must be finished within 10 minutes, in the browser where they started, and each sign-in response can be used only once. ${startAgain}`,
+    advice: () =>
+      `Sign-ins must be finished within 10 minutes, in the browser where they started, and each sign-in response can be used only once. ${startAgain}`,
   },
   invalid_grant: {
     title: 'The identity provider refused the sign-in code',
@@ -122,30 +134,42 @@ const EXPLANATIONS: Record<string, Explanation> = {
   },
   id_token_expired: {
     title: "The identity provider's sign-in token has expired",
-    advice: () => `${startAgain} If this keeps happening, the clocks of the identity provider and the platform differ: an administrator should check them.`,
+    advice: () =>
+      `${startAgain} If this keeps happening, the clocks of the identity provider and the platform differ: an administrator should check them.`,
   },
   invalid_id_token: {
     title: "The identity provider's sign-in token was refused",
-    advice: () => 'The platform could not verify the identity token (signature, audience or validity). An administrator should check that the client ID configured on the platform is the Client ID of the OIDC app.',
+    advice: () =>
+      'The platform could not verify the identity token (signature, audience or validity). An administrator should check that the client ID configured on the platform is the Client ID of the OIDC app.',
   },
   idp_error: {
     title: 'Your identity provider refused the sign-in',
     advice: (f) =>
       f.details.idpError === 'access_denied'
-        ? 'If the identity provider says you are not assigned to the application: an administrator must assign you (or one of your groups) to the platform\'s OIDC app in Okta (Applications → the OIDC app → Assignments).'
+        ? "If the identity provider says you are not assigned to the application: an administrator must assign you (or one of your groups) to the platform's OIDC app in Okta (Applications → the OIDC app → Assignments)."
         : 'The identity provider explained why above. An administrator can check the OIDC app settings there: sign-in redirect URIs, Authorization Code grant, PKCE and assignments.',
   },
   session_not_found: { title: 'You are not signed in', advice: () => startAgain },
   session_expired: { title: 'Your session has ended', advice: () => startAgain },
-  invalid_redirect_uri: { title: 'The redirect URI is not registered', advice: () => 'Use one of the redirect URIs listed on the connector.' },
-  invalid_org: { title: 'Unknown organization', advice: () => "Use your organization's sign-in link, or enter your work e-mail or Company ID on the sign-in page." },
+  invalid_redirect_uri: {
+    title: 'The redirect URI is not registered',
+    advice: () => 'Use one of the redirect URIs listed on the connector.',
+  },
+  invalid_org: {
+    title: 'Unknown organization',
+    advice: () => "Use your organization's sign-in link, or enter your work e-mail or Company ID on the sign-in page.",
+  },
 };
 
 export function explain(f: FailureView): Explanation {
   return (
     EXPLANATIONS[f.reason] ??
     (f.status >= 500
-      ? { title: 'Sign-in is temporarily unavailable', advice: () => `Try again in a moment. If it keeps failing, give your administrator this error id: ${esc(f.errorId ?? '')}.` }
+      ? {
+          title: 'Sign-in is temporarily unavailable',
+          advice: () =>
+            `Try again in a moment. If it keeps failing, give your administrator this error id: ${esc(f.errorId ?? '')}.`,
+        }
       : { title: 'Sign-in failed', advice: () => startAgain })
   );
 }
@@ -159,7 +183,10 @@ export function failurePage(f: FailureView): { title: string; html: string } {
     ['Identity provider says', f.details.idpErrorDescription],
     ['Signed in at the identity provider as', f.details.login],
   ];
-  const dl = rows.filter(([, v]) => v).map(([k, v]) => `<dt>${esc(k)}</dt><dd><code>${esc(v)}</code></dd>`).join('');
+  const dl = rows
+    .filter(([, v]) => v)
+    .map(([k, v]) => `<dt>${esc(k)}</dt><dd><code>${esc(v)}</code></dd>`)
+    .join('');
   const html = `<h1>${esc(ex.title)}</h1>
 <div class="box err">${dl ? `<dl>${dl}</dl>` : ''}<p>${esc(capitalize(f.message))}</p></div>
 <h2>What to do</h2><p>${ex.advice(f)}</p>

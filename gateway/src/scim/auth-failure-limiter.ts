@@ -41,17 +41,40 @@ export class AuthFailureLimiter {
    * Records a failure. `limited`: answer 429; `tenantLimitReached`: first crossing in this window (log it
    * once); `counterUnavailable`: limited because the shared counter could not be read.
    */
-  async fail(client: string, tenant: string): Promise<{ limited: boolean; retryAfterSeconds: number; tenantLimitReached: boolean; clientLimitReached: boolean; counterUnavailable?: true }> {
+  async fail(
+    client: string,
+    tenant: string,
+  ): Promise<{
+    limited: boolean;
+    retryAfterSeconds: number;
+    tenantLimitReached: boolean;
+    clientLimitReached: boolean;
+    counterUnavailable?: true;
+  }> {
     let c: { count: number; ttlSeconds: number }, t: { count: number; ttlSeconds: number };
     try {
-      [c, t] = await Promise.all([this.bump(this.clientKey(client, tenant)), this.bump(cacheKeys.authFailuresByTenant(tenant))]);
+      [c, t] = await Promise.all([
+        this.bump(this.clientKey(client, tenant)),
+        this.bump(cacheKeys.authFailuresByTenant(tenant)),
+      ]);
     } catch (err) {
       if (!(err instanceof KeyValueUnavailableError)) throw err;
       const untilProbe = err.retryAt ? Math.ceil((err.retryAt - this.now()) / 1000) : 0;
-      return { limited: true, retryAfterSeconds: Math.max(1, Math.min(UNAVAILABLE_RETRY_SECONDS, untilProbe || UNAVAILABLE_RETRY_SECONDS)), tenantLimitReached: false, clientLimitReached: false, counterUnavailable: true };
+      return {
+        limited: true,
+        retryAfterSeconds: Math.max(1, Math.min(UNAVAILABLE_RETRY_SECONDS, untilProbe || UNAVAILABLE_RETRY_SECONDS)),
+        tenantLimitReached: false,
+        clientLimitReached: false,
+        counterUnavailable: true,
+      };
     }
     const limited = c.count > this.perClient || t.count > this.perTenant;
-    return { limited, retryAfterSeconds: Math.max(c.ttlSeconds, t.ttlSeconds), tenantLimitReached: t.count === this.perTenant + 1, clientLimitReached: c.count === this.perClient + 1 };
+    return {
+      limited,
+      retryAfterSeconds: Math.max(c.ttlSeconds, t.ttlSeconds),
+      tenantLimitReached: t.count === this.perTenant + 1,
+      clientLimitReached: c.count === this.perClient + 1,
+    };
   }
 
   async close() {}

@@ -17,23 +17,34 @@ type Presented = { scheme: CredentialScheme; secret: string; username: string };
  * `allowBare`: a header with no scheme at all is a bearer token (Okta's "SCIM 1.1 Header Auth" app sends
  * `Authorization: <token>`); only on the SCIM 1.1 base URL.
  */
-export function parseAuthorization(header: string | undefined, o: { allowBare?: boolean } = {}): Presented | { problem: string } {
+export function parseAuthorization(
+  header: string | undefined,
+  o: { allowBare?: boolean } = {},
+): Presented | { problem: string } {
   if (!header) return { problem: 'missing' };
   const bare = header.trim();
-  if (o.allowBare && bare && !/\s/.test(bare)) return { scheme: CredentialScheme.CREDENTIAL_SCHEME_BEARER, secret: bare, username: '' };
+  if (o.allowBare && bare && !/\s/.test(bare))
+    return { scheme: CredentialScheme.CREDENTIAL_SCHEME_BEARER, secret: bare, username: '' };
   const space = header.indexOf(' ');
   const scheme = (space < 0 ? header : header.slice(0, space)).toLowerCase();
   const value = space < 0 ? '' : header.slice(space + 1).trim();
-  if (scheme === 'bearer' && value) return { scheme: CredentialScheme.CREDENTIAL_SCHEME_BEARER, secret: value, username: '' };
+  if (scheme === 'bearer' && value)
+    return { scheme: CredentialScheme.CREDENTIAL_SCHEME_BEARER, secret: value, username: '' };
   if (scheme === 'basic' && value) {
     const decoded = Buffer.from(value, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
-    if (colon > 0) return { scheme: CredentialScheme.CREDENTIAL_SCHEME_BASIC, username: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
+    if (colon > 0)
+      return {
+        scheme: CredentialScheme.CREDENTIAL_SCHEME_BASIC,
+        username: decoded.slice(0, colon),
+        secret: decoded.slice(colon + 1),
+      };
   }
   return { problem: 'malformed' };
 }
 
-const unauthorized = (detail: string) => new HttpError(401, 'unauthenticated', detail, undefined, { 'www-authenticate': WWW_AUTHENTICATE });
+const unauthorized = (detail: string) =>
+  new HttpError(401, 'unauthenticated', detail, undefined, { 'www-authenticate': WWW_AUTHENTICATE });
 
 export interface ScimCaller {
   tenantId: string;
@@ -61,12 +72,19 @@ export class ScimAuthenticator {
       );
     }
     try {
-      const res = await this.backends.verifyCredential({ tenantId: tenant, scheme: presented.scheme, secret: presented.secret, username: presented.username });
+      const res = await this.backends.verifyCredential({
+        tenantId: tenant,
+        scheme: presented.scheme,
+        secret: presented.secret,
+        username: presented.username,
+      });
       return { tenantId: res.tenantId, connectorId: res.connectorId };
     } catch (err) {
       if (isServiceError(err) && (err.code === status.UNAUTHENTICATED || err.code === status.INVALID_ARGUMENT)) {
         await this.failed(client, tenant, 'invalid_credentials');
-        throw unauthorized('the credential is not valid for this SCIM base URL (revoked, rotated or never issued); copy the current values from the connector settings');
+        throw unauthorized(
+          'the credential is not valid for this SCIM base URL (revoked, rotated or never issued); copy the current values from the connector settings',
+        );
       }
       throw err;
     }
@@ -76,10 +94,23 @@ export class ScimAuthenticator {
     this.failures.inc({ reason });
     const r = await this.limiter.fail(client, tenant);
     // One line per failure until a limit trips, then one line per trip (per window), not one per request.
-    if (!r.limited) securityEvent(this.logger, 'auth.failure', { surface: 'scim', reason, tenant: tenant.slice(0, 64), client });
-    if (r.clientLimitReached) securityEvent(this.logger, 'rate_limit.tripped', { surface: 'scim', limit: 'auth_failures_per_client', tenant: tenant.slice(0, 64), client, reason });
+    if (!r.limited)
+      securityEvent(this.logger, 'auth.failure', { surface: 'scim', reason, tenant: tenant.slice(0, 64), client });
+    if (r.clientLimitReached)
+      securityEvent(this.logger, 'rate_limit.tripped', {
+        surface: 'scim',
+        limit: 'auth_failures_per_client',
+        tenant: tenant.slice(0, 64),
+        client,
+        reason,
+      });
     if (r.tenantLimitReached) {
-      securityEvent(this.logger, 'rate_limit.tripped', { surface: 'scim', limit: 'auth_failures_per_tenant', tenant: tenant.slice(0, 64), reason });
+      securityEvent(this.logger, 'rate_limit.tripped', {
+        surface: 'scim',
+        limit: 'auth_failures_per_tenant',
+        tenant: tenant.slice(0, 64),
+        reason,
+      });
       this.onRepeatedFailures(tenant);
     }
     if (r.limited) {

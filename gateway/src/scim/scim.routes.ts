@@ -47,11 +47,15 @@ const safeDecode = (s: string) => {
   }
 };
 
-const RESOURCES: Record<string, ResourceType> = { Users: ResourceType.RESOURCE_TYPE_USER, Groups: ResourceType.RESOURCE_TYPE_GROUP };
+const RESOURCES: Record<string, ResourceType> = {
+  Users: ResourceType.RESOURCE_TYPE_USER,
+  Groups: ResourceType.RESOURCE_TYPE_GROUP,
+};
 const ACCEPTED_MEDIA = new Set(['application/scim+json', 'application/json']);
 
 /** Query values as sent (the directory splits and resolves the attribute names). */
-const values = (v: unknown): string[] => (typeof v === 'string' ? (v.trim() ? [v] : []) : Array.isArray(v) ? v.flatMap(values) : []);
+const values = (v: unknown): string[] =>
+  typeof v === 'string' ? (v.trim() ? [v] : []) : Array.isArray(v) ? v.flatMap(values) : [];
 
 function projectionOf(q: Record<string, unknown>): Projection {
   return { attributes: values(q.attributes), excludedAttributes: values(q.excludedAttributes) };
@@ -74,10 +78,30 @@ function scimShared(deps: Pick<ScimRouterDeps, 'registry' | 'tenantLabel' | 'max
     const registers = [deps.registry];
     m = {
       ops: deps.tenantLabel
-        ? new Counter({ name: 'scim_operations_total', help: 'SCIM operations by tenant, resource, operation and outcome.', labelNames: ['tenant', 'resource', 'operation', 'outcome'], registers })
-        : new Counter({ name: 'scim_operations_total', help: 'SCIM operations by resource, operation and outcome (METRICS_TENANT_LABEL=true adds the tenant).', labelNames: ['resource', 'operation', 'outcome'], registers }),
-      duration: new Histogram({ name: 'scim_request_duration_seconds', help: 'SCIM request duration in seconds.', labelNames: ['resource', 'operation'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers }),
-      busy: new Counter({ name: 'scim_tenant_concurrency_rejections_total', help: 'SCIM requests refused (429) because their tenant had too many in progress.', registers }),
+        ? new Counter({
+            name: 'scim_operations_total',
+            help: 'SCIM operations by tenant, resource, operation and outcome.',
+            labelNames: ['tenant', 'resource', 'operation', 'outcome'],
+            registers,
+          })
+        : new Counter({
+            name: 'scim_operations_total',
+            help: 'SCIM operations by resource, operation and outcome (METRICS_TENANT_LABEL=true adds the tenant).',
+            labelNames: ['resource', 'operation', 'outcome'],
+            registers,
+          }),
+      duration: new Histogram({
+        name: 'scim_request_duration_seconds',
+        help: 'SCIM request duration in seconds.',
+        labelNames: ['resource', 'operation'],
+        buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+        registers,
+      }),
+      busy: new Counter({
+        name: 'scim_tenant_concurrency_rejections_total',
+        help: 'SCIM requests refused (429) because their tenant had too many in progress.',
+        registers,
+      }),
       ...(deps.maxConcurrentPerTenant ? { concurrency: new TenantConcurrency(deps.maxConcurrentPerTenant) } : {}),
     };
     sharedByRegistry.set(deps.registry, m);
@@ -94,17 +118,29 @@ export function scimRouter(deps: ScimRouterDeps): Router {
   const { ops, duration, busy, concurrency } = scimShared(deps);
   const dialect: DialectName = deps.dialect ?? 'v2';
   const mount = `/scim/${dialect}/:org`;
-  const sendError = (res: Response, d: Pick<Described, 'status' | 'message' | 'scimType' | 'headers'>) => sendDialectError(dialect, res, d);
+  const sendError = (res: Response, d: Pick<Described, 'status' | 'message' | 'scimType' | 'headers'>) =>
+    sendDialectError(dialect, res, d);
 
   const raw = express.raw({ type: () => true, limit: deps.maxBodyBytes });
 
   /** Reads the body as JSON text (or parsed JSON when `parse`), enforcing media type and size. */
   function bodyOf(req: Request): string {
     const media = (req.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
-    if (!ACCEPTED_MEDIA.has(media)) throw new HttpError(415, 'unsupported_media_type', `Content-Type must be application/scim+json or application/json (got "${media || 'none'}")`);
+    if (!ACCEPTED_MEDIA.has(media))
+      throw new HttpError(
+        415,
+        'unsupported_media_type',
+        `Content-Type must be application/scim+json or application/json (got "${media || 'none'}")`,
+      );
     const buf = req.body as Buffer | undefined;
     const text = Buffer.isBuffer(buf) ? buf.toString('utf8') : '';
-    if (!text.trim()) throw new HttpError(400, 'invalid_request', 'the request body is empty; a JSON object is required', 'invalidSyntax');
+    if (!text.trim())
+      throw new HttpError(
+        400,
+        'invalid_request',
+        'the request body is empty; a JSON object is required',
+        'invalidSyntax',
+      );
     return text;
   }
 
@@ -117,14 +153,24 @@ export function scimRouter(deps: ScimRouterDeps): Router {
       // Okta's "SCIM 1.1 Header Auth" app sends the token bare in Authorization
       const caller = await deps.auth.authenticate(req, tenant, { allowBareToken: dialect === 'v1' });
       if (!(await deps.entitlements.enabled(caller.tenantId))) {
-        throw new HttpError(403, 'entitlement_required', 'SCIM provisioning requires the Enterprise Toolkit option for this organization; an administrator must enable it on the Billing page');
+        throw new HttpError(
+          403,
+          'entitlement_required',
+          'SCIM provisioning requires the Enterprise Toolkit option for this organization; an administrator must enable it on the Billing page',
+        );
       }
       res.locals.caller = caller;
       if (concurrency) {
         const release = concurrency.tryAcquire(caller.tenantId);
         if (!release) {
           busy.inc();
-          throw new HttpError(429, 'too_many_requests', `this organization already has ${concurrency.maxPerTenant} SCIM requests in progress; retry in a second`, undefined, { 'retry-after': '1' });
+          throw new HttpError(
+            429,
+            'too_many_requests',
+            `this organization already has ${concurrency.maxPerTenant} SCIM requests in progress; retry in a second`,
+            undefined,
+            { 'retry-after': '1' },
+          );
         }
         res.once('close', release);
       }
@@ -161,8 +207,15 @@ export function scimRouter(deps: ScimRouterDeps): Router {
   function contextOf(res: Response) {
     const caller = res.locals.caller as ScimCaller;
     const urls = scimBaseUrls(deps.publicUrl, caller.tenantId);
-    const [baseUrl, alternateBaseUrl] = dialect === 'v1' ? [urls.v1BaseUrl, urls.baseUrl] : [urls.baseUrl, urls.v1BaseUrl];
-    return { tenantId: caller.tenantId, connectorId: caller.connectorId, baseUrl, dialect: protoDialect(dialect), alternateBaseUrl };
+    const [baseUrl, alternateBaseUrl] =
+      dialect === 'v1' ? [urls.v1BaseUrl, urls.baseUrl] : [urls.baseUrl, urls.v1BaseUrl];
+    return {
+      tenantId: caller.tenantId,
+      connectorId: caller.connectorId,
+      baseUrl,
+      dialect: protoDialect(dialect),
+      alternateBaseUrl,
+    };
   }
 
   function sendJson(res: Response, status: number, json: string, headers: Record<string, string> = {}) {
@@ -171,7 +224,12 @@ export function scimRouter(deps: ScimRouterDeps): Router {
 
   /** Wraps a handler with metrics and SCIM error rendering. */
   const handle =
-    (resourceOf: (req: Request) => string, operation: string, route: string, fn: (req: Request, res: Response) => Promise<void>) =>
+    (
+      resourceOf: (req: Request) => string,
+      operation: string,
+      route: string,
+      fn: (req: Request, res: Response) => Promise<void>,
+    ) =>
     async (req: Request, res: Response) => {
       res.locals.route = `${mount}${route}`;
       const resource = resourceOf(req);
@@ -186,21 +244,41 @@ export function scimRouter(deps: ScimRouterDeps): Router {
         sendError(res, d);
       } finally {
         end();
-        if (deps.tenantLabel) ops.inc({ tenant: (res.locals.caller as ScimCaller | undefined)?.tenantId ?? 'unknown', resource, operation, outcome });
+        if (deps.tenantLabel)
+          ops.inc({
+            tenant: (res.locals.caller as ScimCaller | undefined)?.tenantId ?? 'unknown',
+            resource,
+            operation,
+            outcome,
+          });
         else ops.inc({ resource, operation, outcome });
       }
     };
 
   // Discovery (RFC 7644 §4; SCIM 1.1 calls the first /ServiceProviderConfigs and has no /ResourceTypes).
   // A filter on these endpoints answers 403 (RFC 7644 §4).
-  const discovery = dialect === 'v1' ? (['ServiceProviderConfigs', 'Schemas'] as const) : (['ServiceProviderConfig', 'ResourceTypes', 'Schemas'] as const);
+  const discovery =
+    dialect === 'v1'
+      ? (['ServiceProviderConfigs', 'Schemas'] as const)
+      : (['ServiceProviderConfig', 'ResourceTypes', 'Schemas'] as const);
   for (const endpoint of discovery) {
-    const serve = handle(() => endpoint, 'discover', `/${endpoint}`, async (req, res) => {
-      if (req.query.filter !== undefined) throw new HttpError(403, 'forbidden', `filtering is not supported on /${endpoint}`);
-      const id = req.params.id ? String(req.params.id) : '';
-      const out = await deps.backends.directory.getScimDiscovery({ context: contextOf(res), endpoint, id, maxPayloadBytes: deps.maxBodyBytes });
-      sendJson(res, 200, out.bodyJson);
-    });
+    const serve = handle(
+      () => endpoint,
+      'discover',
+      `/${endpoint}`,
+      async (req, res) => {
+        if (req.query.filter !== undefined)
+          throw new HttpError(403, 'forbidden', `filtering is not supported on /${endpoint}`);
+        const id = req.params.id ? String(req.params.id) : '';
+        const out = await deps.backends.directory.getScimDiscovery({
+          context: contextOf(res),
+          endpoint,
+          id,
+          maxPayloadBytes: deps.maxBodyBytes,
+        });
+        sendJson(res, 200, out.bodyJson);
+      },
+    );
     router.get(`/${endpoint}`, serve);
     if (!endpoint.startsWith('ServiceProviderConfig')) router.get(`/${endpoint}/:id`, serve);
   }
@@ -210,36 +288,89 @@ export function scimRouter(deps: ScimRouterDeps): Router {
     router.post(
       '/Bulk',
       raw,
-      handle(() => 'Bulk', 'bulk', '/Bulk', async (req, res) => {
-        const out = await deps.backends.directory.processBulk({ context: contextOf(res), bodyJson: bodyOf(req), maxPayloadBytes: deps.maxBodyBytes });
-        sendJson(res, 200, out.bodyJson);
-      }),
+      handle(
+        () => 'Bulk',
+        'bulk',
+        '/Bulk',
+        async (req, res) => {
+          const out = await deps.backends.directory.processBulk({
+            context: contextOf(res),
+            bodyJson: bodyOf(req),
+            maxPayloadBytes: deps.maxBodyBytes,
+          });
+          sendJson(res, 200, out.bodyJson);
+        },
+      ),
     );
     // POST /.search at the base URL (RFC 7644 §3.4.3): Users and Groups in one ListResponse
     router.post(
       '/.search',
       raw,
-      handle(() => 'all', 'search', '/.search', async (req, res) => {
-        const out = await deps.backends.directory.searchAllResources({ context: contextOf(res), paramsJson: bodyOf(req) });
-        sendJson(res, 200, listResponseJson(dialect, out.totalResults, out.startIndex, out.resourcesJson));
-      }),
+      handle(
+        () => 'all',
+        'search',
+        '/.search',
+        async (req, res) => {
+          const out = await deps.backends.directory.searchAllResources({
+            context: contextOf(res),
+            paramsJson: bodyOf(req),
+          });
+          sendJson(res, 200, listResponseJson(dialect, out.totalResults, out.startIndex, out.resourcesJson));
+        },
+      ),
     );
   }
-  router.all(['/Bulk', '/Me'], handle(() => 'Bulk', 'unsupported', '/Bulk', async (req) => {
-    if (dialect === 'v2' && req.path === '/Bulk') throw new HttpError(405, 'method_not_allowed', `${req.method} /Bulk: a bulk request is a POST (RFC 7644 §3.7)`, undefined, { allow: 'POST' });
-    throw new HttpError(501, 'not_implemented', dialect === 'v1' ? `${req.path} is not supported on the SCIM 1.1 base URL${req.path === '/Bulk' ? '; Bulk is offered on the SCIM 2.0 base URL' : ''}` : `${req.path} is not supported by this service provider (see /ServiceProviderConfig)`);
-  }));
+  router.all(
+    ['/Bulk', '/Me'],
+    handle(
+      () => 'Bulk',
+      'unsupported',
+      '/Bulk',
+      async (req) => {
+        if (dialect === 'v2' && req.path === '/Bulk')
+          throw new HttpError(
+            405,
+            'method_not_allowed',
+            `${req.method} /Bulk: a bulk request is a POST (RFC 7644 §3.7)`,
+            undefined,
+            { allow: 'POST' },
+          );
+        throw new HttpError(
+          501,
+          'not_implemented',
+          dialect === 'v1'
+            ? `${req.path} is not supported on the SCIM 1.1 base URL${req.path === '/Bulk' ? '; Bulk is offered on the SCIM 2.0 base URL' : ''}`
+            : `${req.path} is not supported by this service provider (see /ServiceProviderConfig)`,
+        );
+      },
+    ),
+  );
 
   const typeOf = (req: Request): ResourceType => {
     const name = String(req.params.resource);
     const t = RESOURCES[name];
     if (t) return t;
     // the other dialect's discovery names: say where they are
-    if (dialect === 'v2' && name === 'ServiceProviderConfigs') throw new HttpError(404, 'not_found', `/ServiceProviderConfigs is the SCIM 1.1 name: this SCIM 2.0 base URL serves /ServiceProviderConfig, and ${scimBaseUrls(deps.publicUrl, String(req.params.org)).v1BaseUrl} is the SCIM 1.1 base URL`);
-    if (dialect === 'v1' && (name === 'ServiceProviderConfig' || name === 'ResourceTypes')) throw new HttpError(404, 'not_found', `/${name} is SCIM 2.0: this SCIM 1.1 base URL serves /ServiceProviderConfigs and /Schemas, and ${scimBaseUrls(deps.publicUrl, String(req.params.org)).baseUrl} is the SCIM 2.0 base URL`);
-    throw new HttpError(404, 'not_found', `unknown SCIM endpoint /${name}; this service provider serves /Users and /Groups`);
+    if (dialect === 'v2' && name === 'ServiceProviderConfigs')
+      throw new HttpError(
+        404,
+        'not_found',
+        `/ServiceProviderConfigs is the SCIM 1.1 name: this SCIM 2.0 base URL serves /ServiceProviderConfig, and ${scimBaseUrls(deps.publicUrl, String(req.params.org)).v1BaseUrl} is the SCIM 1.1 base URL`,
+      );
+    if (dialect === 'v1' && (name === 'ServiceProviderConfig' || name === 'ResourceTypes'))
+      throw new HttpError(
+        404,
+        'not_found',
+        `/${name} is SCIM 2.0: this SCIM 1.1 base URL serves /ServiceProviderConfigs and /Schemas, and ${scimBaseUrls(deps.publicUrl, String(req.params.org)).baseUrl} is the SCIM 2.0 base URL`,
+      );
+    throw new HttpError(
+      404,
+      'not_found',
+      `unknown SCIM endpoint /${name}; this service provider serves /Users and /Groups`,
+    );
   };
-  const resourceName = (req: Request) => (String(req.params.resource) in RESOURCES ? String(req.params.resource) : 'unknown');
+  const resourceName = (req: Request) =>
+    String(req.params.resource) in RESOURCES ? String(req.params.resource) : 'unknown';
 
   /** The raw query parameters (or a .search body) go to the directory, which parses them once. */
   async function listResources(req: Request, res: Response, paramsJson: string, search: boolean) {
@@ -248,7 +379,12 @@ export function scimRouter(deps: ScimRouterDeps): Router {
     sendJson(res, 200, listResponseJson(dialect, out.totalResults, out.startIndex, out.resourcesJson));
   }
 
-  router.get('/:resource', handle(resourceName, 'list', '/:resource', (req, res) => listResources(req, res, JSON.stringify(req.query ?? {}), false)));
+  router.get(
+    '/:resource',
+    handle(resourceName, 'list', '/:resource', (req, res) =>
+      listResources(req, res, JSON.stringify(req.query ?? {}), false),
+    ),
+  );
 
   router.post(
     '/:resource/.search',
@@ -264,16 +400,29 @@ export function scimRouter(deps: ScimRouterDeps): Router {
     raw,
     handle(resourceName, 'create', '/:resource', async (req, res) => {
       const type = typeOf(req);
-      const out = await deps.backends.directory.createResource({ context: contextOf(res), type, bodyJson: bodyOf(req), projection: projectionOf(req.query) });
+      const out = await deps.backends.directory.createResource({
+        context: contextOf(res),
+        type,
+        bodyJson: bodyOf(req),
+        projection: projectionOf(req.query),
+      });
       const r = out.resource!;
-      sendJson(res, 201, r.resourceJson, { location: `${contextOf(res).baseUrl}/${String(req.params.resource)}/${r.id}`, etag: etagOf(r.version) });
+      sendJson(res, 201, r.resourceJson, {
+        location: `${contextOf(res).baseUrl}/${String(req.params.resource)}/${r.id}`,
+        etag: etagOf(r.version),
+      });
     }),
   );
 
   router.get(
     '/:resource/:id',
     handle(resourceName, 'get', '/:resource/:id', async (req, res) => {
-      const out = await deps.backends.directory.getResource({ context: contextOf(res), type: typeOf(req), id: String(req.params.id), projection: projectionOf(req.query) });
+      const out = await deps.backends.directory.getResource({
+        context: contextOf(res),
+        type: typeOf(req),
+        id: String(req.params.id),
+        projection: projectionOf(req.query),
+      });
       const r = out.resource!;
       const inm = req.get('if-none-match');
       if (inm && (inm.trim() === '*' || inm.split(',').some((t) => versionOfTag(t) === r.version))) {
@@ -288,7 +437,14 @@ export function scimRouter(deps: ScimRouterDeps): Router {
     '/:resource/:id',
     raw,
     handle(resourceName, 'replace', '/:resource/:id', async (req, res) => {
-      const out = await deps.backends.directory.replaceResource({ context: contextOf(res), type: typeOf(req), id: String(req.params.id), bodyJson: bodyOf(req), projection: projectionOf(req.query), ifMatch: versionOfTag(req.get('if-match')) });
+      const out = await deps.backends.directory.replaceResource({
+        context: contextOf(res),
+        type: typeOf(req),
+        id: String(req.params.id),
+        bodyJson: bodyOf(req),
+        projection: projectionOf(req.query),
+        ifMatch: versionOfTag(req.get('if-match')),
+      });
       const r = out.resource!;
       sendJson(res, 200, r.resourceJson, { etag: etagOf(r.version) });
     }),
@@ -301,8 +457,19 @@ export function scimRouter(deps: ScimRouterDeps): Router {
       const type = typeOf(req);
       const projection = projectionOf(req.query);
       // Groups answer 204 unless the client asked for attributes (both IdPs accept it; 100k members are not rendered).
-      const returnResource = type === ResourceType.RESOURCE_TYPE_USER || projection.attributes.length > 0 || projection.excludedAttributes.length > 0;
-      const out = await deps.backends.directory.patchResource({ context: contextOf(res), type, id: String(req.params.id), bodyJson: bodyOf(req), projection, ifMatch: versionOfTag(req.get('if-match')), returnResource });
+      const returnResource =
+        type === ResourceType.RESOURCE_TYPE_USER ||
+        projection.attributes.length > 0 ||
+        projection.excludedAttributes.length > 0;
+      const out = await deps.backends.directory.patchResource({
+        context: contextOf(res),
+        type,
+        id: String(req.params.id),
+        bodyJson: bodyOf(req),
+        projection,
+        ifMatch: versionOfTag(req.get('if-match')),
+        returnResource,
+      });
       if (!out.resource) {
         res.status(204).end();
         return;
@@ -314,14 +481,26 @@ export function scimRouter(deps: ScimRouterDeps): Router {
   router.delete(
     '/:resource/:id',
     handle(resourceName, 'delete', '/:resource/:id', async (req, res) => {
-      await deps.backends.directory.deleteResource({ context: contextOf(res), type: typeOf(req), id: String(req.params.id), ifMatch: versionOfTag(req.get('if-match')) });
+      await deps.backends.directory.deleteResource({
+        context: contextOf(res),
+        type: typeOf(req),
+        id: String(req.params.id),
+        ifMatch: versionOfTag(req.get('if-match')),
+      });
       res.status(204).end();
     }),
   );
 
-  router.use(handle(() => 'unknown', 'unknown', '/*', async (req) => {
-    throw new HttpError(404, 'not_found', `no SCIM endpoint ${req.method} ${req.path}`);
-  }));
+  router.use(
+    handle(
+      () => 'unknown',
+      'unknown',
+      '/*',
+      async (req) => {
+        throw new HttpError(404, 'not_found', `no SCIM endpoint ${req.method} ${req.path}`);
+      },
+    ),
+  );
 
   // Body parser errors (size, encoding) in SCIM form; nothing has been sent to the directory then.
   router.use(
@@ -329,7 +508,15 @@ export function scimRouter(deps: ScimRouterDeps): Router {
       limitBytes: deps.maxBodyBytes,
       unreadable: 'the request body could not be read',
       send: (res, f, req) => {
-        const d = { status: f.status, message: f.status === 413 && req.path === '/Bulk' ? `${f.message} (maxPayloadSize in /ServiceProviderConfig)` : f.message, ...(f.status === 400 ? { scimType: 'invalidSyntax' } : {}), headers: {} };
+        const d = {
+          status: f.status,
+          message:
+            f.status === 413 && req.path === '/Bulk'
+              ? `${f.message} (maxPayloadSize in /ServiceProviderConfig)`
+              : f.message,
+          ...(f.status === 400 ? { scimType: 'invalidSyntax' } : {}),
+          headers: {},
+        };
         recordRefusal(req, res, d);
         sendError(res, d);
       },

@@ -10,7 +10,10 @@ export class Html {
 }
 
 export function escapeHtml(value: string | number | boolean | null | undefined): string {
-  return String(value ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return String(value ?? '').replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 }
 
 /** What a template may interpolate: markup, text and numbers (escaped), lists of them; nothing renders as nothing. */

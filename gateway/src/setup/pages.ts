@@ -8,10 +8,30 @@ const P = SETUP_BASE;
 
 /** The identity providers offered by "Add connector". */
 export const CONNECTOR_CHOICES: Array<{ type: string; label: string; source: string; hint: string }> = [
-  { type: 'okta', label: 'Okta', source: 'Okta', hint: 'Provisioning from Okta (SCIM 2.0) and sign-in with an Okta OpenID Connect app.' },
-  { type: 'entra', label: 'Microsoft Entra ID', source: 'Entra ID', hint: 'Provisioning from Microsoft Entra ID (SCIM 2.0) and sign-in with an Entra app registration.' },
-  { type: 'okta-scim11', label: 'Okta (SCIM 1.1 app)', source: 'Okta', hint: 'Okta catalog apps that speak SCIM 1.1, such as "SCIM 1.1 Header Auth": the SCIM 1.1 base URL and an API token.' },
-  { type: 'generic', label: 'Generic SCIM 2.0', source: 'SCIM', hint: 'Any other SCIM 2.0 client, for example OneLogin or JumpCloud.' },
+  {
+    type: 'okta',
+    label: 'Okta',
+    source: 'Okta',
+    hint: 'Provisioning from Okta (SCIM 2.0) and sign-in with an Okta OpenID Connect app.',
+  },
+  {
+    type: 'entra',
+    label: 'Microsoft Entra ID',
+    source: 'Entra ID',
+    hint: 'Provisioning from Microsoft Entra ID (SCIM 2.0) and sign-in with an Entra app registration.',
+  },
+  {
+    type: 'okta-scim11',
+    label: 'Okta (SCIM 1.1 app)',
+    source: 'Okta',
+    hint: 'Okta catalog apps that speak SCIM 1.1, such as "SCIM 1.1 Header Auth": the SCIM 1.1 base URL and an API token.',
+  },
+  {
+    type: 'generic',
+    label: 'Generic SCIM 2.0',
+    source: 'SCIM',
+    hint: 'Any other SCIM 2.0 client, for example OneLogin or JumpCloud.',
+  },
 ];
 export const choiceOf = (type: string) => CONNECTOR_CHOICES.find((c) => c.type === type);
 
@@ -40,7 +60,8 @@ export interface NewSecrets {
 
 const DONE: Record<string, string> = {
   'provisioning-on': 'Provisioning is on. Users and teams pushed by your identity provider are read-only here.',
-  'provisioning-off': 'Provisioning is off. Your identity provider’s requests are refused, and provisioned users and teams can be edited here.',
+  'provisioning-off':
+    'Provisioning is off. Your identity provider’s requests are refused, and provisioned users and teams can be edited here.',
   'sso-on': 'Single sign-on is on. People of your organization now sign in through your identity provider.',
   'sso-off': 'Single sign-on is off. Everyone who was signed in through it has been signed out.',
   'user-updated': 'The user was updated.',
@@ -48,7 +69,8 @@ const DONE: Record<string, string> = {
   'team-renamed': 'The team was renamed.',
   'member-added': 'The member was added to the team.',
 };
-export const doneBanner = (key: unknown) => (typeof key === 'string' && DONE[key] ? html`<div class="success" role="status"><p>${DONE[key]}</p></div>` : html``);
+export const doneBanner = (key: unknown) =>
+  typeof key === 'string' && DONE[key] ? html`<div class="success" role="status"><p>${DONE[key]}</p></div>` : html``;
 
 // ---- access
 
@@ -64,7 +86,13 @@ export function startPage(o: { orgName: string; expiresAt?: Date; token: string 
 
 // ---- overview
 
-export function overviewPage(o: { chrome: Chrome; toolkit: boolean; connectors: ConnectorInfo[]; errors?: FieldError[]; done?: unknown }): string {
+export function overviewPage(o: {
+  chrome: Chrome;
+  toolkit: boolean;
+  connectors: ConnectorInfo[];
+  errors?: FieldError[];
+  done?: unknown;
+}): string {
   const { chrome } = o;
   if (!o.toolkit) {
     return layout(
@@ -83,9 +111,10 @@ export function overviewPage(o: { chrome: Chrome; toolkit: boolean; connectors: 
   const errors = o.errors ?? [];
   const typeError = errors.find((e) => e.field === 'type-okta');
   // One connector per organization (the directory enforces it): the choice is offered until there is one.
-  const add = chrome.readOnly || o.connectors.length
-    ? html``
-    : html`<h2 id="add">Add connector</h2>
+  const add =
+    chrome.readOnly || o.connectors.length
+      ? html``
+      : html`<h2 id="add">Add connector</h2>
 <form method="post" action="${P}/connectors" novalidate>${csrfField(chrome.csrf)}
 <div class="field${typeError ? ' field-error' : ''}"><fieldset aria-describedby="type-hint${typeError ? ' type-error' : ''}"><legend>Which identity provider do you use?</legend>
 <span class="hint" id="type-hint">You get a SCIM URL and credentials to paste into it; the secrets are shown once.</span>
@@ -105,7 +134,15 @@ ${CONNECTOR_CHOICES.map((c) => html`<div class="choice"><input type="radio" name
 
 // ---- connector
 
-export function connectorPage(o: { chrome: Chrome; c: ConnectorInfo; secrets?: NewSecrets; ssoForm?: { issuer: string; clientId: string }; errors?: FieldError[]; ssoProblem?: Html; done?: unknown }): string {
+export function connectorPage(o: {
+  chrome: Chrome;
+  c: ConnectorInfo;
+  secrets?: NewSecrets;
+  ssoForm?: { issuer: string; clientId: string };
+  errors?: FieldError[];
+  ssoProblem?: Html;
+  done?: unknown;
+}): string {
   const { chrome, c } = o;
   const errors = o.errors ?? [];
   const secrets = o.secrets
@@ -162,8 +199,12 @@ export function guidePage(o: { chrome: Chrome; c: ConnectorInfo }): string {
   const { chrome, c } = o;
   const v = (s: string) => html`<code>${s}</code>`;
   const scim = c.scimUrls[0]?.value ?? '';
-  const passkey = c.passkeyLast4 ? `the Integration Passkey shown when the connector was created or last reset (it ends in ${c.passkeyLast4})` : 'the Integration Passkey';
-  const bearer = c.bearerLast4 ? `the bearer token shown when the connector was created or last reset (it ends in ${c.bearerLast4})` : 'the bearer token';
+  const passkey = c.passkeyLast4
+    ? `the Integration Passkey shown when the connector was created or last reset (it ends in ${c.passkeyLast4})`
+    : 'the Integration Passkey';
+  const bearer = c.bearerLast4
+    ? `the bearer token shown when the connector was created or last reset (it ends in ${c.bearerLast4})`
+    : 'the bearer token';
   return layout(
     'Step-by-step instructions',
     html`<p><a href="${P}/connectors/${c.id}">Back to the ${c.label} connector</a></p><h1>Step-by-step instructions</h1>
@@ -219,9 +260,24 @@ const ROLE_OPTIONS: Array<[string, string]> = [
 ];
 
 export const badge = (provisioned: boolean, source: string) =>
-  provisioned ? html`<span class="badge prov">Provisioned · ${source}</span>` : html`<span class="badge manual">Manual</span>`;
+  provisioned
+    ? html`<span class="badge prov">Provisioned · ${source}</span>`
+    : html`<span class="badge manual">Manual</span>`;
 
-export function usersPage(o: { chrome: Chrome; users: User[]; total: number; q: string; next: string; first: boolean; roleOf: (u: User) => string; source: string; provisioningOn: boolean; errors?: FieldError[]; open?: { id: string; role: string; active: string }; done?: unknown }): string {
+export function usersPage(o: {
+  chrome: Chrome;
+  users: User[];
+  total: number;
+  q: string;
+  next: string;
+  first: boolean;
+  roleOf: (u: User) => string;
+  source: string;
+  provisioningOn: boolean;
+  errors?: FieldError[];
+  open?: { id: string; role: string; active: string };
+  done?: unknown;
+}): string {
   const { chrome } = o;
   const errors = o.errors ?? [];
   const rows = o.users.map((u) => {
@@ -229,7 +285,8 @@ export function usersPage(o: { chrome: Chrome; users: User[]; total: number; q: 
     const openHere = o.open?.id === u.id;
     let edit: Html;
     if (chrome.readOnly) edit = html`<span class="muted">Read only</span>`;
-    else if (!u.editable) edit = html`<span class="muted">Read-only: provisioned by ${o.source} while provisioning is on. Change it in ${o.source === 'SCIM' ? 'your identity provider' : o.source}.</span>`;
+    else if (!u.editable)
+      edit = html`<span class="muted">Read-only: provisioned by ${o.source} while provisioning is on. Change it in ${o.source === 'SCIM' ? 'your identity provider' : o.source}.</span>`;
     else {
       const chosenRole = openHere ? o.open!.role : role;
       const chosenActive = openHere ? o.open!.active : u.active ? 'true' : 'false';
@@ -266,14 +323,25 @@ function pager(firstHref: string, nextHref: string, what: string): Html {
 
 // ---- teams
 
-export function teamsPage(o: { chrome: Chrome; teams: Team[]; next: string; first: boolean; source: string; errors?: FieldError[]; values?: Record<string, string>; open?: string; done?: unknown }): string {
+export function teamsPage(o: {
+  chrome: Chrome;
+  teams: Team[];
+  next: string;
+  first: boolean;
+  source: string;
+  errors?: FieldError[];
+  values?: Record<string, string>;
+  open?: string;
+  done?: unknown;
+}): string {
   const { chrome } = o;
   const errors = o.errors ?? [];
   const values = o.values ?? {};
   const rows = o.teams.map((t) => {
     let change: Html;
     if (chrome.readOnly) change = html`<span class="muted">Read only</span>`;
-    else if (!t.editable) change = html`<span class="muted">Read-only: provisioned by ${o.source} while provisioning is on. Change its name and members in ${o.source === 'SCIM' ? 'your identity provider' : o.source}.</span>`;
+    else if (!t.editable)
+      change = html`<span class="muted">Read-only: provisioned by ${o.source} while provisioning is on. Change its name and members in ${o.source === 'SCIM' ? 'your identity provider' : o.source}.</span>`;
     else
       change = html`<details${o.open === t.id ? raw(' open') : ''}><summary>Change ${t.name}</summary><div class="panel">
 <form method="post" action="${P}/teams/${t.id}/name">${csrfField(chrome.csrf)}${textField({ id: `name-${t.id}`, name: 'name', label: 'New name', value: o.open === t.id ? (values[`name-${t.id}`] ?? t.name) : t.name, errors })}<button type="submit">Rename ${t.name}</button></form>
@@ -307,7 +375,14 @@ export function actorLabel(actor: string): string {
   return actor;
 }
 
-export function activityPage(o: { chrome: Chrome; entries: ActivityEntry[]; filters: { action: string; since: string; until: string }; next: string; first: boolean; errors?: FieldError[] }): string {
+export function activityPage(o: {
+  chrome: Chrome;
+  entries: ActivityEntry[];
+  filters: { action: string; since: string; until: string };
+  next: string;
+  first: boolean;
+  errors?: FieldError[];
+}): string {
   const { chrome, filters } = o;
   const errors = o.errors ?? [];
   const details = (e: ActivityEntry) => {
@@ -322,7 +397,9 @@ export function activityPage(o: { chrome: Chrome; entries: ActivityEntry[]; filt
     }
   };
   const rows = o.entries.map(
-    (e) => html`<tr><td data-label="Time">${dateTime(e.time)}</td><td data-label="Actor">${actorLabel(e.actor)}</td><td data-label="Action"><code>${e.action}</code></td>
+    (
+      e,
+    ) => html`<tr><td data-label="Time">${dateTime(e.time)}</td><td data-label="Actor">${actorLabel(e.actor)}</td><td data-label="Action"><code>${e.action}</code></td>
 <td data-label="Resource">${e.resourceName || e.resourceId}${e.resourceType ? html` <span class="muted small">(${e.resourceType})</span>` : ''}</td>
 <td data-label="Outcome">${e.outcome === 'failure' ? html`<strong class="badge off">Failed</strong>` : html`<span class="badge on">Succeeded</span>`}</td><td data-label="Details" class="small">${details(e)}</td></tr>`,
   );

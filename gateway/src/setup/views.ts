@@ -26,12 +26,15 @@ const P = SETUP_BASE;
 export const assetVersion = '1';
 
 export function layout(title: string, body: Html, chrome?: Chrome, errors: FieldError[] = []): string {
-  const tab = (key: Chrome['current'], href: string, label: string) => html`<a href="${href}"${chrome?.current === key ? raw(' aria-current="page"') : ''}>${label}</a>`;
+  const tab = (key: Chrome['current'], href: string, label: string) =>
+    html`<a href="${href}"${chrome?.current === key ? raw(' aria-current="page"') : ''}>${label}</a>`;
   const header = chrome
     ? html`<header class="top"><span class="org">${chrome.orgName}</span> · Organization Setup<span class="who">${chrome.who}${chrome.readOnly ? ' (read only)' : ''} ·
-${chrome.signedIn
-        ? html`<form class="inline-form" method="post" action="/oidc/logout"><button type="submit" class="secondary copy">Sign out</button></form>`
-        : html`<form class="inline-form" method="post" action="${P}/sign-out"><input type="hidden" name="csrf" value="${chrome.csrf}"><button type="submit" class="secondary copy">Sign out of Organization Setup</button></form>`}</span></header>
+${
+  chrome.signedIn
+    ? html`<form class="inline-form" method="post" action="/oidc/logout"><button type="submit" class="secondary copy">Sign out</button></form>`
+    : html`<form class="inline-form" method="post" action="${P}/sign-out"><input type="hidden" name="csrf" value="${chrome.csrf}"><button type="submit" class="secondary copy">Sign out of Organization Setup</button></form>`
+}</span></header>
 <nav class="tabs" aria-label="Organization Setup">${tab('overview', `${P}`, 'Overview')}${tab('users', `${P}/users`, 'Users')}${tab('teams', `${P}/teams`, 'Teams')}${tab('activity', `${P}/activity`, 'Activity')}</nav>`
     : html`<header class="top"><span class="org">Organization Setup</span></header>`;
   const doc = html`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
@@ -49,7 +52,17 @@ export function errorSummary(errors: FieldError[]): Html {
 
 const errorFor = (errors: FieldError[], field: string) => errors.find((e) => e.field === field);
 
-export function textField(o: { id: string; name?: string; label: string; hint?: string; value?: string; type?: string; errors?: FieldError[]; autocomplete?: string; required?: boolean }): Html {
+export function textField(o: {
+  id: string;
+  name?: string;
+  label: string;
+  hint?: string;
+  value?: string;
+  type?: string;
+  errors?: FieldError[];
+  autocomplete?: string;
+  required?: boolean;
+}): Html {
   const err = errorFor(o.errors ?? [], o.id);
   const described = [o.hint ? `${o.id}-hint` : '', err ? `${o.id}-error` : ''].filter(Boolean).join(' ');
   return html`<div class="field${err ? ' field-error' : ''}"><label for="${o.id}">${o.label}</label>${o.hint ? html`<span class="hint" id="${o.id}-hint">${o.hint}</span>` : ''}${err ? html`<span class="error-message" id="${o.id}-error"><span class="visually-hidden">Error: </span>${err.message}</span>` : ''}
@@ -67,8 +80,17 @@ export function masked(label: string, last4: string | undefined, id: string): Ht
   return html`<div><dt>${label}</dt><dd><span class="value" id="${id}">${last4 ? `••••••••${last4}` : 'not issued'}</span><span class="muted small">shown once when created or reset; only the last four characters are kept visible</span></dd></div>`;
 }
 
-export function messagePage(o: { title: string; paragraphs: Array<string | Html>; chrome?: Chrome; actions?: Html }): string {
-  return layout(o.title, html`<h1>${o.title}</h1>${o.paragraphs.map((p) => html`<p>${p}</p>`)}${o.actions ?? ''}`, o.chrome);
+export function messagePage(o: {
+  title: string;
+  paragraphs: Array<string | Html>;
+  chrome?: Chrome;
+  actions?: Html;
+}): string {
+  return layout(
+    o.title,
+    html`<h1>${o.title}</h1>${o.paragraphs.map((p) => html`<p>${p}</p>`)}${o.actions ?? ''}`,
+    o.chrome,
+  );
 }
 
 export const dateTime = (d?: Date) => (d ? `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC` : '');

@@ -12,7 +12,9 @@ const servers: Server[] = [];
 const sockets: Socket[] = [];
 afterEach(async () => {
   for (const s of sockets.splice(0)) s.destroy();
-  await Promise.all(servers.splice(0).map((s) => new Promise<void>((r) => (s.closeAllConnections(), s.close(() => r())))));
+  await Promise.all(
+    servers.splice(0).map((s) => new Promise<void>((r) => (s.closeAllConnections(), s.close(() => r())))),
+  );
 });
 
 async function start(limits: Partial<Parameters<typeof listenHttp>[3]> = {}, hstsMaxAgeSeconds = 0) {
@@ -20,7 +22,12 @@ async function start(limits: Partial<Parameters<typeof listenHttp>[3]> = {}, hst
   app.use(requestIds({ hstsMaxAgeSeconds }));
   app.get('/ok', (_req, res) => void res.json({ ok: true }));
   app.post('/echo', express.json(), (req, res) => void res.json(req.body));
-  const server = await listenHttp(app, 0, '127.0.0.1', { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, maxConnections: 100, ...limits });
+  const server = await listenHttp(app, 0, '127.0.0.1', {
+    headersTimeoutMs: 10_000,
+    requestTimeoutMs: 30_000,
+    maxConnections: 100,
+    ...limits,
+  });
   servers.push(server);
   return { server, port: (server.address() as { port: number }).port };
 }
@@ -33,14 +40,19 @@ function openRaw(port: number, first?: string) {
   socket.on('data', (d) => (answer += d.toString()));
   socket.on('error', () => undefined);
   const closed = new Promise<string>((resolve) => socket.on('close', () => resolve(answer)));
-  const connected = new Promise<void>((resolve) => socket.on('connect', () => (first && socket.write(first), resolve())));
+  const connected = new Promise<void>((resolve) =>
+    socket.on('connect', () => (first && socket.write(first), resolve())),
+  );
   return { socket, closed, connected };
 }
 
 describe('gateway HTTP listener', () => {
   it('closes a client whose request body trickles in beyond the request timeout, answering 408', async () => {
     const { port } = await start({ headersTimeoutMs: 300, requestTimeoutMs: 600 });
-    const c = openRaw(port, 'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"a":"');
+    const c = openRaw(
+      port,
+      'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"a":"',
+    );
     await c.connected;
     const trickle = setInterval(() => c.socket.writable && c.socket.write('x'), 100);
     const answer = await c.closed;
@@ -78,19 +90,31 @@ describe('gateway HTTP listener', () => {
       expect(r.headers.get('strict-transport-security')).toBeNull();
     }
     const secure = await start({}, 31_536_000);
-    expect((await fetch(`http://127.0.0.1:${secure.port}/ok`)).headers.get('strict-transport-security')).toBe('max-age=31536000');
+    expect((await fetch(`http://127.0.0.1:${secure.port}/ok`)).headers.get('strict-transport-security')).toBe(
+      'max-age=31536000',
+    );
   });
 
   it('continues an incoming W3C traceparent and starts one otherwise', async () => {
     const app = express();
     app.use(requestIds());
     app.get('/trace', (_req, res) => void res.json({ traceId: res.locals.traceId }));
-    const server = await listenHttp(app, 0, '127.0.0.1', { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, maxConnections: 10 });
+    const server = await listenHttp(app, 0, '127.0.0.1', {
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      maxConnections: 10,
+    });
     servers.push(server);
     const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/trace`;
-    const continued = await (await fetch(url, { headers: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' } })).json();
+    const continued = await (
+      await fetch(url, { headers: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' } })
+    ).json();
     expect(continued.traceId).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
-    for (const bad of ['garbage', '00-00000000000000000000000000000000-00f067aa0ba902b7-01', 'ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01']) {
+    for (const bad of [
+      'garbage',
+      '00-00000000000000000000000000000000-00f067aa0ba902b7-01',
+      'ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+    ]) {
       const started = await (await fetch(url, { headers: { traceparent: bad } })).json();
       expect(started.traceId).toMatch(/^[0-9a-f]{32}$/);
       expect(started.traceId).not.toBe('4bf92f3577b34da6a3ce929d0e0e4736');
@@ -106,16 +130,29 @@ describe('gateway HTTP listener', () => {
       app.use(httpMetrics(new Registry(), { logger, sampleRate }));
       app.get('/ok/:id', (_req, res) => void res.json({ ok: true }));
       app.get('/fail', (_req, res) => void res.status(401).json({}));
-      const server = await listenHttp(app, 0, '127.0.0.1', { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, maxConnections: 10 });
+      const server = await listenHttp(app, 0, '127.0.0.1', {
+        headersTimeoutMs: 10_000,
+        requestTimeoutMs: 30_000,
+        maxConnections: 10,
+      });
       servers.push(server);
       const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-      for (let i = 0; i < 40; i++) await (await fetch(`${base}/ok/${i}?secret=s3cr3t`, { headers: { authorization: 'Bearer tok-zzz' } })).text();
+      for (let i = 0; i < 40; i++)
+        await (await fetch(`${base}/ok/${i}?secret=s3cr3t`, { headers: { authorization: 'Bearer tok-zzz' } })).text();
       for (let i = 0; i < 5; i++) await (await fetch(`${base}/fail`)).text();
       return lines.filter((l) => l.msg === 'request');
     };
     const all = await run(1);
     expect(all).toHaveLength(45);
-    expect(all[0]).toMatchObject({ level: 'info', method: 'GET', route: '/ok/:id', status: 200, ms: expect.any(Number), requestId: expect.any(String), traceId: expect.any(String) });
+    expect(all[0]).toMatchObject({
+      level: 'info',
+      method: 'GET',
+      route: '/ok/:id',
+      status: 200,
+      ms: expect.any(Number),
+      requestId: expect.any(String),
+      traceId: expect.any(String),
+    });
     expect(JSON.stringify(all)).not.toMatch(/s3cr3t|tok-zzz/);
     const none = await run(0);
     expect(none.map((l) => l.status)).toEqual([401, 401, 401, 401, 401]);

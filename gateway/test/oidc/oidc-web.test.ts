@@ -20,14 +20,28 @@ describe('gateway sign-in routes (real identity service, real OpenID Provider, r
     d.addConnector('umbrella', 'c4');
     h.entitled.add('acme');
     h.entitled.add('initech');
-    ids.alice = d.addUser({ tenantId: 'acme', userName: 'alice@acme.example', email: 'alice@acme.example', role: Role.ROLE_ENTERPRISE_ADMIN }).id;
-    ids.bob = d.addUser({ tenantId: 'acme', userName: 'bob@acme.example', email: 'bob@acme.example', role: Role.ROLE_UNSPECIFIED }).id;
+    ids.alice = d.addUser({
+      tenantId: 'acme',
+      userName: 'alice@acme.example',
+      email: 'alice@acme.example',
+      role: Role.ROLE_ENTERPRISE_ADMIN,
+    }).id;
+    ids.bob = d.addUser({
+      tenantId: 'acme',
+      userName: 'bob@acme.example',
+      email: 'bob@acme.example',
+      role: Role.ROLE_UNSPECIFIED,
+    }).id;
     d.addUser({ tenantId: 'acme', userName: 'carol@acme.example', email: 'carol@acme.example', active: false });
     d.addUser({ tenantId: 'globex', userName: 'dave@mail.example', email: 'dave@mail.example' });
     for (const who of ['alice', 'bob', 'carol', 'erin']) h.okta.accounts.set(who, { email: `${who}@acme.example` });
     h.okta.accounts.set('dave', { email: 'dave@mail.example' });
     h.okta.accounts.set('mallory', { email: '<script>alert(1)</script>@acme.example' });
-    const res = await fetch(`${h.url}/admin/v1/orgs/acme/connectors/c1/oidc`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ issuer: h.okta.url, clientId: h.okta.clientId }) });
+    const res = await fetch(`${h.url}/admin/v1/orgs/acme/connectors/c1/oidc`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ issuer: h.okta.url, clientId: h.okta.clientId }),
+    });
     expect(res.status).toBe(200);
   });
   afterAll(async () => {
@@ -43,10 +57,13 @@ describe('gateway sign-in routes (real identity service, real OpenID Provider, r
     return { browser, start, callback };
   }
   const me = async (browser: Browser, headers: Record<string, string> = {}) => {
-    const r = await browser.request('GET', `${h.url}/api/v1/me`, { headers: { accept: 'application/json', ...headers } });
+    const r = await browser.request('GET', `${h.url}/api/v1/me`, {
+      headers: { accept: 'application/json', ...headers },
+    });
     return { status: r.status, json: JSON.parse(r.body), headers: r.headers };
   };
-  const sessionCookieOf = (hop: { headers: Headers }) => hop.headers.getSetCookie().find((c) => c.startsWith('scimgw_session='));
+  const sessionCookieOf = (hop: { headers: Headers }) =>
+    hop.headers.getSetCookie().find((c) => c.startsWith('scimgw_session='));
 
   describe('web sign-in', () => {
     it('redirects to the provider, sets a hardened session cookie and lands on the portal', async () => {
@@ -69,7 +86,12 @@ describe('gateway sign-in routes (real identity service, real OpenID Provider, r
 
       const who = await me(browser);
       expect(who.status).toBe(200);
-      expect(who.json).toMatchObject({ userName: 'alice@acme.example', orgId: 'acme', role: 'EnterpriseAdmin', access: 'web' });
+      expect(who.json).toMatchObject({
+        userName: 'alice@acme.example',
+        orgId: 'acme',
+        role: 'EnterpriseAdmin',
+        access: 'web',
+      });
       const portal = await browser.get(`${h.url}/portal`);
       expect(portal.body).toContain('You have access to the web portal');
       expect(portal.body).toContain('alice@acme.example');
@@ -203,9 +225,17 @@ describe('gateway sign-in routes (real identity service, real OpenID Provider, r
     it('ends an issuer mismatch on a page naming both issuers and what to change', async () => {
       const moving = await startFakeOkta({ redirectUris: [`${h.url}/oidc/callback`] });
       try {
-        h.stack.directory.addUser({ tenantId: 'initech', userName: 'ivan@initech.example', email: 'ivan@initech.example' });
+        h.stack.directory.addUser({
+          tenantId: 'initech',
+          userName: 'ivan@initech.example',
+          email: 'ivan@initech.example',
+        });
         moving.accounts.set('ivan', { email: 'ivan@initech.example' });
-        const put = await fetch(`${h.url}/admin/v1/orgs/initech/connectors/c3/oidc`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ issuer: moving.url, clientId: moving.clientId }) });
+        const put = await fetch(`${h.url}/admin/v1/orgs/initech/connectors/c3/oidc`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ issuer: moving.url, clientId: moving.clientId }),
+        });
         expect(put.status).toBe(200);
         const announced = `http://localhost:${moving.port}`;
         moving.announceIssuer(announced); // e.g. the authorization server moved to an Okta custom domain
@@ -214,7 +244,7 @@ describe('gateway sign-in routes (real identity service, real OpenID Provider, r
         const { stoppedAt } = await browser.follow(start.location!, (u) => u.origin === h.url);
         const page = await browser.get(stoppedAt!);
         expect(page.status).toBe(400);
-        expect(page.body).toContain("The identity provider&#39;s issuer does not match the platform&#39;s SSO setting");
+        expect(page.body).toContain('The identity provider&#39;s issuer does not match the platform&#39;s SSO setting');
         expect(page.body).toContain('Issuer configured on the platform');
         expect(page.body).toContain(`<code>${moving.url}</code>`);
         expect(page.body).toContain('Issuer the identity provider announced');
@@ -224,8 +254,14 @@ describe('gateway sign-in routes (real identity service, real OpenID Provider, r
         const next = await browser.get(`${h.url}/oidc/login?org=initech`);
         expect(next.status).toBe(400);
         expect(next.body).toContain(`<code>${announced}</code>`);
-        const json = await browser.request('GET', `${h.url}/oidc/login?org=initech`, { headers: { accept: 'application/json' } });
-        expect(JSON.parse(json.body).error).toMatchObject({ code: 'issuer_mismatch', configuredIssuer: moving.url, announcedIssuer: announced });
+        const json = await browser.request('GET', `${h.url}/oidc/login?org=initech`, {
+          headers: { accept: 'application/json' },
+        });
+        expect(JSON.parse(json.body).error).toMatchObject({
+          code: 'issuer_mismatch',
+          configuredIssuer: moving.url,
+          announcedIssuer: announced,
+        });
       } finally {
         await moving.close();
       }
@@ -240,7 +276,11 @@ describe('gateway sign-in routes (real identity service, real OpenID Provider, r
 
   describe('live sessions', () => {
     it('ends a live session when the user is deactivated over SCIM', async () => {
-      const gina = h.stack.directory.addUser({ tenantId: 'acme', userName: 'gina@acme.example', email: 'gina@acme.example' });
+      const gina = h.stack.directory.addUser({
+        tenantId: 'acme',
+        userName: 'gina@acme.example',
+        email: 'gina@acme.example',
+      });
       h.okta.accounts.set('gina', { email: 'gina@acme.example' });
       const { browser } = await signIn('gina');
       expect((await me(browser)).status).toBe(200);
@@ -266,11 +306,27 @@ describe('gateway sign-in routes (real identity service, real OpenID Provider, r
   describe('apps', () => {
     async function appCode(who: string, verifier: string) {
       const u = new URL(`${h.okta.url}/auth`);
-      u.search = new URLSearchParams({ client_id: h.okta.clientId, response_type: 'code', scope: 'openid email profile', redirect_uri: APP_URI, code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256', state: 's' }).toString();
-      const { stoppedAt } = await new Browser({ [LOGIN_HEADER]: who }).follow(u.href, (x) => x.protocol === 'com.example.platform:');
+      u.search = new URLSearchParams({
+        client_id: h.okta.clientId,
+        response_type: 'code',
+        scope: 'openid email profile',
+        redirect_uri: APP_URI,
+        code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+        code_challenge_method: 'S256',
+        state: 's',
+      }).toString();
+      const { stoppedAt } = await new Browser({ [LOGIN_HEADER]: who }).follow(
+        u.href,
+        (x) => x.protocol === 'com.example.platform:',
+      );
       return new URL(stoppedAt!).searchParams.get('code')!;
     }
-    const exchange = (body: object) => fetch(`${h.url}/api/v1/sessions/oidc`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const exchange = (body: object) =>
+      fetch(`${h.url}/api/v1/sessions/oidc`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
 
     it('exchanges an app code for a session token usable as a bearer token', async () => {
       const verifier = randomBytes(32).toString('base64url');
@@ -278,8 +334,12 @@ describe('gateway sign-in routes (real identity service, real OpenID Provider, r
       const res = await exchange({ org: 'acme', code, codeVerifier: verifier, redirectUri: APP_URI });
       expect(res.status).toBe(200);
       expect(res.headers.get('cache-control')).toBe('no-store');
-      const body = (await res.json());
-      expect(body).toMatchObject({ sessionToken: expect.stringMatching(/^scimgw_ses_/), tokenType: 'Bearer', user: { userName: 'bob@acme.example', orgId: 'acme', role: null, access: 'app' } });
+      const body = await res.json();
+      expect(body).toMatchObject({
+        sessionToken: expect.stringMatching(/^scimgw_ses_/),
+        tokenType: 'Bearer',
+        user: { userName: 'bob@acme.example', orgId: 'acme', role: null, access: 'app' },
+      });
       expect(new Date(body.expiresAt).getTime()).toBeGreaterThan(Date.now());
       const bearer = { authorization: `Bearer ${body.sessionToken}` };
       expect((await me(new Browser(), bearer)).json).toMatchObject({ userName: 'bob@acme.example', access: 'app' });
@@ -289,34 +349,53 @@ describe('gateway sign-in routes (real identity service, real OpenID Provider, r
 
       const replay = await exchange({ org: 'acme', code, codeVerifier: verifier, redirectUri: APP_URI });
       expect(replay.status).toBe(400);
-      expect(((await replay.json())).error.code).toBe('invalid_grant');
+      expect((await replay.json()).error.code).toBe('invalid_grant');
     });
 
     it('refuses an exchange without a verifier or with a redirect URI that is not registered', async () => {
       const verifier = randomBytes(32).toString('base64url');
       const code = await appCode('alice', verifier);
       const missing = await exchange({ org: 'acme', code, redirectUri: APP_URI });
-      expect([missing.status, ((await missing.json())).error.code]).toEqual([400, 'pkce_required']);
-      const other = await exchange({ org: 'acme', code, codeVerifier: verifier, redirectUri: 'https://evil.example/cb' });
-      expect([other.status, ((await other.json())).error.code]).toEqual([400, 'invalid_redirect_uri']);
-      const bad = await fetch(`${h.url}/api/v1/sessions/oidc`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' });
-      expect([bad.status, ((await bad.json())).error.code]).toEqual([400, 'invalid_request']);
+      expect([missing.status, (await missing.json()).error.code]).toEqual([400, 'pkce_required']);
+      const other = await exchange({
+        org: 'acme',
+        code,
+        codeVerifier: verifier,
+        redirectUri: 'https://evil.example/cb',
+      });
+      expect([other.status, (await other.json()).error.code]).toEqual([400, 'invalid_redirect_uri']);
+      const bad = await fetch(`${h.url}/api/v1/sessions/oidc`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{',
+      });
+      expect([bad.status, (await bad.json()).error.code]).toEqual([400, 'invalid_request']);
     });
   });
 
   describe('admin: PUT /admin/v1/orgs/{org}/connectors/{id}/oidc', () => {
-    const put = (org: string, connector: string, body: object) => fetch(`${h.url}/admin/v1/orgs/${org}/connectors/${connector}/oidc`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const put = (org: string, connector: string, body: object) =>
+      fetch(`${h.url}/admin/v1/orgs/${org}/connectors/${connector}/oidc`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
 
     it('turns SSO on and answers the oidc block of the connector', async () => {
       const res = await put('acme', 'c1', { issuer: `${h.okta.url}/`, clientId: h.okta.clientId });
       expect(res.status).toBe(200);
-      expect(await res.json()).toEqual({ issuer: h.okta.url, clientId: h.okta.clientId, redirectUris: [`${h.url}/oidc/callback`, APP_URI], enabled: true });
+      expect(await res.json()).toEqual({
+        issuer: h.okta.url,
+        clientId: h.okta.clientId,
+        redirectUris: [`${h.url}/oidc/callback`, APP_URI],
+        enabled: true,
+      });
     });
 
     it('refuses without the Enterprise Toolkit, pointing to Billing', async () => {
       const res = await put('globex', 'c2', { issuer: h.okta.url, clientId: h.okta.clientId });
       expect(res.status).toBe(403);
-      const body = (await res.json());
+      const body = await res.json();
       expect(body.error.code).toBe('entitlement_required');
       expect(body.error.message).toMatch(/Billing/);
     });
@@ -324,8 +403,12 @@ describe('gateway sign-in routes (real identity service, real OpenID Provider, r
     it('reports a wrong issuer at once, naming both', async () => {
       const res = await put('acme', 'c1', { issuer: `http://localhost:${h.okta.port}`, clientId: h.okta.clientId });
       expect(res.status).toBe(400);
-      const body = (await res.json());
-      expect(body.error).toMatchObject({ code: 'issuer_mismatch', configuredIssuer: `http://localhost:${h.okta.port}`, announcedIssuer: h.okta.url });
+      const body = await res.json();
+      expect(body.error).toMatchObject({
+        code: 'issuer_mismatch',
+        configuredIssuer: `http://localhost:${h.okta.port}`,
+        announcedIssuer: h.okta.url,
+      });
       expect(body.error.message).toContain(h.okta.url);
     });
 
@@ -362,10 +445,19 @@ describe('gateway sign-in routes (real identity service, real OpenID Provider, r
 
     it('answers an e-mail address the same way whether or not it has an account (no enumeration)', async () => {
       const asked: string[] = [];
-      const v = await h.variant({ resolveOrg: async (login) => (asked.push(login), login.toLowerCase().endsWith('@acme.example') ? 'acme' : undefined) });
+      const v = await h.variant({
+        resolveOrg: async (login) => (
+          asked.push(login),
+          login.toLowerCase().endsWith('@acme.example') ? 'acme' : undefined
+        ),
+      });
       try {
         const onPublicHost = { host: new URL(h.url).host };
-        const answers = await Promise.all(['alice@acme.example', 'nobody@acme.example', 'someone@else.example'].map((login) => getRaw(`${v.url}/oidc/login?login=${encodeURIComponent(login)}`, onPublicHost)));
+        const answers = await Promise.all(
+          ['alice@acme.example', 'nobody@acme.example', 'someone@else.example'].map((login) =>
+            getRaw(`${v.url}/oidc/login?login=${encodeURIComponent(login)}`, onPublicHost),
+          ),
+        );
         for (const a of answers) {
           expect([a.status, a.location, a.setCookie]).toEqual([200, undefined, []]);
           expect(a.body).toContain('does not look people up by e-mail address');
@@ -394,13 +486,23 @@ describe('gateway sign-in routes (real identity service, real OpenID Provider, r
 });
 
 /** GET with an explicit Host header (fetch does not let a test set it). */
-function getRaw(url: string, headers: Record<string, string>): Promise<{ status: number; location?: string; setCookie: string[]; body: string }> {
+function getRaw(
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; location?: string; setCookie: string[]; body: string }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(url, { method: 'GET', headers: { accept: 'text/html', ...headers } }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, location: res.headers.location, setCookie: res.headers['set-cookie'] ?? [], body }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          location: res.headers.location,
+          setCookie: res.headers['set-cookie'] ?? [],
+          body,
+        }),
+      );
     });
     req.on('error', reject);
     req.end();

@@ -6,7 +6,13 @@ import { createLogger } from '../../../services/kit/src/logger.js';
 import type { Backends } from '../../src/backends.js';
 import { setupRouter } from '../../src/setup/setup.routes.js';
 
-const session = { tenantId: 'acme', actor: 'setup-link:0123456789abcdef', linkId: '0123456789abcdef', createdAt: new Date(), expiresAt: new Date(Date.now() + 3600_000) };
+const session = {
+  tenantId: 'acme',
+  actor: 'setup-link:0123456789abcdef',
+  linkId: '0123456789abcdef',
+  createdAt: new Date(),
+  expiresAt: new Date(Date.now() + 3600_000),
+};
 const backends = {
   identity: {
     redeemSetupLink: async () => ({ sessionToken: 'scimgw_setupses_test', session }),
@@ -25,7 +31,16 @@ describe('setup router behind https://…/gw', () => {
   let url = '';
   beforeAll(async () => {
     const app = express();
-    app.use('/gw/setup', setupRouter({ backends, publicUrl: 'https://platform.example/gw', appRedirectUris: [], audit: { record: async () => undefined }, logger: createLogger('test', 'error') }));
+    app.use(
+      '/gw/setup',
+      setupRouter({
+        backends,
+        publicUrl: 'https://platform.example/gw',
+        appRedirectUris: [],
+        audit: { record: async () => undefined },
+        logger: createLogger('test', 'error'),
+      }),
+    );
     server = createServer(app);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     url = `http://127.0.0.1:${(server.address() as { port: number }).port}/gw/setup`;
@@ -35,7 +50,12 @@ describe('setup router behind https://…/gw', () => {
   });
 
   it('the setup cookie is Secure, HttpOnly, SameSite=Lax and scoped to the path of PUBLIC_URL', async () => {
-    const res = await fetch(`${url}/start`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'token=x', redirect: 'manual' });
+    const res = await fetch(`${url}/start`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'token=x',
+      redirect: 'manual',
+    });
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('https://platform.example/gw/setup');
     const cookie = res.headers.getSetCookie()[0];

@@ -17,7 +17,10 @@ export function loadCredentialsConfig(env: Env) {
   });
   // gateways ping every lease/4; with a shared store a pong waits for the next look at the rotation count
   const { revocationLeaseMs: lease, revocationPeerPollMs: poll } = loaded.config;
-  if (poll * 2 > lease) throw new ConfigError([`REVOCATION_PEER_POLL_MS (${poll}) must be at most half of REVOCATION_LEASE_MS (${lease}), or leases run out between pongs`]);
+  if (poll * 2 > lease)
+    throw new ConfigError([
+      `REVOCATION_PEER_POLL_MS (${poll}) must be at most half of REVOCATION_LEASE_MS (${lease}), or leases run out between pongs`,
+    ]);
   return loaded;
 }
 export type CredentialsConfig = ReturnType<typeof loadCredentialsConfig>['config'];

@@ -11,10 +11,19 @@ import { credentialsHandlers } from './handlers/credentials.handlers.js';
 import { RevocationHub } from './handlers/revocation-hub.js';
 import { openCredentialStore } from './store/credential-store.js';
 
-export async function buildCredentialsService({ config, logger, metrics, inFlight }: BuildContext<CredentialsConfig>): Promise<Built> {
+export async function buildCredentialsService({
+  config,
+  logger,
+  metrics,
+  inFlight,
+}: BuildContext<CredentialsConfig>): Promise<Built> {
   const docs = await openDocumentStore({ mongodbUri: config.mongodbUri, dataDir: join(config.dataDir, 'credentials') });
   const store = await openCredentialStore(docs);
-  const watchers = new Gauge({ name: 'credential_revocation_watchers', help: 'Gateways connected to the revocation stream of this process.', registers: [metrics.registry] });
+  const watchers = new Gauge({
+    name: 'credential_revocation_watchers',
+    help: 'Gateways connected to the revocation stream of this process.',
+    registers: [metrics.registry],
+  });
   const hub = new RevocationHub(store, {
     leaseMs: config.revocationLeaseMs,
     ackTimeoutMs: config.revocationAckTimeoutMs,
@@ -26,13 +35,22 @@ export async function buildCredentialsService({ config, logger, metrics, inFligh
   const credentials = new Credentials(store, hub);
   const handlers = credentialsHandlers(credentials, store);
   // the gateway verifies what is not in its memory: over one stream, each verification answered by the same handler
-  const verifyStream = serveMultiplexed(carriedBy(CredentialsServiceService.verifyCredential), handlers.verifyCredential, { logger, metrics, inFlight });
+  const verifyStream = serveMultiplexed(
+    carriedBy(CredentialsServiceService.verifyCredential),
+    handlers.verifyCredential,
+    { logger, metrics, inFlight },
+  );
   return {
     registrations: [
       {
         definition: CredentialsServiceService,
         name: 'credentials.v1.CredentialsService',
-        implementation: implement(CredentialsServiceService, handlers, { logger, metrics, inFlight }, { verifyCredentialStream: verifyStream.handler, watchRevocations: hub.handler }),
+        implementation: implement(
+          CredentialsServiceService,
+          handlers,
+          { logger, metrics, inFlight },
+          { verifyCredentialStream: verifyStream.handler, watchRevocations: hub.handler },
+        ),
       },
     ],
     closers: [() => docs.close()],

@@ -13,7 +13,13 @@ import { connect, type PromiseClient } from '../../kit/src/grpc-client.js';
 import { createLogger } from '../../kit/src/logger.js';
 import { openDocumentStore } from '../../kit/src/store/open-store.js';
 import { tenantId } from '../../kit/src/store/store.js';
-import { CredentialScheme, CredentialsServiceClient, type CredentialsServiceService, type WatchRevocationsRequest, type WatchRevocationsResponse } from '../../../proto/gen/credentials/v1/credentials.js';
+import {
+  CredentialScheme,
+  CredentialsServiceClient,
+  type CredentialsServiceService,
+  type WatchRevocationsRequest,
+  type WatchRevocationsResponse,
+} from '../../../proto/gen/credentials/v1/credentials.js';
 import { CredentialMemory } from '../../../gateway/src/credential-memory.js';
 import { RevocationWatch } from '../../../gateway/src/revocation-watch.js';
 import { loadCredentialsConfig } from '../src/config.js';
@@ -36,15 +42,20 @@ describe('revocation stream (real gRPC)', () => {
   const raw = () => client.raw as unknown as CredentialsServiceClient;
 
   beforeAll(async () => {
-    sut = await startService('credentials', loadCredentialsConfig, (await import('../src/server.js')).buildCredentialsService, {
-      LOG_LEVEL: 'error',
-      GRPC_PORT: '0',
-      METRICS_PORT: '0',
-      HOST: '127.0.0.1',
-      DATA_DIR: mkdtempSync(join(tmpdir(), 'creds-watch-')),
-      REVOCATION_LEASE_MS: '400',
-      REVOCATION_ACK_TIMEOUT_MS: '300',
-    });
+    sut = await startService(
+      'credentials',
+      loadCredentialsConfig,
+      (await import('../src/server.js')).buildCredentialsService,
+      {
+        LOG_LEVEL: 'error',
+        GRPC_PORT: '0',
+        METRICS_PORT: '0',
+        HOST: '127.0.0.1',
+        DATA_DIR: mkdtempSync(join(tmpdir(), 'creds-watch-')),
+        REVOCATION_LEASE_MS: '400',
+        REVOCATION_ACK_TIMEOUT_MS: '300',
+      },
+    );
     client = connect(CredentialsServiceClient, `127.0.0.1:${sut.grpcPort}`);
   });
   afterAll(async () => {
@@ -75,7 +86,12 @@ describe('revocation stream (real gRPC)', () => {
       expect(memory.admit(key, res, memory.ticket())).toBe(false);
       expect(memory.get(key)).toBeUndefined();
       // revocation (connector deleted) likewise
-      const second = await client.issueCredentials({ tenantId: 'w1', connectorId: 'c2', companyId: 'CO1', actor: 'op' });
+      const second = await client.issueCredentials({
+        tenantId: 'w1',
+        connectorId: 'c2',
+        companyId: 'CO1',
+        actor: 'op',
+      });
       const r2 = await remembered(memory, 'w1', second.bearerToken);
       await client.revokeCredentials({ tenantId: 'w1', connectorId: 'c2', actor: 'op' });
       expect(memory.get(r2.key)).toBeUndefined();
@@ -168,7 +184,9 @@ describe('two replicas sharing one store', () => {
       const issued = await credentialsB.issue(tenant, 'c1', 'CO1');
       const key = CredentialMemory.key(BEARER, 's1', '', issued.bearerToken);
       const ticket = memory.ticket();
-      expect(memory.admit(key, await credentialsB.verify(tenant, { scheme: 'bearer', secret: issued.bearerToken }), ticket)).toBe(true);
+      expect(
+        memory.admit(key, await credentialsB.verify(tenant, { scheme: 'bearer', secret: issued.bearerToken }), ticket),
+      ).toBe(true);
       await until(() => memory.get(key) !== undefined);
       // rotated on A, which has no gateway of its own
       await credentialsA.issue(tenant, 'c1', 'CO1');
@@ -187,7 +205,13 @@ describe('two replicas sharing one store', () => {
 
 describe('revocation settings', () => {
   it('refuse a peer poll longer than half the lease at boot', () => {
-    expect(() => loadCredentialsConfig({ REVOCATION_LEASE_MS: '300', REVOCATION_PEER_POLL_MS: '200' })).toThrow(/REVOCATION_PEER_POLL_MS \(200\) must be at most half of REVOCATION_LEASE_MS \(300\)/);
-    expect(loadCredentialsConfig({}).config).toMatchObject({ revocationLeaseMs: 1500, revocationAckTimeoutMs: 1000, revocationPeerPollMs: 200 });
+    expect(() => loadCredentialsConfig({ REVOCATION_LEASE_MS: '300', REVOCATION_PEER_POLL_MS: '200' })).toThrow(
+      /REVOCATION_PEER_POLL_MS \(200\) must be at most half of REVOCATION_LEASE_MS \(300\)/,
+    );
+    expect(loadCredentialsConfig({}).config).toMatchObject({
+      revocationLeaseMs: 1500,
+      revocationAckTimeoutMs: 1000,
+      revocationPeerPollMs: 200,
+    });
   });
 });

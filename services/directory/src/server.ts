@@ -23,17 +23,29 @@ import { localKey, noSecretBox, secretBox } from './webhooks/secret-box.js';
 import { httpSender } from './webhooks/sender.js';
 import { openWebhookStore } from './webhooks/webhook-store.js';
 
-export async function buildDirectoryService({ config, logger, metrics, inFlight }: BuildContext<DirectoryConfig>): Promise<Built> {
+export async function buildDirectoryService({
+  config,
+  logger,
+  metrics,
+  inFlight,
+}: BuildContext<DirectoryConfig>): Promise<Built> {
   const docs = await openDocumentStore({ mongodbUri: config.mongodbUri, dataDir: join(config.dataDir, 'directory') });
   if (docs instanceof MongoDocumentStore && !docs.supportsTransactions) {
-    logger.warn('MongoDB is a standalone server (no transactions): a change and its membership and activity writes are applied one by one, and a crash between them keeps the earlier ones; run a replica set (one member is enough) for all-or-none writes (docs/store.md)');
+    logger.warn(
+      'MongoDB is a standalone server (no transactions): a change and its membership and activity writes are applied one by one, and a crash between them keeps the earlier ones; run a replica set (one member is enough) for all-or-none writes (docs/store.md)',
+    );
   }
   // Events out (issue #15): the outbox's feeds, webhook endpoints and the delivery worker; the events themselves
   // are written by the directory's repositories in the unit of each change (events/outbox.ts)
   const evMetrics = eventsMetrics(metrics.registry);
-  const outbox = await openEventOutbox(docs, { gapGraceMs: config.eventsGapGraceMs, onWritten: (e) => evMetrics.written(e) });
+  const outbox = await openEventOutbox(docs, {
+    gapGraceMs: config.eventsGapGraceMs,
+    onWritten: (e) => evMetrics.written(e),
+  });
   const store = await openDirectoryStore(docs, { onEventsCommitted: (e) => outbox.committed(e) });
-  const key = config.webhookSecretsKey ?? (config.mongodbUri ? undefined : localKey(join(config.dataDir, 'directory', 'webhook-secrets.key')));
+  const key =
+    config.webhookSecretsKey ??
+    (config.mongodbUri ? undefined : localKey(join(config.dataDir, 'directory', 'webhook-secrets.key')));
   const webhooks = await openWebhookStore(docs, key ? secretBox(key) : noSecretBox);
   const worker = new DeliveryWorker({
     outbox,
@@ -48,23 +60,62 @@ export async function buildDirectoryService({ config, logger, metrics, inFlight 
     pollIntervalMs: config.webhooksPollIntervalMs,
   });
   worker.start();
-  const sweeper = startRetentionSweeper({ targets: { events: outbox, webhook_deliveries: { sweep: (c) => webhooks.sweepDeliveries(c) } }, retentionMs: config.eventsRetentionMs, intervalMs: config.eventsSweepIntervalMs, logger });
+  const sweeper = startRetentionSweeper({
+    targets: { events: outbox, webhook_deliveries: { sweep: (c) => webhooks.sweepDeliveries(c) } },
+    retentionMs: config.eventsRetentionMs,
+    intervalMs: config.eventsSweepIntervalMs,
+    logger,
+  });
 
   // the connector check of every SCIM call from memory; with MongoDB other replicas' changes are re-read within a second
   const connectorMemory = new ConnectorMemory(store.connectors, config.mongodbUri ? 1000 : Number.POSITIVE_INFINITY);
-  const org = orgHandlers(store.orgs, connectorMemory.forAdmin, store, (tenant, id) => connectorMemory.forget(tenant, id));
-  const limits = { maxPatchOperations: config.scimPatchMaxOperations, maxValuesPerAttribute: config.scimMaxValuesPerAttribute };
-  const scim = new ScimService({ store: { ...store, connectors: connectorMemory.forScim }, defaultPageSize: config.scimDefaultPageSize, maxPageSize: config.scimMaxPageSize, limits });
+  const org = orgHandlers(store.orgs, connectorMemory.forAdmin, store, (tenant, id) =>
+    connectorMemory.forget(tenant, id),
+  );
+  const limits = {
+    maxPatchOperations: config.scimPatchMaxOperations,
+    maxValuesPerAttribute: config.scimMaxValuesPerAttribute,
+  };
+  const scim = new ScimService({
+    store: { ...store, connectors: connectorMemory.forScim },
+    defaultPageSize: config.scimDefaultPageSize,
+    maxPageSize: config.scimMaxPageSize,
+    limits,
+  });
   const handlers = {
     ...org.handlers,
     ...activityHandlers(store.activity, org.requireOrg),
-    ...scimHandlers(scim, { defaultPageSize: config.scimDefaultPageSize, maxPageSize: config.scimMaxPageSize, maxBulkOperations: config.scimBulkMaxOperations, refusals: new ScimRefusals(store.activity), logger, limits }),
+    ...scimHandlers(scim, {
+      defaultPageSize: config.scimDefaultPageSize,
+      maxPageSize: config.scimMaxPageSize,
+      maxBulkOperations: config.scimBulkMaxOperations,
+      refusals: new ScimRefusals(store.activity),
+      logger,
+      limits,
+    }),
     ...platformHandlers({ store, requireOrg: org.requireOrg }),
-    ...eventsHandlers({ outbox, events: new ChangeEvents(), webhooks, worker, store, requireOrg: org.requireOrg, allowPrivate: config.webhooksAllowPrivate }),
+    ...eventsHandlers({
+      outbox,
+      events: new ChangeEvents(),
+      webhooks,
+      worker,
+      store,
+      requireOrg: org.requireOrg,
+      allowPrivate: config.webhooksAllowPrivate,
+    }),
   };
   return {
     registrations: [
-      { definition: DirectoryServiceService, name: 'directory.v1.DirectoryService', implementation: implement(DirectoryServiceService, handlers, { logger, metrics, inFlight, mapError: scimErrorToAppError }) },
+      {
+        definition: DirectoryServiceService,
+        name: 'directory.v1.DirectoryService',
+        implementation: implement(DirectoryServiceService, handlers, {
+          logger,
+          metrics,
+          inFlight,
+          mapError: scimErrorToAppError,
+        }),
+      },
     ],
     closers: [() => worker.stop(), () => sweeper.stop(), () => docs.close()],
   };

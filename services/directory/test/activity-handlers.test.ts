@@ -42,19 +42,24 @@ describe('recordActivity details', () => {
     expect(repo.rows[0].details).toEqual({ role: 'Admin' });
   });
 
-  it.each(['[1,2]', '"text"', '42', 'null'])('refuses details_json %s (not an object) and records nothing', async (json) => {
-    const repo = recordingRepository();
-    const err = await activityHandlers(repo, () => Promise.resolve(undefined))
-      .recordActivity({ entry: entry(json) })
-      .catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(AppError);
-    expect(err).toMatchObject({ code: 'INVALID_ARGUMENT', message: 'entry.details_json must be a JSON object' });
-    expect(repo.rows).toEqual([]);
-  });
+  it.each(['[1,2]', '"text"', '42', 'null'])(
+    'refuses details_json %s (not an object) and records nothing',
+    async (json) => {
+      const repo = recordingRepository();
+      const err = await activityHandlers(repo, () => Promise.resolve(undefined))
+        .recordActivity({ entry: entry(json) })
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(AppError);
+      expect(err).toMatchObject({ code: 'INVALID_ARGUMENT', message: 'entry.details_json must be a JSON object' });
+      expect(repo.rows).toEqual([]);
+    },
+  );
 
   it('refuses details_json that is not JSON', async () => {
     const repo = recordingRepository();
-    await expect(activityHandlers(repo, () => Promise.resolve(undefined)).recordActivity({ entry: entry('{oops') })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: 'entry.details_json is not JSON' });
+    await expect(
+      activityHandlers(repo, () => Promise.resolve(undefined)).recordActivity({ entry: entry('{oops') }),
+    ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: 'entry.details_json is not JSON' });
     expect(repo.rows).toEqual([]);
   });
 });

@@ -10,7 +10,14 @@ function fakeStore() {
   let gate: Promise<void> | undefined;
   const store: ConnectorStore = {
     async create(tenant, type) {
-      const rec = { _id: `c${rows.size + 1}`, tenantId: tenant, type, enabled: true, createdAt: new Date(), updatedAt: new Date() };
+      const rec = {
+        _id: `c${rows.size + 1}`,
+        tenantId: tenant,
+        type,
+        enabled: true,
+        createdAt: new Date(),
+        updatedAt: new Date(),
+      };
       rows.set(rec._id, rec);
       return { ...rec };
     },

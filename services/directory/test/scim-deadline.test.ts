@@ -7,7 +7,17 @@ import type { TenantId } from '../../kit/src/store/store.js';
 
 function fakes() {
   const writes: string[] = [];
-  const stored = { _id: 'u1', tenantId: 't1', meta: { created: new Date(0), lastModified: new Date(0), version: 1 }, provisioned: true, userName: 'a@x.example', userNameLower: 'a@x.example', name: { givenName: 'A', familyName: 'B' }, emails: [{ value: 'a@x.example', valueLower: 'a@x.example' }], active: true };
+  const stored = {
+    _id: 'u1',
+    tenantId: 't1',
+    meta: { created: new Date(0), lastModified: new Date(0), version: 1 },
+    provisioned: true,
+    userName: 'a@x.example',
+    userNameLower: 'a@x.example',
+    name: { givenName: 'A', familyName: 'B' },
+    emails: [{ value: 'a@x.example', valueLower: 'a@x.example' }],
+    active: true,
+  };
   const users = {
     get: async () => stored,
     byIds: async () => [],
@@ -22,7 +32,12 @@ function fakes() {
     memberships: { apply: async () => (writes.push('memberships'), { added: [], removed: [] }) },
     connectors: { get: async () => ({ enabled: true }) },
     activity: { record: async () => void writes.push('activity'), recordAll: async () => void writes.push('activity') },
-    events: { append: async (_t: unknown, _m: unknown, drafts: Array<{ type: string }>) => (drafts.forEach((d) => writes.push(d.type)), []) },
+    events: {
+      append: async (_t: unknown, _m: unknown, drafts: Array<{ type: string }>) => (
+        drafts.forEach((d) => writes.push(d.type)),
+        []
+      ),
+    },
   };
   const deps = {
     store: { ...repos, unit: async <R>(work: (tx: typeof repos) => Promise<R>) => work(repos) },
@@ -32,7 +47,12 @@ function fakes() {
   return { sut: new ScimService(deps), writes };
 }
 
-const ctx = (signal?: AbortSignal) => ({ tenant: 't1' as TenantId, connectorId: 'c1', baseUrl: 'https://gw.example/scim/v2/t1', ...(signal ? { signal } : {}) });
+const ctx = (signal?: AbortSignal) => ({
+  tenant: 't1' as TenantId,
+  connectorId: 'c1',
+  baseUrl: 'https://gw.example/scim/v2/t1',
+  ...(signal ? { signal } : {}),
+});
 const body = { userName: 'b@x.example', name: { givenName: 'B', familyName: 'C' }, emails: [{ value: 'b@x.example' }] };
 const patchBody = { Operations: [{ op: 'replace', path: 'title', value: 'Engineer' }] };
 const projection = { attributes: [], excludedAttributes: [] };
@@ -41,7 +61,10 @@ describe('ScimService after the caller has gone', () => {
   it.each([
     ['create', (s: ScimService, c: ReturnType<typeof ctx>) => s.create(c, userModel, body, projection)],
     ['replace', (s: ScimService, c: ReturnType<typeof ctx>) => s.replace(c, userModel, 'u1', body, projection, '')],
-    ['patch', (s: ScimService, c: ReturnType<typeof ctx>) => s.patch(c, userModel, 'u1', patchBody, projection, '', true)],
+    [
+      'patch',
+      (s: ScimService, c: ReturnType<typeof ctx>) => s.patch(c, userModel, 'u1', patchBody, projection, '', true),
+    ],
   ])('%s writes nothing and answers DEADLINE_EXCEEDED', async (_name, call) => {
     const { sut, writes } = fakes();
     const gone = new AbortController();

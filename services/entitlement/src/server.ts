@@ -7,12 +7,21 @@ import { entitlementHandlers } from './handlers/entitlement.handlers.js';
 import { openEntitlementStore } from './store/entitlement-store.js';
 import { join } from 'node:path';
 
-export async function buildEntitlementService({ config, logger, metrics, inFlight }: BuildContext<EntitlementConfig>): Promise<Built> {
+export async function buildEntitlementService({
+  config,
+  logger,
+  metrics,
+  inFlight,
+}: BuildContext<EntitlementConfig>): Promise<Built> {
   const docs = await openDocumentStore({ mongodbUri: config.mongodbUri, dataDir: join(config.dataDir, 'entitlement') });
   const store = await openEntitlementStore(docs);
   return {
     registrations: [
-      { definition: EntitlementServiceService, name: 'entitlement.v1.EntitlementService', implementation: implement(EntitlementServiceService, entitlementHandlers(store), { logger, metrics, inFlight }) },
+      {
+        definition: EntitlementServiceService,
+        name: 'entitlement.v1.EntitlementService',
+        implementation: implement(EntitlementServiceService, entitlementHandlers(store), { logger, metrics, inFlight }),
+      },
     ],
     closers: [() => docs.close()],
   };

@@ -5,7 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startService } from '../../kit/src/boot.js';
 import { connect, type PromiseClient } from '../../kit/src/grpc-client.js';
-import { EntitlementServiceClient, type EntitlementServiceService } from '../../../proto/gen/entitlement/v1/entitlement.js';
+import {
+  EntitlementServiceClient,
+  type EntitlementServiceService,
+} from '../../../proto/gen/entitlement/v1/entitlement.js';
 import { loadEntitlementConfig } from '../src/config.js';
 import { buildEntitlementService } from '../src/server.js';
 
@@ -25,19 +28,30 @@ describe('entitlement service (real gRPC, embedded store)', () => {
 
   it('grants, revokes and lists, idempotently, per tenant', async () => {
     expect(await client.checkEntitlement({ tenantId: 'a', name: 'enterprise-toolkit' })).toEqual({ enabled: false });
-    expect((await client.grantEntitlement({ tenantId: 'a', name: 'enterprise-toolkit', actor: 'operator' })).changed).toBe(true);
-    expect((await client.grantEntitlement({ tenantId: 'a', name: 'enterprise-toolkit', actor: 'operator' })).changed).toBe(false);
+    expect(
+      (await client.grantEntitlement({ tenantId: 'a', name: 'enterprise-toolkit', actor: 'operator' })).changed,
+    ).toBe(true);
+    expect(
+      (await client.grantEntitlement({ tenantId: 'a', name: 'enterprise-toolkit', actor: 'operator' })).changed,
+    ).toBe(false);
     expect(await client.checkEntitlement({ tenantId: 'a', name: 'enterprise-toolkit' })).toEqual({ enabled: true });
     expect(await client.checkEntitlement({ tenantId: 'b', name: 'enterprise-toolkit' })).toEqual({ enabled: false });
     const revoked = await client.revokeEntitlement({ tenantId: 'a', name: 'enterprise-toolkit', actor: 'operator' });
     expect(revoked).toMatchObject({ changed: true, entitlement: { enabled: false, tenantId: 'a' } });
     const list = await client.listEntitlements({ tenantId: 'a' });
-    expect(list.entitlements).toEqual([expect.objectContaining({ name: 'enterprise-toolkit', enabled: false, updatedBy: 'operator' })]);
+    expect(list.entitlements).toEqual([
+      expect.objectContaining({ name: 'enterprise-toolkit', enabled: false, updatedBy: 'operator' }),
+    ]);
   });
 
   it('refuses unknown options and missing tenants with INVALID_ARGUMENT', async () => {
-    await expect(client.grantEntitlement({ tenantId: 'a', name: 'gold', actor: '' })).rejects.toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringContaining('enterprise-toolkit') });
-    await expect(client.checkEntitlement({ tenantId: '', name: 'enterprise-toolkit' })).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });
+    await expect(client.grantEntitlement({ tenantId: 'a', name: 'gold', actor: '' })).rejects.toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: expect.stringContaining('enterprise-toolkit'),
+    });
+    await expect(client.checkEntitlement({ tenantId: '', name: 'enterprise-toolkit' })).rejects.toMatchObject({
+      code: status.INVALID_ARGUMENT,
+    });
   });
 
   it('keeps entitlements across a restart', async () => {
@@ -46,6 +60,8 @@ describe('entitlement service (real gRPC, embedded store)', () => {
     await sut.stop();
     sut = await startService('entitlement', loadEntitlementConfig, buildEntitlementService, env);
     client = connect(EntitlementServiceClient, `127.0.0.1:${sut.grpcPort}`);
-    expect(await client.checkEntitlement({ tenantId: 'persist', name: 'enterprise-toolkit' })).toEqual({ enabled: true });
+    expect(await client.checkEntitlement({ tenantId: 'persist', name: 'enterprise-toolkit' })).toEqual({
+      enabled: true,
+    });
   });
 });

@@ -1,4 +1,12 @@
-import { ConfigError, commonFields, field, redisFields, loadConfig, mongodbUriField, type Env } from '../../kit/src/config.js';
+import {
+  ConfigError,
+  commonFields,
+  field,
+  redisFields,
+  loadConfig,
+  mongodbUriField,
+  type Env,
+} from '../../kit/src/config.js';
 
 /**
  * Identity service settings. Issuers must use https; plain http is accepted only for loopback issuers
@@ -13,7 +21,11 @@ export function loadIdentityConfig(env: Env) {
     metricsPort: field.port('METRICS_PORT', 9101),
     host: field.string('HOST', '0.0.0.0'),
     mongodbUri: mongodbUriField(),
-    redisUrl: field.optionalUrl('REDIS_URL', ['redis:', 'rediss:'], 'sessions and login transactions live in this process only: they end at restart and are not shared between replicas'),
+    redisUrl: field.optionalUrl(
+      'REDIS_URL',
+      ['redis:', 'rediss:'],
+      'sessions and login transactions live in this process only: they end at restart and are not shared between replicas',
+    ),
     ...redisFields,
     dataDir: field.string('DATA_DIR', './.data'),
     directoryAddr: field.address('DIRECTORY_ADDR', '127.0.0.1:50052'),
@@ -33,10 +45,14 @@ export function loadIdentityConfig(env: Env) {
     discoveryTtlSeconds: field.int('OIDC_DISCOVERY_TTL_SECONDS', 3600, 60, 86400),
   });
   if (loaded.config.sessionIdleSeconds > loaded.config.sessionAbsoluteSeconds) {
-    throw new ConfigError([`SESSION_IDLE_SECONDS (${loaded.config.sessionIdleSeconds}) must not exceed SESSION_ABSOLUTE_SECONDS (${loaded.config.sessionAbsoluteSeconds})`]);
+    throw new ConfigError([
+      `SESSION_IDLE_SECONDS (${loaded.config.sessionIdleSeconds}) must not exceed SESSION_ABSOLUTE_SECONDS (${loaded.config.sessionAbsoluteSeconds})`,
+    ]);
   }
   if (loaded.config.setupSessionIdleSeconds > loaded.config.setupSessionAbsoluteSeconds) {
-    throw new ConfigError([`SETUP_SESSION_IDLE_SECONDS (${loaded.config.setupSessionIdleSeconds}) must not exceed SETUP_SESSION_ABSOLUTE_SECONDS (${loaded.config.setupSessionAbsoluteSeconds})`]);
+    throw new ConfigError([
+      `SETUP_SESSION_IDLE_SECONDS (${loaded.config.setupSessionIdleSeconds}) must not exceed SETUP_SESSION_ABSOLUTE_SECONDS (${loaded.config.setupSessionAbsoluteSeconds})`,
+    ]);
   }
   return loaded;
 }

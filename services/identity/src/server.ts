@@ -27,25 +27,44 @@ export interface IdentityAdapters {
   directory?: PromiseClient<typeof DirectoryServiceService>;
 }
 
-export async function buildIdentityService({ config, logger, metrics, inFlight }: BuildContext<IdentityConfig>, adapters: IdentityAdapters = {}): Promise<Built> {
+export async function buildIdentityService(
+  { config, logger, metrics, inFlight }: BuildContext<IdentityConfig>,
+  adapters: IdentityAdapters = {},
+): Promise<Built> {
   const closers: Built['closers'] = [];
-  const docs = adapters.docs ?? (await openDocumentStore({ mongodbUri: config.mongodbUri, dataDir: join(config.dataDir, 'identity') }));
+  const docs =
+    adapters.docs ??
+    (await openDocumentStore({ mongodbUri: config.mongodbUri, dataDir: join(config.dataDir, 'identity') }));
   if (!adapters.docs) closers.push(() => docs.close());
   const kv = adapters.kv ?? openKeyValueStore(config.redisUrl, config, logger, metrics.registry);
   if (!adapters.kv) closers.push(() => kv.close());
-  const directoryClient = adapters.directory ?? connect(DirectoryServiceClient, config.directoryAddr, { metrics, tls: config.grpcTls });
+  const directoryClient =
+    adapters.directory ?? connect(DirectoryServiceClient, config.directoryAddr, { metrics, tls: config.grpcTls });
   if (!adapters.directory) closers.push(() => directoryClient.close());
 
   const policy = { idleSeconds: config.sessionIdleSeconds, absoluteSeconds: config.sessionAbsoluteSeconds };
   const directory = directoryPort(directoryClient, logger);
-  const setupPolicy = { idleSeconds: config.setupSessionIdleSeconds, absoluteSeconds: config.setupSessionAbsoluteSeconds };
-  const setup = new SetupAccess({ links: await openSetupLinkStore(docs), sessions: kvSetupSessionStore(kv, setupPolicy), directory, policy: setupPolicy });
+  const setupPolicy = {
+    idleSeconds: config.setupSessionIdleSeconds,
+    absoluteSeconds: config.setupSessionAbsoluteSeconds,
+  };
+  const setup = new SetupAccess({
+    links: await openSetupLinkStore(docs),
+    sessions: kvSetupSessionStore(kv, setupPolicy),
+    directory,
+    policy: setupPolicy,
+  });
   const signIn = new SignIn({
     settings: await openOidcSettingsStore(docs),
     transactions: kvLoginTransactionStore(kv),
     sessions: kvSessionStore(kv, policy),
     directory,
-    relyingParty: new RelyingParty({ clockToleranceSeconds: config.clockToleranceSeconds, timeoutSeconds: config.idpTimeoutSeconds, discoveryTtlSeconds: config.discoveryTtlSeconds, logger }),
+    relyingParty: new RelyingParty({
+      clockToleranceSeconds: config.clockToleranceSeconds,
+      timeoutSeconds: config.idpTimeoutSeconds,
+      discoveryTtlSeconds: config.discoveryTtlSeconds,
+      logger,
+    }),
     policy,
     logger,
     countLogin: identityMetrics(metrics.registry).countLogin,
@@ -55,7 +74,12 @@ export async function buildIdentityService({ config, logger, metrics, inFlight }
       {
         definition: IdentityServiceService,
         name: 'identity.v1.IdentityService',
-        implementation: implement(IdentityServiceService, identityHandlers(signIn, setup), { logger, metrics, inFlight, mapError: mapPeerError }),
+        implementation: implement(IdentityServiceService, identityHandlers(signIn, setup), {
+          logger,
+          metrics,
+          inFlight,
+          mapError: mapPeerError,
+        }),
       },
     ],
     closers,

@@ -22,13 +22,25 @@ describe('issuer URLs', () => {
     expect(normalizeIssuer(' https://acme.okta.com ')).toBe('https://acme.okta.com');
     expect(normalizeIssuer('https://acme.okta.com/')).toBe('https://acme.okta.com');
     expect(normalizeIssuer('https://acme.okta.com/oauth2/default/')).toBe('https://acme.okta.com/oauth2/default');
-    expect(normalizeIssuer('https://login.acme.com/oauth2/aus1/.well-known/openid-configuration')).toBe('https://login.acme.com/oauth2/aus1');
-    expect(normalizeIssuer('https://login.microsoftonline.com/0b1c/v2.0')).toBe('https://login.microsoftonline.com/0b1c/v2.0');
+    expect(normalizeIssuer('https://login.acme.com/oauth2/aus1/.well-known/openid-configuration')).toBe(
+      'https://login.acme.com/oauth2/aus1',
+    );
+    expect(normalizeIssuer('https://login.microsoftonline.com/0b1c/v2.0')).toBe(
+      'https://login.microsoftonline.com/0b1c/v2.0',
+    );
   });
   it('requires https except on loopback, and refuses queries, fragments and credentials', () => {
     expect(normalizeIssuer('http://127.0.0.1:4000')).toBe('http://127.0.0.1:4000');
     expect(normalizeIssuer('http://localhost:4000/x')).toBe('http://localhost:4000/x');
-    for (const bad of ['http://acme.okta.com', 'ftp://acme.okta.com', 'acme.okta.com', '', 'https://a.example/?x=1', 'https://a.example/#f', 'https://u:p@a.example']) {
+    for (const bad of [
+      'http://acme.okta.com',
+      'ftp://acme.okta.com',
+      'acme.okta.com',
+      '',
+      'https://a.example/?x=1',
+      'https://a.example/#f',
+      'https://u:p@a.example',
+    ]) {
       expect(reasonOf(() => normalizeIssuer(bad))).toBe('invalid_issuer');
     }
   });
@@ -56,8 +68,13 @@ describe('redirect URIs', () => {
 
 describe('who signed in', () => {
   it('prefers the e-mail, then the user name, without duplicates', () => {
-    expect(assertedIdentity({ sub: 's', email: 'A@x.example', preferred_username: 'a@x.example' }).logins).toEqual(['A@x.example']);
-    expect(assertedIdentity({ sub: 's' }, { email: 'a@x.example', preferred_username: 'alogin' }).logins).toEqual(['a@x.example', 'alogin']);
+    expect(assertedIdentity({ sub: 's', email: 'A@x.example', preferred_username: 'a@x.example' }).logins).toEqual([
+      'A@x.example',
+    ]);
+    expect(assertedIdentity({ sub: 's' }, { email: 'a@x.example', preferred_username: 'alogin' }).logins).toEqual([
+      'a@x.example',
+      'alogin',
+    ]);
     expect(assertedIdentity({ sub: 's', preferred_username: ' u ' }).logins).toEqual(['u']);
     expect(assertedIdentity({ sub: 's' }).logins).toEqual([]);
     expect(needsUserinfo({ sub: 's' })).toBe(true);
@@ -96,42 +113,110 @@ describe('session lifetime', () => {
 
 describe('openid-client errors', () => {
   const issuer = 'https://login.acme.example/oauth2/default';
-  const clientError = (code: string, message: string, details: object) => Object.assign(new Error('wrapper'), { name: 'ClientError', code, cause: Object.assign(new Error(message), { cause: details }) });
+  const clientError = (code: string, message: string, details: object) =>
+    Object.assign(new Error('wrapper'), {
+      name: 'ClientError',
+      code,
+      cause: Object.assign(new Error(message), { cause: details }),
+    });
 
   it('turns a discovery issuer mismatch into both issuers', () => {
-    const err = discoveryError(Object.assign(new Error('discovered metadata issuer does not match the expected issuer'), { name: 'ClientError', code: 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED', cause: { attribute: 'issuer', expected: `${issuer}`, body: { issuer: 'https://acme.okta.com/oauth2/default' } } }), issuer);
-    expect(err).toMatchObject({ code: 'FAILED_PRECONDITION', reason: 'issuer_mismatch', meta: { 'configured-issuer': issuer, 'announced-issuer': 'https://acme.okta.com/oauth2/default' } });
+    const err = discoveryError(
+      Object.assign(new Error('discovered metadata issuer does not match the expected issuer'), {
+        name: 'ClientError',
+        code: 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED',
+        cause: { attribute: 'issuer', expected: `${issuer}`, body: { issuer: 'https://acme.okta.com/oauth2/default' } },
+      }),
+      issuer,
+    );
+    expect(err).toMatchObject({
+      code: 'FAILED_PRECONDITION',
+      reason: 'issuer_mismatch',
+      meta: { 'configured-issuer': issuer, 'announced-issuer': 'https://acme.okta.com/oauth2/default' },
+    });
     expect(err.message).toContain(issuer);
     expect(err.message).toContain('https://acme.okta.com/oauth2/default');
   });
   it('names the URL when the provider cannot be reached (also when wrapped by openid-client)', () => {
     const refused = Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } });
-    expect(discoveryError(refused, issuer)).toMatchObject({ reason: 'issuer_unreachable', message: expect.stringContaining(`${issuer}/.well-known/openid-configuration`) });
+    expect(discoveryError(refused, issuer)).toMatchObject({
+      reason: 'issuer_unreachable',
+      message: expect.stringContaining(`${issuer}/.well-known/openid-configuration`),
+    });
     const wrapped = Object.assign(new Error('something went wrong'), { name: 'ClientError', cause: refused });
     expect(discoveryError(wrapped, issuer).message).toContain('ECONNREFUSED');
-    expect(discoveryError(clientError('OAUTH_RESPONSE_IS_NOT_CONFORM', 'unexpected HTTP response status code', { status: 404 }), issuer).reason).toBe('issuer_unreachable');
+    expect(
+      discoveryError(
+        clientError('OAUTH_RESPONSE_IS_NOT_CONFORM', 'unexpected HTTP response status code', { status: 404 }),
+        issuer,
+      ).reason,
+    ).toBe('issuer_unreachable');
   });
   it('gives every ID token and grant failure its own reason', () => {
     const cases: Array<[unknown, string]> = [
-      [clientError('OAUTH_JWT_CLAIM_COMPARISON_FAILED', 'unexpected ID Token "nonce" claim value', { claim: 'nonce' }), 'nonce_mismatch'],
-      [clientError('OAUTH_JWT_CLAIM_COMPARISON_FAILED', 'unexpected JWT "iss" (issuer) claim value', { claim: 'iss', claims: { iss: 'https://other' } }), 'issuer_mismatch'],
-      [clientError('OAUTH_JWT_CLAIM_COMPARISON_FAILED', 'unexpected JWT "aud" claim value', { claim: 'aud' }), 'invalid_id_token'],
+      [
+        clientError('OAUTH_JWT_CLAIM_COMPARISON_FAILED', 'unexpected ID Token "nonce" claim value', { claim: 'nonce' }),
+        'nonce_mismatch',
+      ],
+      [
+        clientError('OAUTH_JWT_CLAIM_COMPARISON_FAILED', 'unexpected JWT "iss" (issuer) claim value', {
+          claim: 'iss',
+          claims: { iss: 'https://other' },
+        }),
+        'issuer_mismatch',
+      ],
+      [
+        clientError('OAUTH_JWT_CLAIM_COMPARISON_FAILED', 'unexpected JWT "aud" claim value', { claim: 'aud' }),
+        'invalid_id_token',
+      ],
       [clientError('OAUTH_JWT_TIMESTAMP_CHECK_FAILED', 'expiration is past', { claim: 'exp' }), 'id_token_expired'],
       [clientError('OAUTH_JWT_TIMESTAMP_CHECK_FAILED', 'nbf', { claim: 'nbf' }), 'invalid_id_token'],
       [clientError('OAUTH_KEY_SELECTION_FAILED', 'no applicable keys found', {}), 'invalid_id_token'],
       [clientError('OAUTH_INVALID_RESPONSE', 'JWT signature verification failed', {}), 'invalid_id_token'],
-      [clientError('OAUTH_INVALID_RESPONSE', 'unexpected "iss" (issuer) response parameter value', { parameters: new URLSearchParams({ iss: 'https://x' }) }), 'issuer_mismatch'],
+      [
+        clientError('OAUTH_INVALID_RESPONSE', 'unexpected "iss" (issuer) response parameter value', {
+          parameters: new URLSearchParams({ iss: 'https://x' }),
+        }),
+        'issuer_mismatch',
+      ],
       [clientError('OAUTH_INVALID_RESPONSE', 'unexpected "state" response parameter value', {}), 'invalid_state'],
-      [Object.assign(new Error('server responded with an error'), { code: 'OAUTH_RESPONSE_BODY_ERROR', error: 'invalid_grant', error_description: 'grant request is invalid' }), 'invalid_grant'],
-      [Object.assign(new Error('server responded with an error'), { code: 'OAUTH_RESPONSE_BODY_ERROR', error: 'invalid_client' }), 'idp_error'],
-      [Object.assign(new Error('authorization response from the server is an error'), { code: 'OAUTH_AUTHORIZATION_RESPONSE_ERROR', error: 'access_denied', error_description: 'User is not assigned to the client application.' }), 'idp_error'],
+      [
+        Object.assign(new Error('server responded with an error'), {
+          code: 'OAUTH_RESPONSE_BODY_ERROR',
+          error: 'invalid_grant',
+          error_description: 'grant request is invalid',
+        }),
+        'invalid_grant',
+      ],
+      [
+        Object.assign(new Error('server responded with an error'), {
+          code: 'OAUTH_RESPONSE_BODY_ERROR',
+          error: 'invalid_client',
+        }),
+        'idp_error',
+      ],
+      [
+        Object.assign(new Error('authorization response from the server is an error'), {
+          code: 'OAUTH_AUTHORIZATION_RESPONSE_ERROR',
+          error: 'access_denied',
+          error_description: 'User is not assigned to the client application.',
+        }),
+        'idp_error',
+      ],
     ];
     for (const [err, reason] of cases) expect([reason, loginError(err, issuer).reason]).toEqual([reason, reason]);
     const iss = loginError(cases[7][0], issuer);
     expect(iss.meta).toMatchObject({ 'configured-issuer': issuer, 'announced-issuer': 'https://x' });
   });
   it('keeps metadata printable ASCII and passes unknown errors through', () => {
-    const err = loginError(Object.assign(new Error('x'), { code: 'OAUTH_AUTHORIZATION_RESPONSE_ERROR', error: 'access_denied', error_description: 'Zugriff verweigert – nicht zugewiesen' }), issuer);
+    const err = loginError(
+      Object.assign(new Error('x'), {
+        code: 'OAUTH_AUTHORIZATION_RESPONSE_ERROR',
+        error: 'access_denied',
+        error_description: 'Zugriff verweigert – nicht zugewiesen',
+      }),
+      issuer,
+    );
     expect(err.meta['idp-error-description']).toMatch(/^[\x20-\x7e]+$/);
     const boom = new RangeError('bug');
     expect(() => loginError(boom, issuer)).toThrow(boom);

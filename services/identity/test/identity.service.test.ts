@@ -24,9 +24,24 @@ describe('identity service: OIDC sign-in against a real OpenID Provider (real gR
     d.addConnector('acme', 'c1');
     d.addConnector('globex', 'c2');
     d.addConnector('initech', 'c3');
-    users.alice = d.addUser({ tenantId: 'acme', userName: 'alice@acme.example', email: 'alice@acme.example', role: Role.ROLE_ADMIN }).id;
-    users.bob = d.addUser({ tenantId: 'acme', userName: 'bob@acme.example', email: 'bob@acme.example', role: Role.ROLE_UNSPECIFIED }).id;
-    users.carol = d.addUser({ tenantId: 'acme', userName: 'carol@acme.example', email: 'carol@acme.example', active: false }).id;
+    users.alice = d.addUser({
+      tenantId: 'acme',
+      userName: 'alice@acme.example',
+      email: 'alice@acme.example',
+      role: Role.ROLE_ADMIN,
+    }).id;
+    users.bob = d.addUser({
+      tenantId: 'acme',
+      userName: 'bob@acme.example',
+      email: 'bob@acme.example',
+      role: Role.ROLE_UNSPECIFIED,
+    }).id;
+    users.carol = d.addUser({
+      tenantId: 'acme',
+      userName: 'carol@acme.example',
+      email: 'carol@acme.example',
+      active: false,
+    }).id;
     users.dave = d.addUser({ tenantId: 'globex', userName: 'dave@mail.example', email: 'dave@mail.example' }).id;
     users.frank = d.addUser({ tenantId: 'acme', userName: 'frank', email: 'frank.work@acme.example' }).id;
     const a = okta.accounts;
@@ -36,7 +51,14 @@ describe('identity service: OIDC sign-in against a real OpenID Provider (real gR
     a.set('dave', { email: 'dave@mail.example' });
     a.set('erin', { email: 'erin@acme.example' });
     a.set('frank', { preferred_username: 'frank' });
-    await stack.client.configureOidc({ tenantId: 'acme', connectorId: 'c1', issuer: okta.url, clientId: okta.clientId, redirectUris: REDIRECTS, actor: 'operator' });
+    await stack.client.configureOidc({
+      tenantId: 'acme',
+      connectorId: 'c1',
+      issuer: okta.url,
+      clientId: okta.clientId,
+      redirectUris: REDIRECTS,
+      actor: 'operator',
+    });
   });
   afterAll(async () => {
     await okta?.close();
@@ -54,12 +76,21 @@ describe('identity service: OIDC sign-in against a real OpenID Provider (real gR
     return { callbackUrl: stoppedAt, begun };
   }
 
-  const login = async (tenantId: string, who: string) => (await stack.client.completeLogin({ callbackUrl: (await webLogin(tenantId, who)).callbackUrl })).result!;
+  const login = async (tenantId: string, who: string) =>
+    (await stack.client.completeLogin({ callbackUrl: (await webLogin(tenantId, who)).callbackUrl })).result!;
 
   /** An app doing PKCE itself: returns the code the provider sent to the app's redirect URI. */
   async function appCode(who: string, redirectUri: string, verifier = randomBytes(32).toString('base64url')) {
     const u = new URL(`${okta.url}/auth`);
-    u.search = new URLSearchParams({ client_id: okta.clientId, response_type: 'code', scope: 'openid email profile', redirect_uri: redirectUri, code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256', state: 'app-state' }).toString();
+    u.search = new URLSearchParams({
+      client_id: okta.clientId,
+      response_type: 'code',
+      scope: 'openid email profile',
+      redirect_uri: redirectUri,
+      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+      code_challenge_method: 'S256',
+      state: 'app-state',
+    }).toString();
     const browser = new Browser({ [LOGIN_HEADER_NAME]: who });
     const { stoppedAt } = await browser.follow(u.href, (x) => x.origin !== okta.url);
     return { code: new URL(stoppedAt!).searchParams.get('code')!, verifier };
@@ -70,37 +101,89 @@ describe('identity service: OIDC sign-in against a real OpenID Provider (real gR
   describe('ConfigureOidc', () => {
     it('saves the settings after fetching discovery, and records the change', async () => {
       const { settings } = await stack.client.getOidcSettings({ tenantId: 'acme' });
-      expect(settings).toMatchObject({ tenantId: 'acme', connectorId: 'c1', issuer: okta.url, clientId: okta.clientId, redirectUris: REDIRECTS });
+      expect(settings).toMatchObject({
+        tenantId: 'acme',
+        connectorId: 'c1',
+        issuer: okta.url,
+        clientId: okta.clientId,
+        redirectUris: REDIRECTS,
+      });
       expect(stack.directory.actions('acme')).toContain('sso.configure');
       expect((await stack.client.getOidcSettings({ tenantId: 'nobody' })).settings).toBeUndefined();
     });
 
     it('refuses an issuer whose provider announces another host name, naming both issuers', async () => {
-      const err = await failure(stack.client.configureOidc({ tenantId: 'globex', connectorId: 'c2', issuer: `http://localhost:${okta.port}`, clientId: okta.clientId, redirectUris: REDIRECTS, actor: 'operator' }));
+      const err = await failure(
+        stack.client.configureOidc({
+          tenantId: 'globex',
+          connectorId: 'c2',
+          issuer: `http://localhost:${okta.port}`,
+          clientId: okta.clientId,
+          redirectUris: REDIRECTS,
+          actor: 'operator',
+        }),
+      );
       expect(err.code).toBe(status.FAILED_PRECONDITION);
       expect(reasonOf(err)).toBe('issuer_mismatch');
       expect(err.details).toContain(`"http://localhost:${okta.port}"`);
       expect(err.details).toContain(`"${okta.url}"`);
-      expect(errorMetadata(err)).toMatchObject({ 'configured-issuer': `http://localhost:${okta.port}`, 'announced-issuer': okta.url });
+      expect(errorMetadata(err)).toMatchObject({
+        'configured-issuer': `http://localhost:${okta.port}`,
+        'announced-issuer': okta.url,
+      });
       expect((await stack.client.getOidcSettings({ tenantId: 'globex' })).settings).toBeUndefined();
     });
 
     it('refuses an unreachable issuer naming the URL, plain http off loopback, and an unknown connector', async () => {
       const closed = await startFakeOkta({ redirectUris: REDIRECTS });
       await closed.close();
-      const err = await failure(stack.client.configureOidc({ tenantId: 'globex', connectorId: 'c2', issuer: closed.url, clientId: 'x', redirectUris: REDIRECTS, actor: '' }));
+      const err = await failure(
+        stack.client.configureOidc({
+          tenantId: 'globex',
+          connectorId: 'c2',
+          issuer: closed.url,
+          clientId: 'x',
+          redirectUris: REDIRECTS,
+          actor: '',
+        }),
+      );
       expect(err.code).toBe(status.FAILED_PRECONDITION);
       expect(reasonOf(err)).toBe('issuer_unreachable');
       expect(err.details).toContain('ECONNREFUSED');
       expect(err.details).toContain(`${closed.url}/.well-known/openid-configuration`);
-      const http = await failure(stack.client.configureOidc({ tenantId: 'globex', connectorId: 'c2', issuer: 'http://acme.okta.example', clientId: 'x', redirectUris: REDIRECTS, actor: '' }));
+      const http = await failure(
+        stack.client.configureOidc({
+          tenantId: 'globex',
+          connectorId: 'c2',
+          issuer: 'http://acme.okta.example',
+          clientId: 'x',
+          redirectUris: REDIRECTS,
+          actor: '',
+        }),
+      );
       expect([http.code, reasonOf(http)]).toEqual([status.INVALID_ARGUMENT, 'invalid_issuer']);
-      const connector = await failure(stack.client.configureOidc({ tenantId: 'globex', connectorId: 'nope', issuer: okta.url, clientId: 'x', redirectUris: REDIRECTS, actor: '' }));
+      const connector = await failure(
+        stack.client.configureOidc({
+          tenantId: 'globex',
+          connectorId: 'nope',
+          issuer: okta.url,
+          clientId: 'x',
+          redirectUris: REDIRECTS,
+          actor: '',
+        }),
+      );
       expect([connector.code, reasonOf(connector)]).toEqual([status.NOT_FOUND, 'connector_not_found']);
     });
 
     it('accepts a pasted discovery URL or trailing slash and stores the issuer itself', async () => {
-      const { settings } = await stack.client.configureOidc({ tenantId: 'globex', connectorId: 'c2', issuer: `${okta.url}/.well-known/openid-configuration`, clientId: okta.clientId, redirectUris: REDIRECTS, actor: '' });
+      const { settings } = await stack.client.configureOidc({
+        tenantId: 'globex',
+        connectorId: 'c2',
+        issuer: `${okta.url}/.well-known/openid-configuration`,
+        clientId: okta.clientId,
+        redirectUris: REDIRECTS,
+        actor: '',
+      });
       expect(settings!.issuer).toBe(okta.url);
     });
   });
@@ -114,10 +197,18 @@ describe('identity service: OIDC sign-in against a real OpenID Provider (real gR
       expect(authUrl.searchParams.get('state')).toBe(begun.state);
       const { result } = await stack.client.completeLogin({ callbackUrl });
       expect(result!.sessionToken).toMatch(/^scimgw_ses_[A-Za-z0-9_-]{43}$/);
-      expect(result!.session).toMatchObject({ tenantId: 'acme', userId: users.alice, userName: 'alice@acme.example', role: 'Admin', access: Access.ACCESS_WEB });
+      expect(result!.session).toMatchObject({
+        tenantId: 'acme',
+        userId: users.alice,
+        userName: 'alice@acme.example',
+        role: 'Admin',
+        access: Access.ACCESS_WEB,
+      });
       const { session } = await stack.client.getSession({ sessionToken: result!.sessionToken });
       expect(session).toMatchObject({ userName: 'alice@acme.example', role: 'Admin', access: Access.ACCESS_WEB });
-      expect(stack.directory.activity.find((e) => e.action === 'auth.login' && e.resourceId === users.alice)).toMatchObject({ tenantId: 'acme', outcome: 'success', actor: `user:${users.alice}` });
+      expect(
+        stack.directory.activity.find((e) => e.action === 'auth.login' && e.resourceId === users.alice),
+      ).toMatchObject({ tenantId: 'acme', outcome: 'success', actor: `user:${users.alice}` });
       const metrics = await (await fetch(stack.metricsUrl)).text();
       expect(metrics).toMatch(/oidc_logins_total\{outcome="success"[^}]*\} [1-9]/);
     });
@@ -157,7 +248,9 @@ describe('identity service: OIDC sign-in against a real OpenID Provider (real gR
     });
 
     it('refuses an ID token carrying another nonce', async () => {
-      const { callbackUrl } = await webLogin('acme', 'alice', (u) => u.searchParams.set('nonce', 'a-nonce-of-someone-else-entirely'));
+      const { callbackUrl } = await webLogin('acme', 'alice', (u) =>
+        u.searchParams.set('nonce', 'a-nonce-of-someone-else-entirely'),
+      );
       const err = await failure(stack.client.completeLogin({ callbackUrl }));
       expect([err.code, reasonOf(err)]).toEqual([status.UNAUTHENTICATED, 'nonce_mismatch']);
     });
@@ -191,7 +284,8 @@ describe('identity service: OIDC sign-in against a real OpenID Provider (real gR
     });
 
     it('refuses an ID token for another audience, or signed with a key the provider does not publish', async () => {
-      const refusal = async () => failure(stack.client.completeLogin({ callbackUrl: (await webLogin('acme', 'alice')).callbackUrl }));
+      const refusal = async () =>
+        failure(stack.client.completeLogin({ callbackUrl: (await webLogin('acme', 'alice')).callbackUrl }));
       try {
         okta.tamperIdTokens((c) => ({ ...c, aud: 'another-client' }));
         const audience = await refusal();
@@ -231,8 +325,12 @@ describe('identity service: OIDC sign-in against a real OpenID Provider (real gR
       expect(reasonOf(dave)).toBe('user_in_other_org');
       expect(dave.details).not.toMatch(/globex/i);
       expect(JSON.stringify(errorMetadata(dave))).not.toMatch(/globex/i);
-      const refusals = stack.directory.activity.filter((e) => e.tenantId === 'acme' && e.action === 'auth.login_refused').map((e) => JSON.parse(e.detailsJson).reason);
-      expect(refusals).toEqual(expect.arrayContaining(['user_not_provisioned', 'user_deactivated', 'user_in_other_org']));
+      const refusals = stack.directory.activity
+        .filter((e) => e.tenantId === 'acme' && e.action === 'auth.login_refused')
+        .map((e) => JSON.parse(e.detailsJson).reason);
+      expect(refusals).toEqual(
+        expect.arrayContaining(['user_not_provisioned', 'user_deactivated', 'user_in_other_org']),
+      );
       const metrics = await (await fetch(stack.metricsUrl)).text();
       expect(metrics).toMatch(/oidc_logins_total\{outcome="user_not_provisioned"/);
     });
@@ -240,7 +338,10 @@ describe('identity service: OIDC sign-in against a real OpenID Provider (real gR
     it('reports the provider own refusal (person not assigned to the app)', async () => {
       const err = await failure(login('acme', 'deny:alice'));
       expect(reasonOf(err)).toBe('idp_error');
-      expect(errorMetadata(err)).toMatchObject({ 'idp-error': 'access_denied', 'idp-error-description': 'User is not assigned to the client application.' });
+      expect(errorMetadata(err)).toMatchObject({
+        'idp-error': 'access_denied',
+        'idp-error-description': 'User is not assigned to the client application.',
+      });
     });
   });
 
@@ -248,12 +349,25 @@ describe('identity service: OIDC sign-in against a real OpenID Provider (real gR
     it('ends the sign-in naming the configured issuer and the one the provider announced', async () => {
       const moving = await startFakeOkta({ redirectUris: [WEB_CALLBACK] });
       try {
-        await stack.client.configureOidc({ tenantId: 'initech', connectorId: 'c3', issuer: moving.url, clientId: moving.clientId, redirectUris: [WEB_CALLBACK], actor: '' });
-        stack.directory.addUser({ tenantId: 'initech', userName: 'ivan@initech.example', email: 'ivan@initech.example' });
+        await stack.client.configureOidc({
+          tenantId: 'initech',
+          connectorId: 'c3',
+          issuer: moving.url,
+          clientId: moving.clientId,
+          redirectUris: [WEB_CALLBACK],
+          actor: '',
+        });
+        stack.directory.addUser({
+          tenantId: 'initech',
+          userName: 'ivan@initech.example',
+          email: 'ivan@initech.example',
+        });
         moving.accounts.set('ivan', { email: 'ivan@initech.example' });
         const webLoginAt = async () => {
           const begun = await stack.client.beginLogin({ tenantId: 'initech', redirectUri: WEB_CALLBACK });
-          const { stoppedAt } = await new Browser({ [LOGIN_HEADER_NAME]: 'ivan' }).follow(begun.authorizationUrl, (u) => u.href.startsWith(WEB_CALLBACK));
+          const { stoppedAt } = await new Browser({ [LOGIN_HEADER_NAME]: 'ivan' }).follow(begun.authorizationUrl, (u) =>
+            u.href.startsWith(WEB_CALLBACK),
+          );
           return stack.client.completeLogin({ callbackUrl: stoppedAt! });
         };
         await webLoginAt();
@@ -262,10 +376,18 @@ describe('identity service: OIDC sign-in against a real OpenID Provider (real gR
         moving.announceIssuer(announced);
         const atCallback = await failure(webLoginAt());
         expect(reasonOf(atCallback)).toBe('issuer_mismatch');
-        expect(errorMetadata(atCallback)).toMatchObject({ 'configured-issuer': moving.url, 'announced-issuer': announced, 'tenant-id': 'initech' });
+        expect(errorMetadata(atCallback)).toMatchObject({
+          'configured-issuer': moving.url,
+          'announced-issuer': announced,
+          'tenant-id': 'initech',
+        });
         // The cached discovery was dropped: the next attempt fails at once, from discovery.
         const atBegin = await failure(stack.client.beginLogin({ tenantId: 'initech', redirectUri: WEB_CALLBACK }));
-        expect(errorMetadata(atBegin)).toMatchObject({ 'error-reason': 'issuer_mismatch', 'configured-issuer': moving.url, 'announced-issuer': announced });
+        expect(errorMetadata(atBegin)).toMatchObject({
+          'error-reason': 'issuer_mismatch',
+          'configured-issuer': moving.url,
+          'announced-issuer': announced,
+        });
         expect(atBegin.details).toMatch(/custom domain/);
       } finally {
         await moving.close();
@@ -276,43 +398,115 @@ describe('identity service: OIDC sign-in against a real OpenID Provider (real gR
   describe('apps (ExchangeAppCode)', () => {
     it('exchanges an app code obtained with the app own PKCE, on the custom scheme and on loopback', async () => {
       const { code, verifier } = await appCode('alice', APP_URI);
-      const { result } = await stack.client.exchangeAppCode({ tenantId: 'acme', code, codeVerifier: verifier, redirectUri: APP_URI, nonce: '' });
+      const { result } = await stack.client.exchangeAppCode({
+        tenantId: 'acme',
+        code,
+        codeVerifier: verifier,
+        redirectUri: APP_URI,
+        nonce: '',
+      });
       expect(result!.session).toMatchObject({ userId: users.alice, access: Access.ACCESS_WEB });
-      expect((await stack.client.getSession({ sessionToken: result!.sessionToken })).session?.userName).toBe('alice@acme.example');
+      expect((await stack.client.getSession({ sessionToken: result!.sessionToken })).session?.userName).toBe(
+        'alice@acme.example',
+      );
 
       const loopback = 'http://127.0.0.1:53123/callback';
       const viaLoopback = await appCode('bob', loopback);
-      const { result: bob } = await stack.client.exchangeAppCode({ tenantId: 'acme', code: viaLoopback.code, codeVerifier: viaLoopback.verifier, redirectUri: loopback, nonce: '' });
+      const { result: bob } = await stack.client.exchangeAppCode({
+        tenantId: 'acme',
+        code: viaLoopback.code,
+        codeVerifier: viaLoopback.verifier,
+        redirectUri: loopback,
+        nonce: '',
+      });
       expect(bob!.session).toMatchObject({ userId: users.bob, access: Access.ACCESS_APP });
     });
 
     it('refuses a replayed code, a wrong or missing verifier and an unregistered redirect URI', async () => {
       const { code, verifier } = await appCode('alice', APP_URI);
-      await stack.client.exchangeAppCode({ tenantId: 'acme', code, codeVerifier: verifier, redirectUri: APP_URI, nonce: '' });
-      const replay = await failure(stack.client.exchangeAppCode({ tenantId: 'acme', code, codeVerifier: verifier, redirectUri: APP_URI, nonce: '' }));
+      await stack.client.exchangeAppCode({
+        tenantId: 'acme',
+        code,
+        codeVerifier: verifier,
+        redirectUri: APP_URI,
+        nonce: '',
+      });
+      const replay = await failure(
+        stack.client.exchangeAppCode({
+          tenantId: 'acme',
+          code,
+          codeVerifier: verifier,
+          redirectUri: APP_URI,
+          nonce: '',
+        }),
+      );
       expect([replay.code, reasonOf(replay)]).toEqual([status.INVALID_ARGUMENT, 'invalid_grant']);
 
       const fresh = await appCode('alice', APP_URI);
-      const wrong = await failure(stack.client.exchangeAppCode({ tenantId: 'acme', code: fresh.code, codeVerifier: randomBytes(32).toString('base64url'), redirectUri: APP_URI, nonce: '' }));
+      const wrong = await failure(
+        stack.client.exchangeAppCode({
+          tenantId: 'acme',
+          code: fresh.code,
+          codeVerifier: randomBytes(32).toString('base64url'),
+          redirectUri: APP_URI,
+          nonce: '',
+        }),
+      );
       expect(reasonOf(wrong)).toBe('invalid_grant');
-      const missing = await failure(stack.client.exchangeAppCode({ tenantId: 'acme', code: fresh.code, codeVerifier: '', redirectUri: APP_URI, nonce: '' }));
+      const missing = await failure(
+        stack.client.exchangeAppCode({
+          tenantId: 'acme',
+          code: fresh.code,
+          codeVerifier: '',
+          redirectUri: APP_URI,
+          nonce: '',
+        }),
+      );
       expect([missing.code, reasonOf(missing)]).toEqual([status.INVALID_ARGUMENT, 'pkce_required']);
-      const other = await failure(stack.client.exchangeAppCode({ tenantId: 'acme', code: fresh.code, codeVerifier: fresh.verifier, redirectUri: 'com.evil.app:/callback', nonce: '' }));
+      const other = await failure(
+        stack.client.exchangeAppCode({
+          tenantId: 'acme',
+          code: fresh.code,
+          codeVerifier: fresh.verifier,
+          redirectUri: 'com.evil.app:/callback',
+          nonce: '',
+        }),
+      );
       expect(reasonOf(other)).toBe('invalid_redirect_uri');
-      const web = await failure(stack.client.exchangeAppCode({ tenantId: 'acme', code: fresh.code, codeVerifier: fresh.verifier, redirectUri: WEB_CALLBACK, nonce: '' }));
+      const web = await failure(
+        stack.client.exchangeAppCode({
+          tenantId: 'acme',
+          code: fresh.code,
+          codeVerifier: fresh.verifier,
+          redirectUri: WEB_CALLBACK,
+          nonce: '',
+        }),
+      );
       expect(reasonOf(web)).toBe('invalid_redirect_uri');
     });
 
     it('applies the same user checks to apps', async () => {
       const { code, verifier } = await appCode('dave', APP_URI);
-      const err = await failure(stack.client.exchangeAppCode({ tenantId: 'acme', code, codeVerifier: verifier, redirectUri: APP_URI, nonce: '' }));
+      const err = await failure(
+        stack.client.exchangeAppCode({
+          tenantId: 'acme',
+          code,
+          codeVerifier: verifier,
+          redirectUri: APP_URI,
+          nonce: '',
+        }),
+      );
       expect(reasonOf(err)).toBe('user_in_other_org');
     });
   });
 
   describe('sessions', () => {
     it('ends a live session at once when the user is deactivated, and again works after reactivation only with a new sign-in', async () => {
-      const user = stack.directory.addUser({ tenantId: 'acme', userName: 'gina@acme.example', email: 'gina@acme.example' });
+      const user = stack.directory.addUser({
+        tenantId: 'acme',
+        userName: 'gina@acme.example',
+        email: 'gina@acme.example',
+      });
       okta.accounts.set('gina', { email: 'gina@acme.example' });
       const { sessionToken } = await login('acme', 'gina');
       await stack.client.getSession({ sessionToken });
@@ -348,11 +542,16 @@ describe('identity service: OIDC sign-in against a real OpenID Provider (real gR
       const b = await login('acme', 'bob');
       const { revoked } = await stack.client.revokeSessions({ tenantId: 'acme', userId: users.alice });
       expect(revoked).toBeGreaterThanOrEqual(2);
-      for (const t of [a1, a2]) expect(reasonOf(await failure(stack.client.getSession({ sessionToken: t.sessionToken })))).toBe('session_not_found');
+      for (const t of [a1, a2])
+        expect(reasonOf(await failure(stack.client.getSession({ sessionToken: t.sessionToken })))).toBe(
+          'session_not_found',
+        );
       await stack.client.getSession({ sessionToken: b.sessionToken });
       const all = await stack.client.revokeSessions({ tenantId: 'acme', userId: '' });
       expect(all.revoked).toBeGreaterThanOrEqual(1);
-      expect(reasonOf(await failure(stack.client.getSession({ sessionToken: b.sessionToken })))).toBe('session_not_found');
+      expect(reasonOf(await failure(stack.client.getSession({ sessionToken: b.sessionToken })))).toBe(
+        'session_not_found',
+      );
     });
 
     it('refuses tokens it never issued', async () => {

@@ -8,7 +8,14 @@ import { startFakeOkta, type FakeOkta } from './support/fake-okta.js';
 describe('relying party discovery cache', () => {
   let okta: FakeOkta;
   let t = 0;
-  const rp = () => new RelyingParty({ clockToleranceSeconds: 30, timeoutSeconds: 5, discoveryTtlSeconds: 60, logger: createLogger('test', 'error'), now: () => t });
+  const rp = () =>
+    new RelyingParty({
+      clockToleranceSeconds: 30,
+      timeoutSeconds: 5,
+      discoveryTtlSeconds: 60,
+      logger: createLogger('test', 'error'),
+      now: () => t,
+    });
   const params = { redirectUri: 'http://127.0.0.1:9/cb', state: 's', nonce: 'n', codeChallenge: 'c'.repeat(43) };
 
   beforeAll(async () => {
@@ -44,7 +51,12 @@ describe('relying party discovery cache', () => {
   });
 
   it('refuses providers without PKCE S256, without endpoints, or with a multi-tenant issuer template', () => {
-    const base = { issuer: 'https://idp.example', authorization_endpoint: 'https://idp.example/a', token_endpoint: 'https://idp.example/t', jwks_uri: 'https://idp.example/k' };
+    const base = {
+      issuer: 'https://idp.example',
+      authorization_endpoint: 'https://idp.example/a',
+      token_endpoint: 'https://idp.example/t',
+      jwks_uri: 'https://idp.example/k',
+    };
     const reason = (m: object) => {
       try {
         checkMetadata('https://idp.example', m as never);

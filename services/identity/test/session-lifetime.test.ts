@@ -32,8 +32,22 @@ describe('session lifetime and login transactions (clock-driven)', () => {
     countLogin: () => undefined,
     now: clock,
   });
-  const open = async () => (await sessions.create({ tenantId: 'org', connectorId: 'c', userId: 'u1', userName: 'u1@x', role: 'User', flow: 'web' })).token;
-  const reason = async (token: string) => sut.session(token).then(() => 'active', (err: AppError) => err.reason);
+  const open = async () =>
+    (
+      await sessions.create({
+        tenantId: 'org',
+        connectorId: 'c',
+        userId: 'u1',
+        userName: 'u1@x',
+        role: 'User',
+        flow: 'web',
+      })
+    ).token;
+  const reason = async (token: string) =>
+    sut.session(token).then(
+      () => 'active',
+      (err: AppError) => err.reason,
+    );
 
   it('slides the idle timeout with use, and ends an idle session', async () => {
     const token = await open();

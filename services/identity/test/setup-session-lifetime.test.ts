@@ -43,9 +43,19 @@ describe('setup session lifetime', () => {
   const minutes = (m: number) => (t += m * 60_000);
   const sut = () => {
     const kv = new MemoryKeyValueStore(now);
-    return new SetupAccess({ links: memoryLinks(), sessions: kvSetupSessionStore(kv, policy), directory: { recordActivity: async () => undefined }, policy, now });
+    return new SetupAccess({
+      links: memoryLinks(),
+      sessions: kvSetupSessionStore(kv, policy),
+      directory: { recordActivity: async () => undefined },
+      policy,
+      now,
+    });
   };
-  const reason = async (p: Promise<unknown>) => p.then(() => 'active', (e: { reason?: string }) => e.reason);
+  const reason = async (p: Promise<unknown>) =>
+    p.then(
+      () => 'active',
+      (e: { reason?: string }) => e.reason,
+    );
 
   it('defaults to 30 minutes idle and 8 hours absolute', () => {
     expect(policy).toEqual({ idleSeconds: 1800, absoluteSeconds: 28800 });

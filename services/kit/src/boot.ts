@@ -3,7 +3,13 @@ import type { Env } from './config.js';
 import type { GrpcTls } from './grpc-tls.js';
 import { createLogger, type Level, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { exitOnSignals, failBoot, runGrpcService, type RunningService, type ServiceRegistration } from './service-runtime.js';
+import {
+  exitOnSignals,
+  failBoot,
+  runGrpcService,
+  type RunningService,
+  type ServiceRegistration,
+} from './service-runtime.js';
 
 export interface BaseServiceConfig {
   logLevel: Level;
@@ -60,7 +66,11 @@ export async function startService<C extends BaseServiceConfig>(
 }
 
 /** For main.ts: start, wire signals, and turn boot failures into one readable line and exit status 1. */
-export function main<C extends BaseServiceConfig>(service: string, load: (env: Env) => { config: C; warnings: string[] }, build: (ctx: BuildContext<C>) => Promise<Built>) {
+export function main<C extends BaseServiceConfig>(
+  service: string,
+  load: (env: Env) => { config: C; warnings: string[] },
+  build: (ctx: BuildContext<C>) => Promise<Built>,
+) {
   startService(service, load, build).then(
     (running) => exitOnSignals(() => running.stop(), running.logger),
     (err) => failBoot(service, err),

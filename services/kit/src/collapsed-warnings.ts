@@ -56,7 +56,11 @@ export class CollapsedWarnings {
     if (!p) return;
     this.pending.delete(key);
     if (p.count === 0) return; // quiet for a whole interval: the next occurrence is logged at once
-    this.logger[p.level](`${p.message} (repeated ${p.count} times in ${this.intervalMs / 1000} s)`, { ...p.fields, repeated: p.count, intervalSeconds: this.intervalMs / 1000 });
+    this.logger[p.level](`${p.message} (repeated ${p.count} times in ${this.intervalMs / 1000} s)`, {
+      ...p.fields,
+      repeated: p.count,
+      intervalSeconds: this.intervalMs / 1000,
+    });
     this.open(key, p.level, p.message, p.fields);
   }
 
@@ -66,7 +70,8 @@ export class CollapsedWarnings {
       const p = this.pending.get(key)!;
       clearTimeout(p.timer);
       this.pending.delete(key);
-      if (p.count > 0) this.logger[p.level](`${p.message} (repeated ${p.count} times)`, { ...p.fields, repeated: p.count });
+      if (p.count > 0)
+        this.logger[p.level](`${p.message} (repeated ${p.count} times)`, { ...p.fields, repeated: p.count });
     }
   }
 }

@@ -66,7 +66,8 @@ export const field = {
         const v = raw(env, name);
         if (v === undefined) return fallback;
         const n = Number(v);
-        if (!Number.isInteger(n) || n < min || n > max) problems.push(`${name}: "${v}" must be an integer from ${min} to ${max}`);
+        if (!Number.isInteger(n) || n < min || n > max)
+          problems.push(`${name}: "${v}" must be an integer from ${min} to ${max}`);
         return n;
       },
     };
@@ -112,7 +113,8 @@ export const field = {
         }
         try {
           const u = new URL(v);
-          if (!protocols.includes(u.protocol)) problems.push(`${name}: protocol must be one of ${protocols.join(', ')} (got ${u.protocol})`);
+          if (!protocols.includes(u.protocol))
+            problems.push(`${name}: protocol must be one of ${protocols.join(', ')} (got ${u.protocol})`);
         } catch {
           problems.push(`${name}: not a valid URL`);
         }
@@ -143,7 +145,8 @@ export const field = {
         const v = raw(env, name);
         if (v === undefined) return fallback;
         const n = Number(v);
-        if (!Number.isFinite(n) || n < min || n > max) problems.push(`${name}: "${v}" must be a number from ${min} to ${max}`);
+        if (!Number.isFinite(n) || n < min || n > max)
+          problems.push(`${name}: "${v}" must be a number from ${min} to ${max}`);
         return n;
       },
     };
@@ -167,7 +170,10 @@ export const field = {
       read(env, problems) {
         const v = raw(env, name) ?? fallback;
         const ms = parseDuration(v);
-        if (ms === undefined || ms < minMs || ms > maxMs) problems.push(`${name}: "${v}" must be a duration like 500ms, 30s, 5m, 2h or 7d, from ${minMs} ms to ${maxMs} ms`);
+        if (ms === undefined || ms < minMs || ms > maxMs)
+          problems.push(
+            `${name}: "${v}" must be a duration like 500ms, 30s, 5m, 2h or 7d, from ${minMs} ms to ${maxMs} ms`,
+          );
         return ms ?? 0;
       },
     };
@@ -177,9 +183,13 @@ export const field = {
     return {
       read(env, problems) {
         const v = raw(env, name) ?? fallback;
-        const parts = v.split(',').map((p) => p.trim()).filter(Boolean);
+        const parts = v
+          .split(',')
+          .map((p) => p.trim())
+          .filter(Boolean);
         const out = parts.map(parseDuration);
-        if (!parts.length || out.some((ms) => ms === undefined)) problems.push(`${name}: "${v}" must be a comma-separated list of durations like 5s,5m,30m,2h`);
+        if (!parts.length || out.some((ms) => ms === undefined))
+          problems.push(`${name}: "${v}" must be a comma-separated list of durations like 5s,5m,30m,2h`);
         return out.map((ms) => ms ?? 0);
       },
     };
@@ -198,7 +208,11 @@ export const field = {
 
 /** MONGODB_URI, warning that the embedded store is a single-process, local-disk default. */
 export const mongodbUriField = () =>
-  field.optionalUrl('MONGODB_URI', ['mongodb:', 'mongodb+srv:'], 'using the embedded store in DATA_DIR: fine for one process on one machine, not for replicas or production');
+  field.optionalUrl(
+    'MONGODB_URI',
+    ['mongodb:', 'mongodb+srv:'],
+    'using the embedded store in DATA_DIR: fine for one process on one machine, not for replicas or production',
+  );
 
 /**
  * GRPC_TLS_CA_FILE, GRPC_TLS_CERT_FILE, GRPC_TLS_KEY_FILE (all three or none) and GRPC_TLS_SERVER_NAME: TLS with
@@ -212,7 +226,9 @@ export function grpcTlsField(): Field<GrpcTls | undefined> {
       if (files.every((f) => f === undefined)) return undefined;
       const missing = names.filter((_, i) => files[i] === undefined);
       if (missing.length) {
-        problems.push(`${missing.join(', ')}: required when ${names.filter((n) => !missing.includes(n as never)).join(', ')} ${names.length - missing.length > 1 ? 'are' : 'is'} set (TLS between the services needs all three)`);
+        problems.push(
+          `${missing.join(', ')}: required when ${names.filter((n) => !missing.includes(n as never)).join(', ')} ${names.length - missing.length > 1 ? 'are' : 'is'} set (TLS between the services needs all three)`,
+        );
         return undefined;
       }
       const read = (name: string, file: string, check: (pem: Buffer) => void): Buffer | undefined => {
@@ -221,14 +237,17 @@ export function grpcTlsField(): Field<GrpcTls | undefined> {
           check(pem);
           return pem;
         } catch (err) {
-          problems.push(`${name}: cannot use "${file}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+          problems.push(
+            `${name}: cannot use "${file}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+          );
           return undefined;
         }
       };
       const ca = read('GRPC_TLS_CA_FILE', files[0]!, (pem) => new X509Certificate(pem));
       const cert = read('GRPC_TLS_CERT_FILE', files[1]!, (pem) => new X509Certificate(pem));
       const key = read('GRPC_TLS_KEY_FILE', files[2]!, (pem) => createPrivateKey(pem));
-      if (cert && key && !new X509Certificate(cert).checkPrivateKey(createPrivateKey(key))) problems.push('GRPC_TLS_KEY_FILE: the key does not belong to the certificate in GRPC_TLS_CERT_FILE');
+      if (cert && key && !new X509Certificate(cert).checkPrivateKey(createPrivateKey(key)))
+        problems.push('GRPC_TLS_KEY_FILE: the key does not belong to the certificate in GRPC_TLS_CERT_FILE');
       if (!ca || !cert || !key) return undefined;
       return { ca, cert, key, serverName: raw(env, 'GRPC_TLS_SERVER_NAME') };
     },

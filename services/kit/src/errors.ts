@@ -48,7 +48,12 @@ export const grpcStatusOf: Record<ErrorCode, status> = {
  * write started now would land after the caller was told it failed. Call it between steps and before writing.
  */
 export function stopIfCallEnded(signal: AbortSignal | undefined) {
-  if (signal?.aborted) throw new AppError('DEADLINE_EXCEEDED', 'the caller gave up on this request (deadline passed or call cancelled); nothing was written', 'call_ended');
+  if (signal?.aborted)
+    throw new AppError(
+      'DEADLINE_EXCEEDED',
+      'the caller gave up on this request (deadline passed or call cancelled); nothing was written',
+      'call_ended',
+    );
 }
 
 export function appErrorMetadata(err: AppError): Metadata {

@@ -15,7 +15,12 @@ export type PromiseClient<D extends ServiceDef> = {
 } & { readonly raw: Client; close(): void };
 
 /** A unary method of a grpc-js client, as `makeGenericClientConstructor` builds it. */
-type UnaryMethod = (request: unknown, metadata: Metadata, options: { deadline: number }, callback: (err: ServiceError | null, res: unknown) => void) => void;
+type UnaryMethod = (
+  request: unknown,
+  metadata: Metadata,
+  options: { deadline: number },
+  callback: (err: ServiceError | null, res: unknown) => void,
+) => void;
 type ClientCtor = new (address: string, creds: ChannelCredentials, options?: object) => Client;
 
 export interface ConnectOptions {
@@ -25,7 +30,11 @@ export interface ConnectOptions {
   tls?: GrpcTls;
 }
 
-export function connect<D extends ServiceDef>(Ctor: ClientCtor & { service: D }, address: string, opts: ConnectOptions = {}): PromiseClient<D> {
+export function connect<D extends ServiceDef>(
+  Ctor: ClientCtor & { service: D },
+  address: string,
+  opts: ConnectOptions = {},
+): PromiseClient<D> {
   // Transparent retries stay on (grpc-js's default): a call started on a connection the server is closing by age
   // (`grpc.max_connection_age_ms`, service-runtime.ts) never reached the server and is sent again on a new one;
   // without them such calls failed with UNAVAILABLE, a 503 at the gateway every few minutes under load
@@ -34,13 +43,21 @@ export function connect<D extends ServiceDef>(Ctor: ClientCtor & { service: D },
   // objects on every call of the SCIM hot path.
   // Large answers are legitimate: a group of 100,000 members renders to ~20 MB.
   const channel = channelCredentials(opts.tls);
-  const raw = new Ctor(address, channel.credentials, { ...channel.options, 'grpc.max_receive_message_length': 128 * 1024 * 1024 });
+  const raw = new Ctor(address, channel.credentials, {
+    ...channel.options,
+    'grpc.max_receive_message_length': 128 * 1024 * 1024,
+  });
   const out: Record<string, unknown> = { raw, close: () => raw.close() };
   for (const key of Object.keys(Ctor.service)) {
     if (Ctor.service[key].requestStream || Ctor.service[key].responseStream) continue;
     const method = (raw as unknown as Record<string, UnaryMethod>)[key].bind(raw);
     const [, grpcService, grpcMethod] = Ctor.service[key].path.split('/');
-    const counted = (code: number) => opts.metrics?.grpcClientHandled.inc({ grpc_service: grpcService, grpc_method: grpcMethod, grpc_code: status[code] });
+    const counted = (code: number) =>
+      opts.metrics?.grpcClientHandled.inc({
+        grpc_service: grpcService,
+        grpc_method: grpcMethod,
+        grpc_code: status[code],
+      });
     out[key] = (request: unknown, callOpts?: { deadlineMs?: number }) =>
       new Promise((resolve, reject) => {
         const deadline = Date.now() + (callOpts?.deadlineMs ?? opts.defaultDeadlineMs ?? 10_000);

@@ -2,7 +2,15 @@
  * Turns async handlers into a grpc-js service: request id from metadata into the log context, metrics,
  * typed errors mapped to status codes in one place, unexpected errors reduced to INTERNAL + error id.
  */
-import { Metadata, status, type Server, type ServerUnaryCall, type sendUnaryData, type ServiceError, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import {
+  Metadata,
+  status,
+  type Server,
+  type ServerUnaryCall,
+  type sendUnaryData,
+  type ServiceError,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
 import { AppError, appErrorMetadata, grpcStatusOf } from './errors.js';
 import { newId } from './ids.js';
 import { requestContext, type Logger } from './logger.js';
@@ -18,7 +26,9 @@ export interface MethodDef {
   responseSerialize: (v: never) => Buffer;
 }
 export type ServiceDef = Record<string, MethodDef>;
-export type UnaryKeys<D extends ServiceDef> = { [K in keyof D]: D[K] extends { requestStream: true } | { responseStream: true } ? never : K }[keyof D];
+export type UnaryKeys<D extends ServiceDef> = {
+  [K in keyof D]: D[K] extends { requestStream: true } | { responseStream: true } ? never : K;
+}[keyof D];
 type StreamKeys<D extends ServiceDef> = Exclude<keyof D, UnaryKeys<D>>;
 /** Streaming methods are written against grpc-js directly (see multiplexed.ts). */
 export type StreamHandlers<D extends ServiceDef> = { [K in StreamKeys<D>]: (call: never) => void };
@@ -68,7 +78,11 @@ export interface ImplementOptions {
   inFlight?: { count: number };
 }
 
-export function toServiceError(err: unknown, opts: Pick<ImplementOptions, 'logger' | 'mapError'>, method: string): Partial<ServiceError> {
+export function toServiceError(
+  err: unknown,
+  opts: Pick<ImplementOptions, 'logger' | 'mapError'>,
+  method: string,
+): Partial<ServiceError> {
   const app = err instanceof AppError ? err : opts.mapError?.(err);
   if (app) return { code: grpcStatusOf[app.code], details: app.message, metadata: appErrorMetadata(app) };
   const errorId = newId();
@@ -96,7 +110,12 @@ export function handleCall<R>(
   const started = process.hrtime.bigint();
   const counted = (code: number) => {
     opts.metrics.grpcServerHandled.inc({ ...labels, grpc_code: status[code] });
-    opts.logger.debug('call handled', { method: labels.grpc_method, ...logFields, grpcCode: status[code], ms: Number(process.hrtime.bigint() - started) / 1e6 });
+    opts.logger.debug('call handled', {
+      method: labels.grpc_method,
+      ...logFields,
+      grpcCode: status[code],
+      ms: Number(process.hrtime.bigint() - started) / 1e6,
+    });
   };
   if (opts.inFlight) opts.inFlight.count++;
   return requestContext.run(trace ? { requestId, trace } : { requestId }, () =>
@@ -120,7 +139,12 @@ export function handleCall<R>(
   );
 }
 
-export function implement<D extends ServiceDef>(definition: D, handlers: Handlers<D>, opts: ImplementOptions, streams?: StreamHandlers<D>): UntypedServiceImplementation {
+export function implement<D extends ServiceDef>(
+  definition: D,
+  handlers: Handlers<D>,
+  opts: ImplementOptions,
+  streams?: StreamHandlers<D>,
+): UntypedServiceImplementation {
   const impl: UntypedServiceImplementation = {};
   for (const key of Object.keys(definition)) {
     const [, serviceName, methodName] = definition[key].path.split('/');
@@ -137,7 +161,14 @@ export function implement<D extends ServiceDef>(definition: D, handlers: Handler
       const parent = parseTraceparent(String(call.metadata.get('traceparent')[0] ?? ''));
       const trace = parent ? continueTrace(parent) : undefined;
       const ended = callSignal(call);
-      void handleCall(labels, requestId, () => handler(call.request as never, { requestId, metadata: call.metadata, signal: ended.signal }), opts, {}, trace).then((out) => {
+      void handleCall(
+        labels,
+        requestId,
+        () => handler(call.request as never, { requestId, metadata: call.metadata, signal: ended.signal }),
+        opts,
+        {},
+        trace,
+      ).then((out) => {
         ended.done();
         if (out.ok) callback(null, out.value);
         else callback(out.error);

@@ -22,10 +22,15 @@ export function serverCredentials(tls: GrpcTls | undefined): ServerCredentials {
   return ServerCredentials.createSsl(tls.ca, [{ cert_chain: tls.cert, private_key: tls.key }], true);
 }
 
-export function channelCredentials(tls: GrpcTls | undefined): { credentials: ChannelCredentials; options: ChannelOptions } {
+export function channelCredentials(tls: GrpcTls | undefined): {
+  credentials: ChannelCredentials;
+  options: ChannelOptions;
+} {
   if (!tls) return { credentials: ChannelCredentials.createInsecure(), options: {} };
   return {
     credentials: ChannelCredentials.createSsl(tls.ca, tls.key, tls.cert),
-    options: tls.serverName ? { 'grpc.ssl_target_name_override': tls.serverName, 'grpc.default_authority': tls.serverName } : {},
+    options: tls.serverName
+      ? { 'grpc.ssl_target_name_override': tls.serverName, 'grpc.default_authority': tls.serverName }
+      : {},
   };
 }

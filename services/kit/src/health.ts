@@ -4,7 +4,10 @@ import { channelCredentials, type GrpcTls } from './grpc-tls.js';
 import { HealthImplementation, service as healthService } from 'grpc-health-check';
 
 export function addHealth(server: Server, serviceNames: string[]): HealthImplementation {
-  const health = new HealthImplementation({ '': 'NOT_SERVING', ...Object.fromEntries(serviceNames.map((n) => [n, 'NOT_SERVING'])) });
+  const health = new HealthImplementation({
+    '': 'NOT_SERVING',
+    ...Object.fromEntries(serviceNames.map((n) => [n, 'NOT_SERVING'])),
+  });
   health.addToServer(server);
   return health;
 }
@@ -21,10 +24,21 @@ export interface HealthChecker {
 }
 
 /** `channelOptions`: grpc-js channel options, e.g. a short reconnect backoff for a caller waiting for a start. */
-export function healthChecker(address: string, tls?: GrpcTls, channelOptions: Record<string, number> = {}): HealthChecker {
+export function healthChecker(
+  address: string,
+  tls?: GrpcTls,
+  channelOptions: Record<string, number> = {},
+): HealthChecker {
   const channel = channelCredentials(tls);
-  const client = new HealthClient(address, channel.credentials, { ...channel.options, ...channelOptions }) as unknown as {
-    check(req: { service: string }, opts: { deadline: number }, cb: (err: Error | null, res?: { status: string | number }) => void): void;
+  const client = new HealthClient(address, channel.credentials, {
+    ...channel.options,
+    ...channelOptions,
+  }) as unknown as {
+    check(
+      req: { service: string },
+      opts: { deadline: number },
+      cb: (err: Error | null, res?: { status: string | number }) => void,
+    ): void;
     close(): void;
   };
   return {

@@ -92,9 +92,17 @@ export class RedisKeyValueStore implements KeyValueStore {
     this.warnings = new CollapsedWarnings(this.logger, options.warningIntervalMs ?? 10_000);
     this.now = options.now ?? Date.now;
     if (options.registry) {
-      this.openGauge = new Gauge({ name: 'redis_circuit_breaker_open', help: '1 while the Redis circuit breaker of this process is open (Redis unavailable, requests on their fallback).', registers: [options.registry] });
+      this.openGauge = new Gauge({
+        name: 'redis_circuit_breaker_open',
+        help: '1 while the Redis circuit breaker of this process is open (Redis unavailable, requests on their fallback).',
+        registers: [options.registry],
+      });
       this.openGauge.set(0);
-      this.refused = new Counter({ name: 'redis_commands_refused_total', help: 'Redis commands failed at once because the circuit breaker was open.', registers: [options.registry] });
+      this.refused = new Counter({
+        name: 'redis_commands_refused_total',
+        help: 'Redis commands failed at once because the circuit breaker was open.',
+        registers: [options.registry],
+      });
     }
     // Fail fast while disconnected: callers degrade (cache-aside) instead of queueing behind an outage.
     this.client = new Redis(url, {
@@ -124,7 +132,9 @@ export class RedisKeyValueStore implements KeyValueStore {
   private async guard<T>(command: () => Promise<T>): Promise<T> {
     if (this.state === 'open') {
       this.refused?.inc();
-      this.warnings.warn('redis-unavailable', 'Redis unavailable: requests use their fallback', { openForMs: this.now() - this.openedAt });
+      this.warnings.warn('redis-unavailable', 'Redis unavailable: requests use their fallback', {
+        openForMs: this.now() - this.openedAt,
+      });
       throw new KeyValueUnavailableError('Redis is unavailable (circuit open)', this.nextProbeAt);
     }
     try {
@@ -134,7 +144,9 @@ export class RedisKeyValueStore implements KeyValueStore {
     } catch (err) {
       if (!isAvailabilityFailure(err)) throw err;
       if (!this.connected) {
-        this.warnings.warn('redis-connecting', 'Redis not connected yet: requests use their fallback', { err: (err as Error).message });
+        this.warnings.warn('redis-connecting', 'Redis not connected yet: requests use their fallback', {
+          err: (err as Error).message,
+        });
         throw new KeyValueUnavailableError(`Redis not connected yet: ${(err as Error).message}`);
       }
       this.failures++;
@@ -148,7 +160,11 @@ export class RedisKeyValueStore implements KeyValueStore {
     this.state = 'open';
     this.openGauge?.set(1);
     this.openedAt = this.now();
-    this.logger.error('Redis unavailable: circuit opened, requests use their fallback until a probe succeeds', { consecutiveFailures: this.failures, err: cause.message, probeMs: this.probeMs });
+    this.logger.error('Redis unavailable: circuit opened, requests use their fallback until a probe succeeds', {
+      consecutiveFailures: this.failures,
+      err: cause.message,
+      probeMs: this.probeMs,
+    });
     this.scheduleProbe();
   }
 
@@ -192,7 +208,9 @@ export class RedisKeyValueStore implements KeyValueStore {
     return keys.length ? this.guard(() => this.client.del(...keys)) : 0;
   }
   async incr(key: string, ttlSeconds: number) {
-    const [[, count], [, ttl]] = (await this.guard(() => this.client.multi().incr(key).expire(key, Math.ceil(ttlSeconds), 'NX').ttl(key).exec())) as [[unknown, number], [unknown, number], [unknown, number]];
+    const [[, count], [, ttl]] = (await this.guard(() =>
+      this.client.multi().incr(key).expire(key, Math.ceil(ttlSeconds), 'NX').ttl(key).exec(),
+    )) as [[unknown, number], [unknown, number], [unknown, number]];
     return { count, ttlSeconds: ttl > 0 ? ttl : ttlSeconds };
   }
   async sadd(key: string, member: string, ttlSeconds: number) {
@@ -303,10 +321,21 @@ export interface RedisSettings {
   redisBreakerProbeMs: number;
 }
 
-export function openKeyValueStore(redisUrl: string | undefined, settings?: RedisSettings, logger?: Pick<Logger, 'info' | 'warn' | 'error'>, registry?: Registry): KeyValueStore {
+export function openKeyValueStore(
+  redisUrl: string | undefined,
+  settings?: RedisSettings,
+  logger?: Pick<Logger, 'info' | 'warn' | 'error'>,
+  registry?: Registry,
+): KeyValueStore {
   if (!redisUrl) return new MemoryKeyValueStore();
   return new RedisKeyValueStore(redisUrl, {
-    ...(settings ? { commandTimeoutMs: settings.redisCommandTimeoutMs, breakerFailures: settings.redisBreakerFailures, breakerProbeMs: settings.redisBreakerProbeMs } : {}),
+    ...(settings
+      ? {
+          commandTimeoutMs: settings.redisCommandTimeoutMs,
+          breakerFailures: settings.redisBreakerFailures,
+          breakerProbeMs: settings.redisBreakerProbeMs,
+        }
+      : {}),
     ...(logger ? { logger } : {}),
     ...(registry ? { registry } : {}),
   });

@@ -64,7 +64,13 @@ function wrap(p: pino.Logger): Logger {
     if (!p.isLevelEnabled(lvl)) return;
     const ctx = requestContext.getStore();
     const safe = fields === undefined ? undefined : (redact(fields) as Record<string, unknown>);
-    if (ctx) p[lvl](ctx.trace ? { requestId: ctx.requestId, traceId: ctx.trace.traceId, spanId: ctx.trace.spanId, ...safe } : { requestId: ctx.requestId, ...safe }, msg);
+    if (ctx)
+      p[lvl](
+        ctx.trace
+          ? { requestId: ctx.requestId, traceId: ctx.trace.traceId, spanId: ctx.trace.spanId, ...safe }
+          : { requestId: ctx.requestId, ...safe },
+        msg,
+      );
     else if (safe) p[lvl](safe, msg);
     else p[lvl](msg);
   };
@@ -82,8 +88,15 @@ function wrap(p: pino.Logger): Logger {
  * `write` receives each line without its newline; by default lines go to stdout synchronously (a crash loses
  * nothing already logged).
  */
-export function createLogger(service: string, level: Level = 'info', base: Record<string, unknown> = {}, write?: (line: string) => void): Logger {
-  const destination = write ? { write: (s: string) => write(s.endsWith('\n') ? s.slice(0, -1) : s) } : pino.destination({ fd: 1, sync: true });
+export function createLogger(
+  service: string,
+  level: Level = 'info',
+  base: Record<string, unknown> = {},
+  write?: (line: string) => void,
+): Logger {
+  const destination = write
+    ? { write: (s: string) => write(s.endsWith('\n') ? s.slice(0, -1) : s) }
+    : pino.destination({ fd: 1, sync: true });
   const p = pino(
     {
       level,
@@ -104,7 +117,13 @@ export function createLogger(service: string, level: Level = 'info', base: Recor
  * rate_limit.tripped, credentials.rotated, connector.deleted, setup_link.used (docs/kubernetes.md lists them).
  * Fields must never hold a secret (redaction is the safety net, not the design).
  */
-export type SecurityEventType = 'auth.failure' | 'rate_limit.tripped' | 'credentials.rotated' | 'connector.deleted' | 'setup_link.used' | (string & {});
+export type SecurityEventType =
+  | 'auth.failure'
+  | 'rate_limit.tripped'
+  | 'credentials.rotated'
+  | 'connector.deleted'
+  | 'setup_link.used'
+  | (string & {});
 
 export function securityEvent(logger: Logger, type: SecurityEventType, fields: Record<string, unknown> = {}): void {
   logger.warn(`security event: ${type}`, { event: 'security', type, ...fields });

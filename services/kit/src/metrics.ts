@@ -15,13 +15,33 @@ export function createMetrics(service: string): Metrics {
   collectDefaultMetrics({ register: registry });
   return {
     registry,
-    grpcServerHandled: new Counter({ name: 'grpc_server_handled_total', help: 'gRPC calls completed on the server, by status code.', labelNames: ['grpc_service', 'grpc_method', 'grpc_code'], registers: [registry] }),
-    grpcServerHandling: new Histogram({ name: 'grpc_server_handling_seconds', help: 'gRPC server handling time in seconds.', labelNames: ['grpc_service', 'grpc_method'], buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [registry] }),
-    grpcClientHandled: new Counter({ name: 'grpc_client_handled_total', help: 'gRPC calls completed by this process as a client, by status code.', labelNames: ['grpc_service', 'grpc_method', 'grpc_code'], registers: [registry] }),
+    grpcServerHandled: new Counter({
+      name: 'grpc_server_handled_total',
+      help: 'gRPC calls completed on the server, by status code.',
+      labelNames: ['grpc_service', 'grpc_method', 'grpc_code'],
+      registers: [registry],
+    }),
+    grpcServerHandling: new Histogram({
+      name: 'grpc_server_handling_seconds',
+      help: 'gRPC server handling time in seconds.',
+      labelNames: ['grpc_service', 'grpc_method'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    grpcClientHandled: new Counter({
+      name: 'grpc_client_handled_total',
+      help: 'gRPC calls completed by this process as a client, by status code.',
+      labelNames: ['grpc_service', 'grpc_method', 'grpc_code'],
+      registers: [registry],
+    }),
   };
 }
 
-export async function startMetricsServer(registry: Registry, port: number, host = '0.0.0.0'): Promise<{ server: Server; port: number }> {
+export async function startMetricsServer(
+  registry: Registry,
+  port: number,
+  host = '0.0.0.0',
+): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {
     if (req.method === 'GET' && req.url?.split('?')[0] === '/metrics') {
       registry.metrics().then(

@@ -97,9 +97,17 @@ export function serveMultiplexed<Req, Res>(
   const answer = (st: ServerStream, q: Question<Req>) => {
     st.pending++;
     const requestId = q.requestId || newId();
-    const run = () => (q.request === undefined ? Promise.reject(new AppError('INVALID_ARGUMENT', 'a question must carry its request')) : handle(q.request, { requestId, metadata: st.call.metadata }));
+    const run = () =>
+      q.request === undefined
+        ? Promise.reject(new AppError('INVALID_ARGUMENT', 'a question must carry its request'))
+        : handle(q.request, { requestId, metadata: st.call.metadata });
     void handleCall(labels, requestId, run, opts, { stream: true }).then((out) => {
-      write(st, out.ok ? { id: q.id, response: out.value, errorCode: status.OK, errorMessage: '', errorMetadata: {} } : failure(q.id, out.error.code, out.error.details ?? '', out.error.metadata));
+      write(
+        st,
+        out.ok
+          ? { id: q.id, response: out.value, errorCode: status.OK, errorMessage: '', errorMetadata: {} }
+          : failure(q.id, out.error.code, out.error.details ?? '', out.error.metadata),
+      );
       st.pending--;
       if (st.closing && st.pending === 0) finish(st);
     });
@@ -191,7 +199,15 @@ export class MultiplexedClient<Req, Res> {
       this.nextId = this.nextId >= 0xffff_ffff ? 1 : this.nextId + 1;
       const deadlineMs = callOpts?.deadlineMs ?? this.opts.defaultDeadlineMs ?? 10_000;
       const timer = setTimeout(() => this.expire(id), deadlineMs);
-      const p: Pending<Req, Res> = { request, requestId: currentRequestId() ?? '', attempts: 0, stream: null, timer, resolve, reject };
+      const p: Pending<Req, Res> = {
+        request,
+        requestId: currentRequestId() ?? '',
+        attempts: 0,
+        stream: null,
+        timer,
+        resolve,
+        reject,
+      };
       this.pending.set(id, p);
       this.send(id, p);
     });
@@ -241,7 +257,15 @@ export class MultiplexedClient<Req, Res> {
     for (const [id, p] of this.pending) {
       if (p.stream !== s) continue;
       if (!this.closed && p.attempts < (this.opts.maxAttempts ?? 2)) this.send(id, p);
-      else this.settle(id, p, serviceError(st.code === status.OK ? status.UNAVAILABLE : st.code, st.details || 'the stream ended before answering'));
+      else
+        this.settle(
+          id,
+          p,
+          serviceError(
+            st.code === status.OK ? status.UNAVAILABLE : st.code,
+            st.details || 'the stream ended before answering',
+          ),
+        );
     }
   }
 

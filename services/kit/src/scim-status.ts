@@ -27,11 +27,16 @@ export function grpcCodeOfScimStatus(status: number): ErrorCode {
 
 /** A SCIM fault as the AppError that crosses gRPC. */
 export function scimFaultToAppError(status: number, detail: string, scimType?: string): AppError {
-  return new AppError(grpcCodeOfScimStatus(status), detail, undefined, { [SCIM_STATUS_KEY]: String(status), ...(scimType ? { [SCIM_TYPE_KEY]: scimType } : {}) });
+  return new AppError(grpcCodeOfScimStatus(status), detail, undefined, {
+    [SCIM_STATUS_KEY]: String(status),
+    ...(scimType ? { [SCIM_TYPE_KEY]: scimType } : {}),
+  });
 }
 
 /** The SCIM status and scimType a gRPC error carries, if it is a SCIM fault. */
-export function scimFaultOf(read: (key: string) => string | undefined): { status: number; scimType?: string } | undefined {
+export function scimFaultOf(
+  read: (key: string) => string | undefined,
+): { status: number; scimType?: string } | undefined {
   const raw = read(SCIM_STATUS_KEY);
   const status = raw ? Number(raw) : NaN;
   if (!Number.isInteger(status) || status < 400 || status > 599) return undefined;

@@ -48,19 +48,29 @@ export async function runGrpcService(opts: RunOptions): Promise<RunningService> 
   const host = opts.host ?? '0.0.0.0';
   // A bounded connection age makes clients reconnect now and then, spreading load over replicas behind a
   // Kubernetes Service (gRPC balances per connection, not per call).
-  const server = new Server({ 'grpc.max_receive_message_length': 16 * 1024 * 1024, 'grpc.max_connection_age_ms': 300_000, 'grpc.max_connection_age_grace_ms': 30_000 });
+  const server = new Server({
+    'grpc.max_receive_message_length': 16 * 1024 * 1024,
+    'grpc.max_connection_age_ms': 300_000,
+    'grpc.max_connection_age_grace_ms': 30_000,
+  });
   const names = opts.registrations.map((r) => r.name);
   for (const r of opts.registrations) server.addService(r.definition as never, r.implementation);
   const health = addHealth(server, names);
   const grpcPort = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${host}:${opts.grpcPort}`, serverCredentials(opts.tls), (err, port) => (err ? reject(err) : resolve(port))),
+    server.bindAsync(`${host}:${opts.grpcPort}`, serverCredentials(opts.tls), (err, port) =>
+      err ? reject(err) : resolve(port),
+    ),
   );
   let healthServer: Server | undefined;
   if (opts.healthPort) {
     healthServer = new Server();
     health.addToServer(healthServer);
     const hs = healthServer;
-    await new Promise<number>((resolve, reject) => hs.bindAsync(`${host}:${opts.healthPort}`, ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port)))).catch((err) => {
+    await new Promise<number>((resolve, reject) =>
+      hs.bindAsync(`${host}:${opts.healthPort}`, ServerCredentials.createInsecure(), (err, port) =>
+        err ? reject(err) : resolve(port),
+      ),
+    ).catch((err) => {
       server.forceShutdown();
       throw err;
     });
@@ -68,14 +78,23 @@ export async function runGrpcService(opts: RunOptions): Promise<RunningService> 
   let metricsServer: HttpServer;
   let metricsPort: number;
   try {
-    ({ server: metricsServer, port: metricsPort } = await startMetricsServer(opts.metrics.registry, opts.metricsPort, host));
+    ({ server: metricsServer, port: metricsPort } = await startMetricsServer(
+      opts.metrics.registry,
+      opts.metricsPort,
+      host,
+    ));
   } catch (err) {
     server.forceShutdown();
     healthServer?.forceShutdown();
     throw err;
   }
   setServing(health, names, true);
-  opts.logger.info('service started', { grpcPort, metricsPort, tls: Boolean(opts.tls), ...(opts.healthPort ? { healthPort: opts.healthPort } : {}) });
+  opts.logger.info('service started', {
+    grpcPort,
+    metricsPort,
+    tls: Boolean(opts.tls),
+    ...(opts.healthPort ? { healthPort: opts.healthPort } : {}),
+  });
 
   let stopping: Promise<void> | undefined;
   const stop = (reason = 'stop requested') =>
@@ -129,6 +148,14 @@ export function exitOnSignals(stop: (reason: string) => Promise<void>, logger: L
 /** Boot failures (bad configuration, port in use) end the process with a readable message and status 1. */
 export function failBoot(service: string, err: unknown): never {
   const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(JSON.stringify({ time: new Date().toISOString(), level: 'error', service, msg: 'failed to start', error: message }) + '\n');
+  process.stderr.write(
+    JSON.stringify({
+      time: new Date().toISOString(),
+      level: 'error',
+      service,
+      msg: 'failed to start',
+      error: message,
+    }) + '\n',
+  );
   process.exit(1);
 }

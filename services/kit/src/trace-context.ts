@@ -44,7 +44,9 @@ export const newSpanId = () => hex(8);
 
 /** This process's span of a trace: the caller's trace id (or a new one) and a span id of our own. */
 export function continueTrace(parent: TraceContext | undefined): TraceContext {
-  return parent ? { traceId: parent.traceId, spanId: newSpanId(), flags: parent.flags } : { traceId: hex(16), spanId: newSpanId(), flags: '00' };
+  return parent
+    ? { traceId: parent.traceId, spanId: newSpanId(), flags: parent.flags }
+    : { traceId: hex(16), spanId: newSpanId(), flags: '00' };
 }
 
 export function formatTraceparent(t: TraceContext): string {

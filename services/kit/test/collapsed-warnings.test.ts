@@ -3,7 +3,13 @@ import { CollapsedWarnings } from '../src/collapsed-warnings.js';
 
 function recorder() {
   const lines: Array<{ level: string; msg: string; fields?: Record<string, unknown> }> = [];
-  return { lines, logger: { warn: (msg: string, fields?: Record<string, unknown>) => lines.push({ level: 'warn', msg, fields }), error: (msg: string, fields?: Record<string, unknown>) => lines.push({ level: 'error', msg, fields }) } };
+  return {
+    lines,
+    logger: {
+      warn: (msg: string, fields?: Record<string, unknown>) => lines.push({ level: 'warn', msg, fields }),
+      error: (msg: string, fields?: Record<string, unknown>) => lines.push({ level: 'error', msg, fields }),
+    },
+  };
 }
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -5,7 +5,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
-import { EntitlementServiceClient, EntitlementServiceService, type CheckEntitlementRequest, type CheckEntitlementResponse } from '../../../proto/gen/entitlement/v1/entitlement.js';
+import {
+  EntitlementServiceClient,
+  EntitlementServiceService,
+  type CheckEntitlementRequest,
+  type CheckEntitlementResponse,
+} from '../../../proto/gen/entitlement/v1/entitlement.js';
 import { connect } from '../src/grpc-client.js';
 
 describe('gRPC client across connection-age closes', () => {
@@ -17,12 +22,17 @@ describe('gRPC client across connection-age closes', () => {
     // a very short connection age: every connection is closed many times a second while calls are in progress
     server = new Server({ 'grpc.max_connection_age_ms': 50, 'grpc.max_connection_age_grace_ms': 5000 });
     server.addService(EntitlementServiceService, {
-      checkEntitlement: (_call: ServerUnaryCall<CheckEntitlementRequest, CheckEntitlementResponse>, cb: sendUnaryData<CheckEntitlementResponse>) => {
+      checkEntitlement: (
+        _call: ServerUnaryCall<CheckEntitlementRequest, CheckEntitlementResponse>,
+        cb: sendUnaryData<CheckEntitlementResponse>,
+      ) => {
         served++;
         cb(null, { enabled: true });
       },
     });
-    port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
+    port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    );
   });
 
   afterAll(() => server.forceShutdown());

@@ -8,7 +8,8 @@ const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function recorder() {
   const lines: Array<{ level: string; msg: string; fields?: Record<string, unknown> }> = [];
-  const at = (level: string) => (msg: string, fields?: Record<string, unknown>) => void lines.push({ level, msg, fields });
+  const at = (level: string) => (msg: string, fields?: Record<string, unknown>) =>
+    void lines.push({ level, msg, fields });
   return { lines, logger: { info: at('info'), warn: at('warn'), error: at('error') } };
 }
 
@@ -34,7 +35,14 @@ describe('RedisKeyValueStore under faults', () => {
     const { lines, logger } = recorder();
     const registry = new Registry();
     const metric = async (name: string) => (await registry.getSingleMetric(name)!.get()).values[0]?.value;
-    const sut = new RedisKeyValueStore(redis.url, { commandTimeoutMs: 100, breakerFailures: 3, breakerProbeMs: 200, logger, warningIntervalMs: 60_000, registry });
+    const sut = new RedisKeyValueStore(redis.url, {
+      commandTimeoutMs: 100,
+      breakerFailures: 3,
+      breakerProbeMs: 200,
+      logger,
+      warningIntervalMs: 60_000,
+      registry,
+    });
     await sut.whenReady();
     try {
       await sut.set('k', 'v', 60);
@@ -50,7 +58,10 @@ describe('RedisKeyValueStore under faults', () => {
       // while open, 1,000 commands are refused without reaching Redis (none waits for a timeout)
       const realGet = sut.client.get.bind(sut.client);
       let reached = 0;
-      (sut.client as unknown as { get: unknown }).get = (...args: Parameters<typeof realGet>) => (reached++, realGet(...args));
+      (sut.client as unknown as { get: unknown }).get = (...args: Parameters<typeof realGet>) => (
+        reached++,
+        realGet(...args)
+      );
       const results = await Promise.all(Array.from({ length: 1000 }, () => settle(sut.get('k'))));
       expect(results.every((r) => !r.ok && r.err instanceof KeyValueUnavailableError)).toBe(true);
       expect(reached).toBe(0);
@@ -77,7 +88,12 @@ describe('RedisKeyValueStore under faults', () => {
 
   it('treats a killed Redis the same way and recovers when it is back', async () => {
     const { logger } = recorder();
-    const sut = new RedisKeyValueStore(redis.url, { commandTimeoutMs: 100, breakerFailures: 2, breakerProbeMs: 100, logger });
+    const sut = new RedisKeyValueStore(redis.url, {
+      commandTimeoutMs: 100,
+      breakerFailures: 2,
+      breakerProbeMs: 100,
+      logger,
+    });
     await sut.whenReady();
     try {
       await sut.set('a', '1', 60);

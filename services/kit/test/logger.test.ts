@@ -31,16 +31,31 @@ describe('logger (pino)', () => {
 
   test('the request id and trace id of the current call are on every line', () => {
     const { logger, parsed } = capture();
-    requestContext.run({ requestId: 'req-12345678', trace: { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', flags: '01' } }, () => logger.info('inside'));
+    requestContext.run(
+      {
+        requestId: 'req-12345678',
+        trace: { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', flags: '01' },
+      },
+      () => logger.info('inside'),
+    );
     logger.info('outside');
     const [inside, outside] = parsed();
-    expect(inside).toMatchObject({ requestId: 'req-12345678', traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7' });
+    expect(inside).toMatchObject({
+      requestId: 'req-12345678',
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+      spanId: '00f067aa0ba902b7',
+    });
     expect(outside.requestId).toBeUndefined();
   });
 
   test('secret-looking keys are redacted at any depth, in fields and child bindings', () => {
     const { logger, lines } = capture();
-    logger.info('x', { password: 'p4ss', nested: { bearerToken: 'tok-123', list: [{ clientSecret: 's3cr3t' }] }, authorization: 'Bearer abc', ok: 'visible' });
+    logger.info('x', {
+      password: 'p4ss',
+      nested: { bearerToken: 'tok-123', list: [{ clientSecret: 's3cr3t' }] },
+      authorization: 'Bearer abc',
+      ok: 'visible',
+    });
     logger.child({ cookie: 'session=zzz', component: 'c' }).warn('y');
     const all = lines.join('\n');
     for (const secret of ['p4ss', 'tok-123', 's3cr3t', 'Bearer abc', 'session=zzz']) expect(all).not.toContain(secret);
@@ -57,6 +72,14 @@ describe('logger (pino)', () => {
   test('securityEvent writes one warn line with the event type and reason', () => {
     const { logger, parsed } = capture();
     securityEvent(logger, 'auth.failure', { surface: 'scim', reason: 'invalid_credentials', tenant: 'org-1' });
-    expect(parsed()).toEqual([expect.objectContaining({ level: 'warn', event: 'security', type: 'auth.failure', reason: 'invalid_credentials', tenant: 'org-1' })]);
+    expect(parsed()).toEqual([
+      expect.objectContaining({
+        level: 'warn',
+        event: 'security',
+        type: 'auth.failure',
+        reason: 'invalid_credentials',
+        tenant: 'org-1',
+      }),
+    ]);
   });
 });

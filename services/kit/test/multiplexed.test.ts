@@ -1,6 +1,15 @@
 /** A unary method carried over one stream: real grpc-js server and client on loopback. */
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { makeGenericClientConstructor, Server, ServerCredentials, credentials, status, type Client, type ClientDuplexStream, type ServerDuplexStream } from '@grpc/grpc-js';
+import {
+  makeGenericClientConstructor,
+  Server,
+  ServerCredentials,
+  credentials,
+  status,
+  type Client,
+  type ClientDuplexStream,
+  type ServerDuplexStream,
+} from '@grpc/grpc-js';
 import { AppError } from '../src/errors.js';
 import { createLogger, requestContext } from '../src/logger.js';
 import { createMetrics } from '../src/metrics.js';
@@ -9,10 +18,29 @@ import { carriedBy, MultiplexedClient, serveMultiplexed, type Answer, type Quest
 type Ask = { text: string; delayMs?: number; fail?: 'denied' | 'crash' | 'never' };
 type Reply = { text: string; requestId: string };
 
-const json = { serialize: (v: unknown) => Buffer.from(JSON.stringify(v)), deserialize: (b: Buffer) => JSON.parse(b.toString()) };
+const json = {
+  serialize: (v: unknown) => Buffer.from(JSON.stringify(v)),
+  deserialize: (b: Buffer) => JSON.parse(b.toString()),
+};
 const def = {
-  ask: { path: '/test.v1.Echo/Ask', requestStream: false, responseStream: false, requestSerialize: json.serialize, requestDeserialize: json.deserialize, responseSerialize: json.serialize, responseDeserialize: json.deserialize },
-  askStream: { path: '/test.v1.Echo/AskStream', requestStream: true, responseStream: true, requestSerialize: json.serialize, requestDeserialize: json.deserialize, responseSerialize: json.serialize, responseDeserialize: json.deserialize },
+  ask: {
+    path: '/test.v1.Echo/Ask',
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: json.serialize,
+    requestDeserialize: json.deserialize,
+    responseSerialize: json.serialize,
+    responseDeserialize: json.deserialize,
+  },
+  askStream: {
+    path: '/test.v1.Echo/AskStream',
+    requestStream: true,
+    responseStream: true,
+    requestSerialize: json.serialize,
+    requestDeserialize: json.deserialize,
+    responseSerialize: json.serialize,
+    responseDeserialize: json.deserialize,
+  },
 } as const;
 const EchoClient = makeGenericClientConstructor(def, 'Echo');
 type EchoStub = Client & { askStream(): ClientDuplexStream<Question<Ask>, Answer<Reply>> };
@@ -50,10 +78,15 @@ async function start(streamHandler?: (call: ServerDuplexStream<Question<Ask>, An
       (streamHandler ?? served.handler)(call);
     },
   });
-  const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
+  );
   const client = new EchoClient(`127.0.0.1:${port}`, credentials.createInsecure()) as unknown as EchoStub;
   started.push({ server, client });
-  const asker = new MultiplexedClient<Ask, Reply>(() => client.askStream(), carriedBy(def.ask), { metrics, defaultDeadlineMs: 2000 });
+  const asker = new MultiplexedClient<Ask, Reply>(() => client.askStream(), carriedBy(def.ask), {
+    metrics,
+    defaultDeadlineMs: 2000,
+  });
   return { asker, served, metrics, inFlight, streams: () => streams };
 }
 
@@ -127,7 +160,9 @@ describe('a unary method over one stream', () => {
 
   it('fails fast with UNAVAILABLE when the server cannot be reached', async () => {
     const client = new EchoClient('127.0.0.1:1', credentials.createInsecure()) as unknown as EchoStub;
-    const asker = new MultiplexedClient<Ask, Reply>(() => client.askStream(), carriedBy(def.ask), { defaultDeadlineMs: 5000 });
+    const asker = new MultiplexedClient<Ask, Reply>(() => client.askStream(), carriedBy(def.ask), {
+      defaultDeadlineMs: 5000,
+    });
     const t0 = Date.now();
     const err = await asker.call({ text: 'x' }).catch((e) => e);
     expect(err.code).toBe(status.UNAVAILABLE);

@@ -9,7 +9,10 @@ describe('the one SCIM fault mapping', () => {
     expect(grpcStatusOf[e.code]).toBe(status.FAILED_PRECONDITION);
     expect(e.meta).toEqual({ 'scim-status': '412' });
     expect(e.reason).toBeUndefined();
-    expect(scimFaultToAppError(409, 'dup', 'uniqueness').meta).toEqual({ 'scim-status': '409', 'scim-type': 'uniqueness' });
+    expect(scimFaultToAppError(409, 'dup', 'uniqueness').meta).toEqual({
+      'scim-status': '409',
+      'scim-type': 'uniqueness',
+    });
     expect(grpcCodeOfScimStatus(413)).toBe('RESOURCE_EXHAUSTED');
     expect(grpcCodeOfScimStatus(404)).toBe('NOT_FOUND');
   });

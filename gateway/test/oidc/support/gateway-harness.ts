@@ -43,7 +43,9 @@ export async function startGatewayHarness(): Promise<GatewayHarness> {
   const backends = {
     identity: connect(IdentityServiceClient, stack.address),
     directory: connect(DirectoryServiceClient, stack.directory.address),
-    entitlement: { checkEntitlement: async (req: { tenantId: string }) => ({ enabled: entitled.has(req.tenantId) }) } as unknown as Backends['entitlement'],
+    entitlement: {
+      checkEntitlement: async (req: { tenantId: string }) => ({ enabled: entitled.has(req.tenantId) }),
+    } as unknown as Backends['entitlement'],
   };
   const registry = new Registry();
 
@@ -60,9 +62,15 @@ export async function startGatewayHarness(): Promise<GatewayHarness> {
     const app = express();
     app.use('/oidc', oidcRouter(deps));
     app.use('/api/v1', apiRouter(deps));
-    app.put('/admin/v1/orgs/:org/connectors/:id/oidc', express.json(), configureOidcHandler({ backends, publicUrl: url, appRedirectUris: [APP_URI], logger }));
+    app.put(
+      '/admin/v1/orgs/:org/connectors/:id/oidc',
+      express.json(),
+      configureOidcHandler({ backends, publicUrl: url, appRedirectUris: [APP_URI], logger }),
+    );
     app.use('/', portalRouter(deps));
-    app.use((req, res) => res.status(404).json({ error: { code: 'not_found', message: `no route ${req.method} ${req.path}` } }));
+    app.use((req, res) =>
+      res.status(404).json({ error: { code: 'not_found', message: `no route ${req.method} ${req.path}` } }),
+    );
     return app;
   };
   const { server } = await listen(build(), port);
@@ -75,7 +83,10 @@ export async function startGatewayHarness(): Promise<GatewayHarness> {
     backends,
     async variant(extra) {
       const v = await listen(build(extra));
-      return { url: `http://127.0.0.1:${v.port}`, close: () => new Promise<void>((resolve) => v.server.close(() => resolve())) };
+      return {
+        url: `http://127.0.0.1:${v.port}`,
+        close: () => new Promise<void>((resolve) => v.server.close(() => resolve())),
+      };
     },
     async stop() {
       server.closeAllConnections();

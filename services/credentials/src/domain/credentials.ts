@@ -41,11 +41,25 @@ export class Credentials {
     if (!connectorId || !companyId) throw new AppError('INVALID_ARGUMENT', 'connector_id and company_id are required');
     const bearerToken = newSecret(BEARER_PREFIX);
     const passkey = newSecret(PASSKEY_PREFIX);
-    const record = { connectorId, companyId, bearerHash: sha256Hex(bearerToken), passkeyHash: sha256Hex(passkey), bearerLast4: last4(bearerToken), passkeyLast4: last4(passkey), issuedAt: new Date() };
+    const record = {
+      connectorId,
+      companyId,
+      bearerHash: sha256Hex(bearerToken),
+      passkeyHash: sha256Hex(passkey),
+      bearerLast4: last4(bearerToken),
+      passkeyLast4: last4(passkey),
+      issuedAt: new Date(),
+    };
     const { previous, generation } = await this.store.replace(tenant, record);
     // the store refuses the old hashes now; the gateways must let go of them before we answer
     if (previous) await this.revocations.revoked({ tenantId: tenant, connectorId, generation });
-    return { bearerToken, basicUsername: companyId, basicPassword: passkey, record: { ...record, tenantId: tenant, revoked: false, generation }, rotated: previous !== null && !previous.revoked };
+    return {
+      bearerToken,
+      basicUsername: companyId,
+      basicPassword: passkey,
+      record: { ...record, tenantId: tenant, revoked: false, generation },
+      rotated: previous !== null && !previous.revoked,
+    };
   }
 
   async revoke(tenant: TenantId, connectorId: string): Promise<boolean> {
@@ -64,7 +78,10 @@ export class Credentials {
     if (!record || !safeEqual(kind === 'bearer' ? record.bearerHash : record.passkeyHash, hash)) throw refused();
     // Tenant and Company ID are compared in constant time as well; a secret of another tenant is simply refused.
     const tenantOk = safeEqual(record.tenantId, tenant);
-    const userOk = presented.scheme === 'basic' ? safeEqual(record.companyId.toUpperCase(), presented.username.trim().toUpperCase()) : true;
+    const userOk =
+      presented.scheme === 'basic'
+        ? safeEqual(record.companyId.toUpperCase(), presented.username.trim().toUpperCase())
+        : true;
     if (!tenantOk || !userOk) throw refused();
     return { tenantId: record.tenantId, connectorId: record.connectorId, generation: record.generation };
   }

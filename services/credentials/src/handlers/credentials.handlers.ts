@@ -1,7 +1,11 @@
 import { AppError } from '../../../kit/src/errors.js';
 import type { Handlers } from '../../../kit/src/grpc-server.js';
 import { requireTenant } from '../../../kit/src/tenant.js';
-import { CredentialScheme, CredentialsServiceService, type CredentialSummary } from '../../../../proto/gen/credentials/v1/credentials.js';
+import {
+  CredentialScheme,
+  CredentialsServiceService,
+  type CredentialSummary,
+} from '../../../../proto/gen/credentials/v1/credentials.js';
 import type { Credentials } from '../domain/credentials.js';
 import type { CredentialRecord } from '../store/credential-store.js';
 import type { CredentialStore } from '../store/credential-store.js';
@@ -15,11 +19,20 @@ const summary = (r: CredentialRecord): CredentialSummary => ({
   revoked: r.revoked,
 });
 
-export function credentialsHandlers(credentials: Credentials, store: CredentialStore): Handlers<typeof CredentialsServiceService> {
+export function credentialsHandlers(
+  credentials: Credentials,
+  store: CredentialStore,
+): Handlers<typeof CredentialsServiceService> {
   return {
     async issueCredentials(req) {
       const issued = await credentials.issue(requireTenant(req.tenantId), req.connectorId, req.companyId);
-      return { bearerToken: issued.bearerToken, basicUsername: issued.basicUsername, basicPassword: issued.basicPassword, summary: summary(issued.record), rotated: issued.rotated };
+      return {
+        bearerToken: issued.bearerToken,
+        basicUsername: issued.basicUsername,
+        basicPassword: issued.basicPassword,
+        summary: summary(issued.record),
+        rotated: issued.rotated,
+      };
     },
     async verifyCredential(req) {
       const tenant = requireTenant(req.tenantId);

@@ -16,7 +16,11 @@
 import { status, type ServerDuplexStream } from '@grpc/grpc-js';
 import type { Gauge } from 'prom-client';
 import type { Logger } from '../../../kit/src/logger.js';
-import type { ConnectorGeneration, WatchRevocationsRequest, WatchRevocationsResponse } from '../../../../proto/gen/credentials/v1/credentials.js';
+import type {
+  ConnectorGeneration,
+  WatchRevocationsRequest,
+  WatchRevocationsResponse,
+} from '../../../../proto/gen/credentials/v1/credentials.js';
 import type { CredentialStore } from '../store/credential-store.js';
 
 export interface RevocationHubOptions {
@@ -100,7 +104,13 @@ export class RevocationHub implements RevocationNotifier {
 
   async revoked(g: ConnectorGeneration): Promise<void> {
     // settled into a value at once: a failed count is reported after the pushes, never as an unhandled rejection
-    const counted = this.opts.peerPollMs > 0 ? this.store.countRevocation().then((): { at: number } | { err: unknown } => ({ at: this.now() }), (err: unknown) => ({ err })) : undefined;
+    const counted =
+      this.opts.peerPollMs > 0
+        ? this.store.countRevocation().then(
+            (): { at: number } | { err: unknown } => ({ at: this.now() }),
+            (err: unknown) => ({ err }),
+          )
+        : undefined;
     const seq = ++this.seq;
     await Promise.all([...this.watchers].map((w) => this.push(w, seq, g)));
     // a gateway that left just before (stalled, partitioned) may still hold a lease it has not seen end
@@ -140,9 +150,15 @@ export class RevocationHub implements RevocationNotifier {
     if (ok) return;
     // no ack (or the stream ended first): this gateway must not be able to trust its memory when we return
     if (!w.gone) {
-      this.opts.logger.warn('a gateway did not acknowledge a revocation in time; ending its stream and waiting out its lease', { ackTimeoutMs: this.opts.ackTimeoutMs });
+      this.opts.logger.warn(
+        'a gateway did not acknowledge a revocation in time; ending its stream and waiting out its lease',
+        { ackTimeoutMs: this.opts.ackTimeoutMs },
+      );
       this.forget(w, false);
-      w.call.emit('error', { code: status.UNAVAILABLE, details: 'revocation not acknowledged in time; resync required' });
+      w.call.emit('error', {
+        code: status.UNAVAILABLE,
+        details: 'revocation not acknowledged in time; resync required',
+      });
     }
     const left = w.lastPongAt + this.opts.leaseMs - this.now();
     if (left > 0) await sleep(left);
@@ -150,10 +166,14 @@ export class RevocationHub implements RevocationNotifier {
 
   private async resync(w: Watcher, resyncId: number, held: ConnectorGeneration[]) {
     try {
-      const current = await this.store.activeGenerations(held.map((h) => ({ tenantId: h.tenantId, connectorId: h.connectorId })));
+      const current = await this.store.activeGenerations(
+        held.map((h) => ({ tenantId: h.tenantId, connectorId: h.connectorId })),
+      );
       this.write(w, { synced: { resyncId, current, leaseMs: this.opts.leaseMs } });
     } catch (err) {
-      this.opts.logger.warn('could not read credential generations for a gateway resync; ending its stream', { err: (err as Error).message });
+      this.opts.logger.warn('could not read credential generations for a gateway resync; ending its stream', {
+        err: (err as Error).message,
+      });
       this.forget(w, false);
       w.call.emit('error', { code: status.UNAVAILABLE, details: 'resync failed; reconnect' });
     }
@@ -197,12 +217,17 @@ export class RevocationHub implements RevocationNotifier {
     });
     try {
       const count = await this.store.revocationCount();
-      if (this.seenCount !== undefined && count !== this.seenCount) for (const w of this.watchers) this.write(w, { recheck: {} });
+      if (this.seenCount !== undefined && count !== this.seenCount)
+        for (const w of this.watchers) this.write(w, { recheck: {} });
       this.seenCount = count;
-      for (const { w, pings } of held) for (const p of pings) if (this.write(w, { pong: { sentAt: p } })) w.lastPongAt = this.now();
+      for (const { w, pings } of held)
+        for (const p of pings) if (this.write(w, { pong: { sentAt: p } })) w.lastPongAt = this.now();
     } catch (err) {
       // no pongs while the count cannot be read: leases run out and gateways verify every request
-      this.opts.logger.warn('could not read the rotation count; gateways will verify every request until it can be read', { err: (err as Error).message });
+      this.opts.logger.warn(
+        'could not read the rotation count; gateways will verify every request until it can be read',
+        { err: (err as Error).message },
+      );
     } finally {
       if (!this.draining) this.schedulePoll();
     }

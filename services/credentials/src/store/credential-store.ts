@@ -41,14 +41,19 @@ export interface ReplacedCredential {
 
 export interface CredentialStore {
   /** Stores new hashes for a connector under a new generation; returns what it replaced. */
-  replace(tenant: TenantId, record: Omit<CredentialRecord, 'tenantId' | 'revoked' | 'generation'>): Promise<ReplacedCredential>;
+  replace(
+    tenant: TenantId,
+    record: Omit<CredentialRecord, 'tenantId' | 'revoked' | 'generation'>,
+  ): Promise<ReplacedCredential>;
   /** Marks a connector's secrets revoked under a new generation; null when there were none. */
   revoke(tenant: TenantId, connectorId: string): Promise<ReplacedCredential | null>;
   get(tenant: TenantId, connectorId: string): Promise<CredentialRecord | null>;
   /** Lookup by the hash of a presented secret (across tenants: the tenant is what we are finding out). */
   findActiveByHash(kind: 'bearer' | 'passkey', hash: string): Promise<CredentialRecord | null>;
   /** Current generations of these connectors; connectors without valid credentials are left out. */
-  activeGenerations(held: Array<{ tenantId: string; connectorId: string }>): Promise<Array<{ tenantId: string; connectorId: string; generation: number }>>;
+  activeGenerations(
+    held: Array<{ tenantId: string; connectorId: string }>,
+  ): Promise<Array<{ tenantId: string; connectorId: string; generation: number }>>;
   /** Counts a rotation or revocation (after its record is written); returns the new count. */
   countRevocation(): Promise<number>;
   /** The number of rotations and revocations so far, by every replica. */
@@ -73,7 +78,11 @@ export async function openCredentialStore(store: DocumentStore): Promise<Credent
       return { previous, generation: (previous?.generation ?? 0) + 1 };
     },
     async revoke(tenant, connectorId) {
-      const before = await col.findOneAndUpdate({ _id: idOf(tenant, connectorId), tenantId: tenant }, { $set: { revoked: true }, $inc: { generation: 1 } }, { returnDocument: 'before' });
+      const before = await col.findOneAndUpdate(
+        { _id: idOf(tenant, connectorId), tenantId: tenant },
+        { $set: { revoked: true }, $inc: { generation: 1 } },
+        { returnDocument: 'before' },
+      );
       if (!before) return null;
       const previous = strip(before);
       return { previous, generation: previous.generation + 1 };
@@ -83,7 +92,9 @@ export async function openCredentialStore(store: DocumentStore): Promise<Credent
       return doc ? strip(doc) : null;
     },
     async findActiveByHash(kind, hash) {
-      const doc = await col.findOne(kind === 'bearer' ? { bearerHash: hash, revoked: false } : { passkeyHash: hash, revoked: false });
+      const doc = await col.findOne(
+        kind === 'bearer' ? { bearerHash: hash, revoked: false } : { passkeyHash: hash, revoked: false },
+      );
       return doc ? strip(doc) : null;
     },
     async activeGenerations(held) {
@@ -92,7 +103,11 @@ export async function openCredentialStore(store: DocumentStore): Promise<Credent
       return docs.map((d) => ({ tenantId: d.tenantId, connectorId: d.connectorId, generation: d.generation ?? 0 }));
     },
     async countRevocation() {
-      const after = await counters.findOneAndUpdate({ _id: REVOCATIONS }, { $inc: { count: 1 } }, { upsert: true, returnDocument: 'after' });
+      const after = await counters.findOneAndUpdate(
+        { _id: REVOCATIONS },
+        { $inc: { count: 1 } },
+        { upsert: true, returnDocument: 'after' },
+      );
       return after?.count ?? 0;
     },
     async revocationCount() {

@@ -43,7 +43,14 @@ export interface ActivityRepository {
 }
 
 export type ConnectorKind = 'okta' | 'entra' | 'generic' | 'okta-scim11';
-export type ConnectorRecord = { _id: string; tenantId: string; type: ConnectorKind; enabled: boolean; createdAt: Date; updatedAt: Date };
+export type ConnectorRecord = {
+  _id: string;
+  tenantId: string;
+  type: ConnectorKind;
+  enabled: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+};
 
 export interface ConnectorRepository {
   create(tenant: TenantId, type: ConnectorKind): Promise<ConnectorRecord>;
@@ -57,7 +64,11 @@ export interface ConnectorRepository {
 
 export interface MembershipRepository {
   /** Applies the changes in order. Returns the user ids added and removed. */
-  apply(tenant: TenantId, groupId: string, changes: MembershipChange[]): Promise<{ added: string[]; removed: string[] }>;
+  apply(
+    tenant: TenantId,
+    groupId: string,
+    changes: MembershipChange[],
+  ): Promise<{ added: string[]; removed: string[] }>;
   members(tenant: TenantId, groupId: string, limit?: number): Promise<string[]>;
   count(tenant: TenantId, groupId: string): Promise<number>;
   groupsOf(tenant: TenantId, userIds: string[]): Promise<string[]>;
@@ -72,7 +83,11 @@ export interface ResourceRepository {
   get(tenant: TenantId, id: string): Promise<StoredResource | null>;
   /** Of these ids, the ones that exist (with the fields asked for). */
   byIds(tenant: TenantId, ids: string[], fields?: string[]): Promise<StoredResource[]>;
-  find(tenant: TenantId, filter: Record<string, unknown>, options?: { sort?: Record<string, 1 | -1>; skip?: number; limit?: number }): Promise<StoredResource[]>;
+  find(
+    tenant: TenantId,
+    filter: Record<string, unknown>,
+    options?: { sort?: Record<string, 1 | -1>; skip?: number; limit?: number },
+  ): Promise<StoredResource[]>;
   count(tenant: TenantId, filter: Record<string, unknown>): Promise<number>;
   /** A keyset page in id order, of the documents matching `match` (all when absent). */
   page(tenant: TenantId, after: string, limit: number, match?: Record<string, unknown>): Promise<StoredResource[]>;

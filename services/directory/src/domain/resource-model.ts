@@ -30,14 +30,25 @@ export interface ResourceModel {
   readonly endpoint: 'Users' | 'Groups';
   readonly collection: CollectionSpec;
   /** Validates a POST/PUT body (or a patched resource) into the fields to store; groups also return member ids. */
-  fromInput(body: unknown, limits?: ScimLimits): { fields: Record<string, unknown>; memberIds?: string[]; label: string };
+  fromInput(
+    body: unknown,
+    limits?: ScimLimits,
+  ): { fields: Record<string, unknown>; memberIds?: string[]; label: string };
   /** The SCIM representation of a stored document (without members; the caller adds them). */
   toScim(doc: StoredResource, baseUrl: string): ScimObject;
   /**
    * Applies a PatchOp body to a SCIM representation (groups: membership changes are returned, not applied);
    * the patched resource is validated, and `input` holds the fields to store.
    */
-  patch(resource: ScimObject, body: unknown, limits?: ScimLimits): { resource: ScimObject; membership: MembershipChange[]; input: { fields: Record<string, unknown>; label: string } };
+  patch(
+    resource: ScimObject,
+    body: unknown,
+    limits?: ScimLimits,
+  ): {
+    resource: ScimObject;
+    membership: MembershipChange[];
+    input: { fields: Record<string, unknown>; label: string };
+  };
   compileFilter(filter: string, ctx: { groupIdsOfMembers(userIds: string[]): Promise<string[]> }): Promise<Filter>;
   compileSort(sortBy: string, sortOrder: string): Sort;
   project(resource: ScimObject, projection: ProjectionSpec): ScimObject;

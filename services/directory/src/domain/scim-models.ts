@@ -29,7 +29,6 @@ import { textOf } from './scim/normalize.js';
 
 type Json = Record<string, unknown>;
 
-
 export const USERS_COLLECTION: CollectionSpec = {
   name: USERS_LAYOUT.name,
   indexes: [
@@ -71,7 +70,11 @@ export const groupModel: ResourceModel = {
   toScim: (doc, baseUrl) => groupFromStored(doc, baseUrl),
   patch(resource, body, limits) {
     const r = applyGroupPatch(resource, body, limits);
-    return { resource: r.resource, membership: r.membership, input: { fields: groupToStored(r.group), label: r.group.displayName } };
+    return {
+      resource: r.resource,
+      membership: r.membership,
+      input: { fields: groupToStored(r.group), label: r.group.displayName },
+    };
   },
   compileFilter: (filter, ctx) => compileGroupFilter(filter, ctx),
   compileSort: (sortBy, sortOrder) => compileGroupSort(sortBy, sortOrder),
@@ -80,17 +83,34 @@ export const groupModel: ResourceModel = {
 };
 
 /** GET /ServiceProviderConfig, /ResourceTypes[/id], /Schemas[/id]. */
-export function discoveryDocument(endpoint: string, id: string, baseUrl: string, opts: { maxResults: number; maxPayloadSize: number; limits?: ScimLimits } = { maxResults: 1000, maxPayloadSize: 1048576 }): unknown {
-  return renderDiscovery(endpoint, id, { baseUrl, maxResults: opts.maxResults, maxPayloadSize: opts.maxPayloadSize, ...(opts.limits ? { limits: opts.limits } : {}) });
+export function discoveryDocument(
+  endpoint: string,
+  id: string,
+  baseUrl: string,
+  opts: { maxResults: number; maxPayloadSize: number; limits?: ScimLimits } = {
+    maxResults: 1000,
+    maxPayloadSize: 1048576,
+  },
+): unknown {
+  return renderDiscovery(endpoint, id, {
+    baseUrl,
+    maxResults: opts.maxResults,
+    maxPayloadSize: opts.maxPayloadSize,
+    ...(opts.limits ? { limits: opts.limits } : {}),
+  });
 }
-
 
 export function userSummary(doc: StoredResource) {
   const emails = (doc.emails as Json[] | undefined) ?? [];
   const primary = emails.find((e) => e.primary === true) ?? emails[0];
   return {
     userName: textOf(doc.userName),
-    displayName: doc.displayName !== undefined && doc.displayName !== null ? textOf(doc.displayName) : [textOf((doc.name as Json | undefined)?.givenName), textOf((doc.name as Json | undefined)?.familyName)].join(' ').trim(),
+    displayName:
+      doc.displayName !== undefined && doc.displayName !== null
+        ? textOf(doc.displayName)
+        : [textOf((doc.name as Json | undefined)?.givenName), textOf((doc.name as Json | undefined)?.familyName)]
+            .join(' ')
+            .trim(),
     email: textOf(primary?.value),
     active: doc.active !== false,
     role: roleNumber(textOf(doc.role)),
@@ -107,4 +127,3 @@ export function loginFilter(login: string): Filter {
 export function newManualTeamFields(name: string): Json {
   return { displayName: name, displayNameLower: name.toLowerCase() };
 }
-

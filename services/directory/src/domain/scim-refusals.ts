@@ -34,7 +34,12 @@ export class ScimRefusals {
       resourceName: r.resourceName ?? '',
       outcome: 'failure',
       requestId: currentRequestId() ?? '',
-      details: { status: r.error.status, ...(r.error.scimType ? { scimType: r.error.scimType } : {}), reason: r.error.detail, ...(r.via ? { via: r.via } : {}) },
+      details: {
+        status: r.error.status,
+        ...(r.error.scimType ? { scimType: r.error.scimType } : {}),
+        reason: r.error.detail,
+        ...(r.via ? { via: r.via } : {}),
+      },
     });
   }
 }

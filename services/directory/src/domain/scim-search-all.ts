@@ -9,7 +9,12 @@ import type { ListParams } from './scim/list-params.js';
 import type { ResourceModel } from './resource-model.js';
 import type { ScimContext, ScimService } from './scim-service.js';
 
-export async function searchAll(scim: ScimService, ctx: ScimContext, models: ResourceModel[], p: ListParams): Promise<{ total: number; startIndex: number; resources: string[] }> {
+export async function searchAll(
+  scim: ScimService,
+  ctx: ScimContext,
+  models: ResourceModel[],
+  p: ListParams,
+): Promise<{ total: number; startIndex: number; resources: string[] }> {
   const outcomes: Array<{ total: number; resources: string[] } | ScimError> = [];
   let offset = 0;
   let remaining = p.count;
@@ -17,7 +22,14 @@ export async function searchAll(scim: ScimService, ctx: ScimContext, models: Res
     // this type's share of the page: its items from (startIndex - offset), at most what is left of count
     const startIndex = Math.max(1, p.startIndex - offset);
     try {
-      const r = await scim.list(ctx, model, { filter: p.filter ?? '', startIndex, count: remaining, sortBy: p.sortBy ?? '', sortOrder: p.sortOrder, projection: { attributes: p.attributes, excludedAttributes: p.excludedAttributes } });
+      const r = await scim.list(ctx, model, {
+        filter: p.filter ?? '',
+        startIndex,
+        count: remaining,
+        sortBy: p.sortBy ?? '',
+        sortOrder: p.sortOrder,
+        projection: { attributes: p.attributes, excludedAttributes: p.excludedAttributes },
+      });
       outcomes.push({ total: r.total, resources: r.resources });
       offset += r.total;
       remaining = Math.max(0, remaining - r.resources.length);
@@ -28,5 +40,9 @@ export async function searchAll(scim: ScimService, ctx: ScimContext, models: Res
   }
   const answered = outcomes.filter((o): o is { total: number; resources: string[] } => !(o instanceof ScimError));
   if (!answered.length) throw outcomes[0] as ScimError;
-  return { total: answered.reduce((n, o) => n + o.total, 0), startIndex: p.startIndex, resources: answered.flatMap((o) => o.resources) };
+  return {
+    total: answered.reduce((n, o) => n + o.total, 0),
+    startIndex: p.startIndex,
+    resources: answered.flatMap((o) => o.resources),
+  };
 }

@@ -5,7 +5,13 @@
  */
 import { stopIfCallEnded } from '../../../kit/src/errors.js';
 import { DuplicateKeyError, IndexKeyLimitError, type Filter, type TenantId } from '../../../kit/src/store/store.js';
-import type { ActivityEntry, DirectoryRepositories, MembershipChange, ResourceRepository, UnitRunner } from './ports.js';
+import type {
+  ActivityEntry,
+  DirectoryRepositories,
+  MembershipChange,
+  ResourceRepository,
+  UnitRunner,
+} from './ports.js';
 import type { ProjectionSpec, ResourceModel, ScimObject, StoredResource } from './resource-model.js';
 import { activityEntry, firstVersion, nextVersion, writeVersion } from './directory-service.js';
 import { scimFault } from './scim-fault.js';
@@ -46,7 +52,8 @@ export interface ScimServiceDeps {
 }
 
 /** The repository of a resource type. */
-const repo = (r: DirectoryRepositories, model: ResourceModel): ResourceRepository => (model.name === 'User' ? r.users : r.groups);
+const repo = (r: DirectoryRepositories, model: ResourceModel): ResourceRepository =>
+  model.name === 'User' ? r.users : r.groups;
 
 export class ScimService {
   private readonly events = new ChangeEvents();
@@ -54,7 +61,14 @@ export class ScimService {
   constructor(private readonly deps: ScimServiceDeps) {}
 
   /** The change's events (outbox), written in the change's unit. */
-  private async changed(tx: DirectoryRepositories, ctx: ScimContext, model: ResourceModel, before: StoredResource | null, after: StoredResource | null, delta?: MembershipDelta) {
+  private async changed(
+    tx: DirectoryRepositories,
+    ctx: ScimContext,
+    model: ResourceModel,
+    before: StoredResource | null,
+    after: StoredResource | null,
+    delta?: MembershipDelta,
+  ) {
     const actor = `connector:${ctx.connectorId}`;
     if (model.name === 'User') await this.events.user(tx, ctx.tenant, actor, before, after);
     else await this.events.team(tx, ctx.tenant, actor, before, after, delta);
@@ -67,11 +81,25 @@ export class ScimService {
   /** SCIM is refused while the connector is disabled (or gone): 403, never a silent 200. */
   async requireProvisioning(ctx: ScimContext) {
     const c = await this.deps.store.connectors.get(ctx.tenant, ctx.connectorId);
-    if (!c) throw scimFault.forbidden('this connector no longer exists; create a new connector and enter its credentials in your identity provider');
-    if (!c.enabled) throw scimFault.forbidden('provisioning is turned off for this connector; an administrator can turn it on in the Organization Setup page');
+    if (!c)
+      throw scimFault.forbidden(
+        'this connector no longer exists; create a new connector and enter its credentials in your identity provider',
+      );
+    if (!c.enabled)
+      throw scimFault.forbidden(
+        'provisioning is turned off for this connector; an administrator can turn it on in the Organization Setup page',
+      );
   }
 
-  private entry(ctx: ScimContext, action: string, model: ResourceModel, id: string, name: string, outcome: 'success' | 'failure' = 'success', details?: Record<string, unknown>): ActivityEntry {
+  private entry(
+    ctx: ScimContext,
+    action: string,
+    model: ResourceModel,
+    id: string,
+    name: string,
+    outcome: 'success' | 'failure' = 'success',
+    details?: Record<string, unknown>,
+  ): ActivityEntry {
     return activityEntry(`connector:${ctx.connectorId}`, action, model.name, id, name, outcome, details);
   }
 
@@ -84,18 +112,33 @@ export class ScimService {
       return await this.deps.store.unit(work);
     } catch (err) {
       if (err instanceof DuplicateKeyError) this.conflict(model, err);
-      if (err instanceof IndexKeyLimitError) throw scimFault.invalidValue(`the ${model.name.toLowerCase()} has more values than can be stored (${err.message}); send fewer`);
+      if (err instanceof IndexKeyLimitError)
+        throw scimFault.invalidValue(
+          `the ${model.name.toLowerCase()} has more values than can be stored (${err.message}); send fewer`,
+        );
       throw err;
     }
   }
 
   /** What a write did, as one batch of activity entries (one store write per request, not one per entry). */
-  private changeEntries(ctx: ScimContext, action: string, model: ResourceModel, before: StoredResource, after: StoredResource, label: string, delta?: MembershipDelta, memberEntries = false): ActivityEntry[] {
+  private changeEntries(
+    ctx: ScimContext,
+    action: string,
+    model: ResourceModel,
+    before: StoredResource,
+    after: StoredResource,
+    label: string,
+    delta?: MembershipDelta,
+    memberEntries = false,
+  ): ActivityEntry[] {
     const id = after._id;
     const entries = [this.entry(ctx, action, model, id, label, 'success', membershipDetails(delta))];
-    if (memberEntries && delta?.added.length) entries.push(this.entry(ctx, 'group.members.add', model, id, label, 'success', { members: delta.added }));
-    if (memberEntries && delta?.removed.length) entries.push(this.entry(ctx, 'group.members.remove', model, id, label, 'success', { members: delta.removed }));
-    if (model.name === 'User' && before.active !== after.active) entries.push(this.entry(ctx, after.active ? 'user.reactivate' : 'user.deactivate', model, id, label));
+    if (memberEntries && delta?.added.length)
+      entries.push(this.entry(ctx, 'group.members.add', model, id, label, 'success', { members: delta.added }));
+    if (memberEntries && delta?.removed.length)
+      entries.push(this.entry(ctx, 'group.members.remove', model, id, label, 'success', { members: delta.removed }));
+    if (model.name === 'User' && before.active !== after.active)
+      entries.push(this.entry(ctx, after.active ? 'user.reactivate' : 'user.deactivate', model, id, label));
     return entries;
   }
 
@@ -103,7 +146,12 @@ export class ScimService {
     return this.loadIn(this.deps.store, ctx, model, id);
   }
 
-  private async loadIn(r: DirectoryRepositories, ctx: ScimContext, model: ResourceModel, id: string): Promise<StoredResource> {
+  private async loadIn(
+    r: DirectoryRepositories,
+    ctx: ScimContext,
+    model: ResourceModel,
+    id: string,
+  ): Promise<StoredResource> {
     const doc = await repo(r, model).get(ctx.tenant, id);
     if (!doc) throw scimFault.notFound(`${model.name} ${id} not found`);
     return doc;
@@ -111,7 +159,9 @@ export class ScimService {
 
   private checkIfMatch(doc: StoredResource, ifMatch: string) {
     if (ifMatch && ifMatch !== '*' && ifMatch !== String(doc.meta.version)) {
-      throw scimFault.preconditionFailed(`the resource has changed (current version ${weakEtag(doc.meta.version)}); read it again before changing it`);
+      throw scimFault.preconditionFailed(
+        `the resource has changed (current version ${weakEtag(doc.meta.version)}); read it again before changing it`,
+      );
     }
   }
 
@@ -123,10 +173,15 @@ export class ScimService {
     if (found.length === unique.length) return;
     const known = new Set(found.map((d) => d._id));
     const missing = unique.filter((id) => !known.has(id));
-    throw scimFault.invalidValue(`members must be users of this organization; unknown: ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ` and ${missing.length - 10} more` : ''}`);
+    throw scimFault.invalidValue(
+      `members must be users of this organization; unknown: ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ` and ${missing.length - 10} more` : ''}`,
+    );
   }
 
-  private async members(ctx: ScimContext, groupId: string): Promise<Array<{ value: string; display?: string; $ref: string; type: 'User' }>> {
+  private async members(
+    ctx: ScimContext,
+    groupId: string,
+  ): Promise<Array<{ value: string; display?: string; $ref: string; type: 'User' }>> {
     const ids = await this.deps.store.memberships.members(ctx.tenant, groupId);
     if (!ids.length) return [];
     const users = await this.deps.store.users.byIds(ctx.tenant, ids, ['userName', 'displayName']);
@@ -138,17 +193,31 @@ export class ScimService {
     });
   }
 
-  private async render(ctx: ScimContext, model: ResourceModel, doc: StoredResource, projection: ProjectionSpec): Promise<RenderedResource> {
+  private async render(
+    ctx: ScimContext,
+    model: ResourceModel,
+    doc: StoredResource,
+    projection: ProjectionSpec,
+  ): Promise<RenderedResource> {
     const scim = model.toScim(doc, ctx.baseUrl);
     if (model.name === 'Group' && model.wantsMembers(projection)) scim.members = await this.members(ctx, doc._id);
     return { id: doc._id, version: String(doc.meta.version), json: JSON.stringify(model.project(scim, projection)) };
   }
 
   private conflict(model: ResourceModel, err: DuplicateKeyError): never {
-    throw scimFault.uniqueness(model.name === 'User' ? `a user with this userName already exists in this organization (${err.index})` : `a group with this displayName already exists in this organization`);
+    throw scimFault.uniqueness(
+      model.name === 'User'
+        ? `a user with this userName already exists in this organization (${err.index})`
+        : `a group with this displayName already exists in this organization`,
+    );
   }
 
-  async create(ctx: ScimContext, model: ResourceModel, body: unknown, projection: ProjectionSpec): Promise<RenderedResource> {
+  async create(
+    ctx: ScimContext,
+    model: ResourceModel,
+    body: unknown,
+    projection: ProjectionSpec,
+  ): Promise<RenderedResource> {
     await this.requireProvisioning(ctx);
     const input = model.fromInput(body, this.deps.limits);
     stopIfCallEnded(ctx.signal);
@@ -158,8 +227,21 @@ export class ScimService {
     await this.unit(model, async (tx) => {
       if (input.memberIds) await this.requireUsers(tx, ctx, input.memberIds);
       await repo(tx, model).insert(ctx.tenant, doc);
-      const delta = input.memberIds?.length ? await tx.memberships.apply(ctx.tenant, doc._id, [{ op: 'add', userIds: input.memberIds }]) : undefined;
-      await tx.activity.record(ctx.tenant, this.entry(ctx, action, model, doc._id, input.label, 'success', input.memberIds?.length ? { membersAdded: input.memberIds } : undefined));
+      const delta = input.memberIds?.length
+        ? await tx.memberships.apply(ctx.tenant, doc._id, [{ op: 'add', userIds: input.memberIds }])
+        : undefined;
+      await tx.activity.record(
+        ctx.tenant,
+        this.entry(
+          ctx,
+          action,
+          model,
+          doc._id,
+          input.label,
+          'success',
+          input.memberIds?.length ? { membersAdded: input.memberIds } : undefined,
+        ),
+      );
       await this.changed(tx, ctx, model, null, doc, delta);
     });
     return this.render(ctx, model, doc, projection);
@@ -171,13 +253,28 @@ export class ScimService {
   }
 
   /** Stores new fields with optimistic concurrency on meta.version; returns the stored document. */
-  private async write(tx: DirectoryRepositories, ctx: ScimContext, model: ResourceModel, before: StoredResource, fields: Record<string, unknown>): Promise<StoredResource> {
+  private async write(
+    tx: DirectoryRepositories,
+    ctx: ScimContext,
+    model: ResourceModel,
+    before: StoredResource,
+    fields: Record<string, unknown>,
+  ): Promise<StoredResource> {
     const next = nextVersion(before, fields);
-    await writeVersion(repo(tx, model), ctx.tenant, before, next, () => scimFault.preconditionFailed('the resource was changed by another request meanwhile; read it again and retry'));
+    await writeVersion(repo(tx, model), ctx.tenant, before, next, () =>
+      scimFault.preconditionFailed('the resource was changed by another request meanwhile; read it again and retry'),
+    );
     return next;
   }
 
-  async replace(ctx: ScimContext, model: ResourceModel, id: string, body: unknown, projection: ProjectionSpec, ifMatch: string): Promise<RenderedResource> {
+  async replace(
+    ctx: ScimContext,
+    model: ResourceModel,
+    id: string,
+    body: unknown,
+    projection: ProjectionSpec,
+    ifMatch: string,
+  ): Promise<RenderedResource> {
     await this.requireProvisioning(ctx);
     const input = model.fromInput(body, this.deps.limits);
     const changes: MembershipChange[] = input.memberIds ? [{ op: 'replace', userIds: input.memberIds }] : [];
@@ -188,14 +285,25 @@ export class ScimService {
       stopIfCallEnded(ctx.signal);
       const after = await this.write(tx, ctx, model, before, input.fields);
       const delta = changes.length ? await tx.memberships.apply(ctx.tenant, id, changes) : undefined;
-      await tx.activity.recordAll(ctx.tenant, this.changeEntries(ctx, `${model.name.toLowerCase()}.replace`, model, before, after, input.label, delta));
+      await tx.activity.recordAll(
+        ctx.tenant,
+        this.changeEntries(ctx, `${model.name.toLowerCase()}.replace`, model, before, after, input.label, delta),
+      );
       await this.changed(tx, ctx, model, before, after, delta);
       return after;
     });
     return this.render(ctx, model, after, projection);
   }
 
-  async patch(ctx: ScimContext, model: ResourceModel, id: string, body: unknown, projection: ProjectionSpec, ifMatch: string, returnResource: boolean): Promise<RenderedResource | undefined> {
+  async patch(
+    ctx: ScimContext,
+    model: ResourceModel,
+    id: string,
+    body: unknown,
+    projection: ProjectionSpec,
+    ifMatch: string,
+    returnResource: boolean,
+  ): Promise<RenderedResource | undefined> {
     await this.requireProvisioning(ctx);
     const after = await this.unit(model, async (tx) => {
       const before = await this.loadIn(tx, ctx, model, id);
@@ -206,7 +314,10 @@ export class ScimService {
       stopIfCallEnded(ctx.signal);
       const after = await this.write(tx, ctx, model, before, input.fields);
       const delta = membership.length ? await tx.memberships.apply(ctx.tenant, id, membership) : undefined;
-      await tx.activity.recordAll(ctx.tenant, this.changeEntries(ctx, `${model.name.toLowerCase()}.patch`, model, before, after, input.label, delta, true));
+      await tx.activity.recordAll(
+        ctx.tenant,
+        this.changeEntries(ctx, `${model.name.toLowerCase()}.patch`, model, before, after, input.label, delta, true),
+      );
       await this.changed(tx, ctx, model, before, after, delta);
       return after;
     });
@@ -219,22 +330,40 @@ export class ScimService {
     await this.unit(model, async (tx) => {
       const before = await this.loadIn(tx, ctx, model, id);
       this.checkIfMatch(before, ifMatch);
-      if (!(await repo(tx, model).delete(ctx.tenant, id, before.meta.version))) throw scimFault.preconditionFailed('the resource was changed by another request meanwhile; read it again and retry');
+      if (!(await repo(tx, model).delete(ctx.tenant, id, before.meta.version)))
+        throw scimFault.preconditionFailed(
+          'the resource was changed by another request meanwhile; read it again and retry',
+        );
       if (model.name === 'User') await tx.memberships.removeUser(ctx.tenant, id);
       else await tx.memberships.removeGroup(ctx.tenant, id);
-      await tx.activity.record(ctx.tenant, this.entry(ctx, `${model.name.toLowerCase()}.delete`, model, id, labelOf(model, before)));
+      await tx.activity.record(
+        ctx.tenant,
+        this.entry(ctx, `${model.name.toLowerCase()}.delete`, model, id, labelOf(model, before)),
+      );
       await this.changed(tx, ctx, model, before, null);
     });
   }
 
-  async list(ctx: ScimContext, model: ResourceModel, req: ListRequest): Promise<{ total: number; startIndex: number; resources: string[] }> {
+  async list(
+    ctx: ScimContext,
+    model: ResourceModel,
+    req: ListRequest,
+  ): Promise<{ total: number; startIndex: number; resources: string[] }> {
     await this.requireProvisioning(ctx);
     // paging and sort order by RFC 7644 §3.4.2 (startIndex < 1 → 1, count clamped to [0, max])
     const { startIndex, count, sortOrder } = parseListParams(
-      { startIndex: req.startIndex, ...(req.count === undefined ? {} : { count: req.count }), ...(req.sortOrder ? { sortOrder: req.sortOrder } : {}) },
+      {
+        startIndex: req.startIndex,
+        ...(req.count === undefined ? {} : { count: req.count }),
+        ...(req.sortOrder ? { sortOrder: req.sortOrder } : {}),
+      },
       { defaultPageSize: this.deps.defaultPageSize, maxPageSize: this.deps.maxPageSize },
     );
-    const compiled: Filter = req.filter.trim() ? await model.compileFilter(req.filter, { groupIdsOfMembers: (ids) => this.deps.store.memberships.groupsOf(ctx.tenant, ids) }) : {};
+    const compiled: Filter = req.filter.trim()
+      ? await model.compileFilter(req.filter, {
+          groupIdsOfMembers: (ids) => this.deps.store.memberships.groupsOf(ctx.tenant, ids),
+        })
+      : {};
     // the repository adds the tenant; a compiled filter naming a `tenantId` attribute is kept apart from it
     const filter: Filter = compiled.tenantId === undefined ? compiled : { $and: [compiled] };
     const col = this.col(model);
@@ -256,7 +385,9 @@ function labelOf(model: ResourceModel, doc: StoredResource): string {
 type MembershipDelta = { added: string[]; removed: string[] };
 
 function membershipDetails(delta: MembershipDelta | undefined) {
-  return delta && (delta.added.length || delta.removed.length) ? { membersAdded: delta.added, membersRemoved: delta.removed } : undefined;
+  return delta && (delta.added.length || delta.removed.length)
+    ? { membersAdded: delta.added, membersRemoved: delta.removed }
+    : undefined;
 }
 
 export type { ScimObject };

@@ -35,18 +35,34 @@ export function userView(doc: StoredResource) {
 
 /** The admin API's team view (GET /admin/v1/orgs/{org}/teams), without the request-time `editable`. */
 export function teamView(doc: StoredResource, memberCount: number) {
-  return { id: doc._id, name: textOf(doc.displayName), provisioned: doc.provisioned, memberCount, createdAt: doc.meta.created.toISOString() };
+  return {
+    id: doc._id,
+    name: textOf(doc.displayName),
+    provisioned: doc.provisioned,
+    memberCount,
+    createdAt: doc.meta.created.toISOString(),
+  };
 }
 
 export function connectorView(c: ConnectorRecord) {
-  return { id: c._id, type: c.type, enabled: c.enabled, createdAt: c.createdAt.toISOString(), updatedAt: c.updatedAt.toISOString() };
+  return {
+    id: c._id,
+    type: c.type,
+    enabled: c.enabled,
+    createdAt: c.createdAt.toISOString(),
+    updatedAt: c.updatedAt.toISOString(),
+  };
 }
 
 /** JSON with object keys sorted at every level, so equal documents compare equal whatever their key order. */
 function canonical(v: unknown): string {
   if (v instanceof Date) return JSON.stringify(v.toISOString());
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  if (v && typeof v === 'object')
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   return JSON.stringify(v ?? null);
 }
 
@@ -72,7 +88,11 @@ export class ChangeEvents {
   user(tx: EventUnit, tenant: TenantId, actor: string, before: StoredResource | null, after: StoredResource | null) {
     const drafts: EventDraft[] = [];
     const id = (after ?? before)!._id;
-    const draft = (type: EventDraft['type'], doc: StoredResource): EventDraft => ({ type, resource: { type: 'user', id }, data: { user: userView(doc) } });
+    const draft = (type: EventDraft['type'], doc: StoredResource): EventDraft => ({
+      type,
+      resource: { type: 'user', id },
+      data: { user: userView(doc) },
+    });
     if (!before && after) drafts.push(draft('user.created', after));
     else if (before && !after) drafts.push(draft('user.deleted', before));
     else if (before && after) {
@@ -85,7 +105,14 @@ export class ChangeEvents {
   }
 
   /** A team created (before null), changed, or deleted (after null), with the members added and removed. */
-  async team(tx: EventUnit, tenant: TenantId, actor: string, before: StoredResource | null, after: StoredResource | null, delta?: MembershipDelta) {
+  async team(
+    tx: EventUnit,
+    tenant: TenantId,
+    actor: string,
+    before: StoredResource | null,
+    after: StoredResource | null,
+    delta?: MembershipDelta,
+  ) {
     const doc = (after ?? before)!;
     const count = after ? await tx.memberships.count(tenant, doc._id) : 0;
     const team = teamView(doc, count);
@@ -93,14 +120,18 @@ export class ChangeEvents {
     const drafts: EventDraft[] = [];
     if (!before) drafts.push({ type: 'team.created', resource, data: { team } });
     else if (!after) drafts.push({ type: 'team.deleted', resource, data: { team } });
-    else if (content(before, []) !== content(after, [])) drafts.push({ type: 'team.updated', resource, data: { team } });
+    else if (content(before, []) !== content(after, []))
+      drafts.push({ type: 'team.updated', resource, data: { team } });
     const added = [...new Set(delta?.added ?? [])];
     const removed = [...new Set(delta?.removed ?? [])];
     const ids = [...added, ...removed];
     if (ids.length) {
       const users = await tx.users.byIds(tenant, ids, ['userName']);
       const names = new Map(users.map((u) => [u._id, textOf(u.userName)]));
-      const member = (userId: string) => ({ id: userId, ...(names.has(userId) ? { userName: names.get(userId) } : {}) });
+      const member = (userId: string) => ({
+        id: userId,
+        ...(names.has(userId) ? { userName: names.get(userId) } : {}),
+      });
       for (const u of added) drafts.push({ type: 'team.member_added', resource, data: { team, user: member(u) } });
       for (const u of removed) drafts.push({ type: 'team.member_removed', resource, data: { team, user: member(u) } });
     }
@@ -108,18 +139,52 @@ export class ChangeEvents {
   }
 
   /** A connector created (before null), enabled or disabled, or deleted (after null). */
-  connector(tx: EventUnit, tenant: TenantId, actor: string, before: ConnectorRecord | null, after: ConnectorRecord | null) {
+  connector(
+    tx: EventUnit,
+    tenant: TenantId,
+    actor: string,
+    before: ConnectorRecord | null,
+    after: ConnectorRecord | null,
+  ) {
     const c = (after ?? before)!;
     const type = !before ? 'connector.created' : !after ? 'connector.deleted' : 'connector.updated';
-    return this.write(tx, tenant, actor, [{ type, resource: { type: 'connector', id: c._id }, data: { connector: connectorView(c) } }]);
+    return this.write(tx, tenant, actor, [
+      { type, resource: { type: 'connector', id: c._id }, data: { connector: connectorView(c) } },
+    ]);
   }
 
   credentialsRotated(tx: EventUnit, tenant: TenantId, actor: string, c: ConnectorRecord, issuedAt?: Date) {
-    return this.write(tx, tenant, actor, [{ type: 'connector.credentials_rotated', resource: { type: 'connector', id: c._id }, data: { connector: connectorView(c), ...(issuedAt ? { credentialsIssuedAt: issuedAt.toISOString() } : {}) } }]);
+    return this.write(tx, tenant, actor, [
+      {
+        type: 'connector.credentials_rotated',
+        resource: { type: 'connector', id: c._id },
+        data: { connector: connectorView(c), ...(issuedAt ? { credentialsIssuedAt: issuedAt.toISOString() } : {}) },
+      },
+    ]);
   }
 
-  sso(tx: EventUnit, tenant: TenantId, actor: string, type: 'sso.configured' | 'sso.disabled', c: ConnectorRecord, sso?: SsoChange) {
-    const data = type === 'sso.configured' && sso ? { sso: { enabled: true, connectorId: c._id, issuer: sso.issuer, clientId: sso.clientId, redirectUris: sso.redirectUris } } : { sso: { enabled: false, connectorId: c._id } };
-    return this.write(tx, tenant, actor, [{ type, resource: { type: 'connector', id: c._id }, data: { ...data, connector: connectorView(c) } }]);
+  sso(
+    tx: EventUnit,
+    tenant: TenantId,
+    actor: string,
+    type: 'sso.configured' | 'sso.disabled',
+    c: ConnectorRecord,
+    sso?: SsoChange,
+  ) {
+    const data =
+      type === 'sso.configured' && sso
+        ? {
+            sso: {
+              enabled: true,
+              connectorId: c._id,
+              issuer: sso.issuer,
+              clientId: sso.clientId,
+              redirectUris: sso.redirectUris,
+            },
+          }
+        : { sso: { enabled: false, connectorId: c._id } };
+    return this.write(tx, tenant, actor, [
+      { type, resource: { type: 'connector', id: c._id }, data: { ...data, connector: connectorView(c) } },
+    ]);
   }
 }

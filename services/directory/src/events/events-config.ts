@@ -19,7 +19,10 @@ export const eventsFields = {
   webhooksAllowPrivate: {
     read(env: Env, problems: string[], warnings: string[]): boolean {
       const v = field.bool('WEBHOOKS_ALLOW_PRIVATE', false).read(env, problems, warnings);
-      if (v) warnings.push('WEBHOOKS_ALLOW_PRIVATE=true: webhooks may target plain http and loopback, private and link-local addresses (development and tests only)');
+      if (v)
+        warnings.push(
+          'WEBHOOKS_ALLOW_PRIVATE=true: webhooks may target plain http and loopback, private and link-local addresses (development and tests only)',
+        );
       return v;
     },
   },
@@ -32,7 +35,10 @@ export const eventsFields = {
     read(env: Env, problems: string[], warnings: string[]): Buffer | undefined {
       const v = env.WEBHOOK_SECRETS_KEY?.trim();
       if (!v) {
-        if (env.MONGODB_URI?.trim()) warnings.push('WEBHOOK_SECRETS_KEY is not set: webhook endpoints cannot be created until every directory replica has the same key (openssl rand -base64 32)');
+        if (env.MONGODB_URI?.trim())
+          warnings.push(
+            'WEBHOOK_SECRETS_KEY is not set: webhook endpoints cannot be created until every directory replica has the same key (openssl rand -base64 32)',
+          );
         return undefined;
       }
       const key = Buffer.from(v, 'base64');
@@ -44,7 +50,10 @@ export const eventsFields = {
   webhooksRetryScheduleMs: {
     read(env: Env, problems: string[], warnings: string[]): number[] {
       const schedule = field.durations('WEBHOOKS_RETRY_SCHEDULE', DEFAULT_RETRY_SCHEDULE).read(env, problems, warnings);
-      if (schedule.reduce((a, b) => a + b, 0) < DAY) warnings.push('WEBHOOKS_RETRY_SCHEDULE retries for less than 24 hours: a receiver down for a day loses deliveries (it can still read the events feed)');
+      if (schedule.reduce((a, b) => a + b, 0) < DAY)
+        warnings.push(
+          'WEBHOOKS_RETRY_SCHEDULE retries for less than 24 hours: a receiver down for a day loses deliveries (it can still read the events feed)',
+        );
       return schedule;
     },
   },

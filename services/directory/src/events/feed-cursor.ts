@@ -4,14 +4,20 @@
  */
 import { AppError } from '../../../kit/src/errors.js';
 
-export type FeedCursor = { kind: 'start' } | { kind: 'org'; tenant: string; seq: number } | { kind: 'all'; key: string };
+export type FeedCursor =
+  { kind: 'start' } | { kind: 'org'; tenant: string; seq: number } | { kind: 'all'; key: string };
 
 export function encodeCursor(c: Exclude<FeedCursor, { kind: 'start' }>): string {
   const raw = c.kind === 'org' ? { v: 1, o: c.tenant, s: c.seq } : { v: 1, k: c.key };
   return Buffer.from(JSON.stringify(raw), 'utf8').toString('base64url');
 }
 
-const invalid = (why: string) => new AppError('INVALID_ARGUMENT', `"after" is not a cursor of this feed (${why}); pass back the nextCursor of a previous answer, or omit it to start at the oldest retained event`, 'invalid_cursor');
+const invalid = (why: string) =>
+  new AppError(
+    'INVALID_ARGUMENT',
+    `"after" is not a cursor of this feed (${why}); pass back the nextCursor of a previous answer, or omit it to start at the oldest retained event`,
+    'invalid_cursor',
+  );
 
 /** `tenant` undefined: the all-organizations feed. An empty string starts at the beginning. */
 export function decodeCursor(value: string, tenant: string | undefined): FeedCursor {

@@ -39,7 +39,8 @@ export const EVENT_COUNTERS_COLLECTION: CollectionSpec = { name: 'event_counters
 
 /** Time part of a feed key: milliseconds in fixed-width hex, so keys sort as strings. */
 const timeKey = (ms: number) => Math.max(0, Math.floor(ms)).toString(16).padStart(12, '0');
-export const feedKeyOf = (at: number, tenant: string, seq: number) => `${timeKey(at)}:${tenant}:${String(seq).padStart(15, '0')}`;
+export const feedKeyOf = (at: number, tenant: string, seq: number) =>
+  `${timeKey(at)}:${tenant}:${String(seq).padStart(15, '0')}`;
 
 /**
  * An event's id: its organization and sequence number (fixed-width hex), so one organization's events are a
@@ -100,7 +101,12 @@ export function eventRepository(
   return {
     async append(tenant, meta, drafts) {
       if (drafts.length === 0) return [];
-      const counter = await counters.findOneAndUpdate(tenant, { _id: tenant }, { $inc: { seq: drafts.length }, $max: { at: now() } }, { upsert: true, returnDocument: 'after' });
+      const counter = await counters.findOneAndUpdate(
+        tenant,
+        { _id: tenant },
+        { $inc: { seq: drafts.length }, $max: { at: now() } },
+        { upsert: true, returnDocument: 'after' },
+      );
       if (!counter) throw new Error('event counter was not returned');
       // `at` never goes backwards for an organization, so its feed keys ascend with its sequence numbers
       const at = counter.at;
@@ -119,7 +125,11 @@ export function eventRepository(
         data: d.data,
       }));
       if (recs.length === 1) await events.insertOne(tenant, recs[0]);
-      else await events.bulkWrite(tenant, recs.map((document) => ({ insertOne: { document } })));
+      else
+        await events.bulkWrite(
+          tenant,
+          recs.map((document) => ({ insertOne: { document } })),
+        );
       written(recs);
       return recs;
     },
@@ -154,7 +164,14 @@ export async function openEventOutbox(store: DocumentStore, opts: OutboxOptions)
   return {
     async append(tenant, meta, drafts) {
       let staged: EventRecord[] = [];
-      const recs = await store.unit((u) => eventRepository(new TenantCollection(u.use(events)), new TenantCollection(u.use(counters)), (r) => (staged = r), now).append(tenant, meta, drafts));
+      const recs = await store.unit((u) =>
+        eventRepository(
+          new TenantCollection(u.use(events)),
+          new TenantCollection(u.use(counters)),
+          (r) => (staged = r),
+          now,
+        ).append(tenant, meta, drafts),
+      );
       committed(staged);
       return recs;
     },
@@ -162,7 +179,10 @@ export async function openEventOutbox(store: DocumentStore, opts: OutboxOptions)
     async listOrg(tenant, afterSeq, limit) {
       const floor = (await counters.findOne({ _id: tenant, tenantId: tenant }))?.floor ?? 0;
       const after = Math.max(afterSeq, floor);
-      const rows = await events.find({ tenantId: tenant, _id: { $gt: eventIdOf(tenant, after), $lt: endOfTenant(tenant) } }, { sort: { _id: 1 }, limit });
+      const rows = await events.find(
+        { tenantId: tenant, _id: { $gt: eventIdOf(tenant, after), $lt: endOfTenant(tenant) } },
+        { sort: { _id: 1 }, limit },
+      );
       return contiguous(rows, after, (r) => r.seq);
     },
     async listAll(afterKey, limit) {
@@ -173,7 +193,10 @@ export async function openEventOutbox(store: DocumentStore, opts: OutboxOptions)
     get: (tenant, eventId) => events.findOne({ _id: eventId, tenantId: tenant }),
     byId: (eventId) => events.findOne({ _id: eventId }),
     async lastSeqBefore(tenant, since) {
-      const [last] = await events.find({ tenantId: tenant, feedKey: { $lt: timeKey(since.getTime()) } }, { sort: { feedKey: -1 }, limit: 1, projection: { seq: 1 } });
+      const [last] = await events.find(
+        { tenantId: tenant, feedKey: { $lt: timeKey(since.getTime()) } },
+        { sort: { feedKey: -1 }, limit: 1, projection: { seq: 1 } },
+      );
       return last?.seq ?? 0;
     },
     heads: () => counters.find({}, { sort: { _id: 1 } }),
@@ -181,7 +204,10 @@ export async function openEventOutbox(store: DocumentStore, opts: OutboxOptions)
       const cut = timeKey(cutoff.getTime());
       // raise each organization's floor first: a crash before the delete only hides expired events early
       for (const c of await counters.find({})) {
-        const [last] = await events.find({ tenantId: c.tenantId, feedKey: { $lt: cut } }, { sort: { feedKey: -1 }, limit: 1, projection: { seq: 1 } });
+        const [last] = await events.find(
+          { tenantId: c.tenantId, feedKey: { $lt: cut } },
+          { sort: { feedKey: -1 }, limit: 1, projection: { seq: 1 } },
+        );
         if (last) await counters.updateOne({ _id: c._id, tenantId: c.tenantId }, { $max: { floor: last.seq } });
       }
       return events.deleteMany({ feedKey: { $lt: cut } });

@@ -5,7 +5,13 @@ export interface Sweepable {
   sweep(cutoff: Date): Promise<number>;
 }
 
-export function startRetentionSweeper(opts: { targets: Record<string, Sweepable>; retentionMs: number; intervalMs: number; logger: Logger; now?: () => number }) {
+export function startRetentionSweeper(opts: {
+  targets: Record<string, Sweepable>;
+  retentionMs: number;
+  intervalMs: number;
+  logger: Logger;
+  now?: () => number;
+}) {
   const now = opts.now ?? Date.now;
   let running: Promise<void> | undefined;
   const run = async () => {

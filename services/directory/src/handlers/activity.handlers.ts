@@ -31,7 +31,8 @@ export function activityHandlers(activity: ActivityRepository, requireOrg: (tena
         } catch {
           throw new AppError('INVALID_ARGUMENT', 'entry.details_json is not JSON');
         }
-        if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new AppError('INVALID_ARGUMENT', 'entry.details_json must be a JSON object');
+        if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+          throw new AppError('INVALID_ARGUMENT', 'entry.details_json must be a JSON object');
         details = parsed as Record<string, unknown>;
       }
       const rec = await activity.record(requireTenant(e.tenantId), {
@@ -47,10 +48,23 @@ export function activityHandlers(activity: ActivityRepository, requireOrg: (tena
       });
       return { id: rec._id };
     },
-    async listActivity(req: { tenantId: string; action: string; since?: Date; until?: Date; limit: number; pageToken: string }) {
+    async listActivity(req: {
+      tenantId: string;
+      action: string;
+      since?: Date;
+      until?: Date;
+      limit: number;
+      pageToken: string;
+    }) {
       await requireOrg(req.tenantId);
       const limit = Math.min(Math.max(req.limit || 50, 1), 500);
-      const rows = await activity.list(requireTenant(req.tenantId), { action: req.action || undefined, since: req.since, until: req.until, limit: limit + 1, before: req.pageToken || undefined });
+      const rows = await activity.list(requireTenant(req.tenantId), {
+        action: req.action || undefined,
+        since: req.since,
+        until: req.until,
+        limit: limit + 1,
+        before: req.pageToken || undefined,
+      });
       const more = rows.length > limit;
       const page = more ? rows.slice(0, limit) : rows;
       return { entries: page.map(activityToProto), nextPageToken: more ? page[page.length - 1]._id : '' };

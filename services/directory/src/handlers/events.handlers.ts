@@ -9,9 +9,24 @@ import type { EventOutbox } from '../events/outbox.js';
 import type { DirectoryRepositories, UnitRunner } from '../domain/ports.js';
 import type { DeliveryWorker } from '../webhooks/delivery-worker.js';
 import { checkWebhookUrl } from '../webhooks/url-guard.js';
-import { checkEventFilter, wants, type DeliveryRecord, type EndpointRecord, type WebhookStore } from '../webhooks/webhook-store.js';
+import {
+  checkEventFilter,
+  wants,
+  type DeliveryRecord,
+  type EndpointRecord,
+  type WebhookStore,
+} from '../webhooks/webhook-store.js';
 
-export const eventToProto = (e: EventRecord): Event => ({ id: e._id, orgId: e.tenantId, sequence: String(e.seq), type: e.type, time: e.time, actor: e.actor, requestId: e.requestId, dataJson: JSON.stringify(e.data) });
+export const eventToProto = (e: EventRecord): Event => ({
+  id: e._id,
+  orgId: e.tenantId,
+  sequence: String(e.seq),
+  type: e.type,
+  time: e.time,
+  actor: e.actor,
+  requestId: e.requestId,
+  dataJson: JSON.stringify(e.data),
+});
 
 const endpointToProto = (w: EndpointRecord): WebhookEndpoint => ({
   id: w._id,
@@ -56,7 +71,15 @@ export interface EventsHandlerDeps {
 
 const SSO_TYPES = ['connector.credentials_rotated', 'sso.configured', 'sso.disabled'] as const;
 
-export function eventsHandlers({ outbox, events, webhooks, worker, store, requireOrg, allowPrivate }: EventsHandlerDeps) {
+export function eventsHandlers({
+  outbox,
+  events,
+  webhooks,
+  worker,
+  store,
+  requireOrg,
+  allowPrivate,
+}: EventsHandlerDeps) {
   const description = (v: string | undefined) => {
     const d = (v ?? '').trim();
     if (d.length > 500) throw new AppError('INVALID_ARGUMENT', '"description" is longer than 500 characters');
@@ -76,18 +99,41 @@ export function eventsHandlers({ outbox, events, webhooks, worker, store, requir
       const cursor = decodeCursor(req.after, undefined);
       const after = cursor.kind === 'all' ? cursor.key : '';
       const rows = await outbox.listAll(after, limit);
-      return { events: rows.map(eventToProto), nextCursor: encodeCursor({ kind: 'all', key: rows.length ? rows[rows.length - 1].feedKey : after }) };
+      return {
+        events: rows.map(eventToProto),
+        nextCursor: encodeCursor({ kind: 'all', key: rows.length ? rows[rows.length - 1].feedKey : after }),
+      };
     },
-    async recordConnectorEvent(req: { tenantId: string; connectorId: string; type: string; actor: string; issuer: string; clientId: string; redirectUris: string[]; credentialsIssuedAt?: Date | undefined }) {
+    async recordConnectorEvent(req: {
+      tenantId: string;
+      connectorId: string;
+      type: string;
+      actor: string;
+      issuer: string;
+      clientId: string;
+      redirectUris: string[];
+      credentialsIssuedAt?: Date | undefined;
+    }) {
       const tenant = requireTenant(req.tenantId);
-      if (!(SSO_TYPES as readonly string[]).includes(req.type)) throw new AppError('INVALID_ARGUMENT', `type must be one of ${SSO_TYPES.join(', ')}`);
+      if (!(SSO_TYPES as readonly string[]).includes(req.type))
+        throw new AppError('INVALID_ARGUMENT', `type must be one of ${SSO_TYPES.join(', ')}`);
       const actor = req.actor || 'operator';
       const [e] = await store.unit(async (tx: DirectoryRepositories) => {
         const c = await tx.connectors.get(tenant, req.connectorId);
-        if (!c) throw new AppError('NOT_FOUND', `connector ${req.connectorId} does not exist in this organization`, 'connector_not_found');
+        if (!c)
+          throw new AppError(
+            'NOT_FOUND',
+            `connector ${req.connectorId} does not exist in this organization`,
+            'connector_not_found',
+          );
         return req.type === 'connector.credentials_rotated'
           ? events.credentialsRotated(tx, tenant, actor, c, req.credentialsIssuedAt)
-          : events.sso(tx, tenant, actor, req.type as 'sso.configured' | 'sso.disabled', c, { connectorId: c._id, issuer: req.issuer, clientId: req.clientId, redirectUris: req.redirectUris });
+          : events.sso(tx, tenant, actor, req.type as 'sso.configured' | 'sso.disabled', c, {
+              connectorId: c._id,
+              issuer: req.issuer,
+              clientId: req.clientId,
+              redirectUris: req.redirectUris,
+            });
       });
       return { event: eventToProto(e) };
     },
@@ -95,7 +141,12 @@ export function eventsHandlers({ outbox, events, webhooks, worker, store, requir
       const url = (await checkWebhookUrl(req.url?.trim() ?? '', allowPrivate)).toString();
       const filter = checkEventFilter(req.events);
       if (req.orgId) await requireOrg(requireTenant(req.orgId));
-      const { endpoint, secret } = await webhooks.create({ url, events: filter, orgId: req.orgId ?? '', description: description(req.description) });
+      const { endpoint, secret } = await webhooks.create({
+        url,
+        events: filter,
+        orgId: req.orgId ?? '',
+        description: description(req.description),
+      });
       worker.kick();
       return { webhook: endpointToProto(endpoint), secret };
     },
@@ -105,7 +156,14 @@ export function eventsHandlers({ outbox, events, webhooks, worker, store, requir
     async getWebhook(req: { webhookId: string }) {
       return { webhook: endpointToProto(await webhooks.get(req.webhookId)) };
     },
-    async updateWebhook(req: { webhookId: string; url?: string | undefined; events: string[]; hasEvents: boolean; enabled?: boolean | undefined; description?: string | undefined }) {
+    async updateWebhook(req: {
+      webhookId: string;
+      url?: string | undefined;
+      events: string[];
+      hasEvents: boolean;
+      enabled?: boolean | undefined;
+      description?: string | undefined;
+    }) {
       const current = await webhooks.get(req.webhookId);
       const set: Parameters<WebhookStore['update']>[1] = {};
       if (req.url !== undefined) set.url = (await checkWebhookUrl(req.url.trim(), allowPrivate)).toString();
@@ -140,9 +198,22 @@ export function eventsHandlers({ outbox, events, webhooks, worker, store, requir
     async redeliverWebhookEvent(req: { webhookId: string; eventId: string }) {
       const ep = await webhooks.get(req.webhookId);
       const e = req.eventId ? await outbox.byId(req.eventId) : null;
-      if (!e || (ep.orgId && e.tenantId !== ep.orgId)) throw new AppError('NOT_FOUND', `event ${req.eventId} does not exist for this webhook (or is past the retention period)`, 'event_not_found');
-      if (!wants(ep, e.type)) throw new AppError('FAILED_PRECONDITION', `this webhook does not subscribe to ${e.type} events`, 'event_not_subscribed');
-      const last = await webhooks.deliveries.find({ endpointId: ep._id, eventId: e._id }, { sort: { _id: -1 }, limit: 1 });
+      if (!e || (ep.orgId && e.tenantId !== ep.orgId))
+        throw new AppError(
+          'NOT_FOUND',
+          `event ${req.eventId} does not exist for this webhook (or is past the retention period)`,
+          'event_not_found',
+        );
+      if (!wants(ep, e.type))
+        throw new AppError(
+          'FAILED_PRECONDITION',
+          `this webhook does not subscribe to ${e.type} events`,
+          'event_not_subscribed',
+        );
+      const last = await webhooks.deliveries.find(
+        { endpointId: ep._id, eventId: e._id },
+        { sort: { _id: -1 }, limit: 1 },
+      );
       const d = await worker.deliver(ep, e, (last[0]?.attempt ?? 0) + 1, true);
       return { delivery: deliveryToProto(d) };
     },

@@ -7,18 +7,45 @@ import { ChangeEvents } from '../events/change-events.js';
 import type { OrgRecord, OrgStore } from '../store/org-store.js';
 import { currentRequestId } from '../../../kit/src/logger.js';
 
-const KINDS: Record<number, ConnectorKind> = { [ConnectorType.CONNECTOR_TYPE_OKTA]: 'okta', [ConnectorType.CONNECTOR_TYPE_ENTRA]: 'entra', [ConnectorType.CONNECTOR_TYPE_GENERIC]: 'generic', [ConnectorType.CONNECTOR_TYPE_OKTA_SCIM11]: 'okta-scim11' };
-const TYPES: Record<ConnectorKind, ConnectorType> = { okta: ConnectorType.CONNECTOR_TYPE_OKTA, entra: ConnectorType.CONNECTOR_TYPE_ENTRA, generic: ConnectorType.CONNECTOR_TYPE_GENERIC, 'okta-scim11': ConnectorType.CONNECTOR_TYPE_OKTA_SCIM11 };
+const KINDS: Record<number, ConnectorKind> = {
+  [ConnectorType.CONNECTOR_TYPE_OKTA]: 'okta',
+  [ConnectorType.CONNECTOR_TYPE_ENTRA]: 'entra',
+  [ConnectorType.CONNECTOR_TYPE_GENERIC]: 'generic',
+  [ConnectorType.CONNECTOR_TYPE_OKTA_SCIM11]: 'okta-scim11',
+};
+const TYPES: Record<ConnectorKind, ConnectorType> = {
+  okta: ConnectorType.CONNECTOR_TYPE_OKTA,
+  entra: ConnectorType.CONNECTOR_TYPE_ENTRA,
+  generic: ConnectorType.CONNECTOR_TYPE_GENERIC,
+  'okta-scim11': ConnectorType.CONNECTOR_TYPE_OKTA_SCIM11,
+};
 
-export const orgToProto = (o: OrgRecord): Org => ({ id: o._id, name: o.name, companyId: o.companyId, createdAt: o.createdAt });
-export const connectorToProto = (c: ConnectorRecord): Connector => ({ id: c._id, tenantId: c.tenantId, type: TYPES[c.type], enabled: c.enabled, createdAt: c.createdAt, updatedAt: c.updatedAt });
+export const orgToProto = (o: OrgRecord): Org => ({
+  id: o._id,
+  name: o.name,
+  companyId: o.companyId,
+  createdAt: o.createdAt,
+});
+export const connectorToProto = (c: ConnectorRecord): Connector => ({
+  id: c._id,
+  tenantId: c.tenantId,
+  type: TYPES[c.type],
+  enabled: c.enabled,
+  createdAt: c.createdAt,
+  updatedAt: c.updatedAt,
+});
 
 /** Connector changes are written in one unit with their change events (events/change-events.ts). */
 /**
  * `connectorChanged`: told after every unit that changed a connector (connector-memory.ts forgets what it
  * remembered of it, so this process's SCIM calls see the change at once).
  */
-export function orgHandlers(orgs: OrgStore, connectors: ConnectorRepository, store: UnitRunner, connectorChanged: (tenant: TenantId, id: string) => void = () => {}) {
+export function orgHandlers(
+  orgs: OrgStore,
+  connectors: ConnectorRepository,
+  store: UnitRunner,
+  connectorChanged: (tenant: TenantId, id: string) => void = () => {},
+) {
   const events = new ChangeEvents();
   const requireOrg = async (tenantIdValue: string) => {
     const tenant = requireTenant(tenantIdValue);
@@ -29,7 +56,12 @@ export function orgHandlers(orgs: OrgStore, connectors: ConnectorRepository, sto
   const requireConnector = async (tenantIdValue: string, connectorId: string) => {
     const { tenant } = await requireOrg(tenantIdValue);
     const c = await connectors.get(tenant, connectorId);
-    if (!c) throw new AppError('NOT_FOUND', `connector ${connectorId} does not exist in this organization`, 'connector_not_found');
+    if (!c)
+      throw new AppError(
+        'NOT_FOUND',
+        `connector ${connectorId} does not exist in this organization`,
+        'connector_not_found',
+      );
     return { tenant, connector: c };
   };
 
@@ -40,7 +72,15 @@ export function orgHandlers(orgs: OrgStore, connectors: ConnectorRepository, sto
         const name = req.name?.trim();
         if (!name) throw new AppError('INVALID_ARGUMENT', 'name is required');
         const org = await orgs.create(name, async (o, tx) => {
-          await tx.activity.record(requireTenant(o._id), { actor: req.actor || 'operator', action: 'org.create', resourceType: 'org', resourceId: o._id, resourceName: o.name, outcome: 'success', requestId: currentRequestId() ?? '' });
+          await tx.activity.record(requireTenant(o._id), {
+            actor: req.actor || 'operator',
+            action: 'org.create',
+            resourceType: 'org',
+            resourceId: o._id,
+            resourceName: o.name,
+            outcome: 'success',
+            requestId: currentRequestId() ?? '',
+          });
         });
         return { org: orgToProto(org) };
       },
@@ -66,7 +106,12 @@ export function orgHandlers(orgs: OrgStore, connectors: ConnectorRepository, sto
           })
           .catch((err: unknown) => {
             // a concurrent create found at commit (one connector per organization)
-            if (err instanceof DuplicateKeyError) throw new AppError('ALREADY_EXISTS', 'this organization already has a connector; delete it before creating another', 'connector_exists');
+            if (err instanceof DuplicateKeyError)
+              throw new AppError(
+                'ALREADY_EXISTS',
+                'this organization already has a connector; delete it before creating another',
+                'connector_exists',
+              );
             throw err;
           });
         return { connector: connectorToProto(created) };
@@ -78,16 +123,23 @@ export function orgHandlers(orgs: OrgStore, connectors: ConnectorRepository, sto
         const { tenant } = await requireOrg(req.tenantId);
         return { connectors: (await connectors.list(tenant)).map(connectorToProto) };
       },
-      async updateConnector(req: { tenantId: string; connectorId: string; enabled?: boolean | undefined; actor: string }) {
+      async updateConnector(req: {
+        tenantId: string;
+        connectorId: string;
+        enabled?: boolean | undefined;
+        actor: string;
+      }) {
         const { tenant, connector } = await requireConnector(req.tenantId, req.connectorId);
-        if (req.enabled === undefined || req.enabled === connector.enabled) return { connector: connectorToProto(connector) };
+        if (req.enabled === undefined || req.enabled === connector.enabled)
+          return { connector: connectorToProto(connector) };
         const enabled = req.enabled;
         const updated = await store
           .unit(async (tx) => {
             const before = await tx.connectors.get(tenant, connector._id);
             const after = before && (await tx.connectors.setEnabled(tenant, connector._id, enabled));
             if (!before || !after) throw new AppError('NOT_FOUND', 'connector was deleted meanwhile');
-            if (before.enabled !== after.enabled) await events.connector(tx, tenant, req.actor || 'operator', before, after);
+            if (before.enabled !== after.enabled)
+              await events.connector(tx, tenant, req.actor || 'operator', before, after);
             return after;
           })
           .finally(() => connectorChanged(tenant, connector._id));
@@ -98,7 +150,8 @@ export function orgHandlers(orgs: OrgStore, connectors: ConnectorRepository, sto
         await store
           .unit(async (tx) => {
             const before = await tx.connectors.get(tenant, connector._id);
-            if (before && (await tx.connectors.delete(tenant, connector._id))) await events.connector(tx, tenant, req.actor || 'operator', before, null);
+            if (before && (await tx.connectors.delete(tenant, connector._id)))
+              await events.connector(tx, tenant, req.actor || 'operator', before, null);
           })
           .finally(() => connectorChanged(tenant, connector._id));
         return {};

@@ -18,9 +18,21 @@ export interface PlatformDeps {
 
 export function userToProto(doc: StoredResource, provisioningOn: boolean): User {
   const s = userSummary(doc);
-  return { id: doc._id, tenantId: doc.tenantId, userName: s.userName, displayName: s.displayName, email: s.email, active: s.active, role: s.role, provisioned: doc.provisioned, createdAt: doc.meta.created, updatedAt: doc.meta.lastModified, externalId: s.externalId, editable: !doc.provisioned || !provisioningOn };
+  return {
+    id: doc._id,
+    tenantId: doc.tenantId,
+    userName: s.userName,
+    displayName: s.displayName,
+    email: s.email,
+    active: s.active,
+    role: s.role,
+    provisioned: doc.provisioned,
+    createdAt: doc.meta.created,
+    updatedAt: doc.meta.lastModified,
+    externalId: s.externalId,
+    editable: !doc.provisioned || !provisioningOn,
+  };
 }
-
 
 /** The Organization Setup search: userName or an e-mail starting with the text, or a name containing it. */
 export function userSearchFilter(query: string): Record<string, unknown> {
@@ -28,7 +40,15 @@ export function userSearchFilter(query: string): Record<string, unknown> {
   if (!q) return {};
   const prefix = { $gte: q, $lt: `${q}\uffff` };
   const contains = { $regex: q.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), $options: 'i' };
-  return { $or: [{ userNameLower: prefix }, { 'emails.valueLower': prefix }, { displayName: contains }, { 'name.givenName': contains }, { 'name.familyName': contains }] };
+  return {
+    $or: [
+      { userNameLower: prefix },
+      { 'emails.valueLower': prefix },
+      { displayName: contains },
+      { 'name.givenName': contains },
+      { 'name.familyName': contains },
+    ],
+  };
 }
 
 export function platformHandlers({ store, requireOrg }: PlatformDeps) {
@@ -40,7 +60,12 @@ export function platformHandlers({ store, requireOrg }: PlatformDeps) {
     return t;
   };
   /** A keyset page of a tenant's resources in _id order (limit 1–500, default 100); `next` is '' on the last page. */
-  const page = async (col: ResourceRepository, tenant: TenantId, req: { limit: number; pageToken: string }, match: Record<string, unknown> = {}) => {
+  const page = async (
+    col: ResourceRepository,
+    tenant: TenantId,
+    req: { limit: number; pageToken: string },
+    match: Record<string, unknown> = {},
+  ) => {
     const limit = Math.min(Math.max(req.limit || 100, 1), 500);
     const rows = await col.page(tenant, req.pageToken, limit + 1, match);
     const more = rows.length > limit;
@@ -64,18 +89,42 @@ export function platformHandlers({ store, requireOrg }: PlatformDeps) {
       // A whole user name or e-mail (what an admin pastes) is found through the indexes, without a scan.
       const exact = (req.query ?? '').trim().toLowerCase();
       if (exact && !req.pageToken) {
-        const [byName, byEmail] = await Promise.all([store.users.find(tenant, { userNameLower: exact }, { limit: 10 }), store.users.find(tenant, { 'emails.valueLower': exact }, { limit: 10 })]);
-        const hits = [...new Map([...byName, ...byEmail].map((u) => [u._id, u])).values()].sort((a, b) => (a._id < b._id ? -1 : 1));
+        const [byName, byEmail] = await Promise.all([
+          store.users.find(tenant, { userNameLower: exact }, { limit: 10 }),
+          store.users.find(tenant, { 'emails.valueLower': exact }, { limit: 10 }),
+        ]);
+        const hits = [...new Map([...byName, ...byEmail].map((u) => [u._id, u])).values()].sort((a, b) =>
+          a._id < b._id ? -1 : 1,
+        );
         if (hits.length) return { users: hits.map((u) => userToProto(u, on)), nextPageToken: '', total: hits.length };
       }
       const match = userSearchFilter(req.query ?? '');
       const { items, next } = await page(store.users, tenant, req, match);
-      return { users: items.map((u) => userToProto(u, on)), nextPageToken: next, total: await store.users.count(tenant, match) };
+      return {
+        users: items.map((u) => userToProto(u, on)),
+        nextPageToken: next,
+        total: await store.users.count(tenant, match),
+      };
     },
-    async updateUser(req: { tenantId: string; userId: string; role?: number | undefined; active?: boolean | undefined; actor: string }) {
+    async updateUser(req: {
+      tenantId: string;
+      userId: string;
+      role?: number | undefined;
+      active?: boolean | undefined;
+      actor: string;
+    }) {
       const tenant = await tenantOf(req.tenantId);
-      if (req.role !== undefined && req.role !== 0 && !roleName(req.role)) throw new AppError('INVALID_ARGUMENT', `role must be one of ${PLATFORM_ROLES.join(', ')} or none`);
-      const { user, provisioningOn } = await writes.updateUser(tenant, req.userId, { ...(req.role !== undefined ? { role: req.role } : {}), ...(req.active !== undefined ? { active: req.active } : {}) }, req.actor || 'operator');
+      if (req.role !== undefined && req.role !== 0 && !roleName(req.role))
+        throw new AppError('INVALID_ARGUMENT', `role must be one of ${PLATFORM_ROLES.join(', ')} or none`);
+      const { user, provisioningOn } = await writes.updateUser(
+        tenant,
+        req.userId,
+        {
+          ...(req.role !== undefined ? { role: req.role } : {}),
+          ...(req.active !== undefined ? { active: req.active } : {}),
+        },
+        req.actor || 'operator',
+      );
       return { user: userToProto(user, provisioningOn) };
     },
     async listTeams(req: { tenantId: string; limit: number; pageToken: string }) {
@@ -100,7 +149,12 @@ export function platformHandlers({ store, requireOrg }: PlatformDeps) {
     },
     async addTeamMember(req: { tenantId: string; teamId: string; userId: string; actor: string }) {
       const tenant = await tenantOf(req.tenantId);
-      const { team, provisioningOn } = await writes.addTeamMember(tenant, req.teamId, req.userId, req.actor || 'operator');
+      const { team, provisioningOn } = await writes.addTeamMember(
+        tenant,
+        req.teamId,
+        req.userId,
+        req.actor || 'operator',
+      );
       return { team: await teamToProto(tenant, team, provisioningOn) };
     },
     async findLoginUser(req: { tenantId: string; login: string }) {
@@ -129,4 +183,3 @@ export function platformHandlers({ store, requireOrg }: PlatformDeps) {
     },
   };
 }
-

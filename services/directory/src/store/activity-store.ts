@@ -27,9 +27,18 @@ export function activityRepository(col: TenantCollection<ActivityRecord>): Activ
       // ids made in the same millisecond differ only in their random part: sort them to keep the order given
       const ids = entries.map((e) => newId((e.time ?? now).getTime()));
       if (entries.every((e) => e.time === undefined)) ids.sort();
-      const recs: ActivityRecord[] = entries.map((e, i) => ({ ...e, _id: ids[i], tenantId: tenant, time: e.time ?? now }));
+      const recs: ActivityRecord[] = entries.map((e, i) => ({
+        ...e,
+        _id: ids[i],
+        tenantId: tenant,
+        time: e.time ?? now,
+      }));
       if (recs.length === 1) await col.insertOne(tenant, recs[0]);
-      else await col.bulkWrite(tenant, recs.map((document) => ({ insertOne: { document } })));
+      else
+        await col.bulkWrite(
+          tenant,
+          recs.map((document) => ({ insertOne: { document } })),
+        );
       return recs;
     },
     list(tenant, q) {

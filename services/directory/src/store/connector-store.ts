@@ -14,18 +14,36 @@ export function connectorRepository(col: TenantCollection<ConnectorRecord>): Con
   return {
     async create(tenant, type) {
       const now = new Date();
-      const rec: ConnectorRecord = { _id: newId(), tenantId: tenant, type, enabled: true, createdAt: now, updatedAt: now };
+      const rec: ConnectorRecord = {
+        _id: newId(),
+        tenantId: tenant,
+        type,
+        enabled: true,
+        createdAt: now,
+        updatedAt: now,
+      };
       try {
         await col.insertOne(tenant, rec);
       } catch (err) {
-        if (err instanceof DuplicateKeyError) throw new AppError('ALREADY_EXISTS', 'this organization already has a connector; delete it before creating another', 'connector_exists');
+        if (err instanceof DuplicateKeyError)
+          throw new AppError(
+            'ALREADY_EXISTS',
+            'this organization already has a connector; delete it before creating another',
+            'connector_exists',
+          );
         throw err;
       }
       return rec;
     },
     get: (tenant, id) => col.findOne(tenant, { _id: id }),
     list: (tenant) => col.find(tenant, {}, { sort: { _id: 1 } }),
-    setEnabled: (tenant, id, enabled) => col.findOneAndUpdate(tenant, { _id: id }, { $set: { enabled, updatedAt: new Date() } }, { returnDocument: 'after' }),
+    setEnabled: (tenant, id, enabled) =>
+      col.findOneAndUpdate(
+        tenant,
+        { _id: id },
+        { $set: { enabled, updatedAt: new Date() } },
+        { returnDocument: 'after' },
+      ),
     async delete(tenant, id) {
       return (await col.deleteOne(tenant, { _id: id })) > 0;
     },

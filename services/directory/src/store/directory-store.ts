@@ -5,7 +5,13 @@
  * to `onEventsCommitted` once the unit has committed). Organizations are the one root collection (org-store.ts), and the
  * sign-in look-ups that must cross organizations are the separately named `signIn` methods.
  */
-import { DuplicateKeyError, type Collection, type DocumentStore, type TenantId, type Unit } from '../../../kit/src/store/store.js';
+import {
+  DuplicateKeyError,
+  type Collection,
+  type DocumentStore,
+  type TenantId,
+  type Unit,
+} from '../../../kit/src/store/store.js';
 import { TenantCollection } from '../../../kit/src/store/tenant-collection.js';
 import type { ActivityRecord, ConnectorRecord, DirectoryRepositories, UnitRunner } from '../domain/ports.js';
 import type { EventRecord } from '../events/event-types.js';
@@ -60,7 +66,10 @@ export interface DirectoryStoreOptions {
   onEventsCommitted?: (events: EventRecord[]) => void;
 }
 
-export async function openDirectoryStore(docs: DocumentStore, opts: DirectoryStoreOptions = {}): Promise<DirectoryStore> {
+export async function openDirectoryStore(
+  docs: DocumentStore,
+  opts: DirectoryStoreOptions = {},
+): Promise<DirectoryStore> {
   const committed = (events: EventRecord[]) => {
     if (events.length) opts.onEventsCommitted?.(events);
   };
@@ -90,7 +99,9 @@ export async function openDirectoryStore(docs: DocumentStore, opts: DirectorySto
       written,
     );
   /** One unit; the events of its last run are told once it has committed (an earlier run's never were). */
-  const unitWithEvents = async <R>(work: (u: Unit, written: (events: EventRecord[]) => void) => Promise<R>): Promise<R> => {
+  const unitWithEvents = async <R>(
+    work: (u: Unit, written: (events: EventRecord[]) => void) => Promise<R>,
+  ): Promise<R> => {
     let staged: EventRecord[] = [];
     const result = await docs.unit((u) => {
       staged = [];
@@ -110,17 +121,30 @@ export async function openDirectoryStore(docs: DocumentStore, opts: DirectorySto
         try {
           return await run();
         } catch (err) {
-          if (!(err instanceof DuplicateKeyError && err.collection === MEMBERSHIPS_COLLECTION.name && attempt < MEMBERSHIP_RACE_ATTEMPTS)) throw err;
+          if (!(
+            err instanceof DuplicateKeyError &&
+            err.collection === MEMBERSHIPS_COLLECTION.name &&
+            attempt < MEMBERSHIP_RACE_ATTEMPTS
+          ))
+            throw err;
         }
       }
     },
     signIn: {
       async tenantsWithActiveLogin(login, limit) {
-        const rows = await crossTenantUsers.find({ ...loginFilter(login), active: true }, { projection: { tenantId: 1 }, limit });
+        const rows = await crossTenantUsers.find(
+          { ...loginFilter(login), active: true },
+          { projection: { tenantId: 1 }, limit },
+        );
         return [...new Set(rows.map((u) => u.tenantId))];
       },
       async loginExistsOutside(tenant, login) {
-        return (await crossTenantUsers.findOne({ tenantId: { $ne: tenant }, ...loginFilter(login) }, { projection: { _id: 1 } })) !== null;
+        return (
+          (await crossTenantUsers.findOne(
+            { tenantId: { $ne: tenant }, ...loginFilter(login) },
+            { projection: { _id: 1 } },
+          )) !== null
+        );
       },
     },
   };

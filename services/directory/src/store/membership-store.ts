@@ -21,11 +21,14 @@ const unique = (ids: string[]) => [...new Set(ids)];
 
 /** Run `apply` inside a unit: it reads the current members and then writes the difference. */
 export function membershipRepository(col: TenantCollection<MembershipRecord>): MembershipRepository {
-
   const whichAreMembers = async (tenant: TenantId, groupId: string, userIds: string[]) => {
     if (!userIds.length) return new Set<string>();
     // by primary key: cost follows the number of ids asked about, not the size of the group
-    const rows = await col.find(tenant, { _id: { $in: unique(userIds).map((u) => idOf(groupId, u)) } }, { projection: { userId: 1 } });
+    const rows = await col.find(
+      tenant,
+      { _id: { $in: unique(userIds).map((u) => idOf(groupId, u)) } },
+      { projection: { userId: 1 } },
+    );
     return new Set(rows.map((r) => r.userId));
   };
 
@@ -43,7 +46,9 @@ export function membershipRepository(col: TenantCollection<MembershipRecord>): M
           if (ch.op === 'replace') for (const id of ch.userIds) touched.set(id, true);
         }
       }
-      const before = cleared ? new Set((await col.find(tenant, { groupId }, { projection: { userId: 1 } })).map((r) => r.userId)) : await whichAreMembers(tenant, groupId, [...touched.keys()]);
+      const before = cleared
+        ? new Set((await col.find(tenant, { groupId }, { projection: { userId: 1 } })).map((r) => r.userId))
+        : await whichAreMembers(tenant, groupId, [...touched.keys()]);
       const added: string[] = [];
       const removed: string[] = [];
       const ops: WriteOp[] = [];
@@ -54,12 +59,21 @@ export function membershipRepository(col: TenantCollection<MembershipRecord>): M
       }
       if (cleared) for (const id of before) if (!touched.has(id)) removed.push(id);
       for (const id of removed) ops.push({ deleteOne: { filter: { _id: idOf(groupId, id) } } });
-      for (const id of added) ops.push({ insertOne: { document: { _id: idOf(groupId, id), tenantId: tenant, groupId, userId: id, addedAt: now } } });
+      for (const id of added)
+        ops.push({
+          insertOne: { document: { _id: idOf(groupId, id), tenantId: tenant, groupId, userId: id, addedAt: now } },
+        });
       if (ops.length) await col.bulkWrite(tenant, ops);
       return { added, removed };
     },
     async members(tenant, groupId, limit) {
-      return (await col.find(tenant, { groupId }, { sort: { _id: 1 }, projection: { userId: 1 }, ...(limit ? { limit } : {}) })).map((r) => r.userId);
+      return (
+        await col.find(
+          tenant,
+          { groupId },
+          { sort: { _id: 1 }, projection: { userId: 1 }, ...(limit ? { limit } : {}) },
+        )
+      ).map((r) => r.userId);
     },
     count: (tenant, groupId) => col.countDocuments(tenant, { groupId }),
     async groupsOf(tenant, userIds) {

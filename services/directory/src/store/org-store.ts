@@ -1,6 +1,11 @@
 import { AppError } from '../../../kit/src/errors.js';
 import { newCode, newId } from '../../../kit/src/ids.js';
-import { DuplicateKeyError, type Collection, type CollectionSpec, type TenantId } from '../../../kit/src/store/store.js';
+import {
+  DuplicateKeyError,
+  type Collection,
+  type CollectionSpec,
+  type TenantId,
+} from '../../../kit/src/store/store.js';
 import type { DirectoryRepositories } from '../domain/ports.js';
 
 export type OrgRecord = { _id: string; tenantId: string; name: string; companyId: string; createdAt: Date };
@@ -19,7 +24,10 @@ export interface OrgStore {
 }
 
 /** Organizations: the one root collection (the tenant is the organization itself). */
-export function orgRepository(col: Collection<OrgRecord>, unit: <R>(work: (orgs: Collection<OrgRecord>, tx: DirectoryRepositories) => Promise<R>) => Promise<R>): OrgStore {
+export function orgRepository(
+  col: Collection<OrgRecord>,
+  unit: <R>(work: (orgs: Collection<OrgRecord>, tx: DirectoryRepositories) => Promise<R>) => Promise<R>,
+): OrgStore {
   return {
     async create(name, alongside) {
       for (let attempt = 0; attempt < 5; attempt++) {

@@ -18,14 +18,23 @@ export function resourceRepository(col: TenantCollection<StoredResource>): Resou
     byIds(tenant, ids, fields) {
       const unique = [...new Set(ids)];
       if (!unique.length) return Promise.resolve([]);
-      return col.find(tenant, { _id: { $in: unique } }, fields ? { projection: Object.fromEntries<1>([['_id', 1], ...fields.map((f): [string, 1] => [f, 1])]) } : {});
+      return col.find(
+        tenant,
+        { _id: { $in: unique } },
+        fields ? { projection: Object.fromEntries<1>([['_id', 1], ...fields.map((f): [string, 1] => [f, 1])]) } : {},
+      );
     },
     find: (tenant, filter, options) => col.find(tenant, filter, options),
     count: (tenant, filter) => col.countDocuments(tenant, filter),
-    page: (tenant, after, limit, match = {}) => col.find(tenant, after ? { ...match, _id: { $gt: after } } : match, { sort: { _id: 1 }, limit }),
+    page: (tenant, after, limit, match = {}) =>
+      col.find(tenant, after ? { ...match, _id: { $gt: after } } : match, { sort: { _id: 1 }, limit }),
     insert: (tenant, doc) => col.insertOne(tenant, doc),
     async replace(tenant, before, next) {
-      const res = await col.updateOne(tenant, { _id: before._id, 'meta.version': before.meta.version }, replaceUpdate(before, next));
+      const res = await col.updateOne(
+        tenant,
+        { _id: before._id, 'meta.version': before.meta.version },
+        replaceUpdate(before, next),
+      );
       return res.matched > 0;
     },
     async delete(tenant, id, expectedVersion) {

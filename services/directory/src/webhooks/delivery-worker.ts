@@ -15,7 +15,13 @@ import type { EventsMetrics } from '../events/events-metrics.js';
 import type { ActivityRepository } from '../domain/ports.js';
 import type { Sender } from './sender.js';
 import { signatureHeaders } from './signature.js';
-import { wants, type DeliveryRecord, type EndpointRecord, type StreamRecord, type WebhookStore } from './webhook-store.js';
+import {
+  wants,
+  type DeliveryRecord,
+  type EndpointRecord,
+  type StreamRecord,
+  type WebhookStore,
+} from './webhook-store.js';
 
 export interface DeliveryWorkerOptions {
   outbox: EventOutbox;
@@ -37,7 +43,16 @@ export interface DeliveryWorkerOptions {
 
 /** The body of a delivery: Standard Webhooks' {type, timestamp, data} and where the event sits in the feed. */
 export function webhookBody(e: EventRecord): string {
-  return JSON.stringify({ id: e._id, type: e.type, timestamp: e.time.toISOString(), orgId: e.tenantId, sequence: e.seq, actor: e.actor, requestId: e.requestId, data: e.data });
+  return JSON.stringify({
+    id: e._id,
+    type: e.type,
+    timestamp: e.time.toISOString(),
+    orgId: e.tenantId,
+    sequence: e.seq,
+    actor: e.actor,
+    requestId: e.requestId,
+    data: e.data,
+  });
 }
 
 export class DeliveryWorker {
@@ -108,7 +123,15 @@ export class DeliveryWorker {
         if (next[0]) oldest = Math.max(oldest, this.now() - next[0].time.getTime());
         if (stream.nextAttemptAt > this.now()) continue;
         if (stream.leaseOwner !== this.owner && stream.leaseUntil > this.now()) continue;
-        due.push(() => this.work(ep, stream).catch((err) => this.o.logger.error('webhook stream failed', { webhookId: ep._id, tenant: stream.tenantId, err: (err as Error).message })));
+        due.push(() =>
+          this.work(ep, stream).catch((err) =>
+            this.o.logger.error('webhook stream failed', {
+              webhookId: ep._id,
+              tenant: stream.tenantId,
+              err: (err as Error).message,
+            }),
+          ),
+        );
       }
     }
     this.o.metrics.oldestUndelivered.set(oldest / 1000);
@@ -119,7 +142,16 @@ export class DeliveryWorker {
   private async openStream(ep: EndpointRecord, tenant: TenantId): Promise<StreamRecord> {
     const id = `${ep._id}:${tenant}`;
     const acked = await this.o.outbox.lastSeqBefore(tenant, ep.createdAt);
-    const stream: StreamRecord = { _id: id, endpointId: ep._id, tenantId: tenant, acked, attempt: 0, nextAttemptAt: 0, leaseOwner: '', leaseUntil: 0 };
+    const stream: StreamRecord = {
+      _id: id,
+      endpointId: ep._id,
+      tenantId: tenant,
+      acked,
+      attempt: 0,
+      nextAttemptAt: 0,
+      leaseOwner: '',
+      leaseUntil: 0,
+    };
     try {
       await this.o.webhooks.streams.insertOne(stream);
       return stream;
@@ -196,7 +228,9 @@ export class DeliveryWorker {
       }
     } finally {
       this.busy.delete(initial._id);
-      await this.o.webhooks.streams.updateOne({ _id: initial._id, leaseOwner: this.owner }, { $set: { leaseUntil: 0 } }).catch(() => undefined);
+      await this.o.webhooks.streams
+        .updateOne({ _id: initial._id, leaseOwner: this.owner }, { $set: { leaseUntil: 0 } })
+        .catch(() => undefined);
     }
   }
 
@@ -204,7 +238,16 @@ export class DeliveryWorker {
     const since = ep.failingSince ?? new Date(this.now());
     const reason = `every delivery failed since ${since.toISOString()} (last: ${d.error || `HTTP ${d.responseStatus}`})`;
     await this.o.webhooks.update(ep._id, { enabled: false, disabledReason: reason });
-    await this.o.activity.record(e.tenantId as TenantId, { actor: 'system', action: 'webhook.disable', resourceType: 'webhook', resourceId: ep._id, resourceName: ep.url, outcome: 'failure', requestId: '', details: { reason, failingSince: since.toISOString() } });
+    await this.o.activity.record(e.tenantId as TenantId, {
+      actor: 'system',
+      action: 'webhook.disable',
+      resourceType: 'webhook',
+      resourceId: ep._id,
+      resourceName: ep.url,
+      outcome: 'failure',
+      requestId: '',
+      details: { reason, failingSince: since.toISOString() },
+    });
     this.o.logger.warn('webhook endpoint disabled after failing for too long', { webhookId: ep._id, reason });
   }
 
@@ -216,7 +259,19 @@ export class DeliveryWorker {
     const outcome = r.ok ? 'succeeded' : r.refused ? 'refused' : 'failed';
     this.o.metrics.deliveries.inc({ outcome });
     this.o.metrics.deliveryDuration.observe({ outcome }, r.durationMs / 1000);
-    return this.o.webhooks.logDelivery({ endpointId: ep._id, eventId: e._id, eventType: e.type, tenantId: e.tenantId, seq: e.seq, attempt, outcome, responseStatus: r.status, error: r.error ?? '', durationMs: r.durationMs, manual });
+    return this.o.webhooks.logDelivery({
+      endpointId: ep._id,
+      eventId: e._id,
+      eventType: e.type,
+      tenantId: e.tenantId,
+      seq: e.seq,
+      attempt,
+      outcome,
+      responseStatus: r.status,
+      error: r.error ?? '',
+      durationMs: r.durationMs,
+      manual,
+    });
   }
 }
 

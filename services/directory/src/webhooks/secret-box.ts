@@ -21,7 +21,9 @@ export function secretBox(key: Buffer): SecretBox {
       const c = createCipheriv('aes-256-gcm', key, iv);
       c.setAAD(Buffer.from(endpointId, 'utf8'));
       const body = Buffer.concat([c.update(secret, 'utf8'), c.final()]);
-      return ['v1', iv.toString('base64url'), body.toString('base64url'), c.getAuthTag().toString('base64url')].join('.');
+      return ['v1', iv.toString('base64url'), body.toString('base64url'), c.getAuthTag().toString('base64url')].join(
+        '.',
+      );
     },
     open(endpointId, sealed) {
       const [v, iv, body, tag] = sealed.split('.');
@@ -37,7 +39,11 @@ export function secretBox(key: Buffer): SecretBox {
 /** Without a configured key on MongoDB, creating a webhook is refused with a message the operator can act on. */
 export const noSecretBox: SecretBox = {
   seal() {
-    throw new AppError('FAILED_PRECONDITION', 'webhooks need WEBHOOK_SECRETS_KEY (the same 32-byte base64 key on every directory replica) to protect signing secrets at rest', 'webhook_key_missing');
+    throw new AppError(
+      'FAILED_PRECONDITION',
+      'webhooks need WEBHOOK_SECRETS_KEY (the same 32-byte base64 key on every directory replica) to protect signing secrets at rest',
+      'webhook_key_missing',
+    );
   },
   open() {
     throw new Error('WEBHOOK_SECRETS_KEY is not set');

@@ -9,13 +9,37 @@ import { AppError } from '../../../kit/src/errors.js';
 
 const blocked = new BlockList();
 for (const [net, prefix] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-  ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.88.99.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24],
-  ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) blocked.addSubnet(net, prefix, 'ipv4');
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.0.2.0', 24],
+  ['192.88.99.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['198.51.100.0', 24],
+  ['203.0.113.0', 24],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+] as const)
+  blocked.addSubnet(net, prefix, 'ipv4');
 for (const [net, prefix] of [
-  ['::', 128], ['::1', 128], ['64:ff9b::', 96], ['64:ff9b:1::', 48], ['100::', 64], ['2001:db8::', 32], ['2002::', 16], ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8],
-] as const) blocked.addSubnet(net, prefix, 'ipv6');
+  ['::', 128],
+  ['::1', 128],
+  ['64:ff9b::', 96],
+  ['64:ff9b:1::', 48],
+  ['100::', 64],
+  ['2001:db8::', 32],
+  ['2002::', 16],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['fec0::', 10],
+  ['ff00::', 8],
+] as const)
+  blocked.addSubnet(net, prefix, 'ipv6');
 
 /** The 8 groups of an IPv6 address (with an embedded dotted IPv4 tail turned into two groups). */
 function groups6(address: string): number[] {
@@ -49,7 +73,9 @@ export function isNonPublicAddress(address: string): boolean {
 export class RefusedAddressError extends Error {
   readonly code = 'EWEBHOOKREFUSED';
   constructor(host: string, address: string) {
-    super(`${host} resolves to ${address}, which is not a public address; webhooks are not sent to loopback, private or link-local addresses`);
+    super(
+      `${host} resolves to ${address}, which is not a public address; webhooks are not sent to loopback, private or link-local addresses`,
+    );
     this.name = 'RefusedAddressError';
   }
 }
@@ -59,7 +85,7 @@ type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | Look
 /** A `lookup` for http(s).request: resolves, refuses the connection when any answer is not public. */
 export function guardedLookup(allowPrivate: boolean) {
   return (hostname: string, options: { all?: boolean; family?: number } | number, callback: LookupCallback) => {
-    const opts = typeof options === 'number' ? { family: options } : options ?? {};
+    const opts = typeof options === 'number' ? { family: options } : (options ?? {});
     dnsLookup(hostname, { all: true, family: opts.family ?? 0 }, (err, addresses) => {
       if (err) return callback(err, '');
       const bad = allowPrivate ? undefined : addresses.find((a) => isNonPublicAddress(a.address));
@@ -80,21 +106,40 @@ export async function checkWebhookUrl(value: string, allowPrivate: boolean): Pro
   } catch {
     throw new AppError('INVALID_ARGUMENT', '"url" is not a valid absolute URL', 'invalid_url');
   }
-  if (u.protocol !== 'https:' && !(allowPrivate && u.protocol === 'http:')) throw new AppError('INVALID_ARGUMENT', '"url" must be an https:// URL', 'invalid_url');
-  if (u.username || u.password) throw new AppError('INVALID_ARGUMENT', '"url" must not contain credentials; verify the webhook-signature header instead', 'invalid_url');
+  if (u.protocol !== 'https:' && !(allowPrivate && u.protocol === 'http:'))
+    throw new AppError('INVALID_ARGUMENT', '"url" must be an https:// URL', 'invalid_url');
+  if (u.username || u.password)
+    throw new AppError(
+      'INVALID_ARGUMENT',
+      '"url" must not contain credentials; verify the webhook-signature header instead',
+      'invalid_url',
+    );
   if (u.hash) throw new AppError('INVALID_ARGUMENT', '"url" must not contain a #fragment', 'invalid_url');
-  if (value.length > 2048) throw new AppError('INVALID_ARGUMENT', '"url" is longer than 2048 characters', 'invalid_url');
+  if (value.length > 2048)
+    throw new AppError('INVALID_ARGUMENT', '"url" is longer than 2048 characters', 'invalid_url');
   if (allowPrivate) return u;
   const host = hostOf(u);
   if (isIP(host)) {
-    if (isNonPublicAddress(host)) throw new AppError('INVALID_ARGUMENT', `"url" points at ${host}, which is not a public address (loopback, private and link-local addresses are refused)`, 'address_refused');
+    if (isNonPublicAddress(host))
+      throw new AppError(
+        'INVALID_ARGUMENT',
+        `"url" points at ${host}, which is not a public address (loopback, private and link-local addresses are refused)`,
+        'address_refused',
+      );
     return u;
   }
-  const addresses = await new Promise<LookupAddress[]>((resolve, reject) => dnsLookup(host, { all: true }, (err, a) => (err ? reject(err) : resolve(a)))).catch(() => {
+  const addresses = await new Promise<LookupAddress[]>((resolve, reject) =>
+    dnsLookup(host, { all: true }, (err, a) => (err ? reject(err) : resolve(a))),
+  ).catch(() => {
     throw new AppError('INVALID_ARGUMENT', `"url": the host ${host} cannot be resolved`, 'unresolvable_host');
   });
   const bad = addresses.find((a) => isNonPublicAddress(a.address));
-  if (bad) throw new AppError('INVALID_ARGUMENT', `"url": ${host} resolves to ${bad.address}, which is not a public address (loopback, private and link-local addresses are refused)`, 'address_refused');
+  if (bad)
+    throw new AppError(
+      'INVALID_ARGUMENT',
+      `"url": ${host} resolves to ${bad.address}, which is not a public address (loopback, private and link-local addresses are refused)`,
+      'address_refused',
+    );
   return u;
 }
 

@@ -57,8 +57,14 @@ export type DeliveryRecord = {
   manual: boolean;
 };
 
-export const ENDPOINTS_COLLECTION: CollectionSpec = { name: 'webhook_endpoints', indexes: [{ name: 'org', keys: { orgId: 1, _id: 1 } }] };
-export const STREAMS_COLLECTION: CollectionSpec = { name: 'webhook_streams', indexes: [{ name: 'endpoint', keys: { endpointId: 1, tenantId: 1 } }] };
+export const ENDPOINTS_COLLECTION: CollectionSpec = {
+  name: 'webhook_endpoints',
+  indexes: [{ name: 'org', keys: { orgId: 1, _id: 1 } }],
+};
+export const STREAMS_COLLECTION: CollectionSpec = {
+  name: 'webhook_streams',
+  indexes: [{ name: 'endpoint', keys: { endpointId: 1, tenantId: 1 } }],
+};
 export const DELIVERIES_COLLECTION: CollectionSpec = {
   name: 'webhook_deliveries',
   indexes: [
@@ -72,28 +78,49 @@ export const MAX_ENDPOINTS = 100;
 /** `["*"]` or known event types, without repeats. */
 export function checkEventFilter(events: unknown): string[] {
   if (!Array.isArray(events) || events.length === 0 || events.some((e) => typeof e !== 'string')) {
-    throw new AppError('INVALID_ARGUMENT', '"events" must be a non-empty array of event types, or ["*"] for every type', 'invalid_events');
+    throw new AppError(
+      'INVALID_ARGUMENT',
+      '"events" must be a non-empty array of event types, or ["*"] for every type',
+      'invalid_events',
+    );
   }
   const list = [...new Set(events as string[])];
   if (list.includes('*')) {
-    if (list.length > 1) throw new AppError('INVALID_ARGUMENT', '"*" already means every event type; send ["*"] alone', 'invalid_events');
+    if (list.length > 1)
+      throw new AppError('INVALID_ARGUMENT', '"*" already means every event type; send ["*"] alone', 'invalid_events');
     return list;
   }
   const unknown = list.filter((e) => !isEventType(e));
-  if (unknown.length) throw new AppError('INVALID_ARGUMENT', `unknown event types: ${unknown.join(', ')}; known: ${EVENT_TYPES.join(', ')}`, 'invalid_events');
+  if (unknown.length)
+    throw new AppError(
+      'INVALID_ARGUMENT',
+      `unknown event types: ${unknown.join(', ')}; known: ${EVENT_TYPES.join(', ')}`,
+      'invalid_events',
+    );
   return list;
 }
 
-export const wants = (ep: Pick<EndpointRecord, 'events'>, type: string) => ep.events.includes('*') || ep.events.includes(type);
+export const wants = (ep: Pick<EndpointRecord, 'events'>, type: string) =>
+  ep.events.includes('*') || ep.events.includes(type);
 
 export interface WebhookStore {
   endpoints: Collection<EndpointRecord>;
   streams: Collection<StreamRecord>;
   deliveries: Collection<DeliveryRecord>;
-  create(input: { url: string; events: string[]; orgId: string; description: string }): Promise<{ endpoint: EndpointRecord; secret: string }>;
+  create(input: {
+    url: string;
+    events: string[];
+    orgId: string;
+    description: string;
+  }): Promise<{ endpoint: EndpointRecord; secret: string }>;
   get(id: string): Promise<EndpointRecord>;
   list(orgId?: string): Promise<EndpointRecord[]>;
-  update(id: string, set: Partial<Pick<EndpointRecord, 'url' | 'events' | 'enabled' | 'description' | 'disabledReason' | 'failingSince'>>): Promise<EndpointRecord>;
+  update(
+    id: string,
+    set: Partial<
+      Pick<EndpointRecord, 'url' | 'events' | 'enabled' | 'description' | 'disabledReason' | 'failingSince'>
+    >,
+  ): Promise<EndpointRecord>;
   delete(id: string): Promise<void>;
   rotate(id: string): Promise<{ endpoint: EndpointRecord; secret: string }>;
   secretOf(ep: EndpointRecord): string;
@@ -116,29 +143,53 @@ export async function openWebhookStore(store: DocumentStore, box: SecretBox): Pr
     streams,
     deliveries,
     async create(input) {
-      if ((await endpoints.countDocuments({})) >= MAX_ENDPOINTS) throw new AppError('RESOURCE_EXHAUSTED', `at most ${MAX_ENDPOINTS} webhook endpoints; delete one first`, 'too_many_webhooks');
+      if ((await endpoints.countDocuments({})) >= MAX_ENDPOINTS)
+        throw new AppError(
+          'RESOURCE_EXHAUSTED',
+          `at most ${MAX_ENDPOINTS} webhook endpoints; delete one first`,
+          'too_many_webhooks',
+        );
       const now = new Date();
       const id = `wh_${newId(now.getTime())}`;
       const secret = newWebhookSecret();
-      const endpoint: EndpointRecord = { _id: id, ...input, enabled: true, disabledReason: '', secretSealed: box.seal(id, secret), secretLast4: last4(secret), createdAt: now, updatedAt: now, failingSince: null };
+      const endpoint: EndpointRecord = {
+        _id: id,
+        ...input,
+        enabled: true,
+        disabledReason: '',
+        secretSealed: box.seal(id, secret),
+        secretLast4: last4(secret),
+        createdAt: now,
+        updatedAt: now,
+        failingSince: null,
+      };
       await endpoints.insertOne(endpoint);
       return { endpoint, secret };
     },
     get,
     list: (orgId) => endpoints.find(orgId ? { orgId } : {}, { sort: { _id: 1 } }),
     async update(id, set) {
-      const updated = await endpoints.findOneAndUpdate({ _id: id }, { $set: { ...set, updatedAt: new Date() } }, { returnDocument: 'after' });
+      const updated = await endpoints.findOneAndUpdate(
+        { _id: id },
+        { $set: { ...set, updatedAt: new Date() } },
+        { returnDocument: 'after' },
+      );
       if (!updated) throw new AppError('NOT_FOUND', `webhook ${id} not found`, 'webhook_not_found');
       return updated;
     },
     async delete(id) {
-      if (!(await endpoints.deleteOne({ _id: id }))) throw new AppError('NOT_FOUND', `webhook ${id} not found`, 'webhook_not_found');
+      if (!(await endpoints.deleteOne({ _id: id })))
+        throw new AppError('NOT_FOUND', `webhook ${id} not found`, 'webhook_not_found');
       await streams.deleteMany({ endpointId: id });
     },
     async rotate(id) {
       await get(id);
       const secret = newWebhookSecret();
-      const endpoint = await endpoints.findOneAndUpdate({ _id: id }, { $set: { secretSealed: box.seal(id, secret), secretLast4: last4(secret), updatedAt: new Date() } }, { returnDocument: 'after' });
+      const endpoint = await endpoints.findOneAndUpdate(
+        { _id: id },
+        { $set: { secretSealed: box.seal(id, secret), secretLast4: last4(secret), updatedAt: new Date() } },
+        { returnDocument: 'after' },
+      );
       if (!endpoint) throw new AppError('NOT_FOUND', `webhook ${id} not found`, 'webhook_not_found');
       return { endpoint, secret };
     },

@@ -25,7 +25,11 @@ import { httpSender } from '../../src/webhooks/sender.js';
 import { openWebhookStore } from '../../src/webhooks/webhook-store.js';
 
 const TENANTS: TenantId[] = Array.from({ length: 50 }, (_, i) => tenantId(`t${String(i).padStart(23, '0')}`));
-const draft = (i: number): EventDraft => ({ type: 'user.updated', resource: { type: 'user', id: `u${i}` }, data: { user: { id: `u${i}`, userName: `user${i}@example.com`, active: true, role: 'User' } } });
+const draft = (i: number): EventDraft => ({
+  type: 'user.updated',
+  resource: { type: 'user', id: `u${i}` },
+  data: { user: { id: `u${i}`, userName: `user${i}@example.com`, active: true, role: 'User' } },
+});
 const meta = { actor: 'connector:c', requestId: 'r' };
 
 async function measure(label: string, n: number, unit: string, fn: (i: number) => Promise<unknown>) {
@@ -34,17 +38,32 @@ async function measure(label: string, n: number, unit: string, fn: (i: number) =
   for (let i = 0; i < n; i++) await fn(i);
   const wall = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
-  console.log(`${label.padEnd(52)} ${((cpu.user + cpu.system) / 1000 / n).toFixed(3)} ms CPU/${unit}   ${(wall / n).toFixed(3)} ms wall/${unit}   (${n} ${unit}s)`);
+  console.log(
+    `${label.padEnd(52)} ${((cpu.user + cpu.system) / 1000 / n).toFixed(3)} ms CPU/${unit}   ${(wall / n).toFixed(3)} ms wall/${unit}   (${n} ${unit}s)`,
+  );
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-outbox-'));
 const store = await EmbeddedDocumentStore.open(dir);
 const outbox = await openEventOutbox(store, { gapGraceMs: 0 });
 await measure('append, one event per change', 5000, 'change', (i) => outbox.append(TENANTS[i % 50], meta, [draft(i)]));
-await measure('append, 100 events in one change (group push)', 100, 'change', (i) => outbox.append(TENANTS[i % 50], meta, Array.from({ length: 100 }, (_, j) => draft(i * 100 + j))));
-for (let i = 0; i < 35; i++) await outbox.append(TENANTS[i % 50], meta, Array.from({ length: 1000 }, (_, j) => draft(j)));
+await measure('append, 100 events in one change (group push)', 100, 'change', (i) =>
+  outbox.append(
+    TENANTS[i % 50],
+    meta,
+    Array.from({ length: 100 }, (_, j) => draft(i * 100 + j)),
+  ),
+);
+for (let i = 0; i < 35; i++)
+  await outbox.append(
+    TENANTS[i % 50],
+    meta,
+    Array.from({ length: 1000 }, (_, j) => draft(j)),
+  );
 console.log('events in the store:', 5000 + 10000 + 35000);
-await measure('org feed page of 100 (listOrg)', 500, 'page', (i) => outbox.listOrg(TENANTS[i % 50], (i * 7) % 600, 100));
+await measure('org feed page of 100 (listOrg)', 500, 'page', (i) =>
+  outbox.listOrg(TENANTS[i % 50], (i * 7) % 600, 100),
+);
 let key = '';
 await measure('all-organizations feed page of 100 (listAll)', 500, 'page', async () => {
   const page = await outbox.listAll(key, 100);
@@ -55,19 +74,43 @@ const N = 2000;
 let received = 0;
 let allIn: () => void = () => undefined;
 const done = new Promise<void>((r) => (allIn = r));
-const server = createServer((req, res) => req.resume().on('end', () => (res.writeHead(204).end(), ++received === N && allIn())));
+const server = createServer((req, res) =>
+  req.resume().on('end', () => (res.writeHead(204).end(), ++received === N && allIn())),
+);
 await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
 const webhooks = await openWebhookStore(store, secretBox(randomBytes(32)));
-await webhooks.create({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, events: ['*'], orgId: TENANTS[0], description: '' });
-const worker = new DeliveryWorker({ outbox, webhooks, activity: (await openDirectoryStore(store)).activity, send: httpSender({ timeoutMs: 5000, allowPrivate: true }), logger: createLogger('bench', 'error'), metrics: eventsMetrics(new Registry()), retryScheduleMs: [1000], disableAfterMs: 86_400_000, leaseMs: 60_000, pollIntervalMs: 50 });
-await outbox.append(TENANTS[0], meta, Array.from({ length: N }, (_, j) => draft(j)));
+await webhooks.create({
+  url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+  events: ['*'],
+  orgId: TENANTS[0],
+  description: '',
+});
+const worker = new DeliveryWorker({
+  outbox,
+  webhooks,
+  activity: (await openDirectoryStore(store)).activity,
+  send: httpSender({ timeoutMs: 5000, allowPrivate: true }),
+  logger: createLogger('bench', 'error'),
+  metrics: eventsMetrics(new Registry()),
+  retryScheduleMs: [1000],
+  disableAfterMs: 86_400_000,
+  leaseMs: 60_000,
+  pollIntervalMs: 50,
+});
+await outbox.append(
+  TENANTS[0],
+  meta,
+  Array.from({ length: N }, (_, j) => draft(j)),
+);
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 worker.start();
 await done;
 const wall = performance.now() - t0;
 const cpu = process.cpuUsage(cpu0);
-console.log(`${'deliver one stream in order (sign, POST, log, ack)'.padEnd(52)} ${((cpu.user + cpu.system) / 1000 / N).toFixed(3)} ms CPU/event   ${(wall / N).toFixed(3)} ms wall/event   (${N} events)`);
+console.log(
+  `${'deliver one stream in order (sign, POST, log, ack)'.padEnd(52)} ${((cpu.user + cpu.system) / 1000 / N).toFixed(3)} ms CPU/event   ${(wall / N).toFixed(3)} ms wall/event   (${N} events)`,
+);
 await worker.stop();
 console.log(`  (CPU includes the loopback receiver in the same process; ${received} deliveries)`);
 server.close();

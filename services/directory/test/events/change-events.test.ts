@@ -16,8 +16,18 @@ import { openDirectoryStore, type DirectoryStore } from '../../src/store/directo
 
 const t = tenantId('0000000000000000000000c3');
 const at = new Date('2026-12-01T10:00:00Z');
-const userDoc = (over: Record<string, unknown> = {}): StoredResource =>
-  ({ _id: 'u1', tenantId: t, userName: 'ada@x.example', userNameLower: 'ada@x.example', name: { givenName: 'Ada', familyName: 'L' }, emails: [{ value: 'ada@x.example', primary: true }], active: true, provisioned: true, meta: { created: at, lastModified: at, version: 1 }, ...over });
+const userDoc = (over: Record<string, unknown> = {}): StoredResource => ({
+  _id: 'u1',
+  tenantId: t,
+  userName: 'ada@x.example',
+  userNameLower: 'ada@x.example',
+  name: { givenName: 'Ada', familyName: 'L' },
+  emails: [{ value: 'ada@x.example', primary: true }],
+  active: true,
+  provisioned: true,
+  meta: { created: at, lastModified: at, version: 1 },
+  ...over,
+});
 
 describe('change events', () => {
   let dir: string;
@@ -40,10 +50,22 @@ describe('change events', () => {
   it('users: created, nothing for a no-op, updated before deactivated, reactivated, deleted', async () => {
     const a = userDoc();
     await run((tx) => sut.user(tx, t, 'connector:c', null, a));
-    expect(await run((tx) => sut.user(tx, t, 'connector:c', a, userDoc({ meta: { created: at, lastModified: new Date(), version: 2 } })))).toEqual([]);
+    expect(
+      await run((tx) =>
+        sut.user(tx, t, 'connector:c', a, userDoc({ meta: { created: at, lastModified: new Date(), version: 2 } })),
+      ),
+    ).toEqual([]);
     const renamedAndOff = userDoc({ name: { givenName: 'Augusta', familyName: 'L' }, active: false, role: 'Admin' });
     await run((tx) => sut.user(tx, t, 'connector:c', a, renamedAndOff));
-    await run((tx) => sut.user(tx, t, 'operator', renamedAndOff, userDoc({ name: { givenName: 'Augusta', familyName: 'L' }, role: 'Admin' })));
+    await run((tx) =>
+      sut.user(
+        tx,
+        t,
+        'operator',
+        renamedAndOff,
+        userDoc({ name: { givenName: 'Augusta', familyName: 'L' }, role: 'Admin' }),
+      ),
+    );
     await run((tx) => sut.user(tx, t, 'connector:c', a, null));
     const events = await outbox.listOrg(t, 0, 100);
     expect(events.map((e) => [e.seq, e.type, e.actor])).toEqual([
@@ -53,18 +75,54 @@ describe('change events', () => {
       [4, 'user.reactivated', 'operator'],
       [5, 'user.deleted', 'connector:c'],
     ]);
-    expect(events[1].data.user).toEqual({ id: 'u1', userName: 'ada@x.example', displayName: 'Augusta L', email: 'ada@x.example', active: false, role: 'Admin', access: 'web', provisioned: true, createdAt: at.toISOString(), updatedAt: at.toISOString() });
+    expect(events[1].data.user).toEqual({
+      id: 'u1',
+      userName: 'ada@x.example',
+      displayName: 'Augusta L',
+      email: 'ada@x.example',
+      active: false,
+      role: 'Admin',
+      access: 'web',
+      provisioned: true,
+      createdAt: at.toISOString(),
+      updatedAt: at.toISOString(),
+    });
   });
 
   it('teams: created, renamed, one event per member added and removed, with the members named', async () => {
     await directory.users.insert(t, userDoc());
-    const team = { _id: 'g1', tenantId: t, displayName: 'Eng', displayNameLower: 'eng', provisioned: true, meta: { created: at, lastModified: at, version: 1 } } as StoredResource;
+    const team = {
+      _id: 'g1',
+      tenantId: t,
+      displayName: 'Eng',
+      displayNameLower: 'eng',
+      provisioned: true,
+      meta: { created: at, lastModified: at, version: 1 },
+    } as StoredResource;
     await run((tx) => sut.team(tx, t, 'connector:c', null, team, { added: ['u1', 'u-gone', 'u1'], removed: [] }));
-    await run((tx) => sut.team(tx, t, 'connector:c', team, { ...team, displayName: 'Eng EU', displayNameLower: 'eng eu' }, { added: [], removed: ['u1'] }));
+    await run((tx) =>
+      sut.team(
+        tx,
+        t,
+        'connector:c',
+        team,
+        { ...team, displayName: 'Eng EU', displayNameLower: 'eng eu' },
+        { added: [], removed: ['u1'] },
+      ),
+    );
     await run((tx) => sut.team(tx, t, 'connector:c', team, team, { added: [], removed: [] }));
     const events = await outbox.listOrg(t, 0, 100);
-    expect(events.map((e) => e.type)).toEqual(['team.created', 'team.member_added', 'team.member_added', 'team.updated', 'team.member_removed']);
-    expect(events[1].data).toEqual({ team: { id: 'g1', name: 'Eng', provisioned: true, memberCount: 0, createdAt: at.toISOString() }, user: { id: 'u1', userName: 'ada@x.example' } });
+    expect(events.map((e) => e.type)).toEqual([
+      'team.created',
+      'team.member_added',
+      'team.member_added',
+      'team.updated',
+      'team.member_removed',
+    ]);
+    expect(events[1].data).toEqual({
+      team: { id: 'g1', name: 'Eng', provisioned: true, memberCount: 0, createdAt: at.toISOString() },
+      user: { id: 'u1', userName: 'ada@x.example' },
+    });
     expect(events[2].data.user).toEqual({ id: 'u-gone' });
     expect(events[3].data.team).toMatchObject({ name: 'Eng EU' });
   });
@@ -73,13 +131,35 @@ describe('change events', () => {
     const c: ConnectorRecord = { _id: 'c1', tenantId: t, type: 'okta', enabled: true, createdAt: at, updatedAt: at };
     await run((tx) => sut.connector(tx, t, 'operator', null, c));
     await run((tx) => sut.credentialsRotated(tx, t, 'operator', c, at));
-    await run((tx) => sut.sso(tx, t, 'operator', 'sso.configured', c, { connectorId: 'c1', issuer: 'https://acme.okta.com', clientId: '0oa1', redirectUris: ['https://id.example/oidc/callback'] }));
+    await run((tx) =>
+      sut.sso(tx, t, 'operator', 'sso.configured', c, {
+        connectorId: 'c1',
+        issuer: 'https://acme.okta.com',
+        clientId: '0oa1',
+        redirectUris: ['https://id.example/oidc/callback'],
+      }),
+    );
     await run((tx) => sut.sso(tx, t, 'operator', 'sso.disabled', { ...c, enabled: false }));
     await run((tx) => sut.connector(tx, t, 'operator', c, null));
     const events = await outbox.listOrg(t, 0, 100);
-    expect(events.map((e) => e.type)).toEqual(['connector.created', 'connector.credentials_rotated', 'sso.configured', 'sso.disabled', 'connector.deleted']);
-    expect(events[1].data).toEqual({ connector: { id: 'c1', type: 'okta', enabled: true, createdAt: at.toISOString(), updatedAt: at.toISOString() }, credentialsIssuedAt: at.toISOString() });
-    expect(events[2].data.sso).toEqual({ enabled: true, connectorId: 'c1', issuer: 'https://acme.okta.com', clientId: '0oa1', redirectUris: ['https://id.example/oidc/callback'] });
+    expect(events.map((e) => e.type)).toEqual([
+      'connector.created',
+      'connector.credentials_rotated',
+      'sso.configured',
+      'sso.disabled',
+      'connector.deleted',
+    ]);
+    expect(events[1].data).toEqual({
+      connector: { id: 'c1', type: 'okta', enabled: true, createdAt: at.toISOString(), updatedAt: at.toISOString() },
+      credentialsIssuedAt: at.toISOString(),
+    });
+    expect(events[2].data.sso).toEqual({
+      enabled: true,
+      connectorId: 'c1',
+      issuer: 'https://acme.okta.com',
+      clientId: '0oa1',
+      redirectUris: ['https://id.example/oidc/callback'],
+    });
     expect(events[3].data.sso).toEqual({ enabled: false, connectorId: 'c1' });
   });
 });

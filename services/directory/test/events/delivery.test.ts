@@ -28,9 +28,17 @@ import { openWebhookStore, type WebhookStore } from '../../src/webhooks/webhook-
 const t1 = tenantId('0000000000000000000000a1');
 const t2 = tenantId('0000000000000000000000b2');
 const meta = { actor: 'connector:c1', requestId: 'r' };
-const draft = (id: string): EventDraft => ({ type: 'user.updated', resource: { type: 'user', id }, data: { user: { id } } });
+const draft = (id: string): EventDraft => ({
+  type: 'user.updated',
+  resource: { type: 'user', id },
+  data: { user: { id } },
+});
 
-type Received = { id: string; status: number; body: { orgId: string; sequence: number; data: { user: { id: string } } } };
+type Received = {
+  id: string;
+  status: number;
+  body: { orgId: string; sequence: number; data: { user: { id: string } } };
+};
 
 async function until(what: string, check: () => Promise<boolean> | boolean, ms = 20000) {
   const end = Date.now() + ms;
@@ -54,8 +62,23 @@ describe('webhook delivery', () => {
   const workers: DeliveryWorker[] = [];
   const logger = createLogger('test', 'error');
 
-  const worker = (owner: string, o: Partial<{ retryScheduleMs: number[]; disableAfterMs: number; leaseMs: number }> = {}) => {
-    const w = new DeliveryWorker({ outbox, webhooks, activity, send: httpSender({ timeoutMs: 2000, allowPrivate: true }), logger, metrics: eventsMetrics(new Registry()), retryScheduleMs: o.retryScheduleMs ?? [20, 20, 20, 20, 20, 20, 20, 20, 20, 20], disableAfterMs: o.disableAfterMs ?? 86_400_000, leaseMs: o.leaseMs ?? 30_000, pollIntervalMs: 20, owner });
+  const worker = (
+    owner: string,
+    o: Partial<{ retryScheduleMs: number[]; disableAfterMs: number; leaseMs: number }> = {},
+  ) => {
+    const w = new DeliveryWorker({
+      outbox,
+      webhooks,
+      activity,
+      send: httpSender({ timeoutMs: 2000, allowPrivate: true }),
+      logger,
+      metrics: eventsMetrics(new Registry()),
+      retryScheduleMs: o.retryScheduleMs ?? [20, 20, 20, 20, 20, 20, 20, 20, 20, 20],
+      disableAfterMs: o.disableAfterMs ?? 86_400_000,
+      leaseMs: o.leaseMs ?? 30_000,
+      pollIntervalMs: 20,
+      owner,
+    });
     workers.push(w);
     return w;
   };
@@ -99,7 +122,8 @@ describe('webhook delivery', () => {
     for (let i = 0; i < 120; i++) writes.push(outbox.append(i % 2 ? t1 : t2, meta, [draft(`u${i % 6}`)]));
     await Promise.all(writes);
     const endpointId = (await webhooks.list())[0]._id;
-    const logged = async () => (await webhooks.listDeliveries(endpointId, 500)).filter((d) => d.outcome === 'succeeded').length;
+    const logged = async () =>
+      (await webhooks.listDeliveries(endpointId, 500)).filter((d) => d.outcome === 'succeeded').length;
     // the receiver's count, then the log's (a worker records an answer just after the receiver has sent it)
     await until('120 deliveries', () => new Set(delivered().map((r) => r.id)).size === 120);
     await until('120 deliveries logged', async () => (await logged()) === 120);
@@ -107,7 +131,10 @@ describe('webhook delivery', () => {
     for (const w of workers) await w.tick();
     await Promise.all(workers.map((w) => w.tick()));
     expect(received).toHaveLength(120);
-    for (const t of [t1, t2]) expect(received.filter((r) => r.body.orgId === t).map((r) => r.body.sequence)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+    for (const t of [t1, t2])
+      expect(received.filter((r) => r.body.orgId === t).map((r) => r.body.sequence)).toEqual(
+        Array.from({ length: 60 }, (_, i) => i + 1),
+      );
     expect(await logged()).toBe(120);
   });
 
@@ -115,7 +142,19 @@ describe('webhook delivery', () => {
     ({ secret } = await webhooks.create({ url, events: ['*'], orgId: '', description: '' }));
     const real = httpSender({ timeoutMs: 2000, allowPrivate: true });
     // replica A sends, then hangs forever (as if killed): its lease runs out and replica B takes the stream over
-    const dying = new DeliveryWorker({ outbox, webhooks, activity, send: async (u, h, b) => (await real(u, h, b), new Promise(() => undefined)), logger, metrics: eventsMetrics(new Registry()), retryScheduleMs: [20], disableAfterMs: 86_400_000, leaseMs: 300, pollIntervalMs: 20, owner: 'replica-a' });
+    const dying = new DeliveryWorker({
+      outbox,
+      webhooks,
+      activity,
+      send: async (u, h, b) => (await real(u, h, b), new Promise(() => undefined)),
+      logger,
+      metrics: eventsMetrics(new Registry()),
+      retryScheduleMs: [20],
+      disableAfterMs: 86_400_000,
+      leaseMs: 300,
+      pollIntervalMs: 20,
+      owner: 'replica-a',
+    });
     for (let i = 0; i < 5; i++) await outbox.append(t1, meta, [draft(`u${i}`)]);
     dying.start();
     await until('replica A sent the first event', () => received.length === 1);
@@ -161,11 +200,17 @@ describe('webhook delivery', () => {
     answer = () => 500;
     worker('replica-a', { retryScheduleMs: Array(1000).fill(20), disableAfterMs: 300 }).start();
     await outbox.append(t2, meta, [draft('a')]);
-    await until('endpoint disabled', async () => !(await webhooks.list())[0].enabled && (await activity.list(t2, { action: 'webhook.', limit: 10 })).length > 0);
+    await until(
+      'endpoint disabled',
+      async () =>
+        !(await webhooks.list())[0].enabled && (await activity.list(t2, { action: 'webhook.', limit: 10 })).length > 0,
+    );
     const [ep] = await webhooks.list();
     expect(ep.disabledReason).toMatch(/every delivery failed since .* HTTP 500|answered 500/);
     const entries = await activity.list(t2, { action: 'webhook.', limit: 10 });
-    expect(entries).toEqual([expect.objectContaining({ action: 'webhook.disable', actor: 'system', resourceId: ep._id, outcome: 'failure' })]);
+    expect(entries).toEqual([
+      expect.objectContaining({ action: 'webhook.disable', actor: 'system', resourceId: ep._id, outcome: 'failure' }),
+    ]);
     const attempts = received.length;
     await workers[0].tick();
     expect(received.length).toBe(attempts);

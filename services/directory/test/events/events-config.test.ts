@@ -8,7 +8,9 @@ describe('events and webhook settings', () => {
     const { config, warnings } = loadDirectoryConfig({});
     expect(config.eventsRetentionMs).toBe(30 * 86_400_000);
     expect(config.webhooksAllowPrivate).toBe(false);
-    expect(config.webhooksRetryScheduleMs).toEqual([5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000]);
+    expect(config.webhooksRetryScheduleMs).toEqual([
+      5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000,
+    ]);
     expect(config.webhooksRetryScheduleMs.reduce((a, b) => a + b, 0)).toBeGreaterThan(24 * 3_600_000);
     expect(config.webhookSecretsKey).toBeUndefined();
     expect(warnings.join('\n')).not.toMatch(/WEBHOOK/);
@@ -17,18 +19,35 @@ describe('events and webhook settings', () => {
   it('lists every bad variable at once', () => {
     let err: unknown;
     try {
-      loadDirectoryConfig({ WEBHOOKS_ALLOW_PRIVATE: 'maybe', EVENTS_RETENTION: '5 weeks', WEBHOOKS_RETRY_SCHEDULE: '5s,soon', WEBHOOK_SECRETS_KEY: 'c2hvcnQ=', WEBHOOKS_TIMEOUT: '5m' });
+      loadDirectoryConfig({
+        WEBHOOKS_ALLOW_PRIVATE: 'maybe',
+        EVENTS_RETENTION: '5 weeks',
+        WEBHOOKS_RETRY_SCHEDULE: '5s,soon',
+        WEBHOOK_SECRETS_KEY: 'c2hvcnQ=',
+        WEBHOOKS_TIMEOUT: '5m',
+      });
     } catch (e) {
       err = e;
     }
     expect(err).toBeInstanceOf(ConfigError);
     const problems = (err as ConfigError).problems.join('\n');
-    for (const name of ['WEBHOOKS_ALLOW_PRIVATE', 'EVENTS_RETENTION', 'WEBHOOKS_RETRY_SCHEDULE', 'WEBHOOK_SECRETS_KEY', 'WEBHOOKS_TIMEOUT']) expect(problems).toContain(name);
+    for (const name of [
+      'WEBHOOKS_ALLOW_PRIVATE',
+      'EVENTS_RETENTION',
+      'WEBHOOKS_RETRY_SCHEDULE',
+      'WEBHOOK_SECRETS_KEY',
+      'WEBHOOKS_TIMEOUT',
+    ])
+      expect(problems).toContain(name);
     expect(problems).not.toContain('c2hvcnQ=');
   });
 
   it('warns loudly about development settings and a missing key on MongoDB', () => {
-    const { config, warnings } = loadDirectoryConfig({ WEBHOOKS_ALLOW_PRIVATE: 'true', WEBHOOKS_RETRY_SCHEDULE: '100ms,100ms', MONGODB_URI: 'mongodb://db:27017/x' });
+    const { config, warnings } = loadDirectoryConfig({
+      WEBHOOKS_ALLOW_PRIVATE: 'true',
+      WEBHOOKS_RETRY_SCHEDULE: '100ms,100ms',
+      MONGODB_URI: 'mongodb://db:27017/x',
+    });
     expect(config.webhooksAllowPrivate).toBe(true);
     expect(config.webhooksRetryScheduleMs).toEqual([100, 100]);
     expect(warnings.join('\n')).toMatch(/WEBHOOKS_ALLOW_PRIVATE=true/);

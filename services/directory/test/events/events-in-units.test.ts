@@ -20,7 +20,11 @@ import { orgHandlers } from '../../src/handlers/org.handlers.js';
 import { openDirectoryStore, type DirectoryStore } from '../../src/store/directory-store.js';
 
 const projection = { attributes: [], excludedAttributes: [] };
-const user = (userName: string) => ({ userName, name: { givenName: 'A', familyName: 'B' }, emails: [{ value: userName }] });
+const user = (userName: string) => ({
+  userName,
+  name: { givenName: 'A', familyName: 'B' },
+  emails: [{ value: userName }],
+});
 
 describe('events in the units of their changes', () => {
   let dir: string;
@@ -42,7 +46,11 @@ describe('events in the units of their changes', () => {
     scim = new ScimService({ store, defaultPageSize: 100, maxPageSize: 1000 });
     const o = await store.orgs.create('Units Inc');
     tenant = o._id as TenantId;
-    const { connector } = await org().handlers.createConnector({ tenantId: tenant, type: ConnectorType.CONNECTOR_TYPE_OKTA, actor: 'operator' });
+    const { connector } = await org().handlers.createConnector({
+      tenantId: tenant,
+      type: ConnectorType.CONNECTOR_TYPE_OKTA,
+      actor: 'operator',
+    });
     ctx = { tenant, connectorId: connector.id, baseUrl: 'https://gw.example/scim/v2' };
   });
   afterEach(async () => {
@@ -54,9 +62,21 @@ describe('events in the units of their changes', () => {
 
   it('a refused SCIM write leaves no event and no used number; the next change takes the next number', async () => {
     await scim.create(ctx, userModel, user('ada@x.example'), projection);
-    await expect(scim.create(ctx, userModel, user('ada@x.example'), projection)).rejects.toMatchObject({ scimType: 'uniqueness' });
+    await expect(scim.create(ctx, userModel, user('ada@x.example'), projection)).rejects.toMatchObject({
+      scimType: 'uniqueness',
+    });
     const bob = JSON.parse((await scim.create(ctx, userModel, user('bob@x.example'), projection)).json).id as string;
-    await expect(scim.patch(ctx, userModel, bob, { Operations: [{ op: 'replace', value: { active: false } }] }, projection, '999', false)).rejects.toMatchObject({ status: 412 });
+    await expect(
+      scim.patch(
+        ctx,
+        userModel,
+        bob,
+        { Operations: [{ op: 'replace', value: { active: false } }] },
+        projection,
+        '999',
+        false,
+      ),
+    ).rejects.toMatchObject({ status: 412 });
     expect(await feed()).toEqual([
       [1, 'connector.created'],
       [2, 'user.created'],
@@ -68,8 +88,18 @@ describe('events in the units of their changes', () => {
     told = [];
     await expect(
       store.unit(async (tx) => {
-        await tx.activity.record(tenant, { actor: 'test', action: 'x', resourceType: 'User', resourceId: 'u', resourceName: 'u', outcome: 'success', requestId: '' });
-        await tx.events.append(tenant, { actor: 'test', requestId: '' }, [{ type: 'user.updated', resource: { type: 'user', id: 'u' }, data: {} }]);
+        await tx.activity.record(tenant, {
+          actor: 'test',
+          action: 'x',
+          resourceType: 'User',
+          resourceId: 'u',
+          resourceName: 'u',
+          outcome: 'success',
+          requestId: '',
+        });
+        await tx.events.append(tenant, { actor: 'test', requestId: '' }, [
+          { type: 'user.updated', resource: { type: 'user', id: 'u' }, data: {} },
+        ]);
         throw new Error('the change failed after its event');
       }),
     ).rejects.toThrow('the change failed after its event');
@@ -82,7 +112,9 @@ describe('events in the units of their changes', () => {
 
   it('concurrent changes of one organization: numbers 1…n without a gap, told after commit in number order', async () => {
     told = [];
-    await Promise.all(Array.from({ length: 25 }, (_, i) => scim.create(ctx, userModel, user(`u${i}@x.example`), projection)));
+    await Promise.all(
+      Array.from({ length: 25 }, (_, i) => scim.create(ctx, userModel, user(`u${i}@x.example`), projection)),
+    );
     const seqs = (await outbox.listOrg(tenant, 0, 1000)).map((e) => e.seq);
     expect(seqs).toEqual(Array.from({ length: 26 }, (_, i) => i + 1));
     expect(told.flat().map((e) => e.seq)).toEqual(Array.from({ length: 25 }, (_, i) => i + 2));
@@ -90,9 +122,16 @@ describe('events in the units of their changes', () => {
 
   it('admin edits, group pushes and connector changes write their events in their unit', async () => {
     const ada = JSON.parse((await scim.create(ctx, userModel, user('ada@x.example'), projection)).json).id as string;
-    const group = JSON.parse((await scim.create(ctx, groupModel, { displayName: 'Eng', members: [{ value: ada }] }, projection)).json).id as string;
+    const group = JSON.parse(
+      (await scim.create(ctx, groupModel, { displayName: 'Eng', members: [{ value: ada }] }, projection)).json,
+    ).id as string;
     await scim.delete(ctx, groupModel, group, '');
-    await org().handlers.updateConnector({ tenantId: tenant, connectorId: ctx.connectorId, enabled: false, actor: 'operator' });
+    await org().handlers.updateConnector({
+      tenantId: tenant,
+      connectorId: ctx.connectorId,
+      enabled: false,
+      actor: 'operator',
+    });
     const admin = new DirectoryService(store);
     await admin.updateUser(tenant, ada, { active: false }, 'operator');
     const team = await admin.createTeam(tenant, 'Support', 'operator');
@@ -115,6 +154,9 @@ describe('events in the units of their changes', () => {
       ['connector.deleted', 'operator'],
     ]);
     expect(events[5].data.connector).toMatchObject({ id: ctx.connectorId, enabled: false });
-    expect(events[8].data).toMatchObject({ team: { name: 'Support', memberCount: 1 }, user: { id: ada, userName: 'ada@x.example' } });
+    expect(events[8].data).toMatchObject({
+      team: { name: 'Support', memberCount: 1 },
+      user: { id: ada, userName: 'ada@x.example' },
+    });
   });
 });

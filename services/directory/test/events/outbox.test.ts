@@ -11,7 +11,11 @@ import type { EventDraft } from '../../src/events/event-types.js';
 
 const t1 = tenantId('0000000000000000000000a1');
 const t2 = tenantId('0000000000000000000000b2');
-const draft = (id: string, type: EventDraft['type'] = 'user.updated'): EventDraft => ({ type, resource: { type: 'user', id }, data: { user: { id } } });
+const draft = (id: string, type: EventDraft['type'] = 'user.updated'): EventDraft => ({
+  type,
+  resource: { type: 'user', id },
+  data: { user: { id } },
+});
 const meta = { actor: 'connector:c1', requestId: 'req-1' };
 
 describe('event outbox', () => {
@@ -31,7 +35,15 @@ describe('event outbox', () => {
   });
 
   it('numbers each organization 1, 2, 3 … without gaps or repeats under concurrent writers', async () => {
-    await Promise.all(Array.from({ length: 60 }, (_, i) => outbox.append(i % 3 ? t1 : t2, meta, i % 5 ? [draft(`u${i}`)] : [draft(`u${i}`), draft(`u${i}`, 'user.deactivated')])));
+    await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        outbox.append(
+          i % 3 ? t1 : t2,
+          meta,
+          i % 5 ? [draft(`u${i}`)] : [draft(`u${i}`), draft(`u${i}`, 'user.deactivated')],
+        ),
+      ),
+    );
     for (const t of [t1, t2]) {
       const events = await outbox.listOrg(t, 0, 1000);
       expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));

@@ -11,17 +11,44 @@ import { randomBytes } from 'node:crypto';
 
 describe('webhook addresses', () => {
   it.each([
-    '127.0.0.1', '127.255.0.9', '10.1.2.3', '172.16.0.1', '172.31.255.255', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '224.0.0.1', '255.255.255.255',
-    '::1', '::', 'fe80::1', 'fd00::1', 'fc00::5', '::ffff:127.0.0.1', '::ffff:7f00:1', '::ffff:10.0.0.1', '::ffff:a9fe:a9fe', '64:ff9b::a00:1', 'ff02::1',
+    '127.0.0.1',
+    '127.255.0.9',
+    '10.1.2.3',
+    '172.16.0.1',
+    '172.31.255.255',
+    '192.168.1.1',
+    '169.254.169.254',
+    '100.64.0.1',
+    '0.0.0.0',
+    '224.0.0.1',
+    '255.255.255.255',
+    '::1',
+    '::',
+    'fe80::1',
+    'fd00::1',
+    'fc00::5',
+    '::ffff:127.0.0.1',
+    '::ffff:7f00:1',
+    '::ffff:10.0.0.1',
+    '::ffff:a9fe:a9fe',
+    '64:ff9b::a00:1',
+    'ff02::1',
   ])('refuses %s', (address) => {
     expect(isNonPublicAddress(address)).toBe(true);
   });
-  it.each(['93.184.215.14', '8.8.8.8', '172.32.0.1', '2606:4700::6810:85e5', '::ffff:8.8.8.8'])('accepts the public address %s', (address) => {
-    expect(isNonPublicAddress(address)).toBe(false);
-  });
+  it.each(['93.184.215.14', '8.8.8.8', '172.32.0.1', '2606:4700::6810:85e5', '::ffff:8.8.8.8'])(
+    'accepts the public address %s',
+    (address) => {
+      expect(isNonPublicAddress(address)).toBe(false);
+    },
+  );
 
   it('registers https URLs only, without credentials, and refuses non-public hosts (literal or resolved)', async () => {
-    const refused = async (url: string) => (await checkWebhookUrl(url, false).then(() => undefined, (e: Error) => e.message)) ?? 'accepted';
+    const refused = async (url: string) =>
+      (await checkWebhookUrl(url, false).then(
+        () => undefined,
+        (e: Error) => e.message,
+      )) ?? 'accepted';
     expect(await refused('http://93.184.215.14/hook')).toMatch(/https/);
     expect(await refused('ftp://example.com/')).toMatch(/https/);
     expect(await refused('not a url')).toMatch(/not a valid/);

@@ -1,6 +1,12 @@
 /** Reading a BulkRequest (RFC 7644 §3.7): operations, bulkId references, cycles, limits. */
 import { describe, expect, it } from '@jest/globals';
-import { operationsInCycles, parseBulkRequest, referencesIn, resolveReferences, type BulkOperation } from '../../src/domain/scim/index.js';
+import {
+  operationsInCycles,
+  parseBulkRequest,
+  referencesIn,
+  resolveReferences,
+  type BulkOperation,
+} from '../../src/domain/scim/index.js';
 import { scimErrorOf } from './support.js';
 
 const BULK = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
@@ -10,13 +16,21 @@ const userData = { userName: 'a@x' };
 describe('parseBulkRequest', () => {
   it('reads POST, PUT, PATCH and DELETE with their targets and references', () => {
     const r = parseBulkRequest(
-      req([
-        { method: 'post', path: '/Users', bulkId: 'u1', data: userData },
-        { method: 'POST', path: '/Groups', bulkId: 'g1', data: { displayName: 'G', members: [{ value: 'bulkId:u1' }] } },
-        { method: 'PUT', path: '/Users/abc', version: 'W/"3"', data: userData },
-        { method: 'PATCH', path: '/Groups/bulkId:g1', data: { Operations: [] } },
-        { method: 'DELETE', path: '/Users/abc' },
-      ], { failOnErrors: 2 }),
+      req(
+        [
+          { method: 'post', path: '/Users', bulkId: 'u1', data: userData },
+          {
+            method: 'POST',
+            path: '/Groups',
+            bulkId: 'g1',
+            data: { displayName: 'G', members: [{ value: 'bulkId:u1' }] },
+          },
+          { method: 'PUT', path: '/Users/abc', version: 'W/"3"', data: userData },
+          { method: 'PATCH', path: '/Groups/bulkId:g1', data: { Operations: [] } },
+          { method: 'DELETE', path: '/Users/abc' },
+        ],
+        { failOnErrors: 2 },
+      ),
       { maxOperations: 10 },
     );
     expect(r.failOnErrors).toBe(2);
@@ -33,7 +47,14 @@ describe('parseBulkRequest', () => {
 
   it('answers malformed operations one by one (400), without refusing the request', () => {
     const r = parseBulkRequest(
-      req([{ method: 'MOVE', path: '/Users' }, { method: 'POST', path: '/Users', data: userData }, { method: 'PUT', path: '/Users', data: userData }, { method: 'PATCH', path: '/Devices/1', data: {} }, { method: 'PUT', path: '/Users/1' }, 'x']),
+      req([
+        { method: 'MOVE', path: '/Users' },
+        { method: 'POST', path: '/Users', data: userData },
+        { method: 'PUT', path: '/Users', data: userData },
+        { method: 'PATCH', path: '/Devices/1', data: {} },
+        { method: 'PUT', path: '/Users/1' },
+        'x',
+      ]),
       { maxOperations: 10 },
     );
     expect(r.operations.map((o) => ('error' in o ? [o.error.status, o.error.detail] : 'ok'))).toEqual([
@@ -48,12 +69,28 @@ describe('parseBulkRequest', () => {
 
   it('refuses too many operations with 413 tooMany, and unreadable requests with 400', () => {
     const many = Array.from({ length: 3 }, (_, i) => ({ method: 'DELETE', path: `/Users/${i}` }));
-    expect(scimErrorOf(() => parseBulkRequest(req(many), { maxOperations: 2 }))).toMatchObject({ status: 413, scimType: 'tooMany', detail: expect.stringMatching(/3 operations; the maximum is 2/) });
-    expect(scimErrorOf(() => parseBulkRequest({ schemas: [BULK] }, { maxOperations: 2 }))).toMatchObject({ status: 400, scimType: 'invalidSyntax' });
-    expect(scimErrorOf(() => parseBulkRequest(req(many.slice(0, 1), { failOnErrors: 0 }), { maxOperations: 2 }))).toMatchObject({ status: 400, scimType: 'invalidValue' });
-    expect(scimErrorOf(() => parseBulkRequest({ schemas: ['urn:x'], Operations: many }, { maxOperations: 5 }))).toMatchObject({ status: 400 });
-    const dup = [{ method: 'POST', path: '/Users', bulkId: 'a', data: userData }, { method: 'POST', path: '/Users', bulkId: 'a', data: userData }];
-    expect(scimErrorOf(() => parseBulkRequest(req(dup), { maxOperations: 5 })).detail).toMatch(/bulkId "a" is used by Operations\[0\] and Operations\[1\]/);
+    expect(scimErrorOf(() => parseBulkRequest(req(many), { maxOperations: 2 }))).toMatchObject({
+      status: 413,
+      scimType: 'tooMany',
+      detail: expect.stringMatching(/3 operations; the maximum is 2/),
+    });
+    expect(scimErrorOf(() => parseBulkRequest({ schemas: [BULK] }, { maxOperations: 2 }))).toMatchObject({
+      status: 400,
+      scimType: 'invalidSyntax',
+    });
+    expect(
+      scimErrorOf(() => parseBulkRequest(req(many.slice(0, 1), { failOnErrors: 0 }), { maxOperations: 2 })),
+    ).toMatchObject({ status: 400, scimType: 'invalidValue' });
+    expect(
+      scimErrorOf(() => parseBulkRequest({ schemas: ['urn:x'], Operations: many }, { maxOperations: 5 })),
+    ).toMatchObject({ status: 400 });
+    const dup = [
+      { method: 'POST', path: '/Users', bulkId: 'a', data: userData },
+      { method: 'POST', path: '/Users', bulkId: 'a', data: userData },
+    ];
+    expect(scimErrorOf(() => parseBulkRequest(req(dup), { maxOperations: 5 })).detail).toMatch(
+      /bulkId "a" is used by Operations\[0\] and Operations\[1\]/,
+    );
   });
 });
 
@@ -61,7 +98,15 @@ describe('bulkId references', () => {
   it('finds and resolves bulkId:x anywhere in data', () => {
     const data = { members: [{ value: 'bulkId:u1' }, { value: 'u9' }], 'urn:x:manager': { value: 'bulkId:u2' } };
     expect([...referencesIn(data)]).toEqual(['u1', 'u2']);
-    expect(resolveReferences(data, new Map([['u1', 'id-1'], ['u2', 'id-2']]))).toEqual({ members: [{ value: 'id-1' }, { value: 'u9' }], 'urn:x:manager': { value: 'id-2' } });
+    expect(
+      resolveReferences(
+        data,
+        new Map([
+          ['u1', 'id-1'],
+          ['u2', 'id-2'],
+        ]),
+      ),
+    ).toEqual({ members: [{ value: 'id-1' }, { value: 'u9' }], 'urn:x:manager': { value: 'id-2' } });
   });
 
   it('finds the operations of a reference cycle and those depending on one', () => {
@@ -92,13 +137,26 @@ describe('runBulk (on a stand-in engine)', () => {
     };
     const refused: unknown[] = [];
     const out = await runBulk(
-      { scim: engine as never, refusals: { record: async (_t: unknown, r: unknown) => void refused.push(r) } as never, models: { Users: userModel, Groups: groupModel }, reportUnexpected: () => 'err-1' },
+      {
+        scim: engine as never,
+        refusals: { record: async (_t: unknown, r: unknown) => void refused.push(r) } as never,
+        models: { Users: userModel, Groups: groupModel },
+        reportUnexpected: () => 'err-1',
+      },
       { tenant: 't1' as never, connectorId: 'c1', baseUrl: 'https://x/scim/v2/t1' },
-      parseBulkRequest(req([
-        { method: 'POST', path: '/Users', bulkId: 'a', data: { userName: 'boom@x' } },
-        { method: 'POST', path: '/Groups', bulkId: 'g', data: { displayName: 'G', members: [{ value: 'bulkId:a' }] } },
-        { method: 'POST', path: '/Users', bulkId: 'b', data: { userName: 'ok@x' } },
-      ]), { maxOperations: 10 }),
+      parseBulkRequest(
+        req([
+          { method: 'POST', path: '/Users', bulkId: 'a', data: { userName: 'boom@x' } },
+          {
+            method: 'POST',
+            path: '/Groups',
+            bulkId: 'g',
+            data: { displayName: 'G', members: [{ value: 'bulkId:a' }] },
+          },
+          { method: 'POST', path: '/Users', bulkId: 'b', data: { userName: 'ok@x' } },
+        ]),
+        { maxOperations: 10 },
+      ),
     );
     const ops = out.Operations as Array<{ status: string; response?: { detail: string } }>;
     expect(ops.map((o) => o.status)).toEqual(['500', '409', '201']);

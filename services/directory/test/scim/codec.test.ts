@@ -1,5 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
-import { groupFromStored, groupToStored, userFromStored, userToStored, validateGroup, validateUser } from '../../src/domain/scim/index.js';
+import {
+  groupFromStored,
+  groupToStored,
+  userFromStored,
+  userToStored,
+  validateGroup,
+  validateUser,
+} from '../../src/domain/scim/index.js';
 import { ada, bob, cyd, ENTERPRISE, PLATFORM, storedUser, user } from './support.js';
 
 const BASE = 'https://gw.example.com/scim/v2/org1';
@@ -61,8 +68,18 @@ describe('user codec: SCIM representation', () => {
         { value: 'ada@home.example', type: 'home' },
       ],
       // the manager's $ref is built from its id (issue 17: /Schemas declares it read-only)
-      [ENTERPRISE]: { employeeNumber: '42', department: 'Math', manager: { value: 'boss1', $ref: `${BASE}/Users/boss1` } },
-      meta: { resourceType: 'User', created: '2024-05-01T00:00:00.000Z', lastModified: '2024-05-01T00:00:00.000Z', location: `${BASE}/Users/u-ada`, version: 'W/"1"' },
+      [ENTERPRISE]: {
+        employeeNumber: '42',
+        department: 'Math',
+        manager: { value: 'boss1', $ref: `${BASE}/Users/boss1` },
+      },
+      meta: {
+        resourceType: 'User',
+        created: '2024-05-01T00:00:00.000Z',
+        lastModified: '2024-05-01T00:00:00.000Z',
+        location: `${BASE}/Users/u-ada`,
+        version: 'W/"1"',
+      },
     });
     expect(Object.keys(scim).slice(0, 3)).toEqual(['schemas', 'id', 'externalId']);
     expect(Object.keys(scim).at(-1)).toBe('meta');
@@ -75,7 +92,10 @@ describe('user codec: SCIM representation', () => {
   });
 
   it('never renders password or groups, even if a document had them', () => {
-    const scim = userFromStored({ ...ada, password: 'x', groups: [{ value: 'g' }], tenantId: 't', provisioned: true }, BASE);
+    const scim = userFromStored(
+      { ...ada, password: 'x', groups: [{ value: 'g' }], tenantId: 't', provisioned: true },
+      BASE,
+    );
     expect(scim).not.toHaveProperty('password');
     expect(scim).not.toHaveProperty('groups');
     expect(scim).not.toHaveProperty('tenantId');
@@ -91,23 +111,41 @@ describe('user codec: SCIM representation', () => {
   });
 
   it('keeps the version as the weak ETag the gateway sends', () => {
-    expect(userFromStored(storedUser(user('x'), 'u9', '2024-01-01T00:00:00Z', 17), BASE).meta).toMatchObject({ version: 'W/"17"' });
+    expect(userFromStored(storedUser(user('x'), 'u9', '2024-01-01T00:00:00Z', 17), BASE).meta).toMatchObject({
+      version: 'W/"17"',
+    });
   });
 });
 
 describe('group codec', () => {
   it('stores displayName with its lower-cased shadow and externalId, never members', () => {
     const g = validateGroup({ displayName: 'Engineering', externalId: 'okta-1', members: [{ value: 'u1' }] });
-    expect(groupToStored(g)).toEqual({ displayName: 'Engineering', displayNameLower: 'engineering', externalId: 'okta-1' });
+    expect(groupToStored(g)).toEqual({
+      displayName: 'Engineering',
+      displayNameLower: 'engineering',
+      externalId: 'okta-1',
+    });
   });
 
   it('renders a group without members', () => {
-    const doc = { _id: 'g1', tenantId: 't', displayName: 'Engineering', displayNameLower: 'engineering', meta: { created: new Date(0), lastModified: new Date(1000), version: 3 } };
+    const doc = {
+      _id: 'g1',
+      tenantId: 't',
+      displayName: 'Engineering',
+      displayNameLower: 'engineering',
+      meta: { created: new Date(0), lastModified: new Date(1000), version: 3 },
+    };
     expect(groupFromStored(doc, BASE)).toEqual({
       schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
       id: 'g1',
       displayName: 'Engineering',
-      meta: { resourceType: 'Group', created: '1970-01-01T00:00:00.000Z', lastModified: '1970-01-01T00:00:01.000Z', location: `${BASE}/Groups/g1`, version: 'W/"3"' },
+      meta: {
+        resourceType: 'Group',
+        created: '1970-01-01T00:00:00.000Z',
+        lastModified: '1970-01-01T00:00:01.000Z',
+        location: `${BASE}/Groups/g1`,
+        version: 'W/"3"',
+      },
     });
   });
 });

@@ -46,7 +46,11 @@ const stored = (body: ScimObject, id = 'u1') => storedUser(resourceFromV1(USER_R
 describe('SCIM 1.1 resources → 2.0', () => {
   it('reads a 1.1 user: schemas, enterprise extension (managerId → value), roles, password dropped, custom namespace kept', () => {
     const v = validateUser(resourceFromV1(USER_RESOURCE, oktaV1User));
-    expect(v.resource.schemas).toEqual(['urn:ietf:params:scim:schemas:core:2.0:User', ENTERPRISE, 'urn:okta:acme_app:1.0:user:custom']);
+    expect(v.resource.schemas).toEqual([
+      'urn:ietf:params:scim:schemas:core:2.0:User',
+      ENTERPRISE,
+      'urn:okta:acme_app:1.0:user:custom',
+    ]);
     expect(v.resource[ENTERPRISE]).toEqual({ department: 'R&D', manager: { value: 'boss1' } });
     expect(v.role).toBe('Admin');
     expect(v.resource.password).toBeUndefined();
@@ -54,13 +58,24 @@ describe('SCIM 1.1 resources → 2.0', () => {
   });
 
   it('drops meta and anything 1.1 calls read-only; refuses a body that is not an object', () => {
-    const r = resourceFromV1(USER_RESOURCE, { ...oktaV1User, id: 'x', meta: { created: 'yesterday', attributes: ['title'] } });
+    const r = resourceFromV1(USER_RESOURCE, {
+      ...oktaV1User,
+      id: 'x',
+      meta: { created: 'yesterday', attributes: ['title'] },
+    });
     expect(r.meta).toBeUndefined();
-    expect(scimErrorOf(() => resourceFromV1(USER_RESOURCE, [oktaV1User]))).toMatchObject({ status: 400, scimType: 'invalidSyntax' });
+    expect(scimErrorOf(() => resourceFromV1(USER_RESOURCE, [oktaV1User]))).toMatchObject({
+      status: 400,
+      scimType: 'invalidSyntax',
+    });
   });
 
   it('refuses a custom namespace that is not an object', () => {
-    expect(scimErrorOf(() => validateUser(resourceFromV1(USER_RESOURCE, { ...oktaV1User, 'urn:okta:acme_app:1.0:user:custom': 'x' })))).toMatchObject({ status: 400, scimType: 'invalidValue' });
+    expect(
+      scimErrorOf(() =>
+        validateUser(resourceFromV1(USER_RESOURCE, { ...oktaV1User, 'urn:okta:acme_app:1.0:user:custom': 'x' })),
+      ),
+    ).toMatchObject({ status: 400, scimType: 'invalidValue' });
   });
 });
 
@@ -84,10 +99,25 @@ describe('2.0 representation → SCIM 1.1', () => {
   });
 
   it('renders group members without $ref, and a group custom namespace (Okta group description)', () => {
-    const g = storedGroup({ schemas: [V1, 'urn:okta:custom:group:1.0'], displayName: 'West', 'urn:okta:custom:group:1.0': { description: 'All Users West of the Rockies' } }, 'g1');
-    const rep = { ...groupFromStored(g, BASE), members: [{ value: 'u1', display: 'a', $ref: `${BASE}/Users/u1`, type: 'User' }] };
+    const g = storedGroup(
+      {
+        schemas: [V1, 'urn:okta:custom:group:1.0'],
+        displayName: 'West',
+        'urn:okta:custom:group:1.0': { description: 'All Users West of the Rockies' },
+      },
+      'g1',
+    );
+    const rep = {
+      ...groupFromStored(g, BASE),
+      members: [{ value: 'u1', display: 'a', $ref: `${BASE}/Users/u1`, type: 'User' }],
+    };
     const v1 = resourceToV1(GROUP_RESOURCE, rep);
-    expect(v1).toMatchObject({ schemas: [V1, 'urn:okta:custom:group:1.0'], displayName: 'West', 'urn:okta:custom:group:1.0': { description: 'All Users West of the Rockies' }, members: [{ value: 'u1', display: 'a', type: 'User' }] });
+    expect(v1).toMatchObject({
+      schemas: [V1, 'urn:okta:custom:group:1.0'],
+      displayName: 'West',
+      'urn:okta:custom:group:1.0': { description: 'All Users West of the Rockies' },
+      members: [{ value: 'u1', display: 'a', type: 'User' }],
+    });
   });
 });
 
@@ -97,7 +127,7 @@ describe('SCIM 1.1 PATCH', () => {
   const groupRep = () => groupFromStored(storedGroup({ displayName: 'Test SCIMv1' }, 'g1'), V2_BASE);
   const patchGroup = (body: ScimObject) => applyGroupPatch(groupRep(), patchFromV1(GROUP_RESOURCE, body));
 
-  it('deactivates and reactivates with Okta\'s body (schemas, own id, active), changing nothing else', () => {
+  it("deactivates and reactivates with Okta's body (schemas, own id, active), changing nothing else", () => {
     const off = patchUser({ schemas: [V1], id: 'u-ada', active: false });
     expect(off.active).toBe(false);
     expect(off.userName).toBe('Ada@Example.com');
@@ -113,7 +143,13 @@ describe('SCIM 1.1 PATCH', () => {
   });
 
   it('adds multi-valued entries and removes those with "operation": "delete"', () => {
-    const r = patchUser({ schemas: [V1], emails: [{ value: 'ada@home.example', type: 'home', operation: 'delete' }, { value: 'ada@other.example', type: 'other' }] });
+    const r = patchUser({
+      schemas: [V1],
+      emails: [
+        { value: 'ada@home.example', type: 'home', operation: 'delete' },
+        { value: 'ada@other.example', type: 'other' },
+      ],
+    });
     expect((r.emails as ScimObject[]).map((e) => e.value)).toEqual(['Ada@Example.com', 'ada@other.example']);
   });
 
@@ -124,7 +160,7 @@ describe('SCIM 1.1 PATCH', () => {
     expect(r.nickName).toBe('Ada');
   });
 
-  it('patches the enterprise extension by attribute (managerId is the manager\'s id)', () => {
+  it("patches the enterprise extension by attribute (managerId is the manager's id)", () => {
     const r = patchUser({ schemas: [V1, V1_ENT], [V1_ENT]: { department: 'Poetry', manager: { managerId: 'boss2' } } });
     expect(r[ENTERPRISE]).toEqual({ employeeNumber: '42', department: 'Poetry', manager: { value: 'boss2' } });
   });
@@ -133,8 +169,17 @@ describe('SCIM 1.1 PATCH', () => {
     const rename = patchGroup({ schemas: [V1], id: 'g1', displayName: 'Test SCIMv11' });
     expect(rename.group.displayName).toBe('Test SCIMv11');
     expect(rename.membership).toEqual([]);
-    const members = patchGroup({ schemas: [V1], members: [{ value: 'u1', display: 'a@x' }, { value: 'u2', display: 'b@x', operation: 'delete' }] });
-    expect(members.membership).toEqual([{ op: 'remove', userIds: ['u2'] }, { op: 'add', userIds: ['u1'] }]);
+    const members = patchGroup({
+      schemas: [V1],
+      members: [
+        { value: 'u1', display: 'a@x' },
+        { value: 'u2', display: 'b@x', operation: 'delete' },
+      ],
+    });
+    expect(members.membership).toEqual([
+      { op: 'remove', userIds: ['u2'] },
+      { op: 'add', userIds: ['u1'] },
+    ]);
     expect(members.group.displayName).toBe('Test SCIMv1');
   });
 
@@ -156,17 +201,33 @@ describe('SCIM 1.1 PATCH', () => {
   });
 
   it('refuses an operation other than delete, a delete without a value, a wrong id, and meta.attributes that is not a list', () => {
-    expect(scimErrorOf(() => patchFromV1(USER_RESOURCE, { emails: [{ value: 'x', operation: 'add' }] }))).toMatchObject({ status: 400, scimType: 'invalidValue' });
-    expect(scimErrorOf(() => patchFromV1(GROUP_RESOURCE, { members: [{ display: 'x', operation: 'delete' }] })).detail).toMatch(/needs a "value"/);
-    expect(scimErrorOf(() => patchUser({ schemas: [V1], id: 'someone-else', active: false }))).toMatchObject({ status: 400, scimType: 'mutability' });
-    expect(scimErrorOf(() => patchFromV1(USER_RESOURCE, { meta: { attributes: 'title' } }))).toMatchObject({ status: 400, scimType: 'invalidValue' });
+    expect(scimErrorOf(() => patchFromV1(USER_RESOURCE, { emails: [{ value: 'x', operation: 'add' }] }))).toMatchObject(
+      { status: 400, scimType: 'invalidValue' },
+    );
+    expect(
+      scimErrorOf(() => patchFromV1(GROUP_RESOURCE, { members: [{ display: 'x', operation: 'delete' }] })).detail,
+    ).toMatch(/needs a "value"/);
+    expect(scimErrorOf(() => patchUser({ schemas: [V1], id: 'someone-else', active: false }))).toMatchObject({
+      status: 400,
+      scimType: 'mutability',
+    });
+    expect(scimErrorOf(() => patchFromV1(USER_RESOURCE, { meta: { attributes: 'title' } }))).toMatchObject({
+      status: 400,
+      scimType: 'invalidValue',
+    });
   });
 
   it('replaces and removes a custom namespace whole', () => {
     const withExt = userFromStored(stored(oktaV1User), V2_BASE);
-    const r = applyUserPatch(withExt, patchFromV1(USER_RESOURCE, { 'urn:okta:acme_app:1.0:user:custom': { costCode: 'Y' } })).resource;
+    const r = applyUserPatch(
+      withExt,
+      patchFromV1(USER_RESOURCE, { 'urn:okta:acme_app:1.0:user:custom': { costCode: 'Y' } }),
+    ).resource;
     expect(r['urn:okta:acme_app:1.0:user:custom']).toEqual({ costCode: 'Y' });
-    const gone = applyUserPatch(withExt, patchFromV1(USER_RESOURCE, { meta: { attributes: ['urn:okta:acme_app:1.0:user:custom'] } })).resource;
+    const gone = applyUserPatch(
+      withExt,
+      patchFromV1(USER_RESOURCE, { meta: { attributes: ['urn:okta:acme_app:1.0:user:custom'] } }),
+    ).resource;
     expect(gone['urn:okta:acme_app:1.0:user:custom']).toBeUndefined();
     expect(gone.schemas).not.toContain('urn:okta:acme_app:1.0:user:custom');
   });
@@ -175,7 +236,10 @@ describe('SCIM 1.1 PATCH', () => {
 describe('the other dialect is refused, naming the right base URL', () => {
   it('a SCIM 1.1 body on the 2.0 base URL', () => {
     const v2 = scimDialect('v2', BASE);
-    for (const f of [() => v2.readResource(USER_RESOURCE, oktaV1User), () => v2.readPatch(USER_RESOURCE, { schemas: [V1], active: false })]) {
+    for (const f of [
+      () => v2.readResource(USER_RESOURCE, oktaV1User),
+      () => v2.readPatch(USER_RESOURCE, { schemas: [V1], active: false }),
+    ]) {
       const e = scimErrorOf(f);
       expect(e).toMatchObject({ status: 400, scimType: 'invalidSyntax' });
       expect(e.detail).toContain(BASE);
@@ -187,40 +251,81 @@ describe('the other dialect is refused, naming the right base URL', () => {
 
   it('a SCIM 2.0 body (2.0 schemas, or a PatchOp) on the 1.1 base URL', () => {
     const v1 = scimDialect('v1', V2_BASE);
-    const e = scimErrorOf(() => v1.readResource(USER_RESOURCE, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'x' }));
+    const e = scimErrorOf(() =>
+      v1.readResource(USER_RESOURCE, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'x' }),
+    );
     expect(e).toMatchObject({ status: 400, scimType: 'invalidSyntax' });
     expect(e.detail).toContain(V2_BASE);
-    expect(scimErrorOf(() => v1.readPatch(USER_RESOURCE, { Operations: [{ op: 'replace', value: { active: false } }] })).detail).toContain(V2_BASE);
+    expect(
+      scimErrorOf(() => v1.readPatch(USER_RESOURCE, { Operations: [{ op: 'replace', value: { active: false } }] }))
+        .detail,
+    ).toContain(V2_BASE);
   });
 
   it('each dialect accepts its own', () => {
-    expect(validateGroup(scimDialect('v1', V2_BASE).readResource(GROUP_RESOURCE, { schemas: [V1], displayName: 'G' })).displayName).toBe('G');
-    expect(scimDialect('v2', BASE).readResource(USER_RESOURCE, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'] })).toBeDefined();
+    expect(
+      validateGroup(scimDialect('v1', V2_BASE).readResource(GROUP_RESOURCE, { schemas: [V1], displayName: 'G' }))
+        .displayName,
+    ).toBe('G');
+    expect(
+      scimDialect('v2', BASE).readResource(USER_RESOURCE, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'] }),
+    ).toBeDefined();
   });
 });
 
 describe('SCIM 1.1 list parameters', () => {
   it('reads 1.1-qualified attribute names in filter, sortBy and attribute lists', () => {
-    expect(listParamsFromV1({ filter: `${V1}:userName eq "a" and ${V1_ENT}:manager.managerId eq "b"`, sortBy: `${V1}:userName`, attributes: [`${V1_ENT}:department,userName`], count: '5' })).toEqual({
+    expect(
+      listParamsFromV1({
+        filter: `${V1}:userName eq "a" and ${V1_ENT}:manager.managerId eq "b"`,
+        sortBy: `${V1}:userName`,
+        attributes: [`${V1_ENT}:department,userName`],
+        count: '5',
+      }),
+    ).toEqual({
       filter: `userName eq "a" and ${ENTERPRISE}:manager.value eq "b"`,
       sortBy: 'userName',
       attributes: [`${ENTERPRISE}:department,userName`],
       count: '5',
     });
-    expect(scimDialect('v2', BASE).readListParams({ filter: `${V1}:userName eq "a"` })).toEqual({ filter: `${V1}:userName eq "a"` });
+    expect(scimDialect('v2', BASE).readListParams({ filter: `${V1}:userName eq "a"` })).toEqual({
+      filter: `${V1}:userName eq "a"`,
+    });
   });
 });
 
 describe('SCIM 1.1 discovery', () => {
   it('serves /ServiceProviderConfigs and /Schemas from the same descriptors', () => {
     const spc = discoveryDocumentV1('ServiceProviderConfigs', '', { baseUrl: BASE, maxResults: 1000 });
-    expect(spc).toMatchObject({ schemas: [V1], patch: { supported: true }, bulk: { supported: false }, filter: { supported: true, maxResults: 1000 } });
+    expect(spc).toMatchObject({
+      schemas: [V1],
+      patch: { supported: true },
+      bulk: { supported: false },
+      filter: { supported: true, maxResults: 1000 },
+    });
     const all = discoveryDocumentV1('Schemas', '', { baseUrl: BASE, maxResults: 1000 }) as { Resources: ScimObject[] };
-    expect(all.Resources.map((s) => s.id)).toEqual([`${V1}:User`, `${V1}:Group`, V1_ENT, 'urn:ietf:params:scim:schemas:extension:platform:2.0:User']);
-    const user = discoveryDocumentV1('Schemas', 'Users', { baseUrl: BASE, maxResults: 1000 }) as { attributes: ScimObject[] };
-    expect(user.attributes.find((a) => a.name === 'userName')).toMatchObject({ required: true, readOnly: false, schema: V1 });
-    const ent = discoveryDocumentV1('Schemas', V1_ENT, { baseUrl: BASE, maxResults: 1000 }) as { attributes: ScimObject[] };
-    expect((ent.attributes.find((a) => a.name === 'manager')!.subAttributes as ScimObject[]).map((s) => s.name)).toEqual(['managerId', 'displayName']);
-    expect(scimErrorOf(() => discoveryDocumentV1('ResourceTypes', '', { baseUrl: BASE, maxResults: 1 })).status).toBe(404);
+    expect(all.Resources.map((s) => s.id)).toEqual([
+      `${V1}:User`,
+      `${V1}:Group`,
+      V1_ENT,
+      'urn:ietf:params:scim:schemas:extension:platform:2.0:User',
+    ]);
+    const user = discoveryDocumentV1('Schemas', 'Users', { baseUrl: BASE, maxResults: 1000 }) as {
+      attributes: ScimObject[];
+    };
+    expect(user.attributes.find((a) => a.name === 'userName')).toMatchObject({
+      required: true,
+      readOnly: false,
+      schema: V1,
+    });
+    const ent = discoveryDocumentV1('Schemas', V1_ENT, { baseUrl: BASE, maxResults: 1000 }) as {
+      attributes: ScimObject[];
+    };
+    expect(
+      (ent.attributes.find((a) => a.name === 'manager')!.subAttributes as ScimObject[]).map((s) => s.name),
+    ).toEqual(['managerId', 'displayName']);
+    expect(scimErrorOf(() => discoveryDocumentV1('ResourceTypes', '', { baseUrl: BASE, maxResults: 1 })).status).toBe(
+      404,
+    );
   });
 });

@@ -14,7 +14,17 @@ import {
   type FilterNode,
   type MongoFilter,
 } from '../../src/domain/scim/index.js';
-import { ENTERPRISE, filterSoup, matching, PLATFORM, scimErrorOfAsync, storedGroup, storedUser, USERS, type StoredDoc } from './support.js';
+import {
+  ENTERPRISE,
+  filterSoup,
+  matching,
+  PLATFORM,
+  scimErrorOfAsync,
+  storedGroup,
+  storedUser,
+  USERS,
+  type StoredDoc,
+} from './support.js';
 
 const users = async (filter: string, docs: StoredDoc[] = USERS) => matching(await compileUserFilter(filter), docs);
 
@@ -35,7 +45,9 @@ describe('user filters: equality on indexed shadow fields', () => {
   });
 
   it('matches e-mail addresses case-insensitively through emails.valueLower', async () => {
-    expect(await compileUserFilter('emails.value eq "Ada@EXAMPLE.com"')).toEqual({ 'emails.valueLower': 'ada@example.com' });
+    expect(await compileUserFilter('emails.value eq "Ada@EXAMPLE.com"')).toEqual({
+      'emails.valueLower': 'ada@example.com',
+    });
     expect(await compileUserFilter('emails eq "cyd@x.org"')).toEqual({ 'emails.valueLower': 'cyd@x.org' });
     expect(await users('emails eq "cyd@x.org"')).toEqual(['u-cyd']);
     expect(await users('emails.value eq "ADA@home.example"')).toEqual(['u-ada']);
@@ -43,27 +55,53 @@ describe('user filters: equality on indexed shadow fields', () => {
 
   it('reads email (Okta\'s "Unique identifier field" set to email) as emails.value, through the same index', async () => {
     expect(await compileUserFilter('email eq "Ada@EXAMPLE.com"')).toEqual({ 'emails.valueLower': 'ada@example.com' });
-    expect(await compileUserFilter('EMAIL eq "ada@example.com"')).toEqual(await compileUserFilter('emails.value eq "ada@example.com"'));
+    expect(await compileUserFilter('EMAIL eq "ada@example.com"')).toEqual(
+      await compileUserFilter('emails.value eq "ada@example.com"'),
+    );
     expect(await users('email eq "ADA@home.example"')).toEqual(['u-ada']);
     expect(await users('email eq "nobody@example.com"')).toEqual([]);
     expect(await users('email co "@x.org"')).toEqual(['u-cyd']);
     // email is a user attribute alias only: groups have no such attribute
-    await expect(compileGroupFilter('email eq "a@b.c"', { groupIdsOfMembers: async () => [] })).rejects.toMatchObject({ status: 400, scimType: 'invalidFilter' });
+    await expect(compileGroupFilter('email eq "a@b.c"', { groupIdsOfMembers: async () => [] })).rejects.toMatchObject({
+      status: 400,
+      scimType: 'invalidFilter',
+    });
   });
 
   it('declares the indexes those lookups use, tenantId first', () => {
-    for (const c of [USERS_COLLECTION, GROUPS_COLLECTION]) for (const i of c.indexes) expect(Object.keys(i.keys)[0]).toBe('tenantId');
-    expect(USERS_COLLECTION.indexes).toContainEqual({ name: 'tenant_userName', keys: { tenantId: 1, userNameLower: 1 }, unique: true });
-    expect(USERS_COLLECTION.indexes).toContainEqual({ name: 'tenant_email', keys: { tenantId: 1, 'emails.valueLower': 1 } });
-    expect(USERS_COLLECTION.indexes).toContainEqual({ name: 'tenant_externalId', keys: { tenantId: 1, externalId: 1 } });
-    expect(GROUPS_COLLECTION.indexes).toContainEqual({ name: 'tenant_displayName', keys: { tenantId: 1, displayNameLower: 1 }, unique: true });
+    for (const c of [USERS_COLLECTION, GROUPS_COLLECTION])
+      for (const i of c.indexes) expect(Object.keys(i.keys)[0]).toBe('tenantId');
+    expect(USERS_COLLECTION.indexes).toContainEqual({
+      name: 'tenant_userName',
+      keys: { tenantId: 1, userNameLower: 1 },
+      unique: true,
+    });
+    expect(USERS_COLLECTION.indexes).toContainEqual({
+      name: 'tenant_email',
+      keys: { tenantId: 1, 'emails.valueLower': 1 },
+    });
+    expect(USERS_COLLECTION.indexes).toContainEqual({
+      name: 'tenant_externalId',
+      keys: { tenantId: 1, externalId: 1 },
+    });
+    expect(GROUPS_COLLECTION.indexes).toContainEqual({
+      name: 'tenant_displayName',
+      keys: { tenantId: 1, displayNameLower: 1 },
+      unique: true,
+    });
   });
 });
 
 describe('user filters: complex attribute filters', () => {
   it('compiles Entra\'s emails[type eq "work"].value eq into one $elemMatch', async () => {
     const f = await compileUserFilter('emails[type eq "work"].value eq "ADA@example.com"');
-    expect(f).toEqual({ emails: { $elemMatch: { $and: [{ type: { $regex: '^work(?![\\s\\S])', $options: 'i' } }, { valueLower: 'ada@example.com' }] } } });
+    expect(f).toEqual({
+      emails: {
+        $elemMatch: {
+          $and: [{ type: { $regex: '^work(?![\\s\\S])', $options: 'i' } }, { valueLower: 'ada@example.com' }],
+        },
+      },
+    });
     expect(matching(f)).toEqual(['u-ada']);
     // the home address is not a work address
     expect(await users('emails[type eq "work"].value eq "ada@home.example"')).toEqual([]);
@@ -79,7 +117,9 @@ describe('user filters: complex attribute filters', () => {
   });
 
   it('filters a single-valued complex attribute with dotted paths', async () => {
-    expect(await compileUserFilter('name[givenName eq "ada"]')).toEqual({ 'name.givenName': { $regex: '^ada(?![\\s\\S])', $options: 'i' } });
+    expect(await compileUserFilter('name[givenName eq "ada"]')).toEqual({
+      'name.givenName': { $regex: '^ada(?![\\s\\S])', $options: 'i' },
+    });
     expect(await users('name[givenName eq "ada" or familyName sw "char"]')).toEqual(['u-ada', 'u-cyd']);
   });
 });
@@ -102,7 +142,7 @@ describe('user filters: strings', () => {
     expect(await users('title eq "countess"')).toEqual(['u-ada']);
   });
 
-  it('anchors at the very end, as MongoDB\'s PCRE and JavaScript agree', async () => {
+  it("anchors at the very end, as MongoDB's PCRE and JavaScript agree", async () => {
     // bob's title is "Boss\n": PCRE's "$" would match before that newline
     expect(await users('title eq "boss"')).toEqual([]);
     expect(await users('title ew "boss"')).toEqual([]);
@@ -137,16 +177,22 @@ describe('user filters: dates, booleans, presence, absence', () => {
     expect(f).toEqual({ 'meta.created': { $gt: new Date('2011-05-13T04:42:34Z') } });
     expect((f['meta.created'] as { $gt: unknown }).$gt).toBeInstanceOf(Date);
     expect(matching(f)).toEqual(['u-ada', 'u-cyd']);
-    expect(await users('meta.lastModified ge "2020-01-01T00:00:00Z" and meta.lastModified le "2020-01-01T00:00:00Z"')).toEqual(['u-cyd']);
+    expect(
+      await users('meta.lastModified ge "2020-01-01T00:00:00Z" and meta.lastModified le "2020-01-01T00:00:00Z"'),
+    ).toEqual(['u-cyd']);
     expect(await users('meta.created lt "2010-01-01T01:00:00+01:00"')).toEqual([]);
     expect(await users('meta.created eq "2010-01-01T00:00:00.000Z"')).toEqual(['u-bob']);
     expect(await users('meta.created ne "2010-01-01T00:00:00Z"')).toEqual(['u-ada', 'u-cyd']);
   });
 
   it('refuses dates it cannot read and string operators on dates', async () => {
-    expect((await scimErrorOfAsync(() => compileUserFilter('meta.created gt "yesterday"'))).detail).toMatch(/date and time/);
+    expect((await scimErrorOfAsync(() => compileUserFilter('meta.created gt "yesterday"'))).detail).toMatch(
+      /date and time/,
+    );
     expect((await scimErrorOfAsync(() => compileUserFilter('meta.created gt 5'))).detail).toMatch(/date and time/);
-    expect((await scimErrorOfAsync(() => compileUserFilter('meta.created sw "2024"'))).detail).toMatch(/does not apply to dates/);
+    expect((await scimErrorOfAsync(() => compileUserFilter('meta.created sw "2024"'))).detail).toMatch(
+      /does not apply to dates/,
+    );
   });
 
   it('compares booleans as booleans; "True"/"False" strings are read as booleans', async () => {
@@ -165,7 +211,10 @@ describe('user filters: dates, booleans, presence, absence', () => {
 
   it('pr means present and not empty', async () => {
     expect(await compileUserFilter('title pr')).toEqual({ title: { $exists: true, $nin: [null, ''] } });
-    const withEmptyTitle = storedUser({ userName: 'dee', name: { givenName: 'D', familyName: 'E' }, emails: [{ value: 'd@e' }], title: '' }, 'u-dee');
+    const withEmptyTitle = storedUser(
+      { userName: 'dee', name: { givenName: 'D', familyName: 'E' }, emails: [{ value: 'd@e' }], title: '' },
+      'u-dee',
+    );
     expect(await users('title pr', [...USERS, withEmptyTitle])).toEqual(['u-ada', 'u-bob']);
     expect(await users('externalId pr')).toEqual(['u-ada', 'u-cyd']);
     expect(await users('emails pr')).toEqual(['u-ada', 'u-bob', 'u-cyd']);
@@ -188,7 +237,9 @@ describe('user filters: dates, booleans, presence, absence', () => {
   });
 
   it('ne on a multi-valued attribute matches when any value differs (RFC 7644 §3.4.2.2)', async () => {
-    expect(await compileUserFilter('emails.value ne "bob@example.com"')).toEqual({ emails: { $elemMatch: { valueLower: { $ne: 'bob@example.com' } } } });
+    expect(await compileUserFilter('emails.value ne "bob@example.com"')).toEqual({
+      emails: { $elemMatch: { valueLower: { $ne: 'bob@example.com' } } },
+    });
     expect(await users('emails.value ne "BOB@example.com"')).toEqual(['u-ada', 'u-cyd']);
     expect(await users('emails.value ne "ada@example.com"')).toEqual(['u-ada', 'u-bob', 'u-cyd']); // ada also has a home address
     expect(await users('not (emails.value eq "ada@example.com")')).toEqual(['u-bob', 'u-cyd']);
@@ -196,7 +247,7 @@ describe('user filters: dates, booleans, presence, absence', () => {
 });
 
 describe('user filters: extensions, roles and IdP filters', () => {
-  it('finds Entra\'s manager with or without the URN, with unquoted values', async () => {
+  it("finds Entra's manager with or without the URN, with unquoted values", async () => {
     expect(await compileUserFilter('manager eq "boss1"')).toEqual({ 'enterprise.manager.value': 'boss1' });
     expect(await users(`${ENTERPRISE}:manager eq "boss1"`)).toEqual(['u-ada']);
     expect(await users(`${ENTERPRISE}:manager.value eq "boss1"`)).toEqual(['u-ada']);
@@ -227,7 +278,10 @@ describe('user filters: extensions, roles and IdP filters', () => {
     ['meta.Created gt "2011-05-13T04:42:34Z"', ['u-ada', 'u-cyd']],
     ['userName eq "bob@example.com" and externalId eq "x"', []],
     ['title pr and userType eq "Employee"', []],
-    ['emails[type eq "work" and value co "@example.com"] or ims[type eq "xmpp" and value co "@foo.com"]', ['u-ada', 'u-bob']],
+    [
+      'emails[type eq "work" and value co "@example.com"] or ims[type eq "xmpp" and value co "@foo.com"]',
+      ['u-ada', 'u-bob'],
+    ],
   ])('%s', async (filter, expected) => {
     expect(await users(filter)).toEqual(expected);
   });
@@ -237,7 +291,10 @@ describe('user filters: extensions, roles and IdP filters', () => {
       ['nickname2 eq "x"', /unknown attribute "nickname2"/],
       ['urn:x:y:userName eq "x"', /unknown attribute/],
       [ENTERPRISE + ' eq "x"', /is a schema/],
-      ['name eq "x"', /name is a complex attribute; compare one of its sub-attributes \(name.formatted, name.familyName/],
+      [
+        'name eq "x"',
+        /name is a complex attribute; compare one of its sub-attributes \(name.formatted, name.familyName/,
+      ],
       ['groups eq "g1"', /filter Groups on members instead/],
       ['groups.value eq "g1"', /filter Groups on members instead/],
       ['password eq "x"', /cannot be used in a filter/],
@@ -264,14 +321,21 @@ describe('group filters', () => {
   const ops = storedGroup({ displayName: 'Ops' }, 'g2');
   const groups = [eng, ops];
   const lookup = () => {
-    const fn = jest.fn(async (ids: string[]) => [...(ids.includes('u1') ? ['g1'] : []), ...(ids.includes('u2') ? ['g1', 'g2'] : [])]);
+    const fn = jest.fn(async (ids: string[]) => [
+      ...(ids.includes('u1') ? ['g1'] : []),
+      ...(ids.includes('u2') ? ['g1', 'g2'] : []),
+    ]);
     return { groupIdsOfMembers: fn, fn };
   };
 
   it('matches displayName case-insensitively on the unique shadow field (Okta group push)', async () => {
     const { groupIdsOfMembers } = lookup();
-    expect(await compileGroupFilter('displayName eq "ENGINEERING"', { groupIdsOfMembers })).toEqual({ displayNameLower: 'engineering' });
-    expect(matching(await compileGroupFilter('displayName eq "ENGINEERING"', { groupIdsOfMembers }), groups)).toEqual(['g1']);
+    expect(await compileGroupFilter('displayName eq "ENGINEERING"', { groupIdsOfMembers })).toEqual({
+      displayNameLower: 'engineering',
+    });
+    expect(matching(await compileGroupFilter('displayName eq "ENGINEERING"', { groupIdsOfMembers }), groups)).toEqual([
+      'g1',
+    ]);
     expect(matching(await compileGroupFilter('displayName sw "o"', { groupIdsOfMembers }), groups)).toEqual(['g2']);
     expect(matching(await compileGroupFilter('externalId eq "okta-1"', { groupIdsOfMembers }), groups)).toEqual(['g1']);
   });
@@ -282,10 +346,17 @@ describe('group filters', () => {
     expect(f).toEqual({ $and: [{ _id: 'g1' }, { _id: { $in: ['g1'] } }] });
     expect(fn).toHaveBeenCalledWith(['u1']);
     expect(matching(f, groups)).toEqual(['g1']);
-    expect(matching(await compileGroupFilter('id eq "g2" and members eq "u1"', { groupIdsOfMembers }), groups)).toEqual([]);
-    expect(matching(await compileGroupFilter('members.value eq "u2"', { groupIdsOfMembers }), groups)).toEqual(['g1', 'g2']);
+    expect(matching(await compileGroupFilter('id eq "g2" and members eq "u1"', { groupIdsOfMembers }), groups)).toEqual(
+      [],
+    );
+    expect(matching(await compileGroupFilter('members.value eq "u2"', { groupIdsOfMembers }), groups)).toEqual([
+      'g1',
+      'g2',
+    ]);
     expect(matching(await compileGroupFilter('members[value eq "u1"]', { groupIdsOfMembers }), groups)).toEqual(['g1']);
-    expect(await compileGroupFilter('members[value eq "u1" or value eq "u3"]', { groupIdsOfMembers })).toEqual({ _id: { $in: ['g1'] } });
+    expect(await compileGroupFilter('members[value eq "u1" or value eq "u3"]', { groupIdsOfMembers })).toEqual({
+      _id: { $in: ['g1'] },
+    });
     expect(fn).toHaveBeenLastCalledWith(['u1', 'u3']);
     expect(matching(await compileGroupFilter('not (members eq "u1")', { groupIdsOfMembers }), groups)).toEqual(['g2']);
     expect(matching(await compileGroupFilter('members eq "nobody"', { groupIdsOfMembers }), groups)).toEqual([]);
@@ -293,7 +364,17 @@ describe('group filters', () => {
 
   it('refuses other operators on members', async () => {
     const { groupIdsOfMembers } = lookup();
-    for (const f of ['members co "u"', 'members ne "u1"', 'members pr', 'members[value sw "u"]', 'members[value eq "u1" and value eq "u2"]', 'members.display eq "x"', 'members[type eq "User"]', 'members eq null', 'members eq true']) {
+    for (const f of [
+      'members co "u"',
+      'members ne "u1"',
+      'members pr',
+      'members[value sw "u"]',
+      'members[value eq "u1" and value eq "u2"]',
+      'members.display eq "x"',
+      'members[type eq "User"]',
+      'members eq null',
+      'members eq true',
+    ]) {
       const err = await scimErrorOfAsync(() => compileGroupFilter(f, { groupIdsOfMembers }));
       expect({ f, scimType: err.scimType }).toEqual({ f, scimType: 'invalidFilter' });
       expect(err.detail).toMatch(/members/);
@@ -302,12 +383,19 @@ describe('group filters', () => {
 
   it('knows group attributes only', async () => {
     const { groupIdsOfMembers } = lookup();
-    expect((await scimErrorOfAsync(() => compileGroupFilter('userName eq "x"', { groupIdsOfMembers }))).detail).toMatch(/unknown attribute "userName" for Group/);
+    expect((await scimErrorOfAsync(() => compileGroupFilter('userName eq "x"', { groupIdsOfMembers }))).detail).toMatch(
+      /unknown attribute "userName" for Group/,
+    );
   });
 });
 
 describe('sorting', () => {
-  const sorted = (sort: Record<string, 1 | -1>, docs: StoredDoc[] = USERS) => new Query({}).find<StoredDoc>(docs).sort(sort).all().map((d) => d._id);
+  const sorted = (sort: Record<string, 1 | -1>, docs: StoredDoc[] = USERS) =>
+    new Query({})
+      .find<StoredDoc>(docs)
+      .sort(sort)
+      .all()
+      .map((d) => d._id);
 
   it('sorts on shadow fields and breaks ties on _id', () => {
     expect(compileUserSort('userName')).toEqual({ userNameLower: 1, _id: 1 });
@@ -326,13 +414,23 @@ describe('sorting', () => {
   });
 
   it('is stable when keys tie', () => {
-    const twins = [storedUser({ userName: 'same', name: { givenName: 'a', familyName: 'b' }, emails: [{ value: 'x@y' }] }, 'u2'), storedUser({ userName: 'SAME2', name: { givenName: 'a', familyName: 'b' }, emails: [{ value: 'x@y' }] }, 'u1')];
+    const twins = [
+      storedUser({ userName: 'same', name: { givenName: 'a', familyName: 'b' }, emails: [{ value: 'x@y' }] }, 'u2'),
+      storedUser({ userName: 'SAME2', name: { givenName: 'a', familyName: 'b' }, emails: [{ value: 'x@y' }] }, 'u1'),
+    ];
     expect(sorted(compileUserSort('emails', 'descending'), twins)).toEqual(['u1', 'u2']);
     expect(sorted(compileUserSort('emails', 'ascending'), twins)).toEqual(['u1', 'u2']);
   });
 
   it('refuses attributes it cannot sort on, and bad orders', () => {
-    for (const [by, order] of [['nope', undefined], ['phoneNumbers', undefined], ['groups', undefined], ['name', undefined], ['members', undefined], ['userName', 'up']] as const) {
+    for (const [by, order] of [
+      ['nope', undefined],
+      ['phoneNumbers', undefined],
+      ['groups', undefined],
+      ['name', undefined],
+      ['members', undefined],
+      ['userName', 'up'],
+    ] as const) {
       let err: unknown;
       try {
         if (by === 'members') compileGroupSort(by, order);
@@ -351,16 +449,54 @@ describe('sorting', () => {
 const noMembers = { groupIdsOfMembers: async () => ['g1'] };
 
 /** The semantics the compiler promises, evaluated in memory on the stored documents. */
-type Attr = { name: string; get: (d: StoredDoc) => unknown; multi: boolean; folded: boolean; lowered: boolean; bool?: boolean };
+type Attr = {
+  name: string;
+  get: (d: StoredDoc) => unknown;
+  multi: boolean;
+  folded: boolean;
+  lowered: boolean;
+  bool?: boolean;
+};
 const ATTRS: Attr[] = [
   { name: 'userName', get: (d) => d.userName, multi: false, folded: true, lowered: true },
   { name: 'externalId', get: (d) => d.externalId, multi: false, folded: false, lowered: false },
   { name: 'title', get: (d) => d.title, multi: false, folded: true, lowered: false },
-  { name: 'name.familyName', get: (d) => (d.name as Record<string, unknown> | undefined)?.familyName, multi: false, folded: true, lowered: false },
-  { name: 'emails.value', get: (d) => ((d.emails as Array<{ value: string }> | undefined) ?? []).map((e) => e.value), multi: true, folded: true, lowered: true },
+  {
+    name: 'name.familyName',
+    get: (d) => (d.name as Record<string, unknown> | undefined)?.familyName,
+    multi: false,
+    folded: true,
+    lowered: false,
+  },
+  {
+    name: 'emails.value',
+    get: (d) => ((d.emails as Array<{ value: string }> | undefined) ?? []).map((e) => e.value),
+    multi: true,
+    folded: true,
+    lowered: true,
+  },
   { name: 'active', get: (d) => d.active, multi: false, folded: false, lowered: false, bool: true },
 ];
-const STRINGS = ['ada@example.com', 'ADA@EXAMPLE.COM', 'Ada', 'ada', 'example', 'ExT-1', 'ext-1', 'Boss', 'boss\n', 'Boss\n', 'Countess', 'b', 'x.org', '', '.', 'C', 'Lovelace', 'E'];
+const STRINGS = [
+  'ada@example.com',
+  'ADA@EXAMPLE.COM',
+  'Ada',
+  'ada',
+  'example',
+  'ExT-1',
+  'ext-1',
+  'Boss',
+  'boss\n',
+  'Boss\n',
+  'Countess',
+  'b',
+  'x.org',
+  '',
+  '.',
+  'C',
+  'Lovelace',
+  'E',
+];
 const OPS = ['eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le'] as const;
 
 function reference(node: FilterNode, d: StoredDoc): boolean {
@@ -417,9 +553,23 @@ function reference(node: FilterNode, d: StoredDoc): boolean {
 const leaf: fc.Arbitrary<FilterNode> = fc.constantFrom(...ATTRS).chain((a): fc.Arbitrary<FilterNode> => {
   const [attr, sub] = a.name.split('.');
   const path = { attr, ...(sub ? { sub } : {}) };
-  if (a.bool) return fc.oneof(fc.record({ kind: fc.constant('compare' as const), path: fc.constant(path), op: fc.constantFrom('eq' as const, 'ne' as const), value: fc.boolean() }), fc.constant({ kind: 'present' as const, path }));
+  if (a.bool)
+    return fc.oneof(
+      fc.record({
+        kind: fc.constant('compare' as const),
+        path: fc.constant(path),
+        op: fc.constantFrom('eq' as const, 'ne' as const),
+        value: fc.boolean(),
+      }),
+      fc.constant({ kind: 'present' as const, path }),
+    );
   return fc.oneof(
-    fc.record({ kind: fc.constant('compare' as const), path: fc.constant(path), op: fc.constantFrom(...OPS), value: fc.constantFrom(...STRINGS) }),
+    fc.record({
+      kind: fc.constant('compare' as const),
+      path: fc.constant(path),
+      op: fc.constantFrom(...OPS),
+      value: fc.constantFrom(...STRINGS),
+    }),
     fc.constant({ kind: 'present' as const, path }),
   );
 });
@@ -427,15 +577,39 @@ const semanticAst: fc.Arbitrary<FilterNode> = fc.letrec<{ node: FilterNode }>((t
   node: fc.oneof(
     { depthSize: 'small' },
     leaf,
-    fc.record({ kind: fc.constantFrom('and' as const, 'or' as const), filters: fc.array(tie('node'), { minLength: 2, maxLength: 3 }) }),
+    fc.record({
+      kind: fc.constantFrom('and' as const, 'or' as const),
+      filters: fc.array(tie('node'), { minLength: 2, maxLength: 3 }),
+    }),
     fc.record({ kind: fc.constant('not' as const), filter: tie('node') }),
   ),
 })).node;
 
 const DOCS = [
   ...USERS,
-  storedUser({ userName: 'Dee', name: { givenName: 'D', familyName: 'lovelace' }, emails: [{ value: 'E@x.ORG', type: 'work' }, { value: 'ada@Example.com', type: 'home' }], title: '', active: false }, 'u-dee'),
-  storedUser({ userName: 'ExT-1', externalId: 'Ada', name: { givenName: 'E', familyName: 'B' }, emails: [{ value: 'b' }], title: 'BOSS' }, 'u-eve'),
+  storedUser(
+    {
+      userName: 'Dee',
+      name: { givenName: 'D', familyName: 'lovelace' },
+      emails: [
+        { value: 'E@x.ORG', type: 'work' },
+        { value: 'ada@Example.com', type: 'home' },
+      ],
+      title: '',
+      active: false,
+    },
+    'u-dee',
+  ),
+  storedUser(
+    {
+      userName: 'ExT-1',
+      externalId: 'Ada',
+      name: { givenName: 'E', familyName: 'B' },
+      emails: [{ value: 'b' }],
+      title: 'BOSS',
+    },
+    'u-eve',
+  ),
 ];
 
 describe('filter compiler properties', () => {
@@ -467,23 +641,62 @@ describe('filter compiler properties', () => {
   });
 
   it('answers random syntactically valid filters over real attribute names the same way', async () => {
-    const names = ['userName', 'USERNAME', 'name.givenName', 'name', 'emails', 'emails.value', 'emails.type', 'emails.primary', 'meta.created', 'meta.lastModified', 'meta.resourceType', 'meta.version', 'active', 'externalId', 'id', 'groups', 'password', 'manager', 'members', 'members.value', 'displayName', 'roles.value', 'x509Certificates.value', 'nope'];
+    const names = [
+      'userName',
+      'USERNAME',
+      'name.givenName',
+      'name',
+      'emails',
+      'emails.value',
+      'emails.type',
+      'emails.primary',
+      'meta.created',
+      'meta.lastModified',
+      'meta.resourceType',
+      'meta.version',
+      'active',
+      'externalId',
+      'id',
+      'groups',
+      'password',
+      'manager',
+      'members',
+      'members.value',
+      'displayName',
+      'roles.value',
+      'x509Certificates.value',
+      'nope',
+    ];
     const path = fc.constantFrom(...names).map((n) => {
       const [attr, sub] = n.split('.');
       return { attr, ...(sub ? { sub } : {}) };
     });
-    const literal = fc.oneof(fc.constantFrom('2011-05-13T04:42:34Z', 'true', 'x', '', 'g1'), fc.integer(), fc.boolean(), fc.constant(null), fc.double({ noNaN: true, noDefaultInfinity: true }));
+    const literal = fc.oneof(
+      fc.constantFrom('2011-05-13T04:42:34Z', 'true', 'x', '', 'g1'),
+      fc.integer(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+    );
     const node: fc.Arbitrary<FilterNode> = fc.letrec<{ n: FilterNode }>((tie) => ({
       n: fc.oneof(
         { depthSize: 'small' },
         fc.record({ kind: fc.constant('compare' as const), path, op: fc.constantFrom(...OPS), value: literal }),
         fc.record({ kind: fc.constant('present' as const), path }),
-        fc.record({ kind: fc.constantFrom('and' as const, 'or' as const), filters: fc.array(tie('n'), { minLength: 2, maxLength: 3 }) }),
+        fc.record({
+          kind: fc.constantFrom('and' as const, 'or' as const),
+          filters: fc.array(tie('n'), { minLength: 2, maxLength: 3 }),
+        }),
         fc.record({ kind: fc.constant('not' as const), filter: tie('n') }),
         fc.record({
           kind: fc.constant('valuePath' as const),
           path: fc.constantFrom({ attr: 'emails' }, { attr: 'members' }, { attr: 'name' }, { attr: 'userName' }),
-          filter: fc.record({ kind: fc.constant('compare' as const), path: fc.constantFrom({ attr: 'value' }, { attr: 'type' }, { attr: 'primary' }, { attr: 'givenName' }), op: fc.constantFrom(...OPS), value: literal }),
+          filter: fc.record({
+            kind: fc.constant('compare' as const),
+            path: fc.constantFrom({ attr: 'value' }, { attr: 'type' }, { attr: 'primary' }, { attr: 'givenName' }),
+            op: fc.constantFrom(...OPS),
+            value: literal,
+          }),
         }),
       ),
     })).n;
@@ -502,10 +715,10 @@ describe('filter compiler properties', () => {
   });
 });
 
-
 describe('dateTime literals', () => {
   it('reads zones, and a time without a zone as UTC', async () => {
-    const at = async (v: string) => ((await compileUserFilter(`meta.created gt "${v}"`))['meta.created'] as { $gt: Date }).$gt.toISOString();
+    const at = async (v: string) =>
+      ((await compileUserFilter(`meta.created gt "${v}"`))['meta.created'] as { $gt: Date }).$gt.toISOString();
     expect(await at('2011-05-13T04:42:34Z')).toBe('2011-05-13T04:42:34.000Z');
     expect(await at('2011-05-13T04:42:34')).toBe('2011-05-13T04:42:34.000Z');
     expect(await at('2011-05-13 04:42')).toBe('2011-05-13T04:42:00.000Z');
@@ -513,7 +726,9 @@ describe('dateTime literals', () => {
     expect(await at('2011-05-13t04:42:34-01:30')).toBe('2011-05-13T06:12:34.000Z');
     expect(await at('2011-05-13')).toBe('2011-05-13T00:00:00.000Z');
     for (const bad of ['2011-13-45', '13/05/2011', '2011-05-13T25:00:00Z', '2011-05-13T04:42:34ZZ']) {
-      expect((await scimErrorOfAsync(() => compileUserFilter(`meta.created gt "${bad}"`))).scimType).toBe('invalidFilter');
+      expect((await scimErrorOfAsync(() => compileUserFilter(`meta.created gt "${bad}"`))).scimType).toBe(
+        'invalidFilter',
+      );
     }
   });
 });

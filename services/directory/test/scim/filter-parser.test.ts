@@ -1,9 +1,23 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { COMPARE_OPS, parseFilter, parsePatchPath, printFilter, ScimError, type AttrPath, type FilterNode, type Literal } from '../../src/domain/scim/index.js';
+import {
+  COMPARE_OPS,
+  parseFilter,
+  parsePatchPath,
+  printFilter,
+  ScimError,
+  type AttrPath,
+  type FilterNode,
+  type Literal,
+} from '../../src/domain/scim/index.js';
 import { filterSoup, scimErrorOf } from './support.js';
 
-const cmp = (attr: string, op: string, value: Literal, sub?: string, uri?: string) => ({ kind: 'compare', path: { ...(uri ? { uri } : {}), attr, ...(sub ? { sub } : {}) }, op, value });
+const cmp = (attr: string, op: string, value: Literal, sub?: string, uri?: string) => ({
+  kind: 'compare',
+  path: { ...(uri ? { uri } : {}), attr, ...(sub ? { sub } : {}) },
+  op,
+  value,
+});
 
 describe('filter parser: operators and literals', () => {
   it.each(COMPARE_OPS.map((op) => [op]))('parses "%s" in any case', (op) => {
@@ -26,7 +40,9 @@ describe('filter parser: operators and literals', () => {
     expect(parseFilter('urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq "m"')).toEqual(
       cmp('manager', 'eq', 'm', 'value', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'),
     );
-    expect(parseFilter('urn:ietf:params:scim:schemas:core:2.0:User:userName sw "a"')).toEqual(cmp('userName', 'sw', 'a', undefined, 'urn:ietf:params:scim:schemas:core:2.0:User'));
+    expect(parseFilter('urn:ietf:params:scim:schemas:core:2.0:User:userName sw "a"')).toEqual(
+      cmp('userName', 'sw', 'a', undefined, 'urn:ietf:params:scim:schemas:core:2.0:User'),
+    );
     expect(parseFilter('members.$ref eq "x"')).toEqual(cmp('members', 'eq', 'x', '$ref'));
   });
 
@@ -41,12 +57,21 @@ describe('filter parser: logic and precedence', () => {
   const c = cmp('c', 'eq', 3);
 
   it('binds and tighter than or', () => {
-    expect(parseFilter('a eq 1 or b eq 2 and c eq 3')).toEqual({ kind: 'or', filters: [a, { kind: 'and', filters: [b, c] }] });
-    expect(parseFilter('a eq 1 and b eq 2 or c eq 3')).toEqual({ kind: 'or', filters: [{ kind: 'and', filters: [a, b] }, c] });
+    expect(parseFilter('a eq 1 or b eq 2 and c eq 3')).toEqual({
+      kind: 'or',
+      filters: [a, { kind: 'and', filters: [b, c] }],
+    });
+    expect(parseFilter('a eq 1 and b eq 2 or c eq 3')).toEqual({
+      kind: 'or',
+      filters: [{ kind: 'and', filters: [a, b] }, c],
+    });
   });
 
   it('groups with parentheses, and chains are one node', () => {
-    expect(parseFilter('(a eq 1 or b eq 2) and c eq 3')).toEqual({ kind: 'and', filters: [{ kind: 'or', filters: [a, b] }, c] });
+    expect(parseFilter('(a eq 1 or b eq 2) and c eq 3')).toEqual({
+      kind: 'and',
+      filters: [{ kind: 'or', filters: [a, b] }, c],
+    });
     expect(parseFilter('a eq 1 AND b eq 2 And c eq 3')).toEqual({ kind: 'and', filters: [a, b, c] });
     expect(parseFilter('((a eq 1))')).toEqual(a);
   });
@@ -70,7 +95,7 @@ describe('filter parser: complex attribute filters', () => {
     });
   });
 
-  it('parses Entra\'s value path followed by a sub-attribute comparison', () => {
+  it("parses Entra's value path followed by a sub-attribute comparison", () => {
     expect(parseFilter('emails[type eq "work"].value eq "x@y"')).toEqual({
       kind: 'valuePath',
       path: { attr: 'emails' },
@@ -105,21 +130,35 @@ describe('filter parser: what identity providers send (IDP-BEHAVIOUR.md)', () =>
     ['MS-REF sw', 'userName sw "O"'],
     ['MS-REF dates', 'meta.Created gt "2011-05-13T04:42:34Z"'],
     ['RFC 7644 §3.4.2.2', 'title pr and userType eq "Employee"'],
-    ['RFC 7644 §3.4.2.2', 'meta.lastModified ge "2011-05-13T04:42:34Z" and meta.lastModified le "2015-05-13T04:42:34Z"'],
+    [
+      'RFC 7644 §3.4.2.2',
+      'meta.lastModified ge "2011-05-13T04:42:34Z" and meta.lastModified le "2015-05-13T04:42:34Z"',
+    ],
     ['RFC 7644 §3.4.2.2', 'schemas eq "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"'],
-    ['RFC 7644 §3.4.2.2', 'emails[type eq "work" and value co "@example.com"] or ims[type eq "xmpp" and value co "@foo.com"]'],
+    [
+      'RFC 7644 §3.4.2.2',
+      'emails[type eq "work" and value co "@example.com"] or ims[type eq "xmpp" and value co "@foo.com"]',
+    ],
   ])('%s: %s', (_name, filter) => {
     const ast = parseFilter(filter);
     expect(parseFilter(printFilter(ast))).toEqual(ast);
   });
 
-  it('reads Entra\'s unquoted values as strings', () => {
-    expect(parseFilter('id eq 0190f3a2b4c5d6e7f8a9b0c1d2 and manager eq 2819c223-7f76-453a-919d-413861904646')).toEqual({
-      kind: 'and',
-      filters: [cmp('id', 'eq', '0190f3a2b4c5d6e7f8a9b0c1d2'), cmp('manager', 'eq', '2819c223-7f76-453a-919d-413861904646')],
-    });
+  it("reads Entra's unquoted values as strings", () => {
+    expect(parseFilter('id eq 0190f3a2b4c5d6e7f8a9b0c1d2 and manager eq 2819c223-7f76-453a-919d-413861904646')).toEqual(
+      {
+        kind: 'and',
+        filters: [
+          cmp('id', 'eq', '0190f3a2b4c5d6e7f8a9b0c1d2'),
+          cmp('manager', 'eq', '2819c223-7f76-453a-919d-413861904646'),
+        ],
+      },
+    );
     expect(parseFilter('userName eq bjensen@example.com')).toEqual(cmp('userName', 'eq', 'bjensen@example.com'));
-    expect(parseFilter('emails[type eq work].value eq x')).toMatchObject({ filter: cmp('type', 'eq', 'work'), tail: cmp('value', 'eq', 'x') });
+    expect(parseFilter('emails[type eq work].value eq x')).toMatchObject({
+      filter: cmp('type', 'eq', 'work'),
+      tail: cmp('value', 'eq', 'x'),
+    });
     expect(parseFilter('externalId eq 12345')).toEqual(cmp('externalId', 'eq', 12345)); // a JSON number stays a number
   });
 
@@ -129,7 +168,9 @@ describe('filter parser: what identity providers send (IDP-BEHAVIOUR.md)', () =>
       expect(err.scimType).toBe('invalidFilter');
       expect(err.detail).toMatch(/ambiguous; put string values in double quotes/);
     }
-    expect(scimErrorOf(() => parseFilter('title eq Vice President')).detail).toMatch(/expected "and", "or" or the end of the filter at position 14, found "President"/);
+    expect(scimErrorOf(() => parseFilter('title eq Vice President')).detail).toMatch(
+      /expected "and", "or" or the end of the filter at position 14, found "President"/,
+    );
   });
 });
 
@@ -173,8 +214,15 @@ describe('filter parser: errors', () => {
 describe('PATCH paths', () => {
   it('parses attribute paths, value paths and sub-attributes', () => {
     expect(parsePatchPath('name.givenName')).toEqual({ path: { attr: 'name', sub: 'givenName' } });
-    expect(parsePatchPath('emails[type eq "work"].value')).toEqual({ path: { attr: 'emails' }, filter: cmp('type', 'eq', 'work'), sub: 'value' });
-    expect(parsePatchPath('members[value eq "2819c223"]')).toEqual({ path: { attr: 'members' }, filter: cmp('value', 'eq', '2819c223') });
+    expect(parsePatchPath('emails[type eq "work"].value')).toEqual({
+      path: { attr: 'emails' },
+      filter: cmp('type', 'eq', 'work'),
+      sub: 'value',
+    });
+    expect(parsePatchPath('members[value eq "2819c223"]')).toEqual({
+      path: { attr: 'members' },
+      filter: cmp('value', 'eq', '2819c223'),
+    });
     expect(parsePatchPath('urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager')).toEqual({
       path: { uri: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User', attr: 'manager' },
     });
@@ -182,7 +230,14 @@ describe('PATCH paths', () => {
   });
 
   it('refuses bad paths with invalidPath', () => {
-    for (const p of ['', 'emails[type eq "work"', 'emails[type eq "work"] x', 'a b', 'emails[type eq]', 'name.givenName.x']) {
+    for (const p of [
+      '',
+      'emails[type eq "work"',
+      'emails[type eq "work"] x',
+      'a b',
+      'emails[type eq]',
+      'name.givenName.x',
+    ]) {
       const err = scimErrorOf(() => parsePatchPath(p));
       expect(err.status).toBe(400);
       expect(err.scimType).toBe('invalidPath');
@@ -193,7 +248,11 @@ describe('PATCH paths', () => {
 // ----------------------------------------------------------------------------------------------- properties
 
 const name = fc.stringMatching(/^\$?[A-Za-z][A-Za-z0-9_-]{0,6}$/);
-const uri = fc.constantFrom('urn:ietf:params:scim:schemas:core:2.0:User', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User', 'urn:x:y');
+const uri = fc.constantFrom(
+  'urn:ietf:params:scim:schemas:core:2.0:User',
+  'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User',
+  'urn:x:y',
+);
 const attrPath: fc.Arbitrary<AttrPath> = fc.record({ uri, attr: name, sub: name }, { requiredKeys: ['attr'] });
 const literal: fc.Arbitrary<Literal> = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 12 }),
@@ -216,7 +275,10 @@ function tree(leaf: fc.Arbitrary<FilterNode>, valuePath: boolean): fc.Arbitrary<
     node: fc.oneof(
       { depthSize: 'small', withCrossShrink: true },
       leaf,
-      fc.record({ kind: fc.constantFrom('and' as const, 'or' as const), filters: fc.array(tie('node'), { minLength: 2, maxLength: 3 }) }),
+      fc.record({
+        kind: fc.constantFrom('and' as const, 'or' as const),
+        filters: fc.array(tie('node'), { minLength: 2, maxLength: 3 }),
+      }),
       fc.record({ kind: fc.constant('not' as const), filter: tie('node') }),
       ...(valuePath
         ? [
@@ -225,7 +287,9 @@ function tree(leaf: fc.Arbitrary<FilterNode>, valuePath: boolean): fc.Arbitrary<
                 kind: fc.constant('valuePath' as const),
                 path: fc.record({ uri, attr: name }, { requiredKeys: ['attr'] }),
                 filter: tree(leafOf(name.map((attr) => ({ attr }))), false),
-                tail: leafOf(name.map((attr) => ({ attr }))) as fc.Arbitrary<Extract<FilterNode, { kind: 'compare' | 'present' }>>,
+                tail: leafOf(name.map((attr) => ({ attr }))) as fc.Arbitrary<
+                  Extract<FilterNode, { kind: 'compare' | 'present' }>
+                >,
               },
               { requiredKeys: ['kind', 'path', 'filter'] },
             ),

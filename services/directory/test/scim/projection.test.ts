@@ -1,16 +1,29 @@
 import { describe, expect, it } from '@jest/globals';
-import { GROUP_RESOURCE, projectResource, USER_RESOURCE, userFromStored, wantsAttribute, wantsMembers } from '../../src/domain/scim/index.js';
+import {
+  GROUP_RESOURCE,
+  projectResource,
+  USER_RESOURCE,
+  userFromStored,
+  wantsAttribute,
+  wantsMembers,
+} from '../../src/domain/scim/index.js';
 import { ada, cyd, ENTERPRISE } from './support.js';
 
 const CORE = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const rep = () => userFromStored(ada, 'https://x/scim/v2/t');
-const project = (spec: { attributes?: string[] | string; excludedAttributes?: string[] | string }) => projectResource(USER_RESOURCE, rep(), spec);
+const project = (spec: { attributes?: string[] | string; excludedAttributes?: string[] | string }) =>
+  projectResource(USER_RESOURCE, rep(), spec);
 
 describe('attributes', () => {
   it('returns only what is asked, plus schemas and id', () => {
     expect(project({ attributes: 'userName' })).toEqual({ schemas: [CORE], id: 'u-ada', userName: 'Ada@Example.com' });
     expect(project({ attributes: ['id'] })).toEqual({ schemas: [CORE], id: 'u-ada' });
-    expect(project({ attributes: 'USERNAME, Active' })).toEqual({ schemas: [CORE], id: 'u-ada', userName: 'Ada@Example.com', active: true });
+    expect(project({ attributes: 'USERNAME, Active' })).toEqual({
+      schemas: [CORE],
+      id: 'u-ada',
+      userName: 'Ada@Example.com',
+      active: true,
+    });
   });
 
   it('selects sub-attributes, also inside multi-valued attributes', () => {
@@ -25,14 +38,24 @@ describe('attributes', () => {
   });
 
   it('selects URN-qualified attributes and whole extensions', () => {
-    expect(project({ attributes: `${ENTERPRISE}:manager` })).toEqual({ schemas: [CORE, ENTERPRISE], id: 'u-ada', [ENTERPRISE]: { manager: { value: 'boss1', $ref: 'https://x/scim/v2/t/Users/boss1' } } });
-    expect(project({ attributes: `${ENTERPRISE}:manager.value,urn:ietf:params:scim:schemas:core:2.0:User:userName` })).toEqual({
+    expect(project({ attributes: `${ENTERPRISE}:manager` })).toEqual({
+      schemas: [CORE, ENTERPRISE],
+      id: 'u-ada',
+      [ENTERPRISE]: { manager: { value: 'boss1', $ref: 'https://x/scim/v2/t/Users/boss1' } },
+    });
+    expect(
+      project({ attributes: `${ENTERPRISE}:manager.value,urn:ietf:params:scim:schemas:core:2.0:User:userName` }),
+    ).toEqual({
       schemas: [CORE, ENTERPRISE],
       id: 'u-ada',
       userName: 'Ada@Example.com',
       [ENTERPRISE]: { manager: { value: 'boss1' } },
     });
-    expect(project({ attributes: ENTERPRISE.toUpperCase() })).toEqual({ schemas: [CORE, ENTERPRISE], id: 'u-ada', [ENTERPRISE]: rep()[ENTERPRISE] });
+    expect(project({ attributes: ENTERPRISE.toUpperCase() })).toEqual({
+      schemas: [CORE, ENTERPRISE],
+      id: 'u-ada',
+      [ENTERPRISE]: rep()[ENTERPRISE],
+    });
     expect(project({ attributes: 'manager' })).toMatchObject({ [ENTERPRISE]: { manager: { value: 'boss1' } } });
   });
 
@@ -45,7 +68,11 @@ describe('attributes', () => {
   });
 
   it('ignores unknown names', () => {
-    expect(project({ attributes: 'nope,userName,urn:x:y:z' })).toEqual({ schemas: [CORE], id: 'u-ada', userName: 'Ada@Example.com' });
+    expect(project({ attributes: 'nope,userName,urn:x:y:z' })).toEqual({
+      schemas: [CORE],
+      id: 'u-ada',
+      userName: 'Ada@Example.com',
+    });
   });
 });
 
@@ -90,9 +117,14 @@ describe('excludedAttributes', () => {
 });
 
 describe('whether members are wanted', () => {
-  const group = { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], id: 'g1', displayName: 'Eng', members: [{ value: 'u1', display: 'Ada', $ref: 'x', type: 'User' }] };
+  const group = {
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+    id: 'g1',
+    displayName: 'Eng',
+    members: [{ value: 'u1', display: 'Ada', $ref: 'x', type: 'User' }],
+  };
 
-  it('follows Entra\'s excludedAttributes=members and attributes lists', () => {
+  it("follows Entra's excludedAttributes=members and attributes lists", () => {
     expect(wantsMembers({})).toBe(true);
     expect(wantsMembers({ excludedAttributes: 'members' })).toBe(false);
     expect(wantsMembers({ excludedAttributes: ['urn:ietf:params:scim:schemas:core:2.0:Group:Members'] })).toBe(false);
@@ -104,7 +136,15 @@ describe('whether members are wanted', () => {
   });
 
   it('projects groups', () => {
-    expect(projectResource(GROUP_RESOURCE, group, { excludedAttributes: 'members' })).toEqual({ schemas: group.schemas, id: 'g1', displayName: 'Eng' });
-    expect(projectResource(GROUP_RESOURCE, group, { attributes: 'members.value' })).toEqual({ schemas: group.schemas, id: 'g1', members: [{ value: 'u1' }] });
+    expect(projectResource(GROUP_RESOURCE, group, { excludedAttributes: 'members' })).toEqual({
+      schemas: group.schemas,
+      id: 'g1',
+      displayName: 'Eng',
+    });
+    expect(projectResource(GROUP_RESOURCE, group, { attributes: 'members.value' })).toEqual({
+      schemas: group.schemas,
+      id: 'g1',
+      members: [{ value: 'u1' }],
+    });
   });
 });

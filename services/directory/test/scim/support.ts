@@ -2,21 +2,45 @@
 import fc from 'fast-check';
 import { Query } from 'mingo';
 import { compileFilter as kitCompile } from '../../../kit/src/store/mingo-filter.js';
-import { groupToStored, userToStored, validateGroup, validateUser, type MongoFilter, ScimError } from '../../src/domain/scim/index.js';
+import {
+  groupToStored,
+  userToStored,
+  validateGroup,
+  validateUser,
+  type MongoFilter,
+  ScimError,
+} from '../../src/domain/scim/index.js';
 
 export const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 export const PLATFORM = 'urn:ietf:params:scim:schemas:extension:platform:2.0:User';
 
 export type StoredDoc = Record<string, unknown> & { _id: string };
 
-export function storedUser(body: Record<string, unknown>, id: string, created = '2024-01-01T00:00:00Z', version = 1): StoredDoc {
+export function storedUser(
+  body: Record<string, unknown>,
+  id: string,
+  created = '2024-01-01T00:00:00Z',
+  version = 1,
+): StoredDoc {
   const fields = userToStored(validateUser(body));
-  return { ...fields, _id: id, tenantId: 't1', meta: { created: new Date(created), lastModified: new Date(created), version }, provisioned: true };
+  return {
+    ...fields,
+    _id: id,
+    tenantId: 't1',
+    meta: { created: new Date(created), lastModified: new Date(created), version },
+    provisioned: true,
+  };
 }
 
 export function storedGroup(body: Record<string, unknown>, id: string, created = '2024-01-01T00:00:00Z'): StoredDoc {
   const fields = groupToStored(validateGroup(body));
-  return { ...fields, _id: id, tenantId: 't1', meta: { created: new Date(created), lastModified: new Date(created), version: 1 }, provisioned: true };
+  return {
+    ...fields,
+    _id: id,
+    tenantId: 't1',
+    meta: { created: new Date(created), lastModified: new Date(created), version: 1 },
+    provisioned: true,
+  };
 }
 
 export const user = (userName: string, extra: Record<string, unknown> = {}) => ({
@@ -75,7 +99,10 @@ export function matching(filter: MongoFilter, docs: StoredDoc[] = USERS): string
   const kit = kitCompile(filter);
   const a = docs.filter((d) => plain.test(d)).map((d) => d._id);
   const b = docs.filter((d) => kit.test(d)).map((d) => d._id);
-  if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error(`mingo and the store engine disagree on ${JSON.stringify(filter)}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
+  if (JSON.stringify(a) !== JSON.stringify(b))
+    throw new Error(
+      `mingo and the store engine disagree on ${JSON.stringify(filter)}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`,
+    );
   return a;
 }
 
@@ -101,11 +128,48 @@ export async function scimErrorOfAsync(f: () => Promise<unknown>): Promise<ScimE
 }
 
 /** Random text for the never-another-error properties: raw strings and soups of filter tokens. */
-const TOKENS = ['(', ')', '[', ']', '"', '"x"', '"\\"', '\\', 'and', 'or', 'not', 'NOT', 'eq', 'ne', 'co', 'sw', 'pr', 'gt', 'userName', 'emails', 'name.givenName', '.value', 'urn:ietf:params:scim:schemas:core:2.0:User:userName', 'true', 'null', 'True', '1', '-0.5e3', '1e999', ' ', '\t', '.', ':', '$ref', 'members', '\u0000', '😀'];
+const TOKENS = [
+  '(',
+  ')',
+  '[',
+  ']',
+  '"',
+  '"x"',
+  '"\\"',
+  '\\',
+  'and',
+  'or',
+  'not',
+  'NOT',
+  'eq',
+  'ne',
+  'co',
+  'sw',
+  'pr',
+  'gt',
+  'userName',
+  'emails',
+  'name.givenName',
+  '.value',
+  'urn:ietf:params:scim:schemas:core:2.0:User:userName',
+  'true',
+  'null',
+  'True',
+  '1',
+  '-0.5e3',
+  '1e999',
+  ' ',
+  '\t',
+  '.',
+  ':',
+  '$ref',
+  'members',
+  '\u0000',
+  '😀',
+];
 
 export const filterSoup = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 120 }),
   fc.array(fc.constantFrom(...TOKENS), { maxLength: 25 }).map((t) => t.join(' ')),
   fc.array(fc.constantFrom(...TOKENS), { maxLength: 25 }).map((t) => t.join('')),
 );
-

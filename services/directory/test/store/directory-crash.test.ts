@@ -16,7 +16,16 @@ describe('directory writes under SIGKILL', () => {
     try {
       for (let round = 0; round < 4; round++) {
         const killAfter = 5 + Math.floor(Math.random() * 60);
-        const child = spawn(process.execPath, ['--import', here('../../../kit/test/store/support/register-ts.mjs'), here('./support/directory-crash-writer.ts'), dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(
+          process.execPath,
+          [
+            '--import',
+            here('../../../kit/test/store/support/register-ts.mjs'),
+            here('./support/directory-crash-writer.ts'),
+            dir,
+          ],
+          { stdio: ['ignore', 'pipe', 'pipe'] },
+        );
         let lastAck = -1;
         let stderr = '';
         child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -24,7 +33,9 @@ describe('directory writes under SIGKILL', () => {
           for (const m of d.toString().matchAll(/ack (\d+)/g)) lastAck = Number(m[1]);
           if (lastAck >= killAfter && !child.killed) setTimeout(() => child.kill('SIGKILL'), Math.random() * 3);
         });
-        const [, signal] = await new Promise<[number | null, string | null]>((res) => child.on('exit', (c, s) => res([c, s])));
+        const [, signal] = await new Promise<[number | null, string | null]>((res) =>
+          child.on('exit', (c, s) => res([c, s])),
+        );
         expect({ signal, stderr }).toEqual({ signal: 'SIGKILL', stderr: '' });
 
         const docs = await EmbeddedDocumentStore.open(dir);
@@ -40,7 +51,8 @@ describe('directory writes under SIGKILL', () => {
           expect(members).toEqual(userExists ? [k] : []);
         }
         // no membership outlives its user; every group change has its activity entry
-        for (const m of await store.memberships.members(t, group._id)) expect(await store.users.get(t, m)).not.toBeNull();
+        for (const m of await store.memberships.members(t, group._id))
+          expect(await store.users.get(t, m)).not.toBeNull();
         const patches = await store.activity.list(t, { action: 'group.patch', limit: 100000 });
         expect(patches.filter((a) => a.resourceId === group._id)).toHaveLength(group.meta.version - 1);
         const deletes = await store.activity.list(t, { action: 'user.delete', limit: 100000 });

@@ -6,5 +6,9 @@ export type EntitlementName = (typeof KNOWN_ENTITLEMENTS)[number];
 
 export function parseEntitlementName(name: string): EntitlementName {
   if ((KNOWN_ENTITLEMENTS as readonly string[]).includes(name)) return name as EntitlementName;
-  throw new AppError('INVALID_ARGUMENT', `unknown option "${name}"; known options: ${KNOWN_ENTITLEMENTS.join(', ')}`, 'unknown_entitlement');
+  throw new AppError(
+    'INVALID_ARGUMENT',
+    `unknown option "${name}"; known options: ${KNOWN_ENTITLEMENTS.join(', ')}`,
+    'unknown_entitlement',
+  );
 }

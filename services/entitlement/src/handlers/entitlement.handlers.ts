@@ -4,16 +4,32 @@ import { EntitlementServiceService, type Entitlement } from '../../../../proto/g
 import { parseEntitlementName } from '../domain/entitlement.js';
 import type { EntitlementRecord, EntitlementStore } from '../store/entitlement-store.js';
 
-const toProto = (r: EntitlementRecord): Entitlement => ({ tenantId: r.tenantId, name: r.name, enabled: r.enabled, updatedAt: r.updatedAt, updatedBy: r.updatedBy });
+const toProto = (r: EntitlementRecord): Entitlement => ({
+  tenantId: r.tenantId,
+  name: r.name,
+  enabled: r.enabled,
+  updatedAt: r.updatedAt,
+  updatedBy: r.updatedBy,
+});
 
 export function entitlementHandlers(store: EntitlementStore): Handlers<typeof EntitlementServiceService> {
   return {
     async grantEntitlement(req) {
-      const { record, changed } = await store.set(tenantId(req.tenantId), parseEntitlementName(req.name), true, req.actor || 'operator');
+      const { record, changed } = await store.set(
+        tenantId(req.tenantId),
+        parseEntitlementName(req.name),
+        true,
+        req.actor || 'operator',
+      );
       return { entitlement: toProto(record), changed };
     },
     async revokeEntitlement(req) {
-      const { record, changed } = await store.set(tenantId(req.tenantId), parseEntitlementName(req.name), false, req.actor || 'operator');
+      const { record, changed } = await store.set(
+        tenantId(req.tenantId),
+        parseEntitlementName(req.name),
+        false,
+        req.actor || 'operator',
+      );
       return { entitlement: toProto(record), changed };
     },
     async listEntitlements(req) {

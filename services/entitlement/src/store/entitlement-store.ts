@@ -13,7 +13,12 @@ type EntitlementDoc = EntitlementRecord & { _id: string };
 
 export interface EntitlementStore {
   /** Sets the flag; returns the record and whether it changed. */
-  set(tenant: TenantId, name: EntitlementName, enabled: boolean, actor: string): Promise<{ record: EntitlementRecord; changed: boolean }>;
+  set(
+    tenant: TenantId,
+    name: EntitlementName,
+    enabled: boolean,
+    actor: string,
+  ): Promise<{ record: EntitlementRecord; changed: boolean }>;
   get(tenant: TenantId, name: EntitlementName): Promise<EntitlementRecord | null>;
   list(tenant: TenantId): Promise<EntitlementRecord[]>;
 }
@@ -36,7 +41,16 @@ export async function openEntitlementStore(store: DocumentStore): Promise<Entitl
         { upsert: true, returnDocument: 'before' },
       );
       const changed = (before?.enabled ?? false) !== enabled;
-      return { record: { tenantId: tenant, name, enabled, updatedAt: changed ? now : (before?.updatedAt ?? now), updatedBy: actor }, changed };
+      return {
+        record: {
+          tenantId: tenant,
+          name,
+          enabled,
+          updatedAt: changed ? now : (before?.updatedAt ?? now),
+          updatedBy: actor,
+        },
+        changed,
+      };
     },
     async get(tenant, name) {
       const doc = await col.findOne({ _id: `${tenant}:${name}`, tenantId: tenant });

@@ -20,13 +20,25 @@ export function normalizeIssuer(input: string): string {
   try {
     url = new URL(raw);
   } catch {
-    throw new AppError('INVALID_ARGUMENT', `"${input}" is not a URL; enter the issuer URL of your identity provider, e.g. https://acme.okta.com/oauth2/default`, 'invalid_issuer');
+    throw new AppError(
+      'INVALID_ARGUMENT',
+      `"${input}" is not a URL; enter the issuer URL of your identity provider, e.g. https://acme.okta.com/oauth2/default`,
+      'invalid_issuer',
+    );
   }
   if (url.protocol !== 'https:' && !isLoopbackHttp(url)) {
-    throw new AppError('INVALID_ARGUMENT', `the issuer must be an https:// URL (got ${url.protocol}//${url.host})`, 'invalid_issuer');
+    throw new AppError(
+      'INVALID_ARGUMENT',
+      `the issuer must be an https:// URL (got ${url.protocol}//${url.host})`,
+      'invalid_issuer',
+    );
   }
   if (url.search || url.hash || url.username || url.password) {
-    throw new AppError('INVALID_ARGUMENT', 'the issuer URL must not contain a query, a fragment or credentials', 'invalid_issuer');
+    throw new AppError(
+      'INVALID_ARGUMENT',
+      'the issuer URL must not contain a query, a fragment or credentials',
+      'invalid_issuer',
+    );
   }
   const path = url.pathname.replace(/\/+$/, '');
   return `${url.protocol}//${url.host}${path}`;
@@ -34,6 +46,11 @@ export function normalizeIssuer(input: string): string {
 
 export function validateClientId(clientId: string): string {
   const v = (clientId ?? '').trim();
-  if (!v || v.length > 255 || /\s/.test(v)) throw new AppError('INVALID_ARGUMENT', 'the client ID is required: the "Client ID" of the OIDC app in your identity provider (no spaces)', 'invalid_client_id');
+  if (!v || v.length > 255 || /\s/.test(v))
+    throw new AppError(
+      'INVALID_ARGUMENT',
+      'the client ID is required: the "Client ID" of the OIDC app in your identity provider (no spaces)',
+      'invalid_client_id',
+    );
   return v;
 }

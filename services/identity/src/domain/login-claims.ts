@@ -8,7 +8,10 @@ export interface AssertedIdentity {
 
 const text = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
 
-export function assertedIdentity(claims: Record<string, unknown>, userinfo?: Record<string, unknown>): AssertedIdentity {
+export function assertedIdentity(
+  claims: Record<string, unknown>,
+  userinfo?: Record<string, unknown>,
+): AssertedIdentity {
   const all = { ...(userinfo ?? {}), ...claims };
   const logins: string[] = [];
   for (const candidate of [text(all.email), text(all.preferred_username), text(all.upn)]) {

@@ -53,7 +53,8 @@ function unwrap(err: unknown): Unwrapped {
 /** gRPC metadata values must be printable ASCII. */
 const ascii = (v: string): string => v.replace(/[^\x20-\x7e]/g, '?').slice(0, 1000);
 
-const paramOf = (params: unknown, name: string): string | undefined => (params instanceof URLSearchParams ? (params.get(name) ?? undefined) : undefined);
+const paramOf = (params: unknown, name: string): string | undefined =>
+  params instanceof URLSearchParams ? (params.get(name) ?? undefined) : undefined;
 
 export function issuerMismatch(configured: string, announced: string | undefined, where: string): AppError {
   const shown = announced ?? '(none)';
@@ -67,12 +68,16 @@ export function issuerMismatch(configured: string, announced: string | undefined
 }
 
 /** The network error itself, possibly wrapped once by openid-client ("something went wrong", timeouts). */
-function networkError(err: unknown): { name?: string; code?: string; cause?: { code?: string; message?: string } } | undefined {
+function networkError(
+  err: unknown,
+): { name?: string; code?: string; cause?: { code?: string; message?: string } } | undefined {
   let cur: unknown = err;
   for (let depth = 0; cur && typeof cur === 'object' && depth < 3; depth++) {
     const e = cur as { name?: unknown; message?: unknown; code?: unknown; cause?: unknown };
-    if (e.name === 'TypeError' && typeof e.message === 'string' && /fetch failed/i.test(e.message)) return e as { name: string; cause?: { code?: string; message?: string } };
-    if (e.name === 'TimeoutError' || e.name === 'AbortError' || e.code === 'OAUTH_TIMEOUT' || e.code === 'OAUTH_ABORT') return { name: 'TimeoutError' };
+    if (e.name === 'TypeError' && typeof e.message === 'string' && /fetch failed/i.test(e.message))
+      return e as { name: string; cause?: { code?: string; message?: string } };
+    if (e.name === 'TimeoutError' || e.name === 'AbortError' || e.code === 'OAUTH_TIMEOUT' || e.code === 'OAUTH_ABORT')
+      return { name: 'TimeoutError' };
     cur = e.cause;
   }
   return undefined;
@@ -81,7 +86,12 @@ function networkError(err: unknown): { name?: string; code?: string; cause?: { c
 const isNetworkError = (err: unknown) => networkError(err) !== undefined;
 
 export function unreachable(url: string, detail: string): AppError {
-  return new AppError('FAILED_PRECONDITION', `the identity provider could not be reached at ${url} (${detail}); check the issuer URL and that the provider is available`, 'issuer_unreachable', { 'issuer-url': ascii(url) });
+  return new AppError(
+    'FAILED_PRECONDITION',
+    `the identity provider could not be reached at ${url} (${detail}); check the issuer URL and that the provider is available`,
+    'issuer_unreachable',
+    { 'issuer-url': ascii(url) },
+  );
 }
 
 /** Errors of discovery (ConfigureOidc and the first login after a restart). */
@@ -91,13 +101,27 @@ export function discoveryError(err: unknown, configuredIssuer: string): AppError
   if (isNetworkError(err)) return unreachable(discoveryUrl, describeNetworkError(err));
   const u = unwrap(err);
   if (u.code === 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED' && u.details.attribute === 'issuer') {
-    return issuerMismatch(configuredIssuer, typeof u.details.body?.issuer === 'string' ? u.details.body.issuer : undefined, 'in its discovery document');
+    return issuerMismatch(
+      configuredIssuer,
+      typeof u.details.body?.issuer === 'string' ? u.details.body.issuer : undefined,
+      'in its discovery document',
+    );
   }
   if (u.code === 'OAUTH_RESPONSE_IS_NOT_CONFORM' || u.code === 'OAUTH_RESPONSE_IS_NOT_JSON') {
     const statusCode = (u.details as { status?: number }).status;
-    return unreachable(discoveryUrl, statusCode ? `it answered HTTP ${statusCode}, not an OpenID Connect discovery document` : 'it did not answer with an OpenID Connect discovery document');
+    return unreachable(
+      discoveryUrl,
+      statusCode
+        ? `it answered HTTP ${statusCode}, not an OpenID Connect discovery document`
+        : 'it did not answer with an OpenID Connect discovery document',
+    );
   }
-  return new AppError('FAILED_PRECONDITION', `the discovery document at ${discoveryUrl} is not valid OpenID Connect metadata (${u.message})`, 'invalid_idp_response', { 'issuer-url': ascii(discoveryUrl) });
+  return new AppError(
+    'FAILED_PRECONDITION',
+    `the discovery document at ${discoveryUrl} is not valid OpenID Connect metadata (${u.message})`,
+    'invalid_idp_response',
+    { 'issuer-url': ascii(discoveryUrl) },
+  );
 }
 
 function describeNetworkError(err: unknown): string {
@@ -127,34 +151,93 @@ export function loginError(err: unknown, configuredIssuer: string): AppError {
       return idpError(e.error, e.error_description, 'the token request');
     case 'OAUTH_JWT_CLAIM_COMPARISON_FAILED': {
       const claim = typeof u.details.claim === 'string' ? u.details.claim : '';
-      if (claim === 'iss') return issuerMismatch(configuredIssuer, typeof u.details.claims?.iss === 'string' ? u.details.claims.iss : undefined, 'in the ID token');
-      if (claim === 'nonce') return new AppError('UNAUTHENTICATED', 'the ID token does not carry the nonce of this sign-in (a replayed or injected token); start the sign-in again', 'nonce_mismatch');
+      if (claim === 'iss')
+        return issuerMismatch(
+          configuredIssuer,
+          typeof u.details.claims?.iss === 'string' ? u.details.claims.iss : undefined,
+          'in the ID token',
+        );
+      if (claim === 'nonce')
+        return new AppError(
+          'UNAUTHENTICATED',
+          'the ID token does not carry the nonce of this sign-in (a replayed or injected token); start the sign-in again',
+          'nonce_mismatch',
+        );
       if (claim === 'aud' || claim === 'azp') {
-        return new AppError('UNAUTHENTICATED', 'the ID token was issued to another client: check that the client ID configured on the platform is the Client ID of the OIDC app in your identity provider', 'invalid_id_token', { claim });
+        return new AppError(
+          'UNAUTHENTICATED',
+          'the ID token was issued to another client: check that the client ID configured on the platform is the Client ID of the OIDC app in your identity provider',
+          'invalid_id_token',
+          { claim },
+        );
       }
-      return new AppError('UNAUTHENTICATED', `the ID token was refused: unexpected "${claim}" claim`, 'invalid_id_token', { claim });
+      return new AppError(
+        'UNAUTHENTICATED',
+        `the ID token was refused: unexpected "${claim}" claim`,
+        'invalid_id_token',
+        { claim },
+      );
     }
     case 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED': {
       const claim = typeof u.details.claim === 'string' ? u.details.claim : '';
       if (claim === 'exp' || claim === 'iat') {
-        return new AppError('UNAUTHENTICATED', 'the ID token has expired (or was issued too long ago); if this keeps happening, check that the clocks of the identity provider and the platform are correct', 'id_token_expired', { claim });
+        return new AppError(
+          'UNAUTHENTICATED',
+          'the ID token has expired (or was issued too long ago); if this keeps happening, check that the clocks of the identity provider and the platform are correct',
+          'id_token_expired',
+          { claim },
+        );
       }
-      return new AppError('UNAUTHENTICATED', `the ID token is not valid yet ("${claim}" claim): the clocks of the identity provider and the platform differ`, 'invalid_id_token', { claim });
+      return new AppError(
+        'UNAUTHENTICATED',
+        `the ID token is not valid yet ("${claim}" claim): the clocks of the identity provider and the platform differ`,
+        'invalid_id_token',
+        { claim },
+      );
     }
     case 'OAUTH_KEY_SELECTION_FAILED':
-      return new AppError('UNAUTHENTICATED', "the ID token is signed with a key that is not in the identity provider's published key set (JWKS)", 'invalid_id_token');
+      return new AppError(
+        'UNAUTHENTICATED',
+        "the ID token is signed with a key that is not in the identity provider's published key set (JWKS)",
+        'invalid_id_token',
+      );
     case 'OAUTH_INVALID_RESPONSE':
     case 'OAUTH_PARSE_ERROR':
-      if (/"iss" \(issuer\) response parameter/.test(u.message)) return issuerMismatch(configuredIssuer, paramOf(u.details.parameters, 'iss'), 'in the sign-in response');
-      if (/"state"/.test(u.message)) return new AppError('INVALID_ARGUMENT', 'the sign-in response does not belong to a sign-in started here (state mismatch); start the sign-in again', 'invalid_state');
-      if (/signature verification failed/i.test(u.message)) return new AppError('UNAUTHENTICATED', "the ID token signature does not verify with the identity provider's keys", 'invalid_id_token');
-      if (/ID Token|JWT/.test(u.message)) return new AppError('UNAUTHENTICATED', `the ID token was refused: ${u.message}`, 'invalid_id_token');
-      return new AppError('FAILED_PRECONDITION', `the identity provider sent an invalid response: ${u.message}`, 'invalid_idp_response');
+      if (/"iss" \(issuer\) response parameter/.test(u.message))
+        return issuerMismatch(configuredIssuer, paramOf(u.details.parameters, 'iss'), 'in the sign-in response');
+      if (/"state"/.test(u.message))
+        return new AppError(
+          'INVALID_ARGUMENT',
+          'the sign-in response does not belong to a sign-in started here (state mismatch); start the sign-in again',
+          'invalid_state',
+        );
+      if (/signature verification failed/i.test(u.message))
+        return new AppError(
+          'UNAUTHENTICATED',
+          "the ID token signature does not verify with the identity provider's keys",
+          'invalid_id_token',
+        );
+      if (/ID Token|JWT/.test(u.message))
+        return new AppError('UNAUTHENTICATED', `the ID token was refused: ${u.message}`, 'invalid_id_token');
+      return new AppError(
+        'FAILED_PRECONDITION',
+        `the identity provider sent an invalid response: ${u.message}`,
+        'invalid_idp_response',
+      );
     case 'OAUTH_RESPONSE_IS_NOT_CONFORM':
     case 'OAUTH_RESPONSE_IS_NOT_JSON':
-      return new AppError('FAILED_PRECONDITION', `the identity provider sent an unexpected response: ${u.message}`, 'invalid_idp_response');
+      return new AppError(
+        'FAILED_PRECONDITION',
+        `the identity provider sent an unexpected response: ${u.message}`,
+        'invalid_idp_response',
+      );
     default:
-      if (u.code?.startsWith('OAUTH_')) return new AppError('FAILED_PRECONDITION', `the identity provider sent an invalid response: ${u.message}`, 'invalid_idp_response');
+      if (u.code?.startsWith('OAUTH_'))
+        return new AppError(
+          'FAILED_PRECONDITION',
+          `the identity provider sent an invalid response: ${u.message}`,
+          'invalid_idp_response',
+        );
       throw err;
   }
 }
@@ -163,7 +246,12 @@ export function loginError(err: unknown, configuredIssuer: string): AppError {
 export function idpError(error: string | undefined, description: string | undefined, during: string): AppError {
   const code = (error ?? 'error').slice(0, 100);
   const text = description ? `: ${description.slice(0, 500)}` : '';
-  return new AppError('FAILED_PRECONDITION', `the identity provider refused ${during} with "${code}"${text}`, 'idp_error', { 'idp-error': ascii(code), ...(description ? { 'idp-error-description': ascii(description.slice(0, 500)) } : {}) });
+  return new AppError(
+    'FAILED_PRECONDITION',
+    `the identity provider refused ${during} with "${code}"${text}`,
+    'idp_error',
+    { 'idp-error': ascii(code), ...(description ? { 'idp-error-description': ascii(description.slice(0, 500)) } : {}) },
+  );
 }
 
 export function isKeySelectionFailure(err: unknown): boolean {

@@ -14,7 +14,12 @@ export function s256(verifier: string): string {
 
 export function newLoginSecrets(): LoginSecrets {
   const codeVerifier = randomBytes(32).toString('base64url');
-  return { state: randomBytes(32).toString('base64url'), nonce: randomBytes(32).toString('base64url'), codeVerifier, codeChallenge: s256(codeVerifier) };
+  return {
+    state: randomBytes(32).toString('base64url'),
+    nonce: randomBytes(32).toString('base64url'),
+    codeVerifier,
+    codeChallenge: s256(codeVerifier),
+  };
 }
 
 /** RFC 7636 §4.1: 43 to 128 characters of [A-Z a-z 0-9 - . _ ~]. */

@@ -21,7 +21,15 @@ export interface DirectoryPort {
 
 export interface ActivityEvent {
   actor: string;
-  action: 'auth.login' | 'auth.login_refused' | 'auth.logout' | 'sso.configure' | 'sso.disable' | 'setup_link.create' | 'setup_link.revoke' | 'setup_link.redeem';
+  action:
+    | 'auth.login'
+    | 'auth.login_refused'
+    | 'auth.logout'
+    | 'sso.configure'
+    | 'sso.disable'
+    | 'setup_link.create'
+    | 'setup_link.revoke'
+    | 'setup_link.redeem';
   resourceType: string;
   resourceId: string;
   resourceName: string;
@@ -73,8 +81,7 @@ export interface SessionRecord {
 }
 
 export type SessionLookup =
-  | { found: true; hash: string; record: SessionRecord; lastSeenAt: number | null }
-  | { found: false };
+  { found: true; hash: string; record: SessionRecord; lastSeenAt: number | null } | { found: false };
 
 export interface SessionStore {
   create(record: Omit<SessionRecord, 'createdAt' | 'expiresAt'>): Promise<{ token: string; record: SessionRecord }>;
@@ -105,7 +112,10 @@ export interface RelyingPartyPort {
   /** Fetches the discovery document now and keeps it for the tenant. */
   discover(p: ProviderRef): Promise<unknown>;
   forget(tenantId: string): void;
-  authorizationUrl(p: ProviderRef, params: { redirectUri: string; state: string; nonce: string; codeChallenge: string }): Promise<string>;
+  authorizationUrl(
+    p: ProviderRef,
+    params: { redirectUri: string; state: string; nonce: string; codeChallenge: string },
+  ): Promise<string>;
   announcedIssuer(p: ProviderRef): Promise<string>;
   redeem(p: ProviderRef, callbackUrl: URL, checks: RedeemChecks): Promise<ClaimsResult>;
 }

@@ -15,7 +15,13 @@ export function isLoopbackRedirect(uri: string): boolean {
   } catch {
     return false;
   }
-  return url.protocol === 'http:' && (url.hostname === '127.0.0.1' || url.hostname === '[::1]') && !url.username && !url.password && !url.hash;
+  return (
+    url.protocol === 'http:' &&
+    (url.hostname === '127.0.0.1' || url.hostname === '[::1]') &&
+    !url.username &&
+    !url.password &&
+    !url.hash
+  );
 }
 
 /** An app's redirect URI: one of the registered app URIs exactly, or a loopback URI. Never the web callback. */

@@ -7,7 +7,12 @@ export interface SessionPolicy {
 
 export type SessionVerdict = 'active' | 'idle_timeout' | 'absolute_timeout';
 
-export function verdict(policy: SessionPolicy, expiresAt: number, lastSeenAt: number | null, now: number): SessionVerdict {
+export function verdict(
+  policy: SessionPolicy,
+  expiresAt: number,
+  lastSeenAt: number | null,
+  now: number,
+): SessionVerdict {
   if (now >= expiresAt) return 'absolute_timeout';
   if (lastSeenAt === null || now >= lastSeenAt + policy.idleSeconds * 1000) return 'idle_timeout';
   return 'active';

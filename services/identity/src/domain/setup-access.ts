@@ -89,7 +89,11 @@ const linkError = (state: 'used' | 'expired' | 'revoked' | 'unknown') => {
     revoked: 'this setup link was revoked by the platform. Ask the platform for a new link',
     unknown: 'this is not a valid setup link; check that it was copied completely, or ask the platform for a new link',
   };
-  return new AppError(state === 'unknown' ? 'NOT_FOUND' : 'FAILED_PRECONDITION', messages[state], `setup_link_${state}`);
+  return new AppError(
+    state === 'unknown' ? 'NOT_FOUND' : 'FAILED_PRECONDITION',
+    messages[state],
+    `setup_link_${state}`,
+  );
 };
 
 /** The tenant and link id a token names, or undefined for anything that is not one of our tokens. */
@@ -107,18 +111,42 @@ export class SetupAccess {
     this.now = deps.now ?? Date.now;
   }
 
-  async createLink(input: { tenantId: string; expiresInSeconds: number; actor: string }): Promise<{ link: SetupLinkRecord; token: string }> {
+  async createLink(input: {
+    tenantId: string;
+    expiresInSeconds: number;
+    actor: string;
+  }): Promise<{ link: SetupLinkRecord; token: string }> {
     const tenant = requireTenant(input.tenantId);
     const seconds = input.expiresInSeconds || SETUP_LINK_DEFAULT_SECONDS;
     if (!Number.isInteger(seconds) || seconds < 1 || seconds > SETUP_LINK_MAX_SECONDS) {
-      throw new AppError('INVALID_ARGUMENT', `expiresInSeconds must be a whole number from 1 to ${SETUP_LINK_MAX_SECONDS} (7 days)`, 'invalid_request');
+      throw new AppError(
+        'INVALID_ARGUMENT',
+        `expiresInSeconds must be a whole number from 1 to ${SETUP_LINK_MAX_SECONDS} (7 days)`,
+        'invalid_request',
+      );
     }
     const now = this.now();
     const id = newId(now);
     const token = newSecret(`${SETUP_LINK_PREFIX}${tenant}.${id}.`, 32);
-    const link: SetupLinkRecord = { id, tenantId: tenant, tokenHash: sha256Hex(token), state: 'live', createdAt: new Date(now), expiresAt: new Date(now + seconds * 1000), createdBy: input.actor || 'operator' };
+    const link: SetupLinkRecord = {
+      id,
+      tenantId: tenant,
+      tokenHash: sha256Hex(token),
+      state: 'live',
+      createdAt: new Date(now),
+      expiresAt: new Date(now + seconds * 1000),
+      createdBy: input.actor || 'operator',
+    };
     await this.deps.links.insert(link);
-    await this.deps.directory.recordActivity(tenant, { actor: link.createdBy, action: 'setup_link.create', resourceType: 'setup_link', resourceId: id, resourceName: '', outcome: 'success', details: { expiresAt: link.expiresAt.toISOString() } });
+    await this.deps.directory.recordActivity(tenant, {
+      actor: link.createdBy,
+      action: 'setup_link.create',
+      resourceType: 'setup_link',
+      resourceId: id,
+      resourceName: '',
+      outcome: 'success',
+      details: { expiresAt: link.expiresAt.toISOString() },
+    });
     return { link, token };
   }
 
@@ -126,14 +154,31 @@ export class SetupAccess {
     return this.deps.links.listLive(requireTenant(tenantIdValue), new Date(this.now()));
   }
 
-  async revokeLink(input: { tenantId: string; linkId: string; actor: string }): Promise<{ changed: boolean; sessionEnded: boolean }> {
+  async revokeLink(input: {
+    tenantId: string;
+    linkId: string;
+    actor: string;
+  }): Promise<{ changed: boolean; sessionEnded: boolean }> {
     const tenant = requireTenant(input.tenantId);
     const existing = await this.deps.links.get(tenant, input.linkId);
-    if (!existing) throw new AppError('NOT_FOUND', `setup link ${input.linkId} not found in this organization`, 'setup_link_not_found');
+    if (!existing)
+      throw new AppError(
+        'NOT_FOUND',
+        `setup link ${input.linkId} not found in this organization`,
+        'setup_link_not_found',
+      );
     const before = await this.deps.links.markRevoked(tenant, input.linkId, new Date(this.now()));
     if (!before) return { changed: false, sessionEnded: false };
     const sessionEnded = before.sessionHash ? await this.deps.sessions.end(before.sessionHash) : false;
-    await this.deps.directory.recordActivity(tenant, { actor: input.actor || 'operator', action: 'setup_link.revoke', resourceType: 'setup_link', resourceId: input.linkId, resourceName: '', outcome: 'success', details: { wasUsed: before.state === 'used', sessionEnded } });
+    await this.deps.directory.recordActivity(tenant, {
+      actor: input.actor || 'operator',
+      action: 'setup_link.revoke',
+      resourceType: 'setup_link',
+      resourceId: input.linkId,
+      resourceName: '',
+      outcome: 'success',
+      details: { wasUsed: before.state === 'used', sessionEnded },
+    });
     return { changed: true, sessionEnded };
   }
 
@@ -160,7 +205,12 @@ export class SetupAccess {
       await this.checkLink(token);
       throw linkError('used');
     }
-    const record: SetupSessionRecord = { tenantId: link.tenantId, linkId: link.id, createdAt: now, expiresAt: now + this.deps.policy.absoluteSeconds * 1000 };
+    const record: SetupSessionRecord = {
+      tenantId: link.tenantId,
+      linkId: link.id,
+      createdAt: now,
+      expiresAt: now + this.deps.policy.absoluteSeconds * 1000,
+    };
     await this.deps.sessions.put(hash, record, now);
     // A revocation between the update above and the session write could not end the session: check again.
     const after = await this.deps.links.get(tenant, link.id);
@@ -168,23 +218,48 @@ export class SetupAccess {
       await this.deps.sessions.end(hash);
       throw linkError('revoked');
     }
-    await this.deps.directory.recordActivity(tenant, { actor: setupActor(link.id), action: 'setup_link.redeem', resourceType: 'setup_link', resourceId: link.id, resourceName: '', outcome: 'success' });
+    await this.deps.directory.recordActivity(tenant, {
+      actor: setupActor(link.id),
+      action: 'setup_link.redeem',
+      resourceType: 'setup_link',
+      resourceId: link.id,
+      resourceName: '',
+      outcome: 'success',
+    });
     return { token: sessionToken, session: view(record) };
   }
 
   async session(token: string): Promise<SetupSessionView> {
-    if (!token || !token.startsWith(SETUP_SESSION_PREFIX) || token.length > 200) throw new AppError('UNAUTHENTICATED', 'no setup session: open your setup link again or ask the platform for a new one', 'setup_session_not_found');
+    if (!token || !token.startsWith(SETUP_SESSION_PREFIX) || token.length > 200)
+      throw new AppError(
+        'UNAUTHENTICATED',
+        'no setup session: open your setup link again or ask the platform for a new one',
+        'setup_session_not_found',
+      );
     const hash = sha256Hex(token);
     const found = await this.deps.sessions.find(hash);
-    if (!found) throw new AppError('UNAUTHENTICATED', 'your setup session has ended (it was revoked, or it expired); ask the platform for a new setup link', 'setup_session_not_found');
+    if (!found)
+      throw new AppError(
+        'UNAUTHENTICATED',
+        'your setup session has ended (it was revoked, or it expired); ask the platform for a new setup link',
+        'setup_session_not_found',
+      );
     const now = this.now();
     const v = verdict(this.deps.policy, found.record.expiresAt, found.lastSeenAt, now);
     if (v !== 'active') {
       await this.deps.sessions.end(hash);
-      const why = v === 'idle_timeout' ? `it was not used for ${Math.round(this.deps.policy.idleSeconds / 60)} minutes` : `it is more than ${Math.round(this.deps.policy.absoluteSeconds / 3600)} hours old`;
-      throw new AppError('UNAUTHENTICATED', `your setup session has ended: ${why}. Ask the platform for a new setup link`, 'setup_session_expired');
+      const why =
+        v === 'idle_timeout'
+          ? `it was not used for ${Math.round(this.deps.policy.idleSeconds / 60)} minutes`
+          : `it is more than ${Math.round(this.deps.policy.absoluteSeconds / 3600)} hours old`;
+      throw new AppError(
+        'UNAUTHENTICATED',
+        `your setup session has ended: ${why}. Ask the platform for a new setup link`,
+        'setup_session_expired',
+      );
     }
-    if (found.lastSeenAt === null || now - found.lastSeenAt >= touchIntervalMs(this.deps.policy)) await this.deps.sessions.touch(hash, found.record, now);
+    if (found.lastSeenAt === null || now - found.lastSeenAt >= touchIntervalMs(this.deps.policy))
+      await this.deps.sessions.touch(hash, found.record, now);
     return view(found.record);
   }
 
@@ -195,7 +270,13 @@ export class SetupAccess {
 }
 
 function view(r: SetupSessionRecord): SetupSessionView {
-  return { tenantId: r.tenantId, actor: setupActor(r.linkId), linkId: r.linkId, createdAt: new Date(r.createdAt), expiresAt: new Date(r.expiresAt) };
+  return {
+    tenantId: r.tenantId,
+    actor: setupActor(r.linkId),
+    linkId: r.linkId,
+    createdAt: new Date(r.createdAt),
+    expiresAt: new Date(r.expiresAt),
+  };
 }
 
 function requireTenant(value: string): TenantId {

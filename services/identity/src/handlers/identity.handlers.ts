@@ -1,11 +1,23 @@
 import { AppError } from '../../../kit/src/errors.js';
 import type { Handlers } from '../../../kit/src/grpc-server.js';
-import { Access, IdentityServiceService, type OidcSettings as OidcSettingsProto, type Session } from '../../../../proto/gen/identity/v1/identity.js';
+import {
+  Access,
+  IdentityServiceService,
+  type OidcSettings as OidcSettingsProto,
+  type Session,
+} from '../../../../proto/gen/identity/v1/identity.js';
 import type { OidcSettings, SessionView } from '../domain/ports.js';
 import type { SetupAccess, SetupLinkRecord, SetupSessionView } from '../domain/setup-access.js';
 import type { LoginResult, SignIn } from '../domain/sign-in.js';
 
-const settingsToProto = (s: OidcSettings): OidcSettingsProto => ({ tenantId: s.tenantId, connectorId: s.connectorId, issuer: s.issuer, clientId: s.clientId, redirectUris: s.redirectUris, updatedAt: s.updatedAt });
+const settingsToProto = (s: OidcSettings): OidcSettingsProto => ({
+  tenantId: s.tenantId,
+  connectorId: s.connectorId,
+  issuer: s.issuer,
+  clientId: s.clientId,
+  redirectUris: s.redirectUris,
+  updatedAt: s.updatedAt,
+});
 
 const sessionToProto = (v: SessionView): Session => ({
   tenantId: v.tenantId,
@@ -19,8 +31,20 @@ const sessionToProto = (v: SessionView): Session => ({
 
 const resultToProto = (r: LoginResult) => ({ result: { sessionToken: r.token, session: sessionToProto(r.session) } });
 
-const linkToProto = (l: SetupLinkRecord) => ({ id: l.id, tenantId: l.tenantId, createdAt: l.createdAt, expiresAt: l.expiresAt, createdBy: l.createdBy });
-const setupSessionToProto = (v: SetupSessionView) => ({ tenantId: v.tenantId, actor: v.actor, linkId: v.linkId, createdAt: v.createdAt, expiresAt: v.expiresAt });
+const linkToProto = (l: SetupLinkRecord) => ({
+  id: l.id,
+  tenantId: l.tenantId,
+  createdAt: l.createdAt,
+  expiresAt: l.expiresAt,
+  createdBy: l.createdBy,
+});
+const setupSessionToProto = (v: SetupSessionView) => ({
+  tenantId: v.tenantId,
+  actor: v.actor,
+  linkId: v.linkId,
+  createdAt: v.createdAt,
+  expiresAt: v.expiresAt,
+});
 
 export function identityHandlers(signIn: SignIn, setup: SetupAccess): Handlers<typeof IdentityServiceService> {
   return {

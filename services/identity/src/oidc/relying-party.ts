@@ -68,10 +68,16 @@ export class RelyingParty implements RelyingPartyPort {
       const server = new URL(p.issuer);
       let config: oidc.Configuration;
       try {
-        config = await oidc.discovery(server, p.clientId, { [oidc.clockTolerance]: this.opts.clockToleranceSeconds }, oidc.None(), {
-          execute: isLoopbackHttp(server) ? [oidc.allowInsecureRequests] : [],
-          timeout: this.opts.timeoutSeconds,
-        });
+        config = await oidc.discovery(
+          server,
+          p.clientId,
+          { [oidc.clockTolerance]: this.opts.clockToleranceSeconds },
+          oidc.None(),
+          {
+            execute: isLoopbackHttp(server) ? [oidc.allowInsecureRequests] : [],
+            timeout: this.opts.timeoutSeconds,
+          },
+        );
       } catch (err) {
         throw discoveryError(err, p.issuer);
       }
@@ -98,7 +104,10 @@ export class RelyingParty implements RelyingPartyPort {
       // A periodic refresh that cannot reach the provider keeps the metadata it has (the provider may only be
       // slow to answer discovery); anything else, such as an issuer mismatch, is reported.
       if (cached && sameSettings && err instanceof AppError && err.reason === 'issuer_unreachable') {
-        this.opts.logger.warn('could not refresh the provider discovery document; using the cached one', { tenant: p.tenantId, issuer: p.issuer });
+        this.opts.logger.warn('could not refresh the provider discovery document; using the cached one', {
+          tenant: p.tenantId,
+          issuer: p.issuer,
+        });
         cached.fetchedAt = this.now();
         return cached;
       }
@@ -111,7 +120,12 @@ export class RelyingParty implements RelyingPartyPort {
   }
 
   private configuration(p: ProviderRef, entry: Entry, fetchImpl?: oidc.CustomFetch): oidc.Configuration {
-    const config = new oidc.Configuration(entry.metadata, p.clientId, { [oidc.clockTolerance]: this.opts.clockToleranceSeconds }, oidc.None());
+    const config = new oidc.Configuration(
+      entry.metadata,
+      p.clientId,
+      { [oidc.clockTolerance]: this.opts.clockToleranceSeconds },
+      oidc.None(),
+    );
     // openid-client skips the ID token signature for tokens fetched directly from the token endpoint (OIDC Core
     // 3.1.3.7 lets TLS stand in for it); we verify it against the issuer's JWKS anyway.
     oidc.enableNonRepudiationChecks(config);
@@ -122,7 +136,10 @@ export class RelyingParty implements RelyingPartyPort {
     return config;
   }
 
-  async authorizationUrl(p: ProviderRef, params: { redirectUri: string; state: string; nonce: string; codeChallenge: string }): Promise<string> {
+  async authorizationUrl(
+    p: ProviderRef,
+    params: { redirectUri: string; state: string; nonce: string; codeChallenge: string },
+  ): Promise<string> {
     const entry = await this.entryFor(p);
     return oidc
       .buildAuthorizationUrl(this.configuration(p, entry), {
@@ -169,10 +186,15 @@ export class RelyingParty implements RelyingPartyPort {
       tokens = await oidc.authorizationCodeGrant(config, callbackUrl, grantChecks);
     } catch (err) {
       if (!isKeySelectionFailure(err) || !recorded) throw loginError(err, p.issuer);
-      this.opts.logger.info('ID token signed with an unknown key; fetching the provider key set again', { tenant: p.tenantId, issuer: p.issuer });
+      this.opts.logger.info('ID token signed with an unknown key; fetching the provider key set again', {
+        tenant: p.tenantId,
+        issuer: p.issuer,
+      });
       const replay = recorded;
       config = this.configuration(p, { ...entry, jwks: undefined }, async (url, options) =>
-        url === tokenEndpoint ? new Response(replay.body, { status: replay.status, headers: replay.headers }) : fetch(url, options as RequestInit),
+        url === tokenEndpoint
+          ? new Response(replay.body, { status: replay.status, headers: replay.headers })
+          : fetch(url, options as RequestInit),
       );
       try {
         tokens = await oidc.authorizationCodeGrant(config, callbackUrl, grantChecks);
@@ -182,11 +204,12 @@ export class RelyingParty implements RelyingPartyPort {
     }
     entry.jwks = oidc.getJwksCache(config) ?? entry.jwks;
     const claims = tokens.claims() as Record<string, unknown> | undefined;
-    if (!claims) throw new AppError('UNAUTHENTICATED', 'the identity provider returned no ID token', 'invalid_id_token');
+    if (!claims)
+      throw new AppError('UNAUTHENTICATED', 'the identity provider returned no ID token', 'invalid_id_token');
     let userinfo: Record<string, unknown> | undefined;
     if (needsUserinfo(claims) && entry.metadata.userinfo_endpoint && tokens.access_token) {
       try {
-        userinfo = (await oidc.fetchUserInfo(config, tokens.access_token, String(claims.sub)));
+        userinfo = await oidc.fetchUserInfo(config, tokens.access_token, String(claims.sub));
       } catch (err) {
         throw loginError(err, p.issuer);
       }
@@ -197,13 +220,28 @@ export class RelyingParty implements RelyingPartyPort {
 
 /** What sign-in needs from a provider's metadata: endpoints, a concrete issuer, PKCE with S256. */
 export function checkMetadata(issuer: string, m: oidc.ServerMetadata) {
-  const missing = (['authorization_endpoint', 'token_endpoint', 'jwks_uri'] as const).filter((k) => typeof m[k] !== 'string');
-  if (missing.length) throw new AppError('FAILED_PRECONDITION', `the discovery document of ${issuer} lacks ${missing.join(', ')}: it is not an OpenID Connect provider usable for sign-in`, 'invalid_idp_response');
+  const missing = (['authorization_endpoint', 'token_endpoint', 'jwks_uri'] as const).filter(
+    (k) => typeof m[k] !== 'string',
+  );
+  if (missing.length)
+    throw new AppError(
+      'FAILED_PRECONDITION',
+      `the discovery document of ${issuer} lacks ${missing.join(', ')}: it is not an OpenID Connect provider usable for sign-in`,
+      'invalid_idp_response',
+    );
   if (m.issuer.includes('{tenantid}')) {
-    throw new AppError('INVALID_ARGUMENT', `${issuer} is a multi-tenant endpoint; enter your tenant's own issuer, e.g. https://login.microsoftonline.com/<Directory (tenant) ID>/v2.0`, 'invalid_issuer');
+    throw new AppError(
+      'INVALID_ARGUMENT',
+      `${issuer} is a multi-tenant endpoint; enter your tenant's own issuer, e.g. https://login.microsoftonline.com/<Directory (tenant) ID>/v2.0`,
+      'invalid_issuer',
+    );
   }
   const pkce = m.code_challenge_methods_supported;
   if (Array.isArray(pkce) && !pkce.includes('S256')) {
-    throw new AppError('FAILED_PRECONDITION', `${issuer} does not support PKCE with S256, which sign-in requires`, 'pkce_unsupported');
+    throw new AppError(
+      'FAILED_PRECONDITION',
+      `${issuer} does not support PKCE with S256, which sign-in requires`,
+      'pkce_unsupported',
+    );
   }
 }

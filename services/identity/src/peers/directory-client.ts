@@ -57,6 +57,7 @@ export function directoryPort(client: PromiseClient<typeof DirectoryServiceServi
 /** A peer that is down makes this service answer UNAVAILABLE (retryable), not INTERNAL. */
 export function mapPeerError(err: unknown): AppError | undefined {
   if (!isServiceError(err)) return undefined;
-  if (err.code === status.UNAVAILABLE || err.code === status.DEADLINE_EXCEEDED) return new AppError('UNAVAILABLE', 'the directory service is unavailable; retry later', 'directory_unavailable');
+  if (err.code === status.UNAVAILABLE || err.code === status.DEADLINE_EXCEEDED)
+    return new AppError('UNAVAILABLE', 'the directory service is unavailable; retry later', 'directory_unavailable');
   return undefined;
 }

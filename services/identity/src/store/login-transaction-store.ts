@@ -4,7 +4,10 @@ import type { KeyValueStore } from '../../../kit/src/kv.js';
 import { sha256Hex } from '../../../kit/src/secrets.js';
 import type { LoginTransaction, LoginTransactionStore } from '../domain/ports.js';
 
-export function kvLoginTransactionStore(kv: KeyValueStore, ttlSeconds: number = cacheTtl.loginTransactionSeconds): LoginTransactionStore {
+export function kvLoginTransactionStore(
+  kv: KeyValueStore,
+  ttlSeconds: number = cacheTtl.loginTransactionSeconds,
+): LoginTransactionStore {
   // Keyed by a hash of the state, so the key space never holds a value that travels in URLs.
   const key = (state: string) => cacheKeys.loginTransaction(sha256Hex(state));
   return {

@@ -31,7 +31,16 @@ export async function openOidcSettingsStore(store: DocumentStore): Promise<OidcS
       const doc = await col.findOneAndUpdate(
         tenant,
         { _id: tenant },
-        { $set: { connectorId: s.connectorId, issuer: s.issuer, clientId: s.clientId, redirectUris: s.redirectUris, updatedAt: s.updatedAt, updatedBy: s.updatedBy } },
+        {
+          $set: {
+            connectorId: s.connectorId,
+            issuer: s.issuer,
+            clientId: s.clientId,
+            redirectUris: s.redirectUris,
+            updatedAt: s.updatedAt,
+            updatedBy: s.updatedBy,
+          },
+        },
         { upsert: true, returnDocument: 'after' },
       );
       return toSettings(doc!);

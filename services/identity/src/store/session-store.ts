@@ -21,7 +21,8 @@ const BATCH = 100;
 
 async function inBatches<T>(items: T[], fn: (item: T) => Promise<number>): Promise<number> {
   let total = 0;
-  for (let i = 0; i < items.length; i += BATCH) total += (await Promise.all(items.slice(i, i + BATCH).map(fn))).reduce((a, b) => a + b, 0);
+  for (let i = 0; i < items.length; i += BATCH)
+    total += (await Promise.all(items.slice(i, i + BATCH).map(fn))).reduce((a, b) => a + b, 0);
   return total;
 }
 
@@ -47,7 +48,11 @@ export function kvSessionStore(kv: KeyValueStore, policy: SessionPolicy, now: ()
       const createdAt = now();
       const record: SessionRecord = { ...input, createdAt, expiresAt: createdAt + policy.absoluteSeconds * 1000 };
       await kv.set(cacheKeys.session(hash), JSON.stringify(record), policy.absoluteSeconds);
-      await kv.set(cacheKeys.sessionLastSeen(hash), String(createdAt), lastSeenTtlSeconds(policy, record.expiresAt, createdAt));
+      await kv.set(
+        cacheKeys.sessionLastSeen(hash),
+        String(createdAt),
+        lastSeenTtlSeconds(policy, record.expiresAt, createdAt),
+      );
       await pruneUserIndex(record.tenantId, record.userId);
       await kv.sadd(cacheKeys.sessionsOfUser(record.tenantId, record.userId), hash, indexTtl);
       await kv.sadd(cacheKeys.sessionsOfTenant(record.tenantId), record.userId, indexTtl);
@@ -59,7 +64,12 @@ export function kvSessionStore(kv: KeyValueStore, policy: SessionPolicy, now: ()
       const hash = sha256Hex(token);
       const [raw, seen] = await kv.mget(cacheKeys.session(hash), cacheKeys.sessionLastSeen(hash));
       if (!raw) return { found: false };
-      return { found: true, hash, record: JSON.parse(raw) as SessionRecord, lastSeenAt: seen === null ? null : Number(seen) };
+      return {
+        found: true,
+        hash,
+        record: JSON.parse(raw) as SessionRecord,
+        lastSeenAt: seen === null ? null : Number(seen),
+      };
     },
 
     async touch(hash, record) {
@@ -86,7 +96,10 @@ export function kvSessionStore(kv: KeyValueStore, policy: SessionPolicy, now: ()
       const userIds = await kv.smembers(cacheKeys.sessionsOfTenant(tenant));
       let n = 0;
       for (let i = 0; i < userIds.length; i += BATCH) {
-        n += (await Promise.all(userIds.slice(i, i + BATCH).map((u) => store.revokeUser(tenant, u)))).reduce((a, b) => a + b, 0);
+        n += (await Promise.all(userIds.slice(i, i + BATCH).map((u) => store.revokeUser(tenant, u)))).reduce(
+          (a, b) => a + b,
+          0,
+        );
       }
       return n;
     },

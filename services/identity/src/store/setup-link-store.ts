@@ -35,15 +35,28 @@ export async function openSetupLinkStore(store: DocumentStore): Promise<SetupLin
       return d ? toRecord(d) : null;
     },
     async listLive(tenant, now) {
-      const docs = await col.find(tenant, { state: 'live', expiresAt: { $gt: now } }, { sort: { _id: -1 }, limit: 500 });
+      const docs = await col.find(
+        tenant,
+        { state: 'live', expiresAt: { $gt: now } },
+        { sort: { _id: -1 }, limit: 500 },
+      );
       return docs.map(toRecord);
     },
     async markUsed(tenant, id, usedAt, sessionHash) {
-      const r = await col.updateOne(tenant, { _id: id, state: 'live' }, { $set: { state: 'used', usedAt, sessionHash } });
+      const r = await col.updateOne(
+        tenant,
+        { _id: id, state: 'live' },
+        { $set: { state: 'used', usedAt, sessionHash } },
+      );
       return r.modified === 1;
     },
     async markRevoked(tenant, id, revokedAt) {
-      const before = await col.findOneAndUpdate(tenant, { _id: id, state: { $in: ['live', 'used'] } }, { $set: { state: 'revoked', revokedAt } }, { returnDocument: 'before' });
+      const before = await col.findOneAndUpdate(
+        tenant,
+        { _id: id, state: { $in: ['live', 'used'] } },
+        { $set: { state: 'revoked', revokedAt } },
+        { returnDocument: 'before' },
+      );
       return before ? toRecord(before) : null;
     },
   };

@@ -11,8 +11,16 @@ import { lastSeenTtlSeconds, type SessionPolicy } from '../domain/session-policy
 export function kvSetupSessionStore(kv: KeyValueStore, policy: SessionPolicy): SetupSessionStore {
   return {
     async put(hash, record, now) {
-      await kv.set(cacheKeys.setupSession(hash), JSON.stringify(record), Math.max(1, Math.ceil((record.expiresAt - now) / 1000)));
-      await kv.set(cacheKeys.setupSessionLastSeen(hash), String(now), lastSeenTtlSeconds(policy, record.expiresAt, now));
+      await kv.set(
+        cacheKeys.setupSession(hash),
+        JSON.stringify(record),
+        Math.max(1, Math.ceil((record.expiresAt - now) / 1000)),
+      );
+      await kv.set(
+        cacheKeys.setupSessionLastSeen(hash),
+        String(now),
+        lastSeenTtlSeconds(policy, record.expiresAt, now),
+      );
     },
     async find(hash) {
       const [raw, seen] = await kv.mget(cacheKeys.setupSession(hash), cacheKeys.setupSessionLastSeen(hash));
@@ -20,7 +28,11 @@ export function kvSetupSessionStore(kv: KeyValueStore, policy: SessionPolicy): S
       return { record: JSON.parse(raw) as SetupSessionRecord, lastSeenAt: seen === null ? null : Number(seen) };
     },
     async touch(hash, record, now) {
-      await kv.set(cacheKeys.setupSessionLastSeen(hash), String(now), lastSeenTtlSeconds(policy, record.expiresAt, now));
+      await kv.set(
+        cacheKeys.setupSessionLastSeen(hash),
+        String(now),
+        lastSeenTtlSeconds(policy, record.expiresAt, now),
+      );
     },
     async end(hash) {
       return (await kv.del(cacheKeys.setupSession(hash), cacheKeys.setupSessionLastSeen(hash))) > 0;

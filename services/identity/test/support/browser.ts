@@ -22,7 +22,10 @@ export class Browser {
       const i = pair.indexOf('=');
       const name = pair.slice(0, i).trim();
       const value = pair.slice(i + 1).trim();
-      const expired = attrs.some((a) => /^\s*max-age=0\s*$/i.test(a) || (/^\s*expires=/i.test(a) && new Date(a.split('=')[1]).getTime() < Date.now()));
+      const expired = attrs.some(
+        (a) =>
+          /^\s*max-age=0\s*$/i.test(a) || (/^\s*expires=/i.test(a) && new Date(a.split('=')[1]).getTime() < Date.now()),
+      );
       if (expired || value === '') this.jar.delete(name);
       else this.jar.set(name, value);
     }
@@ -32,13 +35,23 @@ export class Browser {
     return [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ');
   }
 
-  async request(method: string, url: string, init: { headers?: Record<string, string>; body?: string } = {}): Promise<Hop> {
+  async request(
+    method: string,
+    url: string,
+    init: { headers?: Record<string, string>; body?: string } = {},
+  ): Promise<Hop> {
     const headers: Record<string, string> = { accept: 'text/html', ...this.headers, ...(init.headers ?? {}) };
     if (this.jar.size) headers.cookie = this.cookieHeader();
     const res = await fetch(url, { method, headers, body: init.body, redirect: 'manual' });
     this.store(res);
     const location = res.headers.get('location') ?? undefined;
-    return { status: res.status, url, location: location ? new URL(location, url).href : undefined, body: await res.text(), headers: res.headers };
+    return {
+      status: res.status,
+      url,
+      location: location ? new URL(location, url).href : undefined,
+      body: await res.text(),
+      headers: res.headers,
+    };
   }
 
   get(url: string, headers?: Record<string, string>) {

@@ -7,7 +7,14 @@ import { AppError } from '../../../kit/src/errors.js';
 import { implement, type Handlers } from '../../../kit/src/grpc-server.js';
 import { createLogger } from '../../../kit/src/logger.js';
 import { createMetrics } from '../../../kit/src/metrics.js';
-import { ConnectorType, DirectoryServiceService, Role, User, type ActivityEntry, type Connector } from '../../../../proto/gen/directory/v1/directory.js';
+import {
+  ConnectorType,
+  DirectoryServiceService,
+  Role,
+  User,
+  type ActivityEntry,
+  type Connector,
+} from '../../../../proto/gen/directory/v1/directory.js';
 
 export interface FakeUser {
   id: string;
@@ -32,7 +39,14 @@ export class FakeDirectory {
   }
 
   addConnector(tenantId: string, id: string, enabled = true) {
-    this.connectors.set(`${tenantId}/${id}`, { id, tenantId, type: ConnectorType.CONNECTOR_TYPE_OKTA, enabled, createdAt: new Date(), updatedAt: new Date() });
+    this.connectors.set(`${tenantId}/${id}`, {
+      id,
+      tenantId,
+      type: ConnectorType.CONNECTOR_TYPE_OKTA,
+      enabled,
+      createdAt: new Date(),
+      updatedAt: new Date(),
+    });
   }
 
   setConnectorEnabled(tenantId: string, id: string, enabled: boolean) {
@@ -50,11 +64,21 @@ export class FakeDirectory {
   }
 
   private toProto(u: FakeUser): User {
-    return User.fromPartial({ id: u.id, tenantId: u.tenantId, userName: u.userName, displayName: u.userName, email: u.email, active: u.active, role: u.role, provisioned: true });
+    return User.fromPartial({
+      id: u.id,
+      tenantId: u.tenantId,
+      userName: u.userName,
+      displayName: u.userName,
+      email: u.email,
+      active: u.active,
+      role: u.role,
+      provisioned: true,
+    });
   }
 
   async start(): Promise<string> {
-    const matches = (u: FakeUser, login: string) => u.userName.toLowerCase() === login.toLowerCase() || u.email.toLowerCase() === login.toLowerCase();
+    const matches = (u: FakeUser, login: string) =>
+      u.userName.toLowerCase() === login.toLowerCase() || u.email.toLowerCase() === login.toLowerCase();
     const implemented: Partial<Handlers<typeof DirectoryServiceService>> = {
       getOrg: async (req) => {
         const org = this.orgs.get(req.tenantId);
@@ -66,15 +90,22 @@ export class FakeDirectory {
         if (!c) throw new AppError('NOT_FOUND', `connector ${req.connectorId} not found`, 'connector_not_found');
         return { connector: c };
       },
-      listConnectors: async (req) => ({ connectors: [...this.connectors.values()].filter((c) => c.tenantId === req.tenantId) }),
+      listConnectors: async (req) => ({
+        connectors: [...this.connectors.values()].filter((c) => c.tenantId === req.tenantId),
+      }),
       findLoginUser: async (req) => {
         const user = this.users.find((u) => u.tenantId === req.tenantId && matches(u, req.login));
         if (user) return { user: this.toProto(user), existsInOtherTenant: false };
-        return { user: undefined, existsInOtherTenant: this.users.some((u) => u.tenantId !== req.tenantId && matches(u, req.login)) };
+        return {
+          user: undefined,
+          existsInOtherTenant: this.users.some((u) => u.tenantId !== req.tenantId && matches(u, req.login)),
+        };
       },
       getUserStatus: async (req) => {
         const user = this.users.find((u) => u.tenantId === req.tenantId && u.id === req.userId);
-        return user ? { exists: true, active: user.active, role: user.role } : { exists: false, active: false, role: Role.ROLE_UNSPECIFIED };
+        return user
+          ? { exists: true, active: user.active, role: user.role }
+          : { exists: false, active: false, role: Role.ROLE_UNSPECIFIED };
       },
       recordActivity: async (req) => {
         const id = `a${++this.seq}`;
@@ -92,8 +123,16 @@ export class FakeDirectory {
       ]),
     ) as Handlers<typeof DirectoryServiceService>;
     const server = new Server();
-    server.addService(DirectoryServiceService, implement(DirectoryServiceService, handlers, { logger: createLogger('fake-directory', 'error'), metrics: createMetrics('fake-directory') }));
-    const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
+    server.addService(
+      DirectoryServiceService,
+      implement(DirectoryServiceService, handlers, {
+        logger: createLogger('fake-directory', 'error'),
+        metrics: createMetrics('fake-directory'),
+      }),
+    );
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    );
     this.server = server;
     this.address = `127.0.0.1:${port}`;
     return this.address;

@@ -43,7 +43,10 @@ export interface FakeOkta {
    * Rewrites the claims of the next ID tokens, re-signed with the provider's key (e.g. an expired `exp`), or with
    * a key it never published: under the current kid (`forge: 'same-kid'`) or under an unknown kid.
    */
-  tamperIdTokens(fn: ((claims: Record<string, unknown>) => Record<string, unknown>) | undefined, forge?: 'same-kid' | 'unknown-kid'): void;
+  tamperIdTokens(
+    fn: ((claims: Record<string, unknown>) => Record<string, unknown>) | undefined,
+    forge?: 'same-kid' | 'unknown-kid',
+  ): void;
   close(): Promise<void>;
 }
 
@@ -56,7 +59,11 @@ async function newSigningKey(n: number): Promise<SigningKey> {
   return { kid, privateJwk, privateKey };
 }
 
-export async function startFakeOkta(opts: { redirectUris: string[]; clientId?: string; issuerOf?: (url: string) => string }): Promise<FakeOkta> {
+export async function startFakeOkta(opts: {
+  redirectUris: string[];
+  clientId?: string;
+  issuerOf?: (url: string) => string;
+}): Promise<FakeOkta> {
   const clientId = opts.clientId ?? 'platform-native-app';
   const accounts = new Map<string, FakeAccount>();
   let keys: SigningKey[] = [await newSigningKey(1)];
@@ -86,7 +93,12 @@ export async function startFakeOkta(opts: { redirectUris: string[]; clientId?: s
     const details = await provider.interactionDetails(req, res);
     const who = String(req.headers[LOGIN_HEADER] ?? '');
     if (who.startsWith('deny:')) {
-      await provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'User is not assigned to the client application.' }, { mergeWithLastSubmission: false });
+      await provider.interactionFinished(
+        req,
+        res,
+        { error: 'access_denied', error_description: 'User is not assigned to the client application.' },
+        { mergeWithLastSubmission: false },
+      );
       return;
     }
     if (details.prompt.name === 'login') {
@@ -96,16 +108,38 @@ export async function startFakeOkta(opts: { redirectUris: string[]; clientId?: s
     if (details.prompt.name !== 'consent') throw new Error(`unexpected prompt ${details.prompt.name}`);
     // Like a first-party app in Okta: consent is implied.
     const d = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[] };
-    const G = (provider as unknown as { Grant: new (init: object) => { addOIDCScope(s: string): void; addOIDCClaims(c: string[]): void; save(): Promise<string> } }).Grant;
+    const G = (
+      provider as unknown as {
+        Grant: new (init: object) => {
+          addOIDCScope(s: string): void;
+          addOIDCClaims(c: string[]): void;
+          save(): Promise<string>;
+        };
+      }
+    ).Grant;
     const grant = new G({ accountId: details.session?.accountId, clientId: String(details.params.client_id) });
     if (d.missingOIDCScope) grant.addOIDCScope(d.missingOIDCScope.join(' '));
     if (d.missingOIDCClaims) grant.addOIDCClaims(d.missingOIDCClaims);
-    await provider.interactionFinished(req, res, { consent: { grantId: await grant.save() } }, { mergeWithLastSubmission: true });
+    await provider.interactionFinished(
+      req,
+      res,
+      { consent: { grantId: await grant.save() } },
+      { mergeWithLastSubmission: true },
+    );
   }
 
   function build(issuer: string) {
     const p = new Provider(issuer, {
-      clients: [{ client_id: clientId, application_type: 'native', token_endpoint_auth_method: 'none', grant_types: ['authorization_code'], response_types: ['code'], redirect_uris: opts.redirectUris }],
+      clients: [
+        {
+          client_id: clientId,
+          application_type: 'native',
+          token_endpoint_auth_method: 'none',
+          grant_types: ['authorization_code'],
+          response_types: ['code'],
+          redirect_uris: opts.redirectUris,
+        },
+      ],
       jwks: { keys: keys.map((k) => k.privateJwk) },
       cookies: { keys: ['fake-okta-cookie-key'] },
       claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['preferred_username', 'name'] },
@@ -119,10 +153,28 @@ export async function startFakeOkta(opts: { redirectUris: string[]; clientId?: s
     });
     p.use(async (ctx: KoaContext, next) => {
       await next();
-      if (ctx.method === 'POST' && ctx.path === '/token' && ctx.body && typeof ctx.body === 'object' && 'id_token' in ctx.body) {
-        issuedKids.push(JSON.parse(Buffer.from(String((ctx.body as { id_token: string }).id_token).split('.')[0], 'base64url').toString()).kid);
+      if (
+        ctx.method === 'POST' &&
+        ctx.path === '/token' &&
+        ctx.body &&
+        typeof ctx.body === 'object' &&
+        'id_token' in ctx.body
+      ) {
+        issuedKids.push(
+          JSON.parse(
+            Buffer.from(String((ctx.body as { id_token: string }).id_token).split('.')[0], 'base64url').toString(),
+          ).kid,
+        );
       }
-      if (tamper && ctx.method === 'POST' && ctx.path === '/token' && ctx.status === 200 && ctx.body && typeof ctx.body === 'object' && 'id_token' in ctx.body) {
+      if (
+        tamper &&
+        ctx.method === 'POST' &&
+        ctx.path === '/token' &&
+        ctx.status === 200 &&
+        ctx.body &&
+        typeof ctx.body === 'object' &&
+        'id_token' in ctx.body
+      ) {
         const body = ctx.body as Record<string, unknown>;
         ctx.body = { ...body, id_token: await resign(String(body.id_token), tamper) };
       }

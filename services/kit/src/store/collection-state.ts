@@ -26,7 +26,10 @@ export class CollectionState {
   addIndex(spec: IndexSpec): void {
     const existing = this.indexes.find((i) => i.name === spec.name);
     if (existing) {
-      if (JSON.stringify(existing.spec.keys) !== JSON.stringify(spec.keys) || Boolean(existing.spec.unique) !== Boolean(spec.unique)) {
+      if (
+        JSON.stringify(existing.spec.keys) !== JSON.stringify(spec.keys) ||
+        Boolean(existing.spec.unique) !== Boolean(spec.unique)
+      ) {
         throw new Error(`index ${spec.name} of ${this.name} already exists with other options`);
       }
       return;
@@ -35,7 +38,8 @@ export class CollectionState {
     for (const doc of this.docs.values()) {
       const keys = index.keysOf(doc);
       if (index.enforceUnique) {
-        for (const key of keys[index.depth - 1]) if (index.holders(key)?.size) throw new DuplicateKeyError(this.name, spec.name);
+        for (const key of keys[index.depth - 1])
+          if (index.holders(key)?.size) throw new DuplicateKeyError(this.name, spec.name);
       }
       index.add(doc._id, keys);
     }

@@ -12,26 +12,36 @@ const { EJSON } = BSON;
 /** Nesting beyond this goes through BSON, which rejects cycles and over-deep documents as the driver does. */
 const MAX_DIRECT_DEPTH = 64;
 
-const viaBson = (value: unknown): unknown => BSON.deserialize(BSON.serialize({ v: value }, { ignoreUndefined: false })).v;
+const viaBson = (value: unknown): unknown =>
+  BSON.deserialize(BSON.serialize({ v: value }, { ignoreUndefined: false })).v;
 
 /** A copy of one field value, as it would be stored (see `cloneDoc`). */
 export function copyValue(value: unknown, depth = 0): unknown {
   if (value === undefined) return null;
-  if (value === null || typeof value === 'string' || typeof value === 'boolean' || typeof value === 'number') return value;
+  if (value === null || typeof value === 'string' || typeof value === 'boolean' || typeof value === 'number')
+    return value;
   if (typeof value !== 'object' || depth > MAX_DIRECT_DEPTH) return viaBson(value);
   if (Array.isArray(value)) {
     const out = new Array(value.length);
-    for (let i = 0; i < value.length; i++) out[i] = typeof value[i] === 'function' ? null : copyValue(value[i], depth + 1);
+    for (let i = 0; i < value.length; i++)
+      out[i] = typeof value[i] === 'function' ? null : copyValue(value[i], depth + 1);
     return out;
   }
   if (value instanceof Date) return new Date(value.getTime());
   const proto: unknown = Object.getPrototypeOf(value);
-  if ((proto !== Object.prototype && proto !== null) || typeof (value as { toBSON?: unknown }).toBSON === 'function') return viaBson(value);
+  if ((proto !== Object.prototype && proto !== null) || typeof (value as { toBSON?: unknown }).toBSON === 'function')
+    return viaBson(value);
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value)) {
     const v = (value as Record<string, unknown>)[key];
     if (typeof v === 'function') continue;
-    if (key === '__proto__') Object.defineProperty(out, key, { value: copyValue(v, depth + 1), enumerable: true, writable: true, configurable: true });
+    if (key === '__proto__')
+      Object.defineProperty(out, key, {
+        value: copyValue(v, depth + 1),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     else out[key] = copyValue(v, depth + 1);
   }
   return out;

@@ -10,7 +10,17 @@ import { ChangeSet } from './change-set.js';
 import type { CollectionState } from './collection-state.js';
 import { cloneDoc } from './doc-codec.js';
 import { count, project, select, selectForWrite, type QueryStats } from './query-exec.js';
-import type { Collection, Doc, Filter, FindOptions, IndexSpec, Projection, Update, UpdateResult, WriteOp } from './store.js';
+import type {
+  Collection,
+  Doc,
+  Filter,
+  FindOptions,
+  IndexSpec,
+  Projection,
+  Update,
+  UpdateResult,
+  WriteOp,
+} from './store.js';
 import { applyUpdate, checkUpdate, InvalidUpdateError } from './update-ops.js';
 import { equalityFields, withUpsertId } from './upsert.js';
 
@@ -90,24 +100,34 @@ export class EmbeddedCollection<T extends Doc = Doc> implements Collection<T> {
 
   async findOne(filter: Filter, options: Omit<FindOptions, 'skip' | 'limit'> = {}): Promise<T | null> {
     this.assertOpen();
-    const docs = this.unit ? this.unitSelect(this.unit.changeSet(this.state), filter, { sort: options.sort, limit: 1 }) : select(this.state, filter, { sort: options.sort, limit: 1 }).docs;
+    const docs = this.unit
+      ? this.unitSelect(this.unit.changeSet(this.state), filter, { sort: options.sort, limit: 1 })
+      : select(this.state, filter, { sort: options.sort, limit: 1 }).docs;
     return (project(docs, options.projection)[0] as T | undefined) ?? null;
   }
 
   async find(filter: Filter, options: FindOptions = {}): Promise<T[]> {
     this.assertOpen();
-    const docs = this.unit ? this.unitSelect(this.unit.changeSet(this.state), filter, options) : select(this.state, filter, options).docs;
+    const docs = this.unit
+      ? this.unitSelect(this.unit.changeSet(this.state), filter, options)
+      : select(this.state, filter, options).docs;
     return project(docs, options.projection) as T[];
   }
 
   async countDocuments(filter: Filter): Promise<number> {
     this.assertOpen();
-    return this.unit ? this.unitSelect(this.unit.changeSet(this.state), filter, {}).length : count(this.state, filter).count;
+    return this.unit
+      ? this.unitSelect(this.unit.changeSet(this.state), filter, {}).length
+      : count(this.state, filter).count;
   }
 
   async updateOne(filter: Filter, update: Update, options: { upsert?: boolean } = {}): Promise<UpdateResult> {
     const r = await this.write((cs) => this.stageUpdate(cs, filter, update, true, options.upsert === true));
-    return { matched: r.matched, modified: r.modified, ...(r.upsertedId !== undefined ? { upsertedId: r.upsertedId } : {}) };
+    return {
+      matched: r.matched,
+      modified: r.modified,
+      ...(r.upsertedId !== undefined ? { upsertedId: r.upsertedId } : {}),
+    };
   }
 
   async findOneAndUpdate(
@@ -138,9 +158,11 @@ export class EmbeddedCollection<T extends Doc = Doc> implements Collection<T> {
       for (const op of ops) {
         if ('insertOne' in op) {
           const doc = op.insertOne.document;
-          if (typeof doc?._id !== 'string' || doc._id === '') throw new TypeError('documents need a non-empty string _id');
+          if (typeof doc?._id !== 'string' || doc._id === '')
+            throw new TypeError('documents need a non-empty string _id');
           cs.insert(cloneDoc(doc));
-        } else if ('updateOne' in op) this.stageUpdate(cs, op.updateOne.filter, op.updateOne.update, true, op.updateOne.upsert === true);
+        } else if ('updateOne' in op)
+          this.stageUpdate(cs, op.updateOne.filter, op.updateOne.update, true, op.updateOne.upsert === true);
         else if ('updateMany' in op) this.stageUpdate(cs, op.updateMany.filter, op.updateMany.update, false, false);
         else if ('deleteOne' in op) this.stageDelete(cs, op.deleteOne.filter, true);
         else if ('deleteMany' in op) this.stageDelete(cs, op.deleteMany.filter, false);
@@ -193,7 +215,8 @@ export class EmbeddedCollection<T extends Doc = Doc> implements Collection<T> {
       const seed: Record<string, unknown> = {};
       for (const [path, value] of equalityFields(filter)) setPath(seed, path, value);
       const doc = applyUpdate(seed as Doc, update, true)!;
-      if (typeof doc._id !== 'string' || doc._id === '') throw new InvalidUpdateError('an upserted document needs a non-empty string _id');
+      if (typeof doc._id !== 'string' || doc._id === '')
+        throw new InvalidUpdateError('an upserted document needs a non-empty string _id');
       cs.insert(doc);
       return { matched: 0, modified: 0, upsertedId: doc._id, before: null, after: doc };
     }

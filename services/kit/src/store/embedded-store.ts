@@ -11,7 +11,14 @@ import { CollectionState } from './collection-state.js';
 import { EmbeddedCollection, type Committer, type UnitScope } from './embedded-collection.js';
 import { FILE_MODE, type Sections } from './snapshot.js';
 import { StoreFiles, type CollectionChange } from './store-files.js';
-import { WriteConflictError, type Collection, type CollectionSpec, type Doc, type DocumentStore, type Unit } from './store.js';
+import {
+  WriteConflictError,
+  type Collection,
+  type CollectionSpec,
+  type Doc,
+  type DocumentStore,
+  type Unit,
+} from './store.js';
 
 export interface EmbeddedStoreOptions {
   /** fdatasync every write before it resolves (default true). false: writes survive a crash of the process, not of the machine. */
@@ -44,7 +51,8 @@ function lock(dir: string): void {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     const owner = Number(readFileSync(path, 'utf8'));
-    if (owner > 0 && owner !== process.pid && isAlive(owner)) throw new Error(`data directory ${dir} is in use by process ${owner}`);
+    if (owner > 0 && owner !== process.pid && isAlive(owner))
+      throw new Error(`data directory ${dir} is in use by process ${owner}`);
     writeFileSync(path, String(process.pid), { mode: FILE_MODE });
     chmodSync(path, FILE_MODE); // left by a crash of an older version, perhaps 0644
   }
@@ -82,7 +90,8 @@ export class EmbeddedDocumentStore implements DocumentStore, Committer {
   /** Every collection the directory holds, opened or not (their documents are part of every snapshot). */
   private readonly states = new Map<string, CollectionState>();
   private closed = false;
-  private readonly snapshotSource = (): Sections => [...this.states.values()].map((s) => [s.name, [...s.docs.values()]] as const);
+  private readonly snapshotSource = (): Sections =>
+    [...this.states.values()].map((s) => [s.name, [...s.docs.values()]] as const);
 
   private constructor(
     readonly dataDir: string,
@@ -103,7 +112,10 @@ export class EmbeddedDocumentStore implements DocumentStore, Committer {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     lock(dir);
     try {
-      const { files, collections, migrated } = await StoreFiles.open(dir, { fsync: options.fsync ?? true, compactBytes: options.compactBytes ?? 8 * 1024 * 1024 });
+      const { files, collections, migrated } = await StoreFiles.open(dir, {
+        fsync: options.fsync ?? true,
+        compactBytes: options.compactBytes ?? 8 * 1024 * 1024,
+      });
       return new EmbeddedDocumentStore(dir, files, collections, migrated);
     } catch (err) {
       rmSync(join(dir, LOCK_FILE), { force: true });
@@ -153,7 +165,8 @@ export class EmbeddedDocumentStore implements DocumentStore, Committer {
         if (doc) put.push(doc);
         else if (cs.state.docs.has(id)) del.push(id);
       }
-      if (put.length || del.length) changes.push({ n: cs.state.name, ...(put.length ? { put } : {}), ...(del.length ? { del } : {}) });
+      if (put.length || del.length)
+        changes.push({ n: cs.state.name, ...(put.length ? { put } : {}), ...(del.length ? { del } : {}) });
     }
     if (changes.length === 0) return Promise.resolve();
     const durable = this.files.append(changes);

@@ -47,12 +47,18 @@ export class IndexTable {
       const pk = pathKeys(doc, this.paths[i]);
       if (pk.arrayAt !== null) {
         // MongoDB refuses documents in which two indexed paths go through different arrays
-        if (arrayAt !== null && arrayAt !== pk.arrayAt) throw new Error(`cannot index parallel arrays [${arrayAt}] [${pk.arrayAt}] (index ${this.name})`);
+        if (arrayAt !== null && arrayAt !== pk.arrayAt)
+          throw new Error(`cannot index parallel arrays [${arrayAt}] [${pk.arrayAt}] (index ${this.name})`);
         arrayAt = pk.arrayAt;
       }
       const next: string[] = [];
       for (const p of prefixes) for (const k of pk.keys) next.push(joinKey(p, k));
-      if (next.length > MAX_KEYS_PER_DOC) throw new IndexKeyLimitError(this.collection, this.name, `too many index keys for one document (index ${this.name}, at most ${MAX_KEYS_PER_DOC})`);
+      if (next.length > MAX_KEYS_PER_DOC)
+        throw new IndexKeyLimitError(
+          this.collection,
+          this.name,
+          `too many index keys for one document (index ${this.name}, at most ${MAX_KEYS_PER_DOC})`,
+        );
       out.push(next);
       prefixes = next;
     }

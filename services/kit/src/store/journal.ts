@@ -58,7 +58,8 @@ export function readFrames(buf: Buffer, file: string): ReadFrames {
     const value = unframe(buf.subarray(pos, nl));
     if (value === undefined) {
       for (let p = nl + 1, next = buf.indexOf(NEWLINE, p); next !== -1; p = next + 1, next = buf.indexOf(NEWLINE, p)) {
-        if (unframe(buf.subarray(p, next)) !== undefined) throw new StoreCorruptError(file, `invalid record at byte ${pos} followed by valid ones`);
+        if (unframe(buf.subarray(p, next)) !== undefined)
+          throw new StoreCorruptError(file, `invalid record at byte ${pos} followed by valid ones`);
       }
       break;
     }
@@ -98,7 +99,7 @@ export class JournalWriter {
     if (this.failed) throw this.failed;
     if (this.closed) throw new Error(`journal ${this.path} is closed`);
     try {
-      for (let off = 0; off < data.length; ) off += writeSync(this.fd, data, off, data.length - off);
+      for (let off = 0; off < data.length;) off += writeSync(this.fd, data, off, data.length - off);
     } catch (err) {
       this.failed = err as Error;
       throw err;

@@ -24,7 +24,8 @@ export function legacyCollectionDirs(dir: string): string[] {
 export function readLegacyCollection(dir: string): Doc[] {
   const snapshotFile = join(dir, SNAPSHOT_FILE);
   const snapshot = readSnapshotFrames(snapshotFile);
-  if (snapshot && (snapshot.header.v !== 1 || snapshot.header.count !== snapshot.docs.length)) throw new StoreCorruptError(snapshotFile, 'not a complete format-1 snapshot');
+  if (snapshot && (snapshot.header.v !== 1 || snapshot.header.count !== snapshot.docs.length))
+    throw new StoreCorruptError(snapshotFile, 'not a complete format-1 snapshot');
   const snapshotSeq = (snapshot?.header.seq as number | undefined) ?? 0;
   const docs = new Map<string, Doc>();
   for (const doc of snapshot?.docs ?? []) docs.set(doc._id, doc);
@@ -37,9 +38,15 @@ export function readLegacyCollection(dir: string): Doc[] {
   journals.forEach((path, i) => {
     const buf = readFileSync(path);
     const { values, validBytes } = readFrames(buf, path);
-    if (validBytes < buf.length && i < journals.length - 1) throw new StoreCorruptError(path, 'torn record in a journal that is not the last');
+    if (validBytes < buf.length && i < journals.length - 1)
+      throw new StoreCorruptError(path, 'torn record in a journal that is not the last');
     for (const rec of values as Array<{ s?: unknown; put?: unknown; del?: unknown }>) {
-      if (!rec || !Number.isInteger(rec.s) || (rec.put !== undefined && !Array.isArray(rec.put)) || (rec.del !== undefined && !Array.isArray(rec.del))) {
+      if (
+        !rec ||
+        !Number.isInteger(rec.s) ||
+        (rec.put !== undefined && !Array.isArray(rec.put)) ||
+        (rec.del !== undefined && !Array.isArray(rec.del))
+      ) {
         throw new StoreCorruptError(path, 'malformed record');
       }
       const s = rec.s as number;

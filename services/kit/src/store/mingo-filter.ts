@@ -14,7 +14,9 @@ type Predicate = (doc: unknown) => boolean;
 
 function anyOf(selector: string, values: unknown): Predicate {
   if (!Array.isArray(values)) throw new TypeError(`$in/$nin needs an array (at "${selector}")`);
-  const tests = (values as unknown[]).map((v) => new Query({ [selector]: v instanceof RegExp ? v : { $eq: v } }, { context: CONTEXT }));
+  const tests = (values as unknown[]).map(
+    (v) => new Query({ [selector]: v instanceof RegExp ? v : { $eq: v } }, { context: CONTEXT }),
+  );
   return (doc) => tests.some((q) => q.test(doc as Record<string, unknown>));
 }
 

@@ -17,7 +17,20 @@ import {
   type UpdateFilter,
   type WithId,
 } from 'mongodb';
-import { DuplicateKeyError, type Collection, type CollectionSpec, type Doc, type DocumentStore, type Filter, type FindOptions, type Projection, type Update, type Unit, type UpdateResult, type WriteOp } from './store.js';
+import {
+  DuplicateKeyError,
+  type Collection,
+  type CollectionSpec,
+  type Doc,
+  type DocumentStore,
+  type Filter,
+  type FindOptions,
+  type Projection,
+  type Update,
+  type Unit,
+  type UpdateResult,
+  type WriteOp,
+} from './store.js';
 import { withUpsertId } from './upsert.js';
 
 const DUPLICATE_KEY_CODES = new Set([11000, 11001]);
@@ -26,7 +39,8 @@ const DUPLICATE_KEY_CODES = new Set([11000, 11001]);
 export function mapMongoError(err: unknown, collection: string): unknown {
   if (!(err instanceof MongoServerError)) return err;
   const writeErrors = (err as { writeErrors?: unknown }).writeErrors;
-  const first = (Array.isArray(writeErrors) ? writeErrors[0] : writeErrors) as { code?: number; errmsg?: string } | undefined;
+  const first = (Array.isArray(writeErrors) ? writeErrors[0] : writeErrors) as
+    { code?: number; errmsg?: string } | undefined;
   const code = typeof err.code === 'number' ? err.code : first?.code;
   if (!DUPLICATE_KEY_CODES.has(code ?? -1) && !DUPLICATE_KEY_CODES.has(first?.code ?? -1)) return err;
   const message = first?.errmsg ?? err.errmsg ?? err.message;
@@ -76,7 +90,14 @@ class MongoCollectionAdapter<T extends Doc> implements Collection<T> {
   }
 
   findOne(filter: Filter, options: Omit<FindOptions, 'skip' | 'limit'> = {}): Promise<T | null> {
-    return this.guard(async () => (await this.coll.findOne(asFilter(filter), { ...this.s, ...(options.sort && { sort: options.sort }), ...(options.projection && { projection: options.projection }) })) as T | null);
+    return this.guard(
+      async () =>
+        (await this.coll.findOne(asFilter(filter), {
+          ...this.s,
+          ...(options.sort && { sort: options.sort }),
+          ...(options.projection && { projection: options.projection }),
+        })) as T | null,
+    );
   }
 
   find(filter: Filter, options: FindOptions = {}): Promise<T[]> {
@@ -97,22 +118,37 @@ class MongoCollectionAdapter<T extends Doc> implements Collection<T> {
   updateOne(filter: Filter, update: Update, options: { upsert?: boolean } = {}): Promise<UpdateResult> {
     return this.guard(async () => {
       const upsert = options.upsert === true;
-      const r = await this.coll.updateOne(asFilter(filter), asUpdate(upsert ? withUpsertId(filter, update) : update), { ...this.s, upsert });
-      return { matched: r.matchedCount, modified: r.modifiedCount, ...(r.upsertedId !== null && r.upsertedId !== undefined ? { upsertedId: String(r.upsertedId) } : {}) };
+      const r = await this.coll.updateOne(asFilter(filter), asUpdate(upsert ? withUpsertId(filter, update) : update), {
+        ...this.s,
+        upsert,
+      });
+      return {
+        matched: r.matchedCount,
+        modified: r.modifiedCount,
+        ...(r.upsertedId !== null && r.upsertedId !== undefined ? { upsertedId: String(r.upsertedId) } : {}),
+      };
     });
   }
 
-  findOneAndUpdate(filter: Filter, update: Update, options: { returnDocument?: 'before' | 'after'; upsert?: boolean; projection?: Projection } = {}): Promise<T | null> {
+  findOneAndUpdate(
+    filter: Filter,
+    update: Update,
+    options: { returnDocument?: 'before' | 'after'; upsert?: boolean; projection?: Projection } = {},
+  ): Promise<T | null> {
     return this.guard(async () => {
       const upsert = options.upsert === true;
       // sort by _id so that both adapters pick the same document when several match
-      const doc = await this.coll.findOneAndUpdate(asFilter(filter), asUpdate(upsert ? withUpsertId(filter, update) : update), {
-        ...this.s,
-        upsert,
-        returnDocument: options.returnDocument ?? 'before',
-        sort: { _id: 1 },
-        ...(options.projection && { projection: options.projection }),
-      });
+      const doc = await this.coll.findOneAndUpdate(
+        asFilter(filter),
+        asUpdate(upsert ? withUpsertId(filter, update) : update),
+        {
+          ...this.s,
+          upsert,
+          returnDocument: options.returnDocument ?? 'before',
+          sort: { _id: 1 },
+          ...(options.projection && { projection: options.projection }),
+        },
+      );
       return doc as T | null;
     });
   }
@@ -138,9 +174,16 @@ class MongoCollectionAdapter<T extends Doc> implements Collection<T> {
       if ('insertOne' in op) return { insertOne: { document: op.insertOne.document } };
       if ('updateOne' in op) {
         const { filter, update, upsert } = op.updateOne;
-        return { updateOne: { filter: asFilter(filter), update: asUpdate(upsert ? withUpsertId(filter, update) : update), upsert: upsert === true } };
+        return {
+          updateOne: {
+            filter: asFilter(filter),
+            update: asUpdate(upsert ? withUpsertId(filter, update) : update),
+            upsert: upsert === true,
+          },
+        };
       }
-      if ('updateMany' in op) return { updateMany: { filter: asFilter(op.updateMany.filter), update: asUpdate(op.updateMany.update) } };
+      if ('updateMany' in op)
+        return { updateMany: { filter: asFilter(op.updateMany.filter), update: asUpdate(op.updateMany.update) } };
       if ('deleteOne' in op) return { deleteOne: { filter: asFilter(op.deleteOne.filter) } };
       if ('deleteMany' in op) return { deleteMany: { filter: asFilter(op.deleteMany.filter) } };
       throw new TypeError(`unknown bulk operation ${Object.keys(op).join(',')}`);
@@ -155,7 +198,9 @@ class MongoCollectionAdapter<T extends Doc> implements Collection<T> {
         await this.coll.bulkWrite(models, { ordered: true });
         return;
       }
-      await this.client.withSession((session) => session.withTransaction(() => this.coll.bulkWrite(models, { session, ordered: true })));
+      await this.client.withSession((session) =>
+        session.withTransaction(() => this.coll.bulkWrite(models, { session, ordered: true })),
+      );
     });
   }
 }
@@ -204,7 +249,8 @@ export class MongoDocumentStore implements DocumentStore {
         const state: { failure?: { error: unknown } } = {};
         const result = await work({
           use: <T extends Doc>(c: Collection<T>) => {
-            if (!(c instanceof MongoCollectionAdapter)) throw new TypeError('a unit can only use collections of its own store');
+            if (!(c instanceof MongoCollectionAdapter))
+              throw new TypeError('a unit can only use collections of its own store');
             return (c as MongoCollectionAdapter<T>).withSession(session, state);
           },
         });

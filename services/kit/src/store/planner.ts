@@ -43,23 +43,31 @@ export interface PlanSource {
 const MAX_KEY_COMBINATIONS = 1000;
 
 const isOperatorObject = (v: unknown): v is Record<string, unknown> =>
-  v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date) && !(v instanceof RegExp) &&
-  Object.keys(v).length > 0 && Object.keys(v).every((k) => k.startsWith('$'));
+  v !== null &&
+  typeof v === 'object' &&
+  !Array.isArray(v) &&
+  !(v instanceof Date) &&
+  !(v instanceof RegExp) &&
+  Object.keys(v).length > 0 &&
+  Object.keys(v).every((k) => k.startsWith('$'));
 
 function narrow(range: IdRange, op: string, bound: string): void {
   if (op === '$gt' || op === '$gte') {
     const inclusive = op === '$gte';
-    if (range.lower === undefined || bound > range.lower || (bound === range.lower && !inclusive)) Object.assign(range, { lower: bound, lowerInclusive: inclusive });
+    if (range.lower === undefined || bound > range.lower || (bound === range.lower && !inclusive))
+      Object.assign(range, { lower: bound, lowerInclusive: inclusive });
   } else {
     const inclusive = op === '$lte';
-    if (range.upper === undefined || bound < range.upper || (bound === range.upper && !inclusive)) Object.assign(range, { upper: bound, upperInclusive: inclusive });
+    if (range.upper === undefined || bound < range.upper || (bound === range.upper && !inclusive))
+      Object.assign(range, { upper: bound, upperInclusive: inclusive });
   }
 }
 
 export function analyseFilter(filter: Filter): FilterShape {
   const shape: FilterShape = { eq: new Map(), idRange: null, covered: true };
   const addEq = (path: string, values: unknown[]) => {
-    if (shape.eq.has(path)) shape.covered = false; // two conditions on one path: mingo checks the other
+    if (shape.eq.has(path))
+      shape.covered = false; // two conditions on one path: mingo checks the other
     else shape.eq.set(path, values);
   };
   const visit = (f: Filter): void => {
@@ -109,11 +117,18 @@ function indexPlan(index: IndexTable, shape: FilterShape): Plan | null {
 }
 
 export function choosePlan(shape: FilterShape, source: PlanSource): Plan {
-  let best: Plan = { kind: 'scan', buckets: [source.ids], exact: shape.covered && shape.eq.size === 0, cost: source.ids.size };
+  let best: Plan = {
+    kind: 'scan',
+    buckets: [source.ids],
+    exact: shape.covered && shape.eq.size === 0,
+    cost: source.ids.size,
+  };
   // On equal cost: an exact plan first, then ids before an index before a scan (an ids plan does not re-test the
   // ids it was given; a scan re-tests everything, e.g. an $in of n ids for each of n documents).
   const rank = (p: Plan) => (p.kind === 'ids' ? 0 : p.kind === 'index' ? 1 : 2);
-  const better = (p: Plan) => p.cost < best.cost || (p.cost === best.cost && ((p.exact && !best.exact) || (p.exact === best.exact && rank(p) < rank(best))));
+  const better = (p: Plan) =>
+    p.cost < best.cost ||
+    (p.cost === best.cost && ((p.exact && !best.exact) || (p.exact === best.exact && rank(p) < rank(best))));
   const idValues = shape.eq.get('_id');
   if (idValues) {
     const ids = [...new Set(idValues.filter((v): v is string => typeof v === 'string'))].sort();

@@ -56,10 +56,12 @@ function* candidates(plan: Plan, range: IdRange | null, reverse: boolean): Gener
   yield* ids;
 }
 
-const sortIsById = (sort: Record<string, 1 | -1> | undefined) => !sort || (Object.keys(sort).length === 1 && '_id' in sort) || Object.keys(sort).length === 0;
+const sortIsById = (sort: Record<string, 1 | -1> | undefined) =>
+  !sort || (Object.keys(sort).length === 1 && '_id' in sort) || Object.keys(sort).length === 0;
 
 export function project(docs: Doc[], projection: Projection | undefined): Doc[] {
-  const shaped = projection && Object.keys(projection).length > 0 ? (mingoFind(docs, {}, projection).all() as Doc[]) : docs;
+  const shaped =
+    projection && Object.keys(projection).length > 0 ? (mingoFind(docs, {}, projection).all() as Doc[]) : docs;
   return shaped.map(cloneDoc);
 }
 
@@ -67,7 +69,8 @@ interface Matcher {
   test(doc: Doc): boolean;
 }
 
-const isScalar = (v: unknown) => typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && !Number.isNaN(v));
+const isScalar = (v: unknown) =>
+  typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && !Number.isNaN(v));
 
 /**
  * The residual of most point reads is a conjunction of top-level fields equal to strings, booleans or numbers
@@ -101,7 +104,13 @@ function residualQuery(filter: Filter, plan: Plan): Matcher | null {
   if (plan.exact) return null;
   if (plan.kind === 'ids' && '_id' in filter) {
     const cond = filter._id;
-    const byValue = isPlannable(cond) || (cond !== null && typeof cond === 'object' && !Array.isArray(cond) && Object.keys(cond).length === 1 && ('$in' in cond || '$eq' in cond));
+    const byValue =
+      isPlannable(cond) ||
+      (cond !== null &&
+        typeof cond === 'object' &&
+        !Array.isArray(cond) &&
+        Object.keys(cond).length === 1 &&
+        ('$in' in cond || '$eq' in cond));
     if (byValue) {
       const { _id, ...rest } = filter;
       return Object.keys(rest).length ? compileResidual(rest) : null;
@@ -111,7 +120,11 @@ function residualQuery(filter: Filter, plan: Plan): Matcher | null {
 }
 
 /** Matching stored documents (not copies) with the query's statistics. */
-export function select(source: ReadSource, filter: Filter, options: FindOptions = {}): { docs: Doc[]; stats: QueryStats } {
+export function select(
+  source: ReadSource,
+  filter: Filter,
+  options: FindOptions = {},
+): { docs: Doc[]; stats: QueryStats } {
   const shape = analyseFilter(filter);
   const plan = choosePlan(shape, source);
   const query = residualQuery(filter, plan);
@@ -175,7 +188,12 @@ export function count(source: ReadSource, filter: Filter): { count: number; stat
  * Matches for a write inside a batch: stored documents not touched by the batch, plus the batch's own
  * versions (`staged`, null = deleted). In `_id` order; only the first when `one`.
  */
-export function selectForWrite(source: ReadSource, filter: Filter, staged: ReadonlyMap<string, Doc | null>, one: boolean): Doc[] {
+export function selectForWrite(
+  source: ReadSource,
+  filter: Filter,
+  staged: ReadonlyMap<string, Doc | null>,
+  one: boolean,
+): Doc[] {
   const shape = analyseFilter(filter);
   const plan = choosePlan(shape, source);
   const query = residualQuery(filter, plan);

@@ -61,13 +61,16 @@ export interface Snapshot {
 }
 
 /** The header and documents of a complete snapshot file, or null when there is none. */
-export function readSnapshotFrames(file: string): { header: Record<string, unknown>; docs: Doc[]; bytes: number } | null {
+export function readSnapshotFrames(
+  file: string,
+): { header: Record<string, unknown>; docs: Doc[]; bytes: number } | null {
   if (!existsSync(file)) return null;
   const buf = readFileSync(file);
   const { values, validBytes } = readFrames(buf, file);
   if (validBytes !== buf.length) throw new StoreCorruptError(file, 'incomplete snapshot');
   const header = values.shift() as Record<string, unknown> | undefined;
-  if (!header || typeof header !== 'object' || typeof header.seq !== 'number') throw new StoreCorruptError(file, 'missing header');
+  if (!header || typeof header !== 'object' || typeof header.seq !== 'number')
+    throw new StoreCorruptError(file, 'missing header');
   return { header, docs: values as Doc[], bytes: buf.length };
 }
 
@@ -77,11 +80,13 @@ export function readSnapshot(dir: string): Snapshot | null {
   if (!read) return null;
   const { header, docs, bytes } = read;
   const sections = header.collections as Array<{ n?: unknown; count?: unknown }> | undefined;
-  if (header.v !== FORMAT || !Array.isArray(sections)) throw new StoreCorruptError(file, `unknown snapshot format ${String(header.v)}`);
+  if (header.v !== FORMAT || !Array.isArray(sections))
+    throw new StoreCorruptError(file, `unknown snapshot format ${String(header.v)}`);
   const collections = new Map<string, Doc[]>();
   let at = 0;
   for (const { n, count } of sections) {
-    if (typeof n !== 'string' || !Number.isInteger(count) || (count as number) < 0) throw new StoreCorruptError(file, 'malformed header');
+    if (typeof n !== 'string' || !Number.isInteger(count) || (count as number) < 0)
+      throw new StoreCorruptError(file, 'malformed header');
     collections.set(n, docs.slice(at, at + (count as number)));
     at += count as number;
   }

@@ -13,7 +13,17 @@
  * A directory in the older layout (one folder per collection, see legacy-layout.ts) is migrated at open: its
  * collections are read, written as the first snapshot, and only then are the old folders removed.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, rmSync, truncateSync, unlinkSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  unlinkSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { frame, JournalWriter, readFrames, StoreCorruptError } from './journal.js';
 import { legacyCollectionDirs, readLegacyCollection } from './legacy-layout.js';
@@ -45,8 +55,18 @@ const journalName = (firstSeq: number) => `journal-${String(firstSeq).padStart(1
 function isRecord(v: unknown): v is JournalRecord {
   const r = v as JournalRecord;
   return (
-    r !== null && typeof r === 'object' && Number.isInteger(r.s) && Array.isArray(r.w) &&
-    r.w.every((c) => c !== null && typeof c === 'object' && typeof c.n === 'string' && (c.put === undefined || Array.isArray(c.put)) && (c.del === undefined || Array.isArray(c.del)))
+    r !== null &&
+    typeof r === 'object' &&
+    Number.isInteger(r.s) &&
+    Array.isArray(r.w) &&
+    r.w.every(
+      (c) =>
+        c !== null &&
+        typeof c === 'object' &&
+        typeof c.n === 'string' &&
+        (c.put === undefined || Array.isArray(c.put)) &&
+        (c.del === undefined || Array.isArray(c.del)),
+    )
   );
 }
 
@@ -69,7 +89,10 @@ async function migrateLegacy(dir: string): Promise<boolean> {
     return false;
   }
   if (journalsIn(dir).some(({ path }) => readFileSync(path).length > 0)) {
-    throw new StoreCorruptError(dir, `holds both the per-collection layout (${folders.join(', ')}) and a data-directory journal`);
+    throw new StoreCorruptError(
+      dir,
+      `holds both the per-collection layout (${folders.join(', ')}) and a data-directory journal`,
+    );
   }
   const sections: Array<[string, Doc[]]> = folders.map((name) => [name, readLegacyCollection(join(dir, name))]);
   await writeSnapshot(dir, 0, sections);
@@ -95,7 +118,10 @@ export class StoreFiles {
   ) {}
 
   /** Reads the snapshot and replays the journal; cuts off a torn tail left by a crash. Documents by collection. */
-  static async open(dir: string, options: FileOptions): Promise<{ files: StoreFiles; collections: Map<string, Doc[]>; migrated: boolean }> {
+  static async open(
+    dir: string,
+    options: FileOptions,
+  ): Promise<{ files: StoreFiles; collections: Map<string, Doc[]>; migrated: boolean }> {
     rmSync(join(dir, SNAPSHOT_TMP), { force: true }); // an unfinished compaction or migration
     const migrated = await migrateLegacy(dir);
     const snapshot = readSnapshot(dir);
@@ -159,7 +185,8 @@ export class StoreFiles {
 
   /** Starts a compaction in the background when the journal has grown past its threshold. */
   maybeCompact(snapshotSource: () => Sections): void {
-    if (!this.compacting && this.writer.bytes > Math.max(this.options.compactBytes, this.snapshotBytes)) void this.compact(snapshotSource);
+    if (!this.compacting && this.writer.bytes > Math.max(this.options.compactBytes, this.snapshotBytes))
+      void this.compact(snapshotSource);
   }
 
   /** `snapshotSource` must return the published state that matches every record appended so far. */

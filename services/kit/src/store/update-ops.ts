@@ -15,28 +15,48 @@ export class InvalidUpdateError extends Error {
   }
 }
 
-const OPERATORS = new Set(['$set', '$unset', '$inc', '$mul', '$min', '$max', '$push', '$pull', '$pullAll', '$addToSet', '$pop', '$rename', '$currentDate', '$setOnInsert']);
+const OPERATORS = new Set([
+  '$set',
+  '$unset',
+  '$inc',
+  '$mul',
+  '$min',
+  '$max',
+  '$push',
+  '$pull',
+  '$pullAll',
+  '$addToSet',
+  '$pop',
+  '$rename',
+  '$currentDate',
+  '$setOnInsert',
+]);
 const NUMERIC = new Set(['$inc', '$mul']);
 const ARRAY = new Set(['$push', '$addToSet', '$pop', '$pull', '$pullAll']);
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date);
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date);
 const overlaps = (a: string, b: string) => a === b || a.startsWith(b + '.') || b.startsWith(a + '.');
 
 export function checkUpdate(update: Update): void {
-  if (!isPlainObject(update) || Object.keys(update).length === 0) throw new InvalidUpdateError('an update must be a non-empty object of update operators');
+  if (!isPlainObject(update) || Object.keys(update).length === 0)
+    throw new InvalidUpdateError('an update must be a non-empty object of update operators');
   const paths: string[] = [];
   for (const [op, args] of Object.entries(update)) {
-    if (!OPERATORS.has(op)) throw new InvalidUpdateError(`unsupported update operator "${op}" (replacement documents are not supported)`);
+    if (!OPERATORS.has(op))
+      throw new InvalidUpdateError(`unsupported update operator "${op}" (replacement documents are not supported)`);
     if (!isPlainObject(args)) throw new InvalidUpdateError(`${op} needs an object of paths`);
     for (const [path, arg] of Object.entries(args)) {
-      if (NUMERIC.has(op) && typeof arg !== 'number') throw new InvalidUpdateError(`${op} needs a number for "${path}"`);
+      if (NUMERIC.has(op) && typeof arg !== 'number')
+        throw new InvalidUpdateError(`${op} needs a number for "${path}"`);
       paths.push(path);
       if (op === '$rename') paths.push(String(arg));
     }
   }
   for (let i = 0; i < paths.length; i++) {
     for (let j = i + 1; j < paths.length; j++) {
-      if (overlaps(paths[i], paths[j])) throw new InvalidUpdateError(`updating the path "${paths[i]}" would create a conflict at "${paths[j]}"`);
+      if (overlaps(paths[i], paths[j]))
+        throw new InvalidUpdateError(`updating the path "${paths[i]}" would create a conflict at "${paths[j]}"`);
     }
   }
 }
@@ -58,8 +78,10 @@ function checkTargets(doc: Doc, update: Update): void {
     for (const path of Object.keys(args as object)) {
       const v = plainValue(doc, path);
       if (v === undefined || v === null) continue;
-      if (NUMERIC.has(op) && typeof v !== 'number') throw new InvalidUpdateError(`cannot apply ${op} to the non-numeric field "${path}"`);
-      if (ARRAY.has(op) && !Array.isArray(v)) throw new InvalidUpdateError(`cannot apply ${op} to the non-array field "${path}"`);
+      if (NUMERIC.has(op) && typeof v !== 'number')
+        throw new InvalidUpdateError(`cannot apply ${op} to the non-numeric field "${path}"`);
+      if (ARRAY.has(op) && !Array.isArray(v))
+        throw new InvalidUpdateError(`cannot apply ${op} to the non-array field "${path}"`);
     }
   }
 }

@@ -7,8 +7,13 @@ import { newId } from '../ids.js';
 import type { Filter, Update } from './store.js';
 
 const isOperatorObject = (v: unknown): v is Record<string, unknown> =>
-  v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date) && !(v instanceof RegExp) &&
-  Object.keys(v).length > 0 && Object.keys(v).every((k) => k.startsWith('$'));
+  v !== null &&
+  typeof v === 'object' &&
+  !Array.isArray(v) &&
+  !(v instanceof Date) &&
+  !(v instanceof RegExp) &&
+  Object.keys(v).length > 0 &&
+  Object.keys(v).every((k) => k.startsWith('$'));
 
 /** `field: literal` and `field: {$eq: v}` at the top level and inside top-level `$and`, as MongoDB copies them. */
 export function equalityFields(filter: Filter): Map<string, unknown> {

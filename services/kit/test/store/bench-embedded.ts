@@ -40,7 +40,10 @@ async function run(fsync: boolean): Promise<void> {
     let store = await EmbeddedDocumentStore.open(dir, { fsync });
     let users = await store.embeddedCollection(SPEC);
     let t = process.hrtime.bigint();
-    for (let s = 0; s < N; s += 1000) await users.bulkWrite(Array.from({ length: 1000 }, (_, k): WriteOp => ({ insertOne: { document: user(s + k) } })));
+    for (let s = 0; s < N; s += 1000)
+      await users.bulkWrite(
+        Array.from({ length: 1000 }, (_, k): WriteOp => ({ insertOne: { document: user(s + k) } })),
+      );
     console.log(`fsync=${fsync}  load ${N} docs (bulkWrite x1000): ${ms(t).toFixed(0)} ms`);
 
     t = process.hrtime.bigint();
@@ -50,12 +53,16 @@ async function run(fsync: boolean): Promise<void> {
       if (await users.findOne({ tenantId: `t${j % TENANTS}`, userNameLower: `user${j}@example.com` })) found++;
     }
     const lookups = ms(t);
-    console.log(`fsync=${fsync}  10,000 indexed equality lookups: ${lookups.toFixed(0)} ms (${((lookups * 1000) / 10_000).toFixed(1)} µs each, ${found} found)`);
+    console.log(
+      `fsync=${fsync}  10,000 indexed equality lookups: ${lookups.toFixed(0)} ms (${((lookups * 1000) / 10_000).toFixed(1)} µs each, ${found} found)`,
+    );
 
     t = process.hrtime.bigint();
     for (let i = 0; i < 10_000; i++) await users.insertOne(user(N + i, 'n'));
     const inserts = ms(t);
-    console.log(`fsync=${fsync}  10,000 inserts (2 unique + 1 other index), one at a time: ${inserts.toFixed(0)} ms (${((inserts * 1000) / 10_000).toFixed(1)} µs each)`);
+    console.log(
+      `fsync=${fsync}  10,000 inserts (2 unique + 1 other index), one at a time: ${inserts.toFixed(0)} ms (${((inserts * 1000) / 10_000).toFixed(1)} µs each)`,
+    );
 
     t = process.hrtime.bigint();
     await Promise.all(Array.from({ length: 10_000 }, (_, i) => users.insertOne(user(2 * N + i, 'c'))));
@@ -68,7 +75,9 @@ async function run(fsync: boolean): Promise<void> {
       seen += page.length;
       if (page.length < 100) break;
     }
-    console.log(`fsync=${fsync}  paged walk of one tenant (${seen} docs, 100 per page, skip/limit): ${ms(t).toFixed(0)} ms`);
+    console.log(
+      `fsync=${fsync}  paged walk of one tenant (${seen} docs, 100 per page, skip/limit): ${ms(t).toFixed(0)} ms`,
+    );
 
     await store.close();
     t = process.hrtime.bigint();
@@ -76,7 +85,9 @@ async function run(fsync: boolean): Promise<void> {
     users = await store.embeddedCollection(SPEC);
     const reopen = ms(t);
     (globalThis as { gc?: () => void }).gc?.(); // run with --expose-gc for a meaningful heap figure
-    console.log(`fsync=${fsync}  reopen ${await users.countDocuments({})} docs (snapshot + journal replay + 3 indexes): ${reopen.toFixed(0)} ms, heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MiB`);
+    console.log(
+      `fsync=${fsync}  reopen ${await users.countDocuments({})} docs (snapshot + journal replay + 3 indexes): ${reopen.toFixed(0)} ms, heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MiB`,
+    );
     await store.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,17 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,9 +20,15 @@ import { frame, StoreCorruptError } from '../../src/store/journal.js';
 import { DuplicateKeyError, type CollectionSpec } from '../../src/store/store.js';
 import { COUNTERS_SPEC, CRASH_SPEC, EVENTS_SPEC } from './support/crash-spec.js';
 
-const SPEC: CollectionSpec = { name: 'users', indexes: [{ name: 'tenant_name', keys: { tenantId: 1, name: 1 }, unique: true }] };
+const SPEC: CollectionSpec = {
+  name: 'users',
+  indexes: [{ name: 'tenant_name', keys: { tenantId: 1, name: 1 }, unique: true }],
+};
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
-const journals = (dir: string) => readdirSync(dir).filter((f) => f.startsWith('journal-')).sort();
+const journals = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => f.startsWith('journal-'))
+    .sort();
 
 describe('embedded store durability', () => {
   let dir: string;
@@ -43,9 +60,14 @@ describe('embedded store durability', () => {
 
     store = await EmbeddedDocumentStore.open(dir);
     users = await store.collection(SPEC);
-    expect(await users.find({}, { sort: { _id: 1 } })).toEqual([sample(), { _id: 'a2', tenantId: 't1', name: 'deux', tags: ['x'] }]);
+    expect(await users.find({}, { sort: { _id: 1 } })).toEqual([
+      sample(),
+      { _id: 'a2', tenantId: 't1', name: 'deux', tags: ['x'] },
+    ]);
     expect((await users.findOne({ _id: 'a1' }))?.when).toBeInstanceOf(Date);
-    await expect(users.insertOne({ _id: 'a4', tenantId: 't1', name: 'deux' })).rejects.toBeInstanceOf(DuplicateKeyError);
+    await expect(users.insertOne({ _id: 'a4', tenantId: 't1', name: 'deux' })).rejects.toBeInstanceOf(
+      DuplicateKeyError,
+    );
     await store.close();
   });
 
@@ -132,9 +154,19 @@ describe('embedded store durability', () => {
   it('survives being killed (SIGKILL) in the middle of writes and compactions', async () => {
     for (let round = 0; round < 6; round++) {
       const killAfter = 30 + Math.floor(Math.random() * 300);
-      const child = spawn(process.execPath, ['--import', here('./support/register-ts.mjs'), here('./support/crash-writer.ts'), dir, String(4096 * (1 + round))], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = spawn(
+        process.execPath,
+        [
+          '--import',
+          here('./support/register-ts.mjs'),
+          here('./support/crash-writer.ts'),
+          dir,
+          String(4096 * (1 + round)),
+        ],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       let lastAck = -1;
       let stderr = '';
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -142,7 +174,9 @@ describe('embedded store durability', () => {
         for (const m of d.toString().matchAll(/ack (\d+)/g)) lastAck = Number(m[1]);
         if (lastAck >= killAfter && !child.killed) setTimeout(() => child.kill('SIGKILL'), Math.random() * 5);
       });
-      const [code, signal] = await new Promise<[number | null, string | null]>((res) => child.on('exit', (c, s) => res([c, s])));
+      const [code, signal] = await new Promise<[number | null, string | null]>((res) =>
+        child.on('exit', (c, s) => res([c, s])),
+      );
       expect({ code, signal, stderr }).toEqual({ code: null, signal: 'SIGKILL', stderr: '' });
 
       const store = await EmbeddedDocumentStore.open(dir);
@@ -162,7 +196,9 @@ describe('embedded store durability', () => {
       expect(evs.map((e) => e.seq)).toEqual(Array.from({ length: seq }, (_, i) => i + 1));
       expect(evs.length).toBe(Math.floor(n / 2));
       expect(evs.every((e) => all.some((d) => d._id === e.itemId))).toBe(true);
-      await expect(items.insertOne({ _id: 'dup', tenantId: 't', userNameLower: 'u0' })).rejects.toBeInstanceOf(DuplicateKeyError);
+      await expect(items.insertOne({ _id: 'dup', tenantId: 't', userNameLower: 'u0' })).rejects.toBeInstanceOf(
+        DuplicateKeyError,
+      );
       await store.close();
     }
     expect(existsSync(join(dir, 'snapshot.ejson'))).toBe(true); // compactions ran (and some were interrupted)
@@ -186,28 +222,55 @@ describe('embedded store durability', () => {
   it('creates its data files readable by their owner only (0600)', async () => {
     const store = await EmbeddedDocumentStore.open(dir, { compactBytes: 1024 });
     const users = await store.collection(SPEC);
-    for (let i = 0; i < 50; i++) await users.insertOne({ _id: `m${i}`, tenantId: 't1', name: `n${i}`, pad: 'x'.repeat(100) });
+    for (let i = 0; i < 50; i++)
+      await users.insertOne({ _id: `m${i}`, tenantId: 't1', name: `n${i}`, pad: 'x'.repeat(100) });
     await store.compact();
     const files = readdirSync(dir);
     expect(files).toEqual(expect.arrayContaining(['LOCK', 'snapshot.ejson']));
     expect(files.some((f) => f.startsWith('journal-'))).toBe(true);
-    for (const f of files) expect({ f, mode: (statSync(join(dir, f)).mode & 0o777).toString(8) }).toEqual({ f, mode: '600' });
+    for (const f of files)
+      expect({ f, mode: (statSync(join(dir, f)).mode & 0o777).toString(8) }).toEqual({ f, mode: '600' });
     await store.close();
   });
 
   it('migrates a data directory of the per-collection layout and keeps its data', async () => {
     // the layout before one journal per directory: <collection>/snapshot.ejson (format 1) + journal-*.log
-    const legacy = (name: string, snapshot: { seq: number; docs: object[] } | null, records: object[], first: number) => {
+    const legacy = (
+      name: string,
+      snapshot: { seq: number; docs: object[] } | null,
+      records: object[],
+      first: number,
+    ) => {
       mkdirSync(join(dir, name));
-      if (snapshot) writeFileSync(join(dir, name, 'snapshot.ejson'), Buffer.concat([frame({ v: 1, seq: snapshot.seq, count: snapshot.docs.length }), ...snapshot.docs.map(frame)]), { mode: 0o644 });
-      writeFileSync(join(dir, name, `journal-${String(first).padStart(16, '0')}.log`), Buffer.concat(records.map(frame)), { mode: 0o644 });
+      if (snapshot)
+        writeFileSync(
+          join(dir, name, 'snapshot.ejson'),
+          Buffer.concat([frame({ v: 1, seq: snapshot.seq, count: snapshot.docs.length }), ...snapshot.docs.map(frame)]),
+          { mode: 0o644 },
+        );
+      writeFileSync(
+        join(dir, name, `journal-${String(first).padStart(16, '0')}.log`),
+        Buffer.concat(records.map(frame)),
+        { mode: 0o644 },
+      );
     };
     const when = new Date('2025-01-02T03:04:05.678Z');
-    legacy('users', { seq: 2, docs: [{ _id: 'a1', tenantId: 't1', name: 'one', when }, { _id: 'a2', tenantId: 't1', name: 'two' }] }, [
-      { s: 2, put: [{ _id: 'a2', tenantId: 't1', name: 'two' }] }, // already in the snapshot: skipped
-      { s: 3, put: [{ _id: 'a3', tenantId: 't1', name: 'three' }] },
-      { s: 4, del: ['a2'] },
-    ], 2);
+    legacy(
+      'users',
+      {
+        seq: 2,
+        docs: [
+          { _id: 'a1', tenantId: 't1', name: 'one', when },
+          { _id: 'a2', tenantId: 't1', name: 'two' },
+        ],
+      },
+      [
+        { s: 2, put: [{ _id: 'a2', tenantId: 't1', name: 'two' }] }, // already in the snapshot: skipped
+        { s: 3, put: [{ _id: 'a3', tenantId: 't1', name: 'three' }] },
+        { s: 4, del: ['a2'] },
+      ],
+      2,
+    );
     legacy('log', null, [{ s: 1, put: [{ _id: 'l1', what: 'x' }] }], 1);
     appendFileSync(join(dir, 'log', 'journal-0000000000000001.log'), '0123abcd\t{"s":2,"pu'); // a torn tail
 
@@ -215,9 +278,14 @@ describe('embedded store durability', () => {
     expect(store.migrated).toBe(true);
     expect(existsSync(join(dir, 'users'))).toBe(false);
     let users = await store.collection(SPEC);
-    expect(await users.find({}, { sort: { _id: 1 } })).toEqual([{ _id: 'a1', tenantId: 't1', name: 'one', when }, { _id: 'a3', tenantId: 't1', name: 'three' }]);
+    expect(await users.find({}, { sort: { _id: 1 } })).toEqual([
+      { _id: 'a1', tenantId: 't1', name: 'one', when },
+      { _id: 'a3', tenantId: 't1', name: 'three' },
+    ]);
     expect(await (await store.collection({ name: 'log', indexes: [] })).find({})).toEqual([{ _id: 'l1', what: 'x' }]);
-    await expect(users.insertOne({ _id: 'a9', tenantId: 't1', name: 'three' })).rejects.toBeInstanceOf(DuplicateKeyError);
+    await expect(users.insertOne({ _id: 'a9', tenantId: 't1', name: 'three' })).rejects.toBeInstanceOf(
+      DuplicateKeyError,
+    );
     await users.insertOne({ _id: 'a4', tenantId: 't1', name: 'four' });
     await store.close();
     expect((statSync(join(dir, 'snapshot.ejson')).mode & 0o777).toString(8)).toBe('600');
@@ -237,7 +305,10 @@ describe('embedded store durability', () => {
     await store.close();
     // leftovers of the old layout next to the migrated snapshot: the snapshot wins, the folders go
     mkdirSync(join(dir, 'users'));
-    writeFileSync(join(dir, 'users', 'journal-0000000000000001.log'), frame({ s: 1, put: [{ _id: 'old', tenantId: 't1', name: 'stale' }] }));
+    writeFileSync(
+      join(dir, 'users', 'journal-0000000000000001.log'),
+      frame({ s: 1, put: [{ _id: 'old', tenantId: 't1', name: 'stale' }] }),
+    );
     store = await EmbeddedDocumentStore.open(dir);
     expect(await (await store.collection(SPEC)).find({})).toEqual([{ _id: 'a1', tenantId: 't1', name: 'one' }]);
     expect(existsSync(join(dir, 'users'))).toBe(false);

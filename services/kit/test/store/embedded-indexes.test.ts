@@ -43,7 +43,9 @@ describe('embedded store: queries use indexes', () => {
     store = await EmbeddedDocumentStore.open(dir, { fsync: false });
     users = await store.embeddedCollection(SPEC);
     for (let start = 0; start < N; start += 1000) {
-      await users.bulkWrite(Array.from({ length: 1000 }, (_, k): WriteOp => ({ insertOne: { document: docOf(start + k) } })));
+      await users.bulkWrite(
+        Array.from({ length: 1000 }, (_, k): WriteOp => ({ insertOne: { document: docOf(start + k) } })),
+      );
     }
   });
   afterAll(async () => {
@@ -53,26 +55,59 @@ describe('embedded store: queries use indexes', () => {
 
   it('answers an equality lookup from the unique index, reading one document', async () => {
     const filter = { tenantId: 't3', userNameLower: 'user13' };
-    expect(users.explain(filter)).toEqual({ plan: 'index', index: 'tenant_userName', exact: true, examined: 1, returned: 1 });
+    expect(users.explain(filter)).toEqual({
+      plan: 'index',
+      index: 'tenant_userName',
+      exact: true,
+      examined: 1,
+      returned: 1,
+    });
     expect((await users.findOne(filter))?._id).toBe(idOf(13));
-    expect(users.explain({ ...filter, active: true }, { limit: 1 })).toMatchObject({ index: 'tenant_userName', exact: false, examined: 1 });
+    expect(users.explain({ ...filter, active: true }, { limit: 1 })).toMatchObject({
+      index: 'tenant_userName',
+      exact: false,
+      examined: 1,
+    });
     expect(users.explain({ tenantId: 't3', userNameLower: 'nobody' })).toMatchObject({ examined: 0, returned: 0 });
-    expect(users.explain({ $and: [{ tenantId: 't3' }, { userNameLower: { $eq: 'user13' } }] })).toMatchObject({ index: 'tenant_userName', examined: 1 });
+    expect(users.explain({ $and: [{ tenantId: 't3' }, { userNameLower: { $eq: 'user13' } }] })).toMatchObject({
+      index: 'tenant_userName',
+      examined: 1,
+    });
   });
 
   it('looks up multikey paths and $in lists', async () => {
-    expect(users.explain({ tenantId: 't3', 'emails.valueLower': 'u23@alt.io' })).toMatchObject({ index: 'tenant_email', examined: 1, returned: 1 });
-    expect(users.explain({ tenantId: 't3', userNameLower: { $in: ['user3', 'user13', 'user14', 'user23'] } })).toMatchObject({ examined: 3, returned: 3 });
-    expect(users.explain({ _id: { $in: [idOf(1), idOf(2), 'none'] } })).toMatchObject({ plan: 'ids', examined: 2, returned: 2 });
+    expect(users.explain({ tenantId: 't3', 'emails.valueLower': 'u23@alt.io' })).toMatchObject({
+      index: 'tenant_email',
+      examined: 1,
+      returned: 1,
+    });
+    expect(
+      users.explain({ tenantId: 't3', userNameLower: { $in: ['user3', 'user13', 'user14', 'user23'] } }),
+    ).toMatchObject({ examined: 3, returned: 3 });
+    expect(users.explain({ _id: { $in: [idOf(1), idOf(2), 'none'] } })).toMatchObject({
+      plan: 'ids',
+      examined: 2,
+      returned: 2,
+    });
   });
 
   it('takes a tenant-scoped $in of ids from the ids, not from a scan (no n² re-test)', async () => {
     const ids = tenant3.slice(0, 2000);
-    expect(users.explain({ _id: { $in: ids }, tenantId: 't3' })).toMatchObject({ plan: 'ids', examined: 2000, returned: 2000 });
+    expect(users.explain({ _id: { $in: ids }, tenantId: 't3' })).toMatchObject({
+      plan: 'ids',
+      examined: 2000,
+      returned: 2000,
+    });
     expect(users.explain({ _id: { $in: ids }, tenantId: 't4' })).toMatchObject({ plan: 'ids', returned: 0 });
-    expect(users.explain({ _id: { $in: tenant3 }, tenantId: 't3' })).toMatchObject({ plan: 'ids', returned: tenant3.length });
+    expect(users.explain({ _id: { $in: tenant3 }, tenantId: 't3' })).toMatchObject({
+      plan: 'ids',
+      returned: tenant3.length,
+    });
     // one tenant, every id asked for at once: ids, index and scan cost the same; the ids plan must win
-    const solo = await store.embeddedCollection({ name: 'solo', indexes: [{ name: 'tenant_id', keys: { tenantId: 1, _id: 1 } }] });
+    const solo = await store.embeddedCollection({
+      name: 'solo',
+      indexes: [{ name: 'tenant_id', keys: { tenantId: 1, _id: 1 } }],
+    });
     const soloIds = Array.from({ length: 300 }, (_, i) => `s${String(i).padStart(4, '0')}`);
     await solo.bulkWrite(soloIds.map((id): WriteOp => ({ insertOne: { document: { _id: id, tenantId: 'only' } } })));
     expect(solo.explain({ _id: { $in: soloIds }, tenantId: 'only' })).toMatchObject({ plan: 'ids', returned: 300 });
@@ -92,16 +127,24 @@ describe('embedded store: queries use indexes', () => {
     const newest = await users.find({ tenantId: 't3' }, { sort: { _id: -1 }, skip: 150, limit: 50 });
     expect(newest.map((d) => d._id)).toEqual([...tenant3].reverse().slice(150, 200));
     expect(users.explain({ tenantId: 't3' }, { sort: { _id: -1 }, skip: 150, limit: 50 }).examined).toBe(50);
-    expect(users.explain({}, { sort: { _id: 1 }, skip: 15_000, limit: 50 })).toMatchObject({ plan: 'scan', exact: true, examined: 50 });
+    expect(users.explain({}, { sort: { _id: 1 }, skip: 15_000, limit: 50 })).toMatchObject({
+      plan: 'scan',
+      exact: true,
+      examined: 50,
+    });
   });
 
   it('walks keyset pages (_id ranges) inside a bucket', async () => {
     const after = tenant3[999];
     const filter = { tenantId: 't3', _id: { $gt: after } };
     expect(users.explain(filter, { sort: { _id: 1 }, limit: 100 })).toMatchObject({ exact: true, examined: 100 });
-    expect((await users.find(filter, { sort: { _id: 1 }, limit: 100 })).map((d) => d._id)).toEqual(tenant3.slice(1000, 1100));
+    expect((await users.find(filter, { sort: { _id: 1 }, limit: 100 })).map((d) => d._id)).toEqual(
+      tenant3.slice(1000, 1100),
+    );
     expect(await users.countDocuments({ tenantId: 't3', _id: { $gte: tenant3[10], $lt: tenant3[20] } })).toBe(10);
-    expect((await users.find({ tenantId: 't3', _id: { $lt: tenant3[5] } }, { sort: { _id: -1 } })).map((d) => d._id)).toEqual(tenant3.slice(0, 5).reverse());
+    expect(
+      (await users.find({ tenantId: 't3', _id: { $lt: tenant3[5] } }, { sort: { _id: -1 } })).map((d) => d._id),
+    ).toEqual(tenant3.slice(0, 5).reverse());
   });
 
   it('evaluates a residual predicate only on the bucket, and stops at the limit', async () => {
@@ -110,8 +153,15 @@ describe('embedded store: queries use indexes', () => {
       .filter((d) => d.tenantId === 't3' && (d.groups as string[]).includes('g2') && d.active)
       .map((d) => d._id)
       .sort();
-    const bucket = Array.from({ length: N }, (_, i) => docOf(i)).filter((d) => d.tenantId === 't3' && (d.groups as string[]).includes('g2')).length;
-    expect(users.explain(filter)).toMatchObject({ index: 'tenant_groups', exact: false, examined: bucket, returned: expected.length });
+    const bucket = Array.from({ length: N }, (_, i) => docOf(i)).filter(
+      (d) => d.tenantId === 't3' && (d.groups as string[]).includes('g2'),
+    ).length;
+    expect(users.explain(filter)).toMatchObject({
+      index: 'tenant_groups',
+      exact: false,
+      examined: bucket,
+      returned: expected.length,
+    });
     expect((await users.find(filter, { sort: { _id: 1 } })).map((d) => d._id)).toEqual(expected);
     expect(users.explain(filter, { limit: 5 }).examined).toBeLessThan(20);
   });
@@ -127,7 +177,10 @@ describe('embedded store: queries use indexes', () => {
   });
 
   it('keeps indexes in step with updates and deletes', async () => {
-    await users.updateOne({ tenantId: 't4', userNameLower: 'user4' }, { $set: { userNameLower: 'renamed' }, $push: { groups: 'new' } });
+    await users.updateOne(
+      { tenantId: 't4', userNameLower: 'user4' },
+      { $set: { userNameLower: 'renamed' }, $push: { groups: 'new' } },
+    );
     expect(await users.findOne({ tenantId: 't4', userNameLower: 'user4' })).toBeNull();
     expect((await users.findOne({ tenantId: 't4', userNameLower: 'renamed' }))?._id).toBe(idOf(4));
     expect((await users.find({ tenantId: 't4', groups: 'new' })).map((d) => d._id)).toEqual([idOf(4)]);

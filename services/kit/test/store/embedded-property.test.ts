@@ -13,18 +13,34 @@ import { compileFilter } from '../../src/store/mingo-filter.js';
 import type { Doc, Filter, FindOptions, IndexSpec, Sort, WriteOp } from '../../src/store/store.js';
 
 const DATES = [new Date('2024-01-01T00:00:00Z'), new Date('2025-01-01T00:00:00Z')];
-const scalar = fc.oneof(fc.constantFrom('a', 'b', 'c', ''), fc.integer({ min: -1, max: 3 }), fc.boolean(), fc.constant(null), fc.constantFrom(...DATES));
+const scalar = fc.oneof(
+  fc.constantFrom('a', 'b', 'c', ''),
+  fc.integer({ min: -1, max: 3 }),
+  fc.boolean(),
+  fc.constant(null),
+  fc.constantFrom(...DATES),
+);
 // no arrays of arrays: mingo flattens them on dotted paths where MongoDB does not (docs/store.md)
 const value = fc.oneof({ weight: 3, arbitrary: scalar }, { weight: 2, arbitrary: fc.array(scalar, { maxLength: 3 }) });
 const sub = fc.record({ c: value, d: scalar }, { requiredKeys: [] });
 const docBody = fc.record(
-  { tenantId: fc.constantFrom('t1', 't2'), a: value, b: fc.oneof(sub, fc.array(sub, { maxLength: 3 }), scalar), tags: fc.array(fc.constantFrom('x', 'y', 'z'), { maxLength: 3 }) },
+  {
+    tenantId: fc.constantFrom('t1', 't2'),
+    a: value,
+    b: fc.oneof(sub, fc.array(sub, { maxLength: 3 }), scalar),
+    tags: fc.array(fc.constantFrom('x', 'y', 'z'), { maxLength: 3 }),
+  },
   { requiredKeys: ['tenantId'] },
 );
 const ID_POOL = Array.from({ length: 16 }, (_, i) => `d${i.toString(16).padStart(2, '0')}`);
 const idValue = fc.constantFrom(...ID_POOL, 'd', 'e');
 
-const plannable = fc.oneof(fc.constantFrom('a', 'b', 'c', 't1', 't2', 'x', 'y'), fc.integer({ min: -1, max: 3 }), fc.boolean(), fc.constantFrom(...DATES));
+const plannable = fc.oneof(
+  fc.constantFrom('a', 'b', 'c', 't1', 't2', 'x', 'y'),
+  fc.integer({ min: -1, max: 3 }),
+  fc.boolean(),
+  fc.constantFrom(...DATES),
+);
 const condition = fc.oneof(
   { weight: 4, arbitrary: plannable },
   { weight: 2, arbitrary: fc.record({ $eq: plannable }) },
@@ -37,7 +53,13 @@ const condition = fc.oneof(
   fc.record({ $nin: fc.array(scalar, { maxLength: 2 }) }),
   fc.record({ $size: fc.integer({ min: 0, max: 2 }) }),
 );
-const idCondition = fc.oneof(idValue, fc.record({ $in: fc.array(idValue, { minLength: 1, maxLength: 4 }) }), fc.record({ $gt: idValue }), fc.record({ $gte: idValue, $lt: idValue }), fc.record({ $lte: idValue }));
+const idCondition = fc.oneof(
+  idValue,
+  fc.record({ $in: fc.array(idValue, { minLength: 1, maxLength: 4 }) }),
+  fc.record({ $gt: idValue }),
+  fc.record({ $gte: idValue, $lt: idValue }),
+  fc.record({ $lte: idValue }),
+);
 const clause: fc.Arbitrary<Filter> = fc.oneof(
   fc.record({ tenantId: condition }, { requiredKeys: [] }),
   fc.record({ tenantId: condition, a: condition }, { requiredKeys: ['a'] }),
@@ -52,7 +74,11 @@ const filterArb: fc.Arbitrary<Filter> = fc.oneof(
   { weight: 1, arbitrary: fc.tuple(clause, clause).map(([x, y]) => ({ ...x, $or: [y, { tenantId: 't2' }] })) },
 );
 const optionsArb: fc.Arbitrary<FindOptions> = fc.record(
-  { sort: fc.constantFrom<Sort>({ _id: 1 }, { _id: -1 }, { a: 1, _id: 1 }, { 'b.d': -1, _id: 1 }), skip: fc.integer({ min: 0, max: 4 }), limit: fc.integer({ min: 0, max: 5 }) },
+  {
+    sort: fc.constantFrom<Sort>({ _id: 1 }, { _id: -1 }, { a: 1, _id: 1 }, { 'b.d': -1, _id: 1 }),
+    skip: fc.integer({ min: 0, max: 4 }),
+    limit: fc.integer({ min: 0, max: 5 }),
+  },
   { requiredKeys: [] },
 );
 const mutation = fc.oneof(
@@ -70,7 +96,9 @@ const INDEXES: IndexSpec[] = [
 function bruteForce(all: Doc[], filter: Filter, options: FindOptions): Doc[] {
   const query = compileFilter(filter); // mingo, with the $in/$nin fix the engine uses
   const matched = [...all].sort((x, y) => (x._id < y._id ? -1 : 1)).filter((d) => query.test(d));
-  let cursor = mingoFind(matched, {}).sort(options.sort ?? { _id: 1 }).skip(options.skip ?? 0);
+  let cursor = mingoFind(matched, {})
+    .sort(options.sort ?? { _id: 1 })
+    .skip(options.skip ?? 0);
   if (options.limit) cursor = cursor.limit(options.limit);
   return cursor.all() as Doc[];
 }
@@ -105,7 +133,11 @@ describe('embedded queries agree with a brute-force mingo evaluation', () => {
           const all = await col.find({});
           for (const [filter, options] of queries) {
             const expected = bruteForce(all, filter, options).map((d) => d._id);
-            expect({ filter, options, ids: (await col.find(filter, options)).map((d) => d._id) }).toEqual({ filter, options, ids: expected });
+            expect({ filter, options, ids: (await col.find(filter, options)).map((d) => d._id) }).toEqual({
+              filter,
+              options,
+              ids: expected,
+            });
             expect(await col.countDocuments(filter)).toBe(bruteForce(all, filter, {}).length);
           }
         },

@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import { EmbeddedDocumentStore } from '../../src/store/embedded-store.js';
 import { DuplicateKeyError, type Collection, type CollectionSpec, type Doc } from '../../src/store/store.js';
 
-const ACCOUNTS: CollectionSpec = { name: 'accounts', indexes: [{ name: 'tenant_name', keys: { tenantId: 1, name: 1 }, unique: true }] };
+const ACCOUNTS: CollectionSpec = {
+  name: 'accounts',
+  indexes: [{ name: 'tenant_name', keys: { tenantId: 1, name: 1 }, unique: true }],
+};
 
 describe('embedded units', () => {
   let dir: string;

@@ -3,7 +3,8 @@ import { MongoBulkWriteError, MongoServerError } from 'mongodb';
 import { mapMongoError } from '../../src/store/mongo-store.js';
 import { DuplicateKeyError } from '../../src/store/store.js';
 
-const E11000 = 'E11000 duplicate key error collection: db.users index: tenant_userName dup key: { tenantId: "t1", userNameLower: "a" }';
+const E11000 =
+  'E11000 duplicate key error collection: db.users index: tenant_userName dup key: { tenantId: "t1", userNameLower: "a" }';
 
 describe('mapMongoError', () => {
   it('turns E11000 into DuplicateKeyError naming the index', () => {
@@ -14,7 +15,10 @@ describe('mapMongoError', () => {
 
   it('looks inside bulk write errors', () => {
     const writeError = { code: 11000, errmsg: E11000.replace('tenant_userName', '_id_'), index: 1 };
-    const err = new MongoBulkWriteError({ message: 'bulk', code: 11000, writeErrors: [writeError as never] }, {} as never);
+    const err = new MongoBulkWriteError(
+      { message: 'bulk', code: 11000, writeErrors: [writeError as never] },
+      {} as never,
+    );
     expect(mapMongoError(err, 'users')).toMatchObject({ name: 'DuplicateKeyError', index: '_id_' });
   });
 

@@ -3,7 +3,14 @@
  * MongoDB when MONGODB_URI is set (store-contract.test.ts). Expectations are MongoDB's documented semantics.
  */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { DuplicateKeyError, type Collection, type CollectionSpec, type Doc, type DocumentStore, type Filter } from '../../src/store/store.js';
+import {
+  DuplicateKeyError,
+  type Collection,
+  type CollectionSpec,
+  type Doc,
+  type DocumentStore,
+  type Filter,
+} from '../../src/store/store.js';
 
 export interface StoreUnderTest {
   store: DocumentStore;
@@ -33,15 +40,72 @@ export const USERS: CollectionSpec = {
   ],
 };
 
-const email = (value: string, type: string, primary: boolean, labels?: string | string[]) => ({ value, valueLower: value.toLowerCase(), type, primary, ...(labels && { labels }) });
+const email = (value: string, type: string, primary: boolean, labels?: string | string[]) => ({
+  value,
+  valueLower: value.toLowerCase(),
+  type,
+  primary,
+  ...(labels && { labels }),
+});
 
 function fixture(): User[] {
   return [
-    { _id: 'u1', tenantId: 't1', userName: 'Alice', userNameLower: 'alice', age: 31, active: true, groups: ['g1', 'g2'], emails: [email('Alice@x.io', 'work', true)], nick: 'al', createdAt: new Date('2024-01-01T00:00:00Z') },
-    { _id: 'u2', tenantId: 't1', userName: 'bob', userNameLower: 'bob', age: 25, active: false, groups: ['g2'], emails: [email('bob@x.io', 'home', true, ['x', 'y']), email('bob@work.io', 'work', false, 'z')], nick: null, createdAt: new Date('2024-02-01T00:00:00Z') },
-    { _id: 'u3', tenantId: 't1', userName: 'Carol', userNameLower: 'carol', age: 40, active: true, groups: [], emails: [email('carol@x.io', 'work', false)], createdAt: new Date('2024-03-01T00:00:00Z') },
-    { _id: 'u4', tenantId: 't1', userName: 'dave', userNameLower: 'dave', active: true, emails: [email('dave@x.io', 'home', true)], nick: 'd', createdAt: new Date('2024-04-01T00:00:00Z') },
-    { _id: 'u5', tenantId: 't2', userName: 'alice', userNameLower: 'alice', age: 19, active: true, groups: ['g1'], emails: [email('alice@x.io', 'work', true)], createdAt: new Date('2024-05-01T00:00:00Z') },
+    {
+      _id: 'u1',
+      tenantId: 't1',
+      userName: 'Alice',
+      userNameLower: 'alice',
+      age: 31,
+      active: true,
+      groups: ['g1', 'g2'],
+      emails: [email('Alice@x.io', 'work', true)],
+      nick: 'al',
+      createdAt: new Date('2024-01-01T00:00:00Z'),
+    },
+    {
+      _id: 'u2',
+      tenantId: 't1',
+      userName: 'bob',
+      userNameLower: 'bob',
+      age: 25,
+      active: false,
+      groups: ['g2'],
+      emails: [email('bob@x.io', 'home', true, ['x', 'y']), email('bob@work.io', 'work', false, 'z')],
+      nick: null,
+      createdAt: new Date('2024-02-01T00:00:00Z'),
+    },
+    {
+      _id: 'u3',
+      tenantId: 't1',
+      userName: 'Carol',
+      userNameLower: 'carol',
+      age: 40,
+      active: true,
+      groups: [],
+      emails: [email('carol@x.io', 'work', false)],
+      createdAt: new Date('2024-03-01T00:00:00Z'),
+    },
+    {
+      _id: 'u4',
+      tenantId: 't1',
+      userName: 'dave',
+      userNameLower: 'dave',
+      active: true,
+      emails: [email('dave@x.io', 'home', true)],
+      nick: 'd',
+      createdAt: new Date('2024-04-01T00:00:00Z'),
+    },
+    {
+      _id: 'u5',
+      tenantId: 't2',
+      userName: 'alice',
+      userNameLower: 'alice',
+      age: 19,
+      active: true,
+      groups: ['g1'],
+      emails: [email('alice@x.io', 'work', true)],
+      createdAt: new Date('2024-05-01T00:00:00Z'),
+    },
   ];
 }
 
@@ -71,14 +135,22 @@ const QUERIES: [string, Filter, string[]][] = [
   ['$not matches missing', { age: { $not: { $gt: 30 } } }, ['u2', 'u4', 'u5']],
   ['$elemMatch', { tenantId: 't1', emails: { $elemMatch: { type: 'work', primary: true } } }, ['u1']],
   ['dotted path into an array', { 'emails.type': 'home' }, ['u2', 'u4']],
-  ['dotted paths match different elements', { tenantId: 't1', 'emails.type': 'work', 'emails.primary': true }, ['u1', 'u2']],
+  [
+    'dotted paths match different elements',
+    { tenantId: 't1', 'emails.type': 'work', 'emails.primary': true },
+    ['u1', 'u2'],
+  ],
   ['array contains', { groups: 'g2' }, ['u1', 'u2']],
   ['$in on an array', { tenantId: 't2', groups: { $in: ['g1'] } }, ['u5']],
   ['$size', { groups: { $size: 0 } }, ['u3']],
   ['dates compare', { createdAt: { $gte: new Date('2024-03-01T00:00:00Z') } }, ['u3', 'u4', 'u5']],
   ['multikey index path', { 'emails.valueLower': 'alice@x.io' }, ['u1', 'u5']],
   ['tenant + multikey', { tenantId: 't1', 'emails.valueLower': 'bob@work.io' }, ['u2']],
-  ['$in on an indexed path with residual', { tenantId: 't1', userNameLower: { $in: ['alice', 'bob', 'zed'] }, active: true }, ['u1']],
+  [
+    '$in on an indexed path with residual',
+    { tenantId: 't1', userNameLower: { $in: ['alice', 'bob', 'zed'] }, active: true },
+    ['u1'],
+  ],
   ['$in through subdocuments into an array', { 'emails.labels': { $in: ['y'] } }, ['u2']],
   ['$nin through subdocuments into an array', { 'emails.labels': { $nin: ['y'] } }, ['u1', 'u3', 'u4', 'u5']],
   ['$in with null matches missing', { tenantId: 't1', age: { $in: [null, 25] } }, ['u2', 'u4']],
@@ -146,12 +218,18 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
         expect(u1).not.toHaveProperty('nick');
         expect(u1?.age).toBe(33);
         expect(u1?.groups).toEqual(['g2', 'g3']);
-        expect(await users.updateOne({ _id: 'u1' }, { $addToSet: { groups: 'g2' } })).toEqual({ matched: 1, modified: 0 });
+        expect(await users.updateOne({ _id: 'u1' }, { $addToSet: { groups: 'g2' } })).toEqual({
+          matched: 1,
+          modified: 0,
+        });
       });
 
       it('counts matched and modified documents in updateMany', async () => {
         await seed();
-        expect(await users.updateMany({ tenantId: 't1' }, { $set: { active: true } })).toEqual({ matched: 4, modified: 1 });
+        expect(await users.updateMany({ tenantId: 't1' }, { $set: { active: true } })).toEqual({
+          matched: 4,
+          modified: 1,
+        });
         expect(await users.countDocuments({ active: true })).toBe(5);
       });
 
@@ -177,18 +255,37 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
       beforeEach(seed);
 
       it('sorts missing fields first ascending and last descending', async () => {
-        expect(ids(await users.find({ tenantId: 't1' }, { sort: { age: 1, _id: 1 } }))).toEqual(['u4', 'u2', 'u1', 'u3']);
-        expect(ids(await users.find({ tenantId: 't1' }, { sort: { age: -1, _id: 1 } }))).toEqual(['u3', 'u1', 'u2', 'u4']);
+        expect(ids(await users.find({ tenantId: 't1' }, { sort: { age: 1, _id: 1 } }))).toEqual([
+          'u4',
+          'u2',
+          'u1',
+          'u3',
+        ]);
+        expect(ids(await users.find({ tenantId: 't1' }, { sort: { age: -1, _id: 1 } }))).toEqual([
+          'u3',
+          'u1',
+          'u2',
+          'u4',
+        ]);
       });
 
       it('skips and limits after sorting', async () => {
-        expect(ids(await users.find({ tenantId: 't1' }, { sort: { userNameLower: 1 }, skip: 1, limit: 2 }))).toEqual(['u2', 'u3']);
+        expect(ids(await users.find({ tenantId: 't1' }, { sort: { userNameLower: 1 }, skip: 1, limit: 2 }))).toEqual([
+          'u2',
+          'u3',
+        ]);
         expect(ids(await users.find({}, { sort: { _id: -1 }, limit: 2 }))).toEqual(['u5', 'u4']);
         expect(ids(await users.find({}, { sort: { _id: 1 }, skip: 3 }))).toEqual(['u4', 'u5']);
-        expect(ids(await users.find({ tenantId: 't1' }, { sort: { _id: -1 }, skip: 1, limit: 2 }))).toEqual(['u3', 'u2']);
+        expect(ids(await users.find({ tenantId: 't1' }, { sort: { _id: -1 }, skip: 1, limit: 2 }))).toEqual([
+          'u3',
+          'u2',
+        ]);
         expect(ids(await users.find({ tenantId: 't1' }, { sort: { _id: 1 }, skip: 10 }))).toEqual([]);
         expect(ids(await users.find({ _id: { $gt: 'u2' } }, { sort: { _id: 1 }, limit: 2 }))).toEqual(['u3', 'u4']);
-        expect(ids(await users.find({ tenantId: 't1', _id: { $lt: 'u4' } }, { sort: { _id: -1 }, limit: 2 }))).toEqual(['u3', 'u2']);
+        expect(ids(await users.find({ tenantId: 't1', _id: { $lt: 'u4' } }, { sort: { _id: -1 }, limit: 2 }))).toEqual([
+          'u3',
+          'u2',
+        ]);
       });
 
       it('findOne honours sort', async () => {
@@ -196,13 +293,25 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
       });
 
       it('projects included and excluded fields', async () => {
-        expect(await users.findOne({ _id: 'u1' }, { projection: { userName: 1 } })).toEqual({ _id: 'u1', userName: 'Alice' });
-        expect(await users.findOne({ _id: 'u1' }, { projection: { _id: 0, userName: 1, age: 1 } })).toEqual({ userName: 'Alice', age: 31 });
-        expect(await users.findOne({ _id: 'u1' }, { projection: { 'emails.value': 1 } })).toEqual({ _id: 'u1', emails: [{ value: 'Alice@x.io' }] });
+        expect(await users.findOne({ _id: 'u1' }, { projection: { userName: 1 } })).toEqual({
+          _id: 'u1',
+          userName: 'Alice',
+        });
+        expect(await users.findOne({ _id: 'u1' }, { projection: { _id: 0, userName: 1, age: 1 } })).toEqual({
+          userName: 'Alice',
+          age: 31,
+        });
+        expect(await users.findOne({ _id: 'u1' }, { projection: { 'emails.value': 1 } })).toEqual({
+          _id: 'u1',
+          emails: [{ value: 'Alice@x.io' }],
+        });
         const excluded = await users.findOne({ _id: 'u1' }, { projection: { emails: 0, groups: 0 } });
         expect(excluded).not.toHaveProperty('emails');
         expect(excluded).toHaveProperty('userName', 'Alice');
-        expect(await users.find({ tenantId: 't1' }, { sort: { _id: 1 }, limit: 2, projection: { _id: 1 } })).toEqual([{ _id: 'u1' }, { _id: 'u2' }]);
+        expect(await users.find({ tenantId: 't1' }, { sort: { _id: 1 }, limit: 2, projection: { _id: 1 } })).toEqual([
+          { _id: 'u1' },
+          { _id: 'u2' },
+        ]);
       });
     });
 
@@ -219,39 +328,79 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
       };
 
       it('refuses a duplicate on insert and writes nothing', async () => {
-        await expectDuplicate(users.insertOne({ ...fixture()[0], _id: 'u9', emails: [email('new@x.io', 'work', true)] }), 'tenant_userName');
+        await expectDuplicate(
+          users.insertOne({ ...fixture()[0], _id: 'u9', emails: [email('new@x.io', 'work', true)] }),
+          'tenant_userName',
+        );
         await expectDuplicate(users.insertOne({ ...fixture()[0] }), '_id_');
         expect(await users.countDocuments({})).toBe(5);
       });
 
       it('enforces multikey unique keys across documents, not within one', async () => {
         await expectDuplicate(
-          users.insertOne({ ...fixture()[0], _id: 'u9', userNameLower: 'new', emails: [email('new@x.io', 'work', true), email('BOB@x.io', 'home', false)] }),
+          users.insertOne({
+            ...fixture()[0],
+            _id: 'u9',
+            userNameLower: 'new',
+            emails: [email('new@x.io', 'work', true), email('BOB@x.io', 'home', false)],
+          }),
           'tenant_email',
         );
-        await users.insertOne({ ...fixture()[0], _id: 'u9', userNameLower: 'new', emails: [email('new@x.io', 'work', true), email('NEW@x.io', 'home', false)] });
+        await users.insertOne({
+          ...fixture()[0],
+          _id: 'u9',
+          userNameLower: 'new',
+          emails: [email('new@x.io', 'work', true), email('NEW@x.io', 'home', false)],
+        });
         await users.insertOne({ ...fixture()[1], _id: 'u10', tenantId: 't2' }); // other tenant: same keys allowed
         expect(await users.countDocuments({})).toBe(7);
       });
 
       it('indexes a missing field as null: two documents without it collide', async () => {
-        await users.insertOne({ _id: 'n1', tenantId: 't3', userName: 'n1', userNameLower: 'n1', active: true, createdAt: new Date() } as unknown as User);
-        await expectDuplicate(users.insertOne({ _id: 'n2', tenantId: 't3', userName: 'n2', userNameLower: 'n2', active: true, createdAt: new Date() } as unknown as User), 'tenant_email');
+        await users.insertOne({
+          _id: 'n1',
+          tenantId: 't3',
+          userName: 'n1',
+          userNameLower: 'n1',
+          active: true,
+          createdAt: new Date(),
+        } as unknown as User);
+        await expectDuplicate(
+          users.insertOne({
+            _id: 'n2',
+            tenantId: 't3',
+            userName: 'n2',
+            userNameLower: 'n2',
+            active: true,
+            createdAt: new Date(),
+          } as unknown as User),
+          'tenant_email',
+        );
       });
 
       it('refuses a duplicate on update and leaves the document unchanged', async () => {
         await expectDuplicate(users.updateOne({ _id: 'u2' }, { $set: { userNameLower: 'alice' } }), 'tenant_userName');
-        await expectDuplicate(users.findOneAndUpdate({ _id: 'u2' }, { $push: { emails: email('carol@x.io', 'other', false) } }), 'tenant_email');
+        await expectDuplicate(
+          users.findOneAndUpdate({ _id: 'u2' }, { $push: { emails: email('carol@x.io', 'other', false) } }),
+          'tenant_email',
+        );
         expect(await users.find({}, { sort: { _id: 1 } })).toEqual(fixture());
       });
 
       it('refuses a duplicate in updateMany (MongoDB keeps the documents updated before the failure)', async () => {
-        await expectDuplicate(users.updateMany({ tenantId: 't1' }, { $set: { userNameLower: 'same' } }), 'tenant_userName');
+        await expectDuplicate(
+          users.updateMany({ tenantId: 't1' }, { $set: { userNameLower: 'same' } }),
+          'tenant_userName',
+        );
       });
 
       it('refuses a duplicate on upsert', async () => {
         await expectDuplicate(
-          users.updateOne({ tenantId: 't1', userNameLower: 'erin' }, { $setOnInsert: { emails: [email('alice@x.io', 'work', true)], active: true } }, { upsert: true }),
+          users.updateOne(
+            { tenantId: 't1', userNameLower: 'erin' },
+            { $setOnInsert: { emails: [email('alice@x.io', 'work', true)], active: true } },
+            { upsert: true },
+          ),
           'tenant_email',
         );
         expect(await users.countDocuments({})).toBe(5);
@@ -260,8 +409,21 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
       it('bulkWrite with a violation', async () => {
         const ops = [
           { updateOne: { filter: { _id: 'u1' }, update: { $set: { nick: 'first' } } } },
-          { insertOne: { document: { ...fixture()[0], _id: 'u9', userNameLower: 'zed', emails: [email('zed@x.io', 'work', true)] } } },
-          { insertOne: { document: { ...fixture()[0], _id: 'u10', userNameLower: 'bob', emails: [email('other@x.io', 'work', true)] } } },
+          {
+            insertOne: {
+              document: { ...fixture()[0], _id: 'u9', userNameLower: 'zed', emails: [email('zed@x.io', 'work', true)] },
+            },
+          },
+          {
+            insertOne: {
+              document: {
+                ...fixture()[0],
+                _id: 'u10',
+                userNameLower: 'bob',
+                emails: [email('other@x.io', 'work', true)],
+              },
+            },
+          },
           { deleteOne: { filter: { _id: 'u3' } } },
         ];
         await expectDuplicate(users.bulkWrite(ops), 'tenant_userName');
@@ -293,22 +455,57 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
         await Promise.all(Array.from({ length: 50 }, () => users.updateOne({ _id: 'u1' }, { $inc: { counter: 1 } })));
         expect((await users.findOne({ _id: 'u1' }))?.counter).toBe(50);
         const seen = await Promise.all(
-          Array.from({ length: 20 }, async () => (await users.findOneAndUpdate({ _id: 'u1' }, { $inc: { counter: 1 } }, { returnDocument: 'after' }))?.counter),
+          Array.from(
+            { length: 20 },
+            async () =>
+              (await users.findOneAndUpdate({ _id: 'u1' }, { $inc: { counter: 1 } }, { returnDocument: 'after' }))
+                ?.counter,
+          ),
         );
         expect([...seen].sort((a, b) => Number(a) - Number(b))).toEqual(Array.from({ length: 20 }, (_, i) => 51 + i));
       });
 
       it('upserts with the filter equalities and $setOnInsert, only on insert', async () => {
         const filter = { _id: 'up1', tenantId: 't1' };
-        const update = { $set: { active: true }, $setOnInsert: { userName: 'Up', userNameLower: 'up', emails: [], createdAt: new Date('2024-06-01T00:00:00Z') } };
-        expect(await users.updateOne(filter, update, { upsert: true })).toEqual({ matched: 0, modified: 0, upsertedId: 'up1' });
-        expect(await users.findOne({ _id: 'up1' })).toEqual({ _id: 'up1', tenantId: 't1', active: true, userName: 'Up', userNameLower: 'up', emails: [], createdAt: new Date('2024-06-01T00:00:00Z') });
-        expect(await users.updateOne(filter, { ...update, $setOnInsert: { userName: 'Ignored' }, $set: { active: false } }, { upsert: true })).toEqual({ matched: 1, modified: 1 });
+        const update = {
+          $set: { active: true },
+          $setOnInsert: {
+            userName: 'Up',
+            userNameLower: 'up',
+            emails: [],
+            createdAt: new Date('2024-06-01T00:00:00Z'),
+          },
+        };
+        expect(await users.updateOne(filter, update, { upsert: true })).toEqual({
+          matched: 0,
+          modified: 0,
+          upsertedId: 'up1',
+        });
+        expect(await users.findOne({ _id: 'up1' })).toEqual({
+          _id: 'up1',
+          tenantId: 't1',
+          active: true,
+          userName: 'Up',
+          userNameLower: 'up',
+          emails: [],
+          createdAt: new Date('2024-06-01T00:00:00Z'),
+        });
+        expect(
+          await users.updateOne(
+            filter,
+            { ...update, $setOnInsert: { userName: 'Ignored' }, $set: { active: false } },
+            { upsert: true },
+          ),
+        ).toEqual({ matched: 1, modified: 1 });
         expect(await users.findOne({ _id: 'up1' })).toMatchObject({ userName: 'Up', active: false });
       });
 
       it('gives an upserted document a string id when the filter has none', async () => {
-        const r = await users.updateOne({ tenantId: 't1', userNameLower: 'gen' }, { $setOnInsert: { userName: 'Gen', emails: [email('gen@x.io', 'work', true)] } }, { upsert: true });
+        const r = await users.updateOne(
+          { tenantId: 't1', userNameLower: 'gen' },
+          { $setOnInsert: { userName: 'Gen', emails: [email('gen@x.io', 'work', true)] } },
+          { upsert: true },
+        );
         expect(typeof r.upsertedId).toBe('string');
         const doc = await users.findOne({ tenantId: 't1', userNameLower: 'gen' });
         expect(doc?._id).toBe(r.upsertedId);
@@ -318,21 +515,39 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
       it('findOneAndUpdate returns the document before or after, with upsert and projection', async () => {
         await seed();
         expect((await users.findOneAndUpdate({ _id: 'u1' }, { $set: { age: 32 } }))?.age).toBe(31);
-        expect(await users.findOneAndUpdate({ _id: 'u1' }, { $inc: { age: 1 } }, { returnDocument: 'after', projection: { age: 1 } })).toEqual({ _id: 'u1', age: 33 });
+        expect(
+          await users.findOneAndUpdate(
+            { _id: 'u1' },
+            { $inc: { age: 1 } },
+            { returnDocument: 'after', projection: { age: 1 } },
+          ),
+        ).toEqual({ _id: 'u1', age: 33 });
         expect(await users.findOneAndUpdate({ _id: 'zz' }, { $set: { age: 1 } })).toBeNull();
         const filter = { _id: 'u6', tenantId: 't1' };
         const update = { $setOnInsert: { userNameLower: 'u6', emails: [email('u6@x.io', 'work', true)] } };
         expect(await users.findOneAndUpdate(filter, update, { upsert: true })).toBeNull();
-        expect(await users.findOneAndUpdate(filter, { $set: { age: 7 } }, { upsert: true, returnDocument: 'after' })).toMatchObject({ _id: 'u6', tenantId: 't1', userNameLower: 'u6', age: 7 });
+        expect(
+          await users.findOneAndUpdate(filter, { $set: { age: 7 } }, { upsert: true, returnDocument: 'after' }),
+        ).toMatchObject({ _id: 'u6', tenantId: 't1', userNameLower: 'u6', age: 7 });
       });
 
       it('bulkWrite applies mixed operations in order', async () => {
         await seed();
         await users.bulkWrite([
-          { insertOne: { document: { ...fixture()[0], _id: 'u7', userNameLower: 'u7', emails: [email('u7@x.io', 'work', true)] } } },
+          {
+            insertOne: {
+              document: { ...fixture()[0], _id: 'u7', userNameLower: 'u7', emails: [email('u7@x.io', 'work', true)] },
+            },
+          },
           { updateOne: { filter: { _id: 'u7' }, update: { $set: { age: 70 } } } },
           { updateMany: { filter: { tenantId: 't1', active: true }, update: { $inc: { age: 1 } } } },
-          { updateOne: { filter: { _id: 'u8', tenantId: 't2' }, update: { $setOnInsert: { userNameLower: 'u8', emails: [] } }, upsert: true } },
+          {
+            updateOne: {
+              filter: { _id: 'u8', tenantId: 't2' },
+              update: { $setOnInsert: { userNameLower: 'u8', emails: [] } },
+              upsert: true,
+            },
+          },
           { deleteOne: { filter: { _id: 'u2' } } },
           { deleteMany: { filter: { tenantId: 't2', userNameLower: 'alice' } } },
         ]);
@@ -346,8 +561,17 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
 
     describe('units over several collections', () => {
       const COUNTERS: CollectionSpec = { name: 'counters', indexes: [] };
-      const EVENTS: CollectionSpec = { name: 'events', indexes: [{ name: 'tenant_seq', keys: { tenantId: 1, seq: 1 }, unique: true }] };
-      const newUser = (id: string): User => ({ ...fixture()[0], _id: id, userName: id, userNameLower: id, emails: [email(`${id}@x.io`, 'work', true)] });
+      const EVENTS: CollectionSpec = {
+        name: 'events',
+        indexes: [{ name: 'tenant_seq', keys: { tenantId: 1, seq: 1 }, unique: true }],
+      };
+      const newUser = (id: string): User => ({
+        ...fixture()[0],
+        _id: id,
+        userName: id,
+        userNameLower: id,
+        emails: [email(`${id}@x.io`, 'work', true)],
+      });
 
       it('commits the writes of every collection together and returns what the work returned', async () => {
         await seed();
@@ -357,7 +581,10 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
           await u.use(users).deleteOne({ _id: 'u2' });
           await u.use(events).insertOne({ _id: 'e1', tenantId: 't1', seq: 1, what: 'n1 created, u2 deleted' });
           // reads inside the unit see its own writes
-          expect(await u.use(users).findOne({ _id: 'n1' }, { projection: { userName: 1 } })).toEqual({ _id: 'n1', userName: 'n1' });
+          expect(await u.use(users).findOne({ _id: 'n1' }, { projection: { userName: 1 } })).toEqual({
+            _id: 'n1',
+            userName: 'n1',
+          });
           expect(await u.use(users).countDocuments({ tenantId: 't1' })).toBe(4);
           return 'done';
         });
@@ -372,13 +599,17 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
         await Promise.all(
           Array.from({ length: 12 }, (_, i) =>
             sut.store.unit(async (u) => {
-              const c = await u.use(counters).findOneAndUpdate({ _id: 't1' }, { $inc: { seq: 1 } }, { upsert: true, returnDocument: 'after' });
+              const c = await u
+                .use(counters)
+                .findOneAndUpdate({ _id: 't1' }, { $inc: { seq: 1 } }, { upsert: true, returnDocument: 'after' });
               await u.use(users).insertOne(newUser(`c${i}`));
               await u.use(events).insertOne({ _id: `ev${i}`, tenantId: 't1', seq: c!.seq, user: `c${i}` });
             }),
           ),
         );
-        expect((await events.find({ tenantId: 't1' }, { sort: { seq: 1 } })).map((e) => e.seq)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+        expect((await events.find({ tenantId: 't1' }, { sort: { seq: 1 } })).map((e) => e.seq)).toEqual(
+          Array.from({ length: 12 }, (_, i) => i + 1),
+        );
         expect(await users.countDocuments({ userNameLower: { $regex: '^c' } })).toBe(12);
       });
 
@@ -396,7 +627,10 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
         await expect(
           sut.store.unit(async (u) => {
             await u.use(events).insertOne({ _id: 'e3', tenantId: 't1', seq: 3 });
-            await u.use(users).insertOne({ ...newUser('n3'), userNameLower: 'alice' }).catch(() => undefined); // duplicate
+            await u
+              .use(users)
+              .insertOne({ ...newUser('n3'), userNameLower: 'alice' })
+              .catch(() => undefined); // duplicate
           }),
         ).rejects.toBeInstanceOf(DuplicateKeyError);
         expect(await users.findOne({ _id: 'n2' })).toBeNull();

@@ -18,7 +18,12 @@ describe('TenantCollection', () => {
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'store-tenant-'));
     store = await openDocumentStore({ dataDir: dir });
-    groups = new TenantCollection(await store.collection<Group>({ name: 'groups', indexes: [{ name: 'tenant_name', keys: { tenantId: 1, name: 1 }, unique: true }] }));
+    groups = new TenantCollection(
+      await store.collection<Group>({
+        name: 'groups',
+        indexes: [{ name: 'tenant_name', keys: { tenantId: 1, name: 1 }, unique: true }],
+      }),
+    );
   });
   afterEach(async () => {
     await store.close();
@@ -37,7 +42,9 @@ describe('TenantCollection', () => {
     expect(await groups.countDocuments(t2, {})).toBe(1);
     expect(await groups.updateOne(t2, { _id: 'g1' }, { $set: { name: 'x' } })).toEqual({ matched: 0, modified: 0 });
     expect(await groups.updateMany(t1, {}, { $push: { members: 'u1' } })).toEqual({ matched: 1, modified: 1 });
-    expect(await groups.findOneAndUpdate(t1, { _id: 'g1' }, { $set: { name: 'ops' } }, { returnDocument: 'after' })).toMatchObject({ name: 'ops', tenantId: 't1' });
+    expect(
+      await groups.findOneAndUpdate(t1, { _id: 'g1' }, { $set: { name: 'ops' } }, { returnDocument: 'after' }),
+    ).toMatchObject({ name: 'ops', tenantId: 't1' });
     expect(await groups.deleteMany(t2, { _id: 'g1' })).toBe(0);
     expect(await groups.deleteOne(t1, { _id: 'g1' })).toBe(1);
     expect(await groups.find(t2, {})).toHaveLength(1);
@@ -59,7 +66,9 @@ describe('TenantCollection', () => {
     await expect(groups.find(t1, { tenantId: 't2' })).rejects.toThrow(TypeError);
     await expect(groups.insertOne(t1, { _id: 'g5', name: 'x', tenantId: 't2' } as Group)).rejects.toThrow(TypeError);
     await expect(groups.updateOne(t1, { _id: 'g1' }, { $set: { tenantId: 't2' } })).rejects.toThrow(TypeError);
-    await expect(groups.bulkWrite(t1, [{ updateOne: { filter: {}, update: { $unset: { tenantId: '' } } } }])).rejects.toThrow(TypeError);
+    await expect(
+      groups.bulkWrite(t1, [{ updateOne: { filter: {}, update: { $unset: { tenantId: '' } } } }]),
+    ).rejects.toThrow(TypeError);
   });
 
   it('cannot be queried without the tenant: refused by the type checker and at run time', async () => {
@@ -69,6 +78,8 @@ describe('TenantCollection', () => {
     // @ts-expect-error a plain string is not a TenantId
     await expect(groups.countDocuments('t1', {})).resolves.toBe(0);
     await expect(groups.deleteMany('' as TenantId, {})).rejects.toThrow('needs the tenant id');
-    await expect(groups.insertOne(undefined as unknown as TenantId, { _id: 'x', name: 'x' })).rejects.toThrow('needs the tenant id');
+    await expect(groups.insertOne(undefined as unknown as TenantId, { _id: 'x', name: 'x' })).rejects.toThrow(
+      'needs the tenant id',
+    );
   });
 });

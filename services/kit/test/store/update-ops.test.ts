@@ -12,7 +12,9 @@ import type { Doc } from '../../src/store/store.js';
  */
 function viaMingo(doc: Doc, update: Record<string, Record<string, unknown>>, inserting: boolean): Doc | null {
   const draft = cloneDoc(doc);
-  const changed = mingoUpdate(draft, cloneDoc(update) as Parameters<typeof mingoUpdate>[1], undefined, undefined, { cloneMode: 'copy' });
+  const changed = mingoUpdate(draft, cloneDoc(update) as Parameters<typeof mingoUpdate>[1], undefined, undefined, {
+    cloneMode: 'copy',
+  });
   return changed.length === 0 && !inserting ? null : cloneDoc(draft);
 }
 

@@ -84,19 +84,43 @@ function readOperation(raw: unknown, index: number): BulkOperation | BulkMalform
   const method = typeof methodRaw === 'string' ? methodRaw.trim().toUpperCase() : '';
   const bulkIdRaw = keyed(raw, 'bulkId');
   const bulkId = typeof bulkIdRaw === 'string' && bulkIdRaw.trim() ? bulkIdRaw.trim() : undefined;
-  const fail = (e: ScimError): BulkMalformed => ({ index, method: method || textOf(methodRaw), ...(bulkId ? { bulkId } : {}), error: e });
-  if (method !== 'POST' && method !== 'PUT' && method !== 'PATCH' && method !== 'DELETE') return fail(invalidSyntax(`Operations[${index}].method must be POST, PUT, PATCH or DELETE (got ${JSON.stringify(methodRaw ?? null)})`));
-  if (bulkIdRaw !== undefined && bulkIdRaw !== null && !bulkId) return fail(invalidValue(`Operations[${index}].bulkId must be a non-empty string`));
+  const fail = (e: ScimError): BulkMalformed => ({
+    index,
+    method: method || textOf(methodRaw),
+    ...(bulkId ? { bulkId } : {}),
+    error: e,
+  });
+  if (method !== 'POST' && method !== 'PUT' && method !== 'PATCH' && method !== 'DELETE')
+    return fail(
+      invalidSyntax(
+        `Operations[${index}].method must be POST, PUT, PATCH or DELETE (got ${JSON.stringify(methodRaw ?? null)})`,
+      ),
+    );
+  if (bulkIdRaw !== undefined && bulkIdRaw !== null && !bulkId)
+    return fail(invalidValue(`Operations[${index}].bulkId must be a non-empty string`));
   const path = keyed(raw, 'path');
   const m = typeof path === 'string' ? /^\/(Users|Groups)(?:\/([^/?#]+))?\/?$/i.exec(path.trim()) : null;
-  if (!m) return fail(invalidValue(`Operations[${index}].path must be /Users or /Groups${method === 'POST' ? '' : ' followed by /{id}'} (got ${JSON.stringify(path ?? null)})`));
+  if (!m)
+    return fail(
+      invalidValue(
+        `Operations[${index}].path must be /Users or /Groups${method === 'POST' ? '' : ' followed by /{id}'} (got ${JSON.stringify(path ?? null)})`,
+      ),
+    );
   const resource: BulkResourceName = m[1].toLowerCase() === 'users' ? 'Users' : 'Groups';
   const id = m[2] ? decodeURIComponent(m[2]) : undefined;
-  if (method === 'POST' && id) return fail(invalidValue(`Operations[${index}]: POST goes to /${resource}, without an id`));
-  if (method === 'POST' && !bulkId) return fail(invalidValue(`Operations[${index}]: a POST needs a bulkId (RFC 7644 §3.7)`));
-  if (method !== 'POST' && !id) return fail(invalidValue(`Operations[${index}]: ${method} needs the resource in its path: /${resource}/{id}`));
+  if (method === 'POST' && id)
+    return fail(invalidValue(`Operations[${index}]: POST goes to /${resource}, without an id`));
+  if (method === 'POST' && !bulkId)
+    return fail(invalidValue(`Operations[${index}]: a POST needs a bulkId (RFC 7644 §3.7)`));
+  if (method !== 'POST' && !id)
+    return fail(invalidValue(`Operations[${index}]: ${method} needs the resource in its path: /${resource}/{id}`));
   const data = keyed(raw, 'data');
-  if (method !== 'DELETE' && !isPlainObject(data)) return fail(invalidValue(`Operations[${index}]: ${method} needs "data": the ${method === 'PATCH' ? 'PatchOp' : 'resource'} object`));
+  if (method !== 'DELETE' && !isPlainObject(data))
+    return fail(
+      invalidValue(
+        `Operations[${index}]: ${method} needs "data": the ${method === 'PATCH' ? 'PatchOp' : 'resource'} object`,
+      ),
+    );
   const versionRaw = keyed(raw, 'version');
   const refs = referencesIn(method === 'DELETE' ? undefined : data);
   if (id) referencesIn(id, refs);
@@ -116,19 +140,33 @@ function readOperation(raw: unknown, index: number): BulkOperation | BulkMalform
 export function parseBulkRequest(body: unknown, o: { maxOperations: number }): BulkRequest {
   if (!isPlainObject(body)) throw invalidSyntax('a bulk request must be a JSON object with "Operations"');
   const schemas = keyed(body, 'schemas');
-  if (Array.isArray(schemas) && schemas.length && !schemas.some((s) => typeof s === 'string' && s.toLowerCase() === BULK_REQUEST_SCHEMA.toLowerCase())) {
+  if (
+    Array.isArray(schemas) &&
+    schemas.length &&
+    !schemas.some((s) => typeof s === 'string' && s.toLowerCase() === BULK_REQUEST_SCHEMA.toLowerCase())
+  ) {
     throw invalidValue(`a bulk request must list the schema ${BULK_REQUEST_SCHEMA}`);
   }
   const ops = keyed(body, 'Operations');
-  if (!Array.isArray(ops) || ops.length === 0) throw invalidSyntax('a bulk request needs "Operations": a non-empty list');
-  if (ops.length > o.maxOperations) throw new ScimError(413, `the bulk request has ${ops.length} operations; the maximum is ${o.maxOperations} (maxOperations in /ServiceProviderConfig)`, 'tooMany');
+  if (!Array.isArray(ops) || ops.length === 0)
+    throw invalidSyntax('a bulk request needs "Operations": a non-empty list');
+  if (ops.length > o.maxOperations)
+    throw new ScimError(
+      413,
+      `the bulk request has ${ops.length} operations; the maximum is ${o.maxOperations} (maxOperations in /ServiceProviderConfig)`,
+      'tooMany',
+    );
   const foe = keyed(body, 'failOnErrors');
-  if (foe !== undefined && foe !== null && !(typeof foe === 'number' && Number.isInteger(foe) && foe >= 1)) throw invalidValue('failOnErrors must be an integer of 1 or more');
+  if (foe !== undefined && foe !== null && !(typeof foe === 'number' && Number.isInteger(foe) && foe >= 1))
+    throw invalidValue('failOnErrors must be an integer of 1 or more');
   const operations = ops.map(readOperation);
   const seen = new Map<string, number>();
   for (const op of operations) {
     if (!('resource' in op) || op.method !== 'POST' || !op.bulkId) continue;
-    if (seen.has(op.bulkId)) throw invalidValue(`bulkId "${op.bulkId}" is used by Operations[${seen.get(op.bulkId)}] and Operations[${op.index}]; each POST needs its own`);
+    if (seen.has(op.bulkId))
+      throw invalidValue(
+        `bulkId "${op.bulkId}" is used by Operations[${seen.get(op.bulkId)}] and Operations[${op.index}]; each POST needs its own`,
+      );
     seen.set(op.bulkId, op.index);
   }
   return { ...(typeof foe === 'number' ? { failOnErrors: foe } : {}), operations };

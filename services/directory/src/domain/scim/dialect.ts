@@ -28,21 +28,33 @@ export interface ScimDialect {
   discovery(endpoint: string, id: string, o: ServiceProviderConfigOptions): unknown;
 }
 
-const schemasOf = (body: unknown): string[] => (isPlainObject(body) && Array.isArray(body.schemas) ? body.schemas.filter((s): s is string => typeof s === 'string') : []);
+const schemasOf = (body: unknown): string[] =>
+  isPlainObject(body) && Array.isArray(body.schemas)
+    ? body.schemas.filter((s): s is string => typeof s === 'string')
+    : [];
 const isV1Urn = (s: string) => s.toLowerCase().startsWith('urn:scim:schemas:');
-const isV2Urn = (s: string) => s.toLowerCase().startsWith('urn:ietf:params:scim:schemas:core:2.0:') || s.toLowerCase().startsWith('urn:ietf:params:scim:api:messages:2.0:');
-const hasKey = (body: unknown, name: string) => isPlainObject(body) && Object.keys(body).some((k) => k.toLowerCase() === name.toLowerCase());
+const isV2Urn = (s: string) =>
+  s.toLowerCase().startsWith('urn:ietf:params:scim:schemas:core:2.0:') ||
+  s.toLowerCase().startsWith('urn:ietf:params:scim:api:messages:2.0:');
+const hasKey = (body: unknown, name: string) =>
+  isPlainObject(body) && Object.keys(body).some((k) => k.toLowerCase() === name.toLowerCase());
 
 /** Refuses a SCIM 1.1 body on the 2.0 base URL. */
 export function refuseV1OnV2(body: unknown, v1BaseUrl: string) {
   const v1 = schemasOf(body).find(isV1Urn);
-  if (v1) throw invalidSyntax(`this is the SCIM 2.0 base URL and the request uses the SCIM 1.1 schema ${v1}; send SCIM 1.1 requests to ${v1BaseUrl || 'the connector\'s SCIM 1.1 base URL (scim.v1BaseUrl)'}`);
+  if (v1)
+    throw invalidSyntax(
+      `this is the SCIM 2.0 base URL and the request uses the SCIM 1.1 schema ${v1}; send SCIM 1.1 requests to ${v1BaseUrl || "the connector's SCIM 1.1 base URL (scim.v1BaseUrl)"}`,
+    );
 }
 
 /** Refuses a SCIM 2.0 body (2.0 schemas, or a PatchOp's "Operations") on the 1.1 base URL. */
 export function refuseV2OnV1(body: unknown, v2BaseUrl: string) {
   const v2 = schemasOf(body).find(isV2Urn) ?? (hasKey(body, 'Operations') ? 'PatchOp ("Operations")' : undefined);
-  if (v2) throw invalidSyntax(`this is the SCIM 1.1 base URL and the request uses SCIM 2.0 (${v2}); send SCIM 2.0 requests to ${v2BaseUrl || 'the connector\'s SCIM 2.0 base URL (scim.baseUrl)'}`);
+  if (v2)
+    throw invalidSyntax(
+      `this is the SCIM 1.1 base URL and the request uses SCIM 2.0 (${v2}); send SCIM 2.0 requests to ${v2BaseUrl || "the connector's SCIM 2.0 base URL (scim.baseUrl)"}`,
+    );
 }
 
 export function scimDialect(name: DialectName, alternateBaseUrl: string): ScimDialect {
@@ -59,7 +71,8 @@ export function scimDialect(name: DialectName, alternateBaseUrl: string): ScimDi
       },
       readListParams: (params) => listParamsFromV1(params),
       writeResource: (rs, json) => JSON.stringify(resourceToV1(rs, JSON.parse(json) as ScimObject)),
-      discovery: (endpoint, id, o) => discoveryDocumentV1(endpoint, id, { baseUrl: o.baseUrl, maxResults: o.maxResults }),
+      discovery: (endpoint, id, o) =>
+        discoveryDocumentV1(endpoint, id, { baseUrl: o.baseUrl, maxResults: o.maxResults }),
     };
   }
   return {
@@ -70,9 +83,16 @@ export function scimDialect(name: DialectName, alternateBaseUrl: string): ScimDi
     },
     readPatch(_rs, body) {
       refuseV1OnV2(body, alternateBaseUrl);
-      if (isPlainObject(body) && !hasKey(body, 'Operations') && schemasOf(body).length === 0 && Object.keys(body).length > 0) {
+      if (
+        isPlainObject(body) &&
+        !hasKey(body, 'Operations') &&
+        schemasOf(body).length === 0 &&
+        Object.keys(body).length > 0
+      ) {
         // a partial resource without schemas: the SCIM 1.1 PATCH shape
-        throw invalidSyntax(`a SCIM 2.0 PATCH body needs "Operations"; a partial resource is a SCIM 1.1 PATCH: send it to ${alternateBaseUrl || 'the connector\'s SCIM 1.1 base URL (scim.v1BaseUrl)'}`);
+        throw invalidSyntax(
+          `a SCIM 2.0 PATCH body needs "Operations"; a partial resource is a SCIM 1.1 PATCH: send it to ${alternateBaseUrl || "the connector's SCIM 1.1 base URL (scim.v1BaseUrl)"}`,
+        );
       }
       return body;
     },

@@ -5,7 +5,14 @@
  */
 import { DEFAULT_SCIM_LIMITS, type ScimLimits } from './limits.js';
 import { notFound } from './scim-error.js';
-import { ALL_SCHEMAS, GROUP_RESOURCE, USER_RESOURCE, type AttributeDef, type ResourceSchema, type SchemaDef } from './schema.js';
+import {
+  ALL_SCHEMAS,
+  GROUP_RESOURCE,
+  USER_RESOURCE,
+  type AttributeDef,
+  type ResourceSchema,
+  type SchemaDef,
+} from './schema.js';
 
 export const LIST_RESPONSE_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
 const SCHEMA_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Schema';
@@ -23,7 +30,13 @@ export interface ListResponse {
 }
 
 export function listResponse(resources: Json[]): ListResponse {
-  return { schemas: [LIST_RESPONSE_SCHEMA], totalResults: resources.length, itemsPerPage: resources.length, startIndex: 1, Resources: resources };
+  return {
+    schemas: [LIST_RESPONSE_SCHEMA],
+    totalResults: resources.length,
+    itemsPerPage: resources.length,
+    startIndex: 1,
+    Resources: resources,
+  };
 }
 
 function renderAttribute(a: AttributeDef): Json {
@@ -62,7 +75,9 @@ export function renderResourceType(rs: ResourceSchema, baseUrl: string): Json {
     endpoint: rs.endpoint,
     description: rs.description,
     schema: rs.core.id,
-    ...(rs.extensions.length ? { schemaExtensions: rs.extensions.map((e) => ({ schema: e.id, required: false })) } : {}),
+    ...(rs.extensions.length
+      ? { schemaExtensions: rs.extensions.map((e) => ({ schema: e.id, required: false })) }
+      : {}),
     meta: { resourceType: 'ResourceType', location: `${baseUrl}/ResourceTypes/${rs.name}` },
   };
 }
@@ -112,8 +127,16 @@ export function serviceProviderConfig(o: ServiceProviderConfigOptions): Json {
     schemas: [SPC_SCHEMA],
     ...doc,
     // maxOperations / maxValuesPerAttribute: this service's limits (limits.ts); RFC 7643 §5 has no member for them
-    patch: { supported: true, maxOperations: (o.limits ?? DEFAULT_SCIM_LIMITS).maxPatchOperations, maxValuesPerAttribute: (o.limits ?? DEFAULT_SCIM_LIMITS).maxValuesPerAttribute },
-    bulk: { supported: (o.maxOperations ?? 0) > 0, maxOperations: o.maxOperations ?? 0, maxPayloadSize: o.maxPayloadSize ?? 0 },
+    patch: {
+      supported: true,
+      maxOperations: (o.limits ?? DEFAULT_SCIM_LIMITS).maxPatchOperations,
+      maxValuesPerAttribute: (o.limits ?? DEFAULT_SCIM_LIMITS).maxValuesPerAttribute,
+    },
+    bulk: {
+      supported: (o.maxOperations ?? 0) > 0,
+      maxOperations: o.maxOperations ?? 0,
+      maxPayloadSize: o.maxPayloadSize ?? 0,
+    },
     filter: { supported: true, maxResults: o.maxResults },
     changePassword: { supported: false },
     sort: { supported: true },
@@ -122,7 +145,8 @@ export function serviceProviderConfig(o: ServiceProviderConfigOptions): Json {
       {
         type: 'oauthbearertoken',
         name: 'OAuth Bearer Token',
-        description: 'The connector\'s bearer token in "Authorization: Bearer <token>" (Okta "HTTP Header" or "OAuth Bearer Token", Entra "Secret Token").',
+        description:
+          'The connector\'s bearer token in "Authorization: Bearer <token>" (Okta "HTTP Header" or "OAuth Bearer Token", Entra "Secret Token").',
         specUri: 'https://www.rfc-editor.org/info/rfc6750',
         ...doc,
         primary: true,
@@ -130,7 +154,8 @@ export function serviceProviderConfig(o: ServiceProviderConfigOptions): Json {
       {
         type: 'httpbasic',
         name: 'HTTP Basic',
-        description: 'HTTP Basic authentication with the organization\'s Company ID as user name and the connector\'s Integration Passkey as password.',
+        description:
+          "HTTP Basic authentication with the organization's Company ID as user name and the connector's Integration Passkey as password.",
         specUri: 'https://www.rfc-editor.org/info/rfc7617',
         ...doc,
       },

@@ -15,7 +15,15 @@
  * Group membership is not in the group document: `members eq "u"` and `members[value eq "u"]` ask the
  * caller's context for the groups of those users and compile to `{_id: {$in: [...]}}`.
  */
-import { parseFilter, printAttrPath, type AttrPath, type CompareNode, type FilterNode, type Literal, type PresentNode } from './filter-parser.js';
+import {
+  parseFilter,
+  printAttrPath,
+  type AttrPath,
+  type CompareNode,
+  type FilterNode,
+  type Literal,
+  type PresentNode,
+} from './filter-parser.js';
 import { parseSortOrder } from './list-params.js';
 import { coerceBoolean, parseDateTime } from './normalize.js';
 import { invalidFilter, invalidValue } from './scim-error.js';
@@ -57,13 +65,19 @@ function describeLiteral(v: Literal) {
 function resolveTarget(scope: Scope, path: AttrPath): AttributeTarget {
   const full = printAttrPath(path);
   if (scope.parent) {
-    const sub = path.uri === undefined && path.sub === undefined ? findAttribute(scope.parent.attr.subAttributes, path.attr) : undefined;
+    const sub =
+      path.uri === undefined && path.sub === undefined
+        ? findAttribute(scope.parent.attr.subAttributes, path.attr)
+        : undefined;
     if (!sub) throw invalidFilter(`Invalid filter: "${full}" is not a sub-attribute of ${targetName(scope.parent)}`);
     return { ...scope.parent, sub };
   }
-  const alias = Object.entries(scope.storage.aliases ?? {}).find(([name]) => name.toLowerCase() === full.toLowerCase())?.[1];
+  const alias = Object.entries(scope.storage.aliases ?? {}).find(
+    ([name]) => name.toLowerCase() === full.toLowerCase(),
+  )?.[1];
   const r = resolveAttributePath(scope.storage.resource, alias ?? full);
-  if (!r) throw invalidFilter(`Invalid filter: unknown attribute "${full}" for ${scope.storage.resource.name} resources`);
+  if (!r)
+    throw invalidFilter(`Invalid filter: unknown attribute "${full}" for ${scope.storage.resource.name} resources`);
   if (r.kind === 'extension') throw invalidFilter(`Invalid filter: "${full}" is a schema; name one of its attributes`);
   return r;
 }
@@ -92,25 +106,39 @@ function condition(m: Comparable, label: string, op: CompareNode['op'], value: E
     case 'boolean': {
       if (op !== 'eq' && op !== 'ne') throw refuse('cannot compare booleans; use eq or ne');
       const b = coerceBoolean(value);
-      if (b === undefined) throw invalidFilter(`Invalid filter: ${label} is a boolean; compare it with true or false, not ${describeLiteral(value)}`);
+      if (b === undefined)
+        throw invalidFilter(
+          `Invalid filter: ${label} is a boolean; compare it with true or false, not ${describeLiteral(value)}`,
+        );
       return op === 'eq' ? b : { $ne: b };
     }
     case 'dateTime': {
-      if (op === 'co' || op === 'sw' || op === 'ew') throw refuse('does not apply to dates; use eq, ne, gt, ge, lt or le');
+      if (op === 'co' || op === 'sw' || op === 'ew')
+        throw refuse('does not apply to dates; use eq, ne, gt, ge, lt or le');
       const d = parseDateTime(value);
-      if (!d) throw invalidFilter(`Invalid filter: ${label} is a date and time; compare it with a quoted value such as "2011-05-13T04:42:34Z", not ${describeLiteral(value)}`);
+      if (!d)
+        throw invalidFilter(
+          `Invalid filter: ${label} is a date and time; compare it with a quoted value such as "2011-05-13T04:42:34Z", not ${describeLiteral(value)}`,
+        );
       return op === 'eq' ? d : { [`$${op === 'ne' ? 'ne' : op === 'ge' ? 'gte' : op === 'le' ? 'lte' : op}`]: d };
     }
     case 'number': {
-      if (typeof value !== 'number') throw invalidFilter(`Invalid filter: ${label} is a number; compare it with a number, not ${describeLiteral(value)}`);
+      if (typeof value !== 'number')
+        throw invalidFilter(
+          `Invalid filter: ${label} is a number; compare it with a number, not ${describeLiteral(value)}`,
+        );
       if (op === 'co' || op === 'sw' || op === 'ew') throw refuse('does not apply to numbers');
       return op === 'eq' ? value : { [`$${op === 'ge' ? 'gte' : op === 'le' ? 'lte' : op}`]: value };
     }
     case 'string': {
       let v: string;
       if (typeof value === 'string') v = value;
-      else if (typeof value === 'number' && Number.isSafeInteger(value)) v = String(value); // unquoted digits
-      else throw invalidFilter(`Invalid filter: ${label} is a string; put the value in double quotes (got ${describeLiteral(value)})`);
+      else if (typeof value === 'number' && Number.isSafeInteger(value))
+        v = String(value); // unquoted digits
+      else
+        throw invalidFilter(
+          `Invalid filter: ${label} is a string; put the value in double quotes (got ${describeLiteral(value)})`,
+        );
       const folded = !m.caseExact && !m.lowered; // case-insensitive, no shadow field: regex with the i option
       if (m.lowered) v = v.toLowerCase();
       const regex = (pattern: string) => (folded ? { $regex: pattern, $options: 'i' } : { $regex: pattern });
@@ -137,15 +165,28 @@ function condition(m: Comparable, label: string, op: CompareNode['op'], value: E
 function evaluateConstant(constant: string, node: CompareNode | PresentNode, label: string): MongoFilter {
   if (node.kind === 'present') return {};
   const v = node.value;
-  if (typeof v !== 'string') throw invalidFilter(`Invalid filter: ${label} is a string; put the value in double quotes`);
+  if (typeof v !== 'string')
+    throw invalidFilter(`Invalid filter: ${label} is a string; put the value in double quotes`);
   const a = constant.toLowerCase();
   const b = v.toLowerCase();
-  const hit = { eq: a === b, ne: a !== b, co: a.includes(b), sw: a.startsWith(b), ew: a.endsWith(b), gt: a > b, ge: a >= b, lt: a < b, le: a <= b }[node.op];
+  const hit = {
+    eq: a === b,
+    ne: a !== b,
+    co: a.includes(b),
+    sw: a.startsWith(b),
+    ew: a.endsWith(b),
+    gt: a > b,
+    ge: a >= b,
+    lt: a < b,
+    le: a <= b,
+  }[node.op];
   return hit ? {} : MATCH_NONE;
 }
 
 function and(filters: MongoFilter[]): MongoFilter {
-  const flat = filters.flatMap((f) => (Object.keys(f).length === 1 && Array.isArray(f.$and) ? (f.$and as MongoFilter[]) : [f])).filter((f) => Object.keys(f).length > 0);
+  const flat = filters
+    .flatMap((f) => (Object.keys(f).length === 1 && Array.isArray(f.$and) ? (f.$and as MongoFilter[]) : [f]))
+    .filter((f) => Object.keys(f).length > 0);
   if (flat.length === 0) return {};
   return flat.length === 1 ? flat[0] : { $and: flat };
 }
@@ -156,10 +197,18 @@ async function memberFilter(scope: Scope, userIds: string[]): Promise<MongoFilte
   return { _id: { $in: [...new Set(groupIds)] } };
 }
 
-const MEMBERS_HINT = 'members can only be matched by user id: members eq "<user id>", members.value eq "<user id>" or members[value eq "<user id>"]';
+const MEMBERS_HINT =
+  'members can only be matched by user id: members eq "<user id>", members.value eq "<user id>" or members[value eq "<user id>"]';
 
 function memberId(node: FilterNode): string | undefined {
-  if (node.kind !== 'compare' || node.op !== 'eq' || node.path.uri !== undefined || node.path.sub !== undefined || node.path.attr.toLowerCase() !== 'value') return undefined;
+  if (
+    node.kind !== 'compare' ||
+    node.op !== 'eq' ||
+    node.path.uri !== undefined ||
+    node.path.sub !== undefined ||
+    node.path.attr.toLowerCase() !== 'value'
+  )
+    return undefined;
   if (typeof node.value === 'string') return node.value;
   if (typeof node.value === 'number' && Number.isSafeInteger(node.value)) return String(node.value);
   return undefined;
@@ -170,13 +219,17 @@ async function compileLeaf(scope: Scope, node: CompareNode | PresentNode): Promi
   const label = targetName(target);
   // `attr eq null` is "attr is absent" and `attr ne null` "attr is present"
   if (node.kind === 'compare' && node.value === null) {
-    if (node.op !== 'eq' && node.op !== 'ne') throw invalidFilter(`Invalid filter: "${node.op} null" is meaningless (${label}); use "pr" or "eq null"`);
+    if (node.op !== 'eq' && node.op !== 'ne')
+      throw invalidFilter(`Invalid filter: "${node.op} null" is meaningless (${label}); use "pr" or "eq null"`);
     const present = await compileLeaf(scope, { kind: 'present', path: node.path });
     return node.op === 'ne' ? present : { $nor: [present] };
   }
   const leaf = leafOf(target);
   if (!leaf) {
-    if (node.kind !== 'present') throw invalidFilter(`Invalid filter: ${label} is a complex attribute; compare one of its sub-attributes (${(target.attr.subAttributes ?? []).map((s) => `${target.attr.name}.${s.name}`).join(', ')})`);
+    if (node.kind !== 'present')
+      throw invalidFilter(
+        `Invalid filter: ${label} is a complex attribute; compare one of its sub-attributes (${(target.attr.subAttributes ?? []).map((s) => `${target.attr.name}.${s.name}`).join(', ')})`,
+      );
     return presentComplex(scope, target);
   }
   const m = comparable(scope, leaf);
@@ -187,7 +240,8 @@ async function compileLeaf(scope: Scope, node: CompareNode | PresentNode): Promi
     if (id === undefined) throw invalidFilter(`Invalid filter: ${MEMBERS_HINT}`);
     return memberFilter(scope, [id]);
   }
-  const cond = node.kind === 'present' ? presentCondition(m) : condition(m, label, node.op, node.value as Exclude<Literal, null>);
+  const cond =
+    node.kind === 'present' ? presentCondition(m) : condition(m, label, node.op, node.value as Exclude<Literal, null>);
   if (m.kind === 'field') return { [m.path]: cond };
   if (scope.parent) return { [m.rel]: cond }; // inside $elemMatch
   const elementWise = node.kind === 'present' || node.op === 'ne';
@@ -199,7 +253,8 @@ function presentComplex(scope: Scope, target: AttributeTarget): MongoFilter {
   const subs = (target.attr.subAttributes ?? []).map((sub) => scope.storage.field({ ...target, sub }));
   if (target.attr.multiValued) {
     const el = subs.find((m) => m.kind === 'element');
-    if (!el || el.kind !== 'element') throw invalidFilter(`Invalid filter: ${targetName(target)} cannot be used in a filter`);
+    if (!el || el.kind !== 'element')
+      throw invalidFilter(`Invalid filter: ${targetName(target)} cannot be used in a filter`);
     return { [`${el.array}.0`]: { $exists: true } };
   }
   const fields = subs.filter((m): m is Extract<FieldMapping, { kind: 'field' }> => m.kind === 'field');
@@ -212,7 +267,10 @@ async function compileValuePath(scope: Scope, node: Extract<FilterNode, { kind: 
   if (scope.parent) throw invalidFilter('Invalid filter: value filters cannot be nested');
   const target = resolveTarget(scope, node.path);
   const label = targetName(target);
-  if (target.attr.type !== 'complex' || target.sub) throw invalidFilter(`Invalid filter: ${label} is not a complex attribute; "[...]" applies to complex attributes such as emails`);
+  if (target.attr.type !== 'complex' || target.sub)
+    throw invalidFilter(
+      `Invalid filter: ${label} is not a complex attribute; "[...]" applies to complex attributes such as emails`,
+    );
   const valueSub = findAttribute(target.attr.subAttributes, 'value');
   if (valueSub && scope.storage.field({ ...target, sub: valueSub }).kind === 'members') {
     const ids: string[] = [];
@@ -229,7 +287,9 @@ async function compileValuePath(scope: Scope, node: Extract<FilterNode, { kind: 
   if (node.tail) parts.push(await compileNode(inner, node.tail));
   const cond = and(parts);
   if (!target.attr.multiValued) return cond; // a single complex attribute: conditions on dotted paths already
-  const first = (target.attr.subAttributes ?? []).map((sub) => scope.storage.field({ ...target, sub })).find((m) => m.kind === 'element');
+  const first = (target.attr.subAttributes ?? [])
+    .map((sub) => scope.storage.field({ ...target, sub }))
+    .find((m) => m.kind === 'element');
   if (!first || first.kind !== 'element') throw invalidFilter(`Invalid filter: ${label} cannot be used in a filter`);
   return { [first.array]: { $elemMatch: cond } };
 }
@@ -257,7 +317,11 @@ async function compileNode(scope: Scope, node: FilterNode): Promise<MongoFilter>
  * Compiles a filter (text or AST) for one resource type. Throws `ScimError` 400 `invalidFilter` for
  * anything it cannot answer exactly; never adds `tenantId`.
  */
-export async function compileFilter(filter: string | FilterNode, storage: StorageMapping, ctx?: MemberLookup): Promise<MongoFilter> {
+export async function compileFilter(
+  filter: string | FilterNode,
+  storage: StorageMapping,
+  ctx?: MemberLookup,
+): Promise<MongoFilter> {
   const ast = typeof filter === 'string' ? parseFilter(filter) : filter;
   return compileNode({ storage, ctx }, ast);
 }
@@ -277,11 +341,15 @@ export function compileGroupFilter(filter: string | FilterNode, ctx: MemberLooku
 export function compileSort(sortBy: string, sortOrder: string | undefined, storage: StorageMapping): MongoSort {
   const order = parseSortOrder(sortOrder) === 'descending' ? -1 : 1;
   const r = resolveAttributePath(storage.resource, sortBy.trim());
-  if (!r || r.kind !== 'attribute') throw invalidValue(`sortBy: unknown attribute "${sortBy}" for ${storage.resource.name} resources`);
+  if (!r || r.kind !== 'attribute')
+    throw invalidValue(`sortBy: unknown attribute "${sortBy}" for ${storage.resource.name} resources`);
   const leaf = leafOf(r);
   const m = leaf ? storage.field(leaf) : undefined;
   const path = m && (m.kind === 'field' || m.kind === 'element') ? m.sortPath : undefined;
-  if (!path) throw invalidValue(`sortBy: ${targetName(r)} cannot be sorted on${m?.kind === 'unsupported' ? ` (${m.reason})` : ''}`);
+  if (!path)
+    throw invalidValue(
+      `sortBy: ${targetName(r)} cannot be sorted on${m?.kind === 'unsupported' ? ` (${m.reason})` : ''}`,
+    );
   return path === '_id' ? { _id: order } : { [path]: order, _id: 1 };
 }
 

@@ -158,7 +158,10 @@ class Parser {
     const path = this.parseAttrPath(false);
     const out: PatchPath = { path };
     if (this.peek().kind === '[') {
-      if (path.sub !== undefined) throw this.fail(`${this.what}: a value filter applies to an attribute, not to the sub-attribute "${path.attr}.${path.sub}" (position ${t.pos})`);
+      if (path.sub !== undefined)
+        throw this.fail(
+          `${this.what}: a value filter applies to an attribute, not to the sub-attribute "${path.attr}.${path.sub}" (position ${t.pos})`,
+        );
       this.next();
       out.filter = this.parseOr(true);
       this.expect(']', '"]" closing the value filter');
@@ -173,7 +176,8 @@ class Parser {
   }
 
   private enter(t: Token) {
-    if (++this.depth > MAX_FILTER_DEPTH) throw this.fail(`${this.what}: nested more than ${MAX_FILTER_DEPTH} levels deep at position ${t.pos}`);
+    if (++this.depth > MAX_FILTER_DEPTH)
+      throw this.fail(`${this.what}: nested more than ${MAX_FILTER_DEPTH} levels deep at position ${t.pos}`);
   }
 
   private parseOr(inValuePath: boolean): FilterNode {
@@ -222,7 +226,10 @@ class Parser {
     if (this.peek().kind === '[') {
       const open = this.next();
       if (inValuePath) throw this.fail(`${this.what}: value filters cannot be nested (position ${open.pos})`);
-      if (path.sub !== undefined) throw this.fail(`${this.what}: a value filter applies to an attribute, not to the sub-attribute "${path.attr}.${path.sub}" (position ${start.pos})`);
+      if (path.sub !== undefined)
+        throw this.fail(
+          `${this.what}: a value filter applies to an attribute, not to the sub-attribute "${path.attr}.${path.sub}" (position ${start.pos})`,
+        );
       this.enter(open);
       const filter = this.parseOr(true);
       this.expect(']', '"]" closing the value filter');
@@ -277,7 +284,9 @@ class Parser {
     }
     const lower = w.toLowerCase();
     if (KEYWORDS.has(lower) || lower === 'true' || lower === 'false' || lower === 'null') {
-      throw this.fail(`${this.what}: the value ${describe(t)} at position ${t.pos} is ambiguous; put string values in double quotes, and write true, false and null in lower case`);
+      throw this.fail(
+        `${this.what}: the value ${describe(t)} at position ${t.pos} is ambiguous; put string values in double quotes, and write true, false and null in lower case`,
+      );
     }
     this.next();
     return w; // an unquoted value, read as a string (see the module comment)
@@ -285,16 +294,20 @@ class Parser {
 
   private parseAttrPath(inValuePath: boolean): AttrPath {
     const t = this.peek();
-    if (t.kind !== 'word' || t.text.startsWith('.')) throw this.error(inValuePath ? 'a sub-attribute name' : 'an attribute name');
+    if (t.kind !== 'word' || t.text.startsWith('.'))
+      throw this.error(inValuePath ? 'a sub-attribute name' : 'an attribute name');
     this.next();
     const w = t.text;
     const colon = w.lastIndexOf(':');
     const uri = colon >= 0 ? w.slice(0, colon) : undefined;
     const rest = colon >= 0 ? w.slice(colon + 1) : w;
-    if (uri !== undefined && uri.length === 0) throw this.fail(`${this.what}: "${w}" at position ${t.pos} is not an attribute name`);
+    if (uri !== undefined && uri.length === 0)
+      throw this.fail(`${this.what}: "${w}" at position ${t.pos} is not an attribute name`);
     const parts = rest.split('.');
     if (parts.length > 2 || !parts.every((p) => NAME.test(p))) {
-      throw this.fail(`${this.what}: "${w.length > 60 ? w.slice(0, 60) + '…' : w}" at position ${t.pos} is not an attribute name (expected name, name.subName or urn:…:name)`);
+      throw this.fail(
+        `${this.what}: "${w.length > 60 ? w.slice(0, 60) + '…' : w}" at position ${t.pos} is not an attribute name (expected name, name.subName or urn:…:name)`,
+      );
     }
     return { ...(uri !== undefined ? { uri } : {}), attr: parts[0], ...(parts.length === 2 ? { sub: parts[1] } : {}) };
   }
@@ -347,7 +360,9 @@ export function printFilter(node: FilterNode): string {
       return `${printAttrPath(node.path)} pr`;
     case 'and':
     case 'or':
-      return node.filters.map((f) => (f.kind === 'and' || f.kind === 'or' ? `(${printFilter(f)})` : printFilter(f))).join(` ${node.kind} `);
+      return node.filters
+        .map((f) => (f.kind === 'and' || f.kind === 'or' ? `(${printFilter(f)})` : printFilter(f)))
+        .join(` ${node.kind} `);
     case 'not':
       return `not (${printFilter(node.filter)})`;
     case 'valuePath': {

@@ -23,7 +23,8 @@ export function isForeignExtension(key: string): boolean {
 export function checkForeignExtension(key: string, value: unknown): ScimObject {
   if (!isPlainObject(value)) throw invalidValue(`${key} must be an object of attributes`);
   const size = Buffer.byteLength(JSON.stringify(value));
-  if (size > MAX_CUSTOM_EXTENSION_BYTES) throw invalidValue(`${key} is ${size} bytes; custom extensions are kept up to ${MAX_CUSTOM_EXTENSION_BYTES} bytes`);
+  if (size > MAX_CUSTOM_EXTENSION_BYTES)
+    throw invalidValue(`${key} is ${size} bytes; custom extensions are kept up to ${MAX_CUSTOM_EXTENSION_BYTES} bytes`);
   return value;
 }
 

@@ -25,7 +25,12 @@ export const GROUPS_COLLECTION: CollectionLayout = {
   ],
 };
 
-export type StoredGroupFields = { displayName: string; displayNameLower: string; externalId?: string; customExtensions?: StoredCustomExtension[] };
+export type StoredGroupFields = {
+  displayName: string;
+  displayNameLower: string;
+  externalId?: string;
+  customExtensions?: StoredCustomExtension[];
+};
 
 export function groupToStored(v: ValidatedGroup): StoredGroupFields {
   const r = v.resource;
@@ -56,10 +61,21 @@ export const GROUP_STORAGE: StorageMapping = {
   field(t) {
     const common = commonField(t, 'Group');
     if (common) return common;
-    if (t.attr.name === 'displayName') return { kind: 'field', path: 'displayNameLower', sortPath: 'displayNameLower', type: 'string', caseExact: false, lowered: true };
+    if (t.attr.name === 'displayName')
+      return {
+        kind: 'field',
+        path: 'displayNameLower',
+        sortPath: 'displayNameLower',
+        type: 'string',
+        caseExact: false,
+        lowered: true,
+      };
     if (t.attr.name === 'members') {
       if (!t.sub || t.sub.name === 'value') return { kind: 'members' };
-      return { kind: 'unsupported', reason: `members.${t.sub.name} cannot be used in a filter; filter on members.value (a user id) with eq` };
+      return {
+        kind: 'unsupported',
+        reason: `members.${t.sub.name} cannot be used in a filter; filter on members.value (a user id) with eq`,
+      };
     }
     return defaultField(t, '');
   },

@@ -29,11 +29,13 @@ export function memberIdsOf(value: unknown, label = 'members'): string[] {
       const valueKey = key.find((k) => k.toLowerCase() === 'value');
       const typeKey = key.find((k) => k.toLowerCase() === 'type');
       const type = typeKey ? el[typeKey] : undefined;
-      if (typeof type === 'string' && type.toLowerCase() === 'group') throw invalidValue(`${label}[${i}]: members must be users; groups cannot be nested`);
+      if (typeof type === 'string' && type.toLowerCase() === 'group')
+        throw invalidValue(`${label}[${i}]: members must be users; groups cannot be nested`);
       id = valueKey ? el[valueKey] : undefined;
     }
     if (typeof id === 'number' && Number.isSafeInteger(id)) id = String(id);
-    if (typeof id !== 'string' || id.trim() === '') throw invalidValue(`${label}[${i}].value is required: the id of a user`);
+    if (typeof id !== 'string' || id.trim() === '')
+      throw invalidValue(`${label}[${i}].value is required: the id of a user`);
     ids.push(id);
   });
   return [...new Set(ids)];
@@ -44,7 +46,8 @@ export function validateGroup(body: unknown): ValidatedGroup {
   const resource = normalizeResource(GROUP_RESOURCE, body);
   const rawMembers = canonicalize(GROUP_RESOURCE, body as ScimObject).members;
   delete resource.members;
-  if (typeof resource.displayName !== 'string' || resource.displayName.trim() === '') throw invalidValue('displayName is required');
+  if (typeof resource.displayName !== 'string' || resource.displayName.trim() === '')
+    throw invalidValue('displayName is required');
   return {
     resource,
     displayName: resource.displayName,

@@ -16,7 +16,13 @@ export * from './projection.js';
 export * from './list-params.js';
 export { matchesValueFilter } from './value-filter.js';
 export * from './dialect.js';
-export { resourceFromV1, resourceToV1, attributeNameFromV1, listParamsFromV1, V1_ENTERPRISE_SCHEMA } from './dialect-v1/codec.js';
+export {
+  resourceFromV1,
+  resourceToV1,
+  attributeNameFromV1,
+  listParamsFromV1,
+  V1_ENTERPRISE_SCHEMA,
+} from './dialect-v1/codec.js';
 export { patchFromV1 } from './dialect-v1/patch.js';
 export { discoveryDocumentV1, serviceProviderConfigV1 } from './dialect-v1/discovery.js';
 export * from './foreign-extensions.js';

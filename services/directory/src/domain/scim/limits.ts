@@ -16,11 +16,17 @@ export interface ScimLimits {
   maxValuesPerAttribute: number;
 }
 
-export const DEFAULT_SCIM_LIMITS: Readonly<ScimLimits> = Object.freeze({ maxPatchOperations: 1000, maxValuesPerAttribute: 100 });
+export const DEFAULT_SCIM_LIMITS: Readonly<ScimLimits> = Object.freeze({
+  maxPatchOperations: 1000,
+  maxValuesPerAttribute: 100,
+});
 
 export function checkPatchOperationCount(count: number, limits: ScimLimits) {
   if (count > limits.maxPatchOperations) {
-    throw new ScimError(413, `a PATCH may carry at most ${limits.maxPatchOperations} operations (this one has ${count}); split it into several requests`);
+    throw new ScimError(
+      413,
+      `a PATCH may carry at most ${limits.maxPatchOperations} operations (this one has ${count}); split it into several requests`,
+    );
   }
 }
 

@@ -67,16 +67,22 @@ export function parseSortOrder(v: unknown): SortOrder {
 /** `"a, b,c"` or `["a", "b,c"]` → `["a", "b", "c"]`. */
 export function splitAttributeList(v: unknown, name = 'attributes'): string[] {
   if (v === undefined || v === null) return [];
-  if (typeof v === 'string') return v.split(',').map((s) => s.trim()).filter(Boolean);
+  if (typeof v === 'string')
+    return v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   if (Array.isArray(v)) return v.flatMap((x) => splitAttributeList(x, name));
   throw invalidValue(`${name} must be a comma-separated list of attribute names`);
 }
 
 export function parseListParams(params: Record<string, unknown>, o: ListParamsOptions): ListParams {
   const filter = scalar(params, 'filter');
-  if (filter !== undefined && filter !== null && typeof filter !== 'string') throw invalidFilter('Invalid filter: must be a string');
+  if (filter !== undefined && filter !== null && typeof filter !== 'string')
+    throw invalidFilter('Invalid filter: must be a string');
   const sortBy = scalar(params, 'sortBy');
-  if (sortBy !== undefined && sortBy !== null && typeof sortBy !== 'string') throw invalidValue('sortBy must be an attribute name');
+  if (sortBy !== undefined && sortBy !== null && typeof sortBy !== 'string')
+    throw invalidValue('sortBy must be an attribute name');
   const startIndex = Math.max(1, integer(params, 'startIndex') ?? 1);
   const requested = integer(params, 'count');
   const count = Math.min(Math.max(requested ?? o.defaultPageSize, 0), o.maxPageSize);
@@ -95,7 +101,9 @@ export function parseListParams(params: Record<string, unknown>, o: ListParamsOp
 export function parseSearchRequest(body: unknown, o: ListParamsOptions): ListParams {
   if (!isPlainObject(body)) throw invalidSyntax('a search request must be a JSON object');
   const schemas = lookup(body, 'schemas');
-  const listed = Array.isArray(schemas) && schemas.some((s) => typeof s === 'string' && s.toLowerCase() === SEARCH_REQUEST_SCHEMA.toLowerCase());
+  const listed =
+    Array.isArray(schemas) &&
+    schemas.some((s) => typeof s === 'string' && s.toLowerCase() === SEARCH_REQUEST_SCHEMA.toLowerCase());
   if (!listed) throw invalidValue(`a search request must list the schema ${SEARCH_REQUEST_SCHEMA}`);
   return parseListParams(body, o);
 }

@@ -12,7 +12,17 @@
  * "<id>"`), and a single-valued one a one-element array; elements without content are dropped.
  */
 import { invalidSyntax, invalidValue } from './scim-error.js';
-import { COMMON_ATTRIBUTES, eqIgnoreCase, findAttribute, resolveAttributePath, resolveParts, type AttributeDef, type AttributeTarget, type ResourceSchema, type SchemaDef } from './schema.js';
+import {
+  COMMON_ATTRIBUTES,
+  eqIgnoreCase,
+  findAttribute,
+  resolveAttributePath,
+  resolveParts,
+  type AttributeDef,
+  type AttributeTarget,
+  type ResourceSchema,
+  type SchemaDef,
+} from './schema.js';
 import type { ScimObject } from './stored-layout.js';
 import { checkForeignExtension, isForeignExtension } from './foreign-extensions.js';
 
@@ -62,7 +72,8 @@ export function parseDateTime(v: unknown): Date | undefined {
   const m = ISO_DATE.exec(v.trim());
   if (!m) return undefined;
   const [, date, time, zone] = m;
-  const z = !zone || zone === 'z' || zone === 'Z' ? 'Z' : zone.includes(':') ? zone : `${zone.slice(0, 3)}:${zone.slice(3)}`;
+  const z =
+    !zone || zone === 'z' || zone === 'Z' ? 'Z' : zone.includes(':') ? zone : `${zone.slice(0, 3)}:${zone.slice(3)}`;
   const d = new Date(time ? `${date}T${time}${z}` : `${date}T00:00:00Z`);
   return Number.isNaN(d.getTime()) ? undefined : d;
 }
@@ -107,7 +118,8 @@ function coerceSingle(attr: AttributeDef, value: unknown, label: string): unknow
       throw invalidValue(`${label} must be a date and time such as "2024-05-13T04:42:34Z"`);
     case 'integer':
     case 'decimal':
-      if (typeof value === 'number' && Number.isFinite(value) && (attr.type === 'decimal' || Number.isInteger(value))) return value;
+      if (typeof value === 'number' && Number.isFinite(value) && (attr.type === 'decimal' || Number.isInteger(value)))
+        return value;
       throw invalidValue(`${label} must be ${attr.type === 'integer' ? 'an integer' : 'a number'}`);
   }
 }
@@ -178,7 +190,13 @@ export function normalizeResource(rs: ResourceSchema, body: unknown): ScimObject
   if (!isPlainObject(body)) throw invalidSyntax(`the ${rs.name} must be a JSON object`);
   const raw = canonicalize(rs, body);
   const out: ScimObject = { schemas: [rs.core.id] };
-  const take = (schema: SchemaDef, extension: boolean, attrs: readonly AttributeDef[], from: ScimObject, to: ScimObject) => {
+  const take = (
+    schema: SchemaDef,
+    extension: boolean,
+    attrs: readonly AttributeDef[],
+    from: ScimObject,
+    to: ScimObject,
+  ) => {
     for (const a of attrs) {
       if (a.mutability === 'readOnly' || a.mutability === 'writeOnly') continue;
       const v = coerceAttribute(a, from[a.name], labelOf(schema, extension, a.name));

@@ -55,7 +55,11 @@ export interface PatchOperation {
 }
 
 /** A membership change for the caller to apply atomically, in order. */
-export type MembershipChange = { op: 'add'; userIds: string[] } | { op: 'remove'; userIds: string[] } | { op: 'replace'; userIds: string[] } | { op: 'removeAll' };
+export type MembershipChange =
+  | { op: 'add'; userIds: string[] }
+  | { op: 'remove'; userIds: string[] }
+  | { op: 'replace'; userIds: string[] }
+  | { op: 'removeAll' };
 
 const keyOf = (obj: Record<string, unknown>, name: string) => Object.keys(obj).find((k) => eqIgnoreCase(k, name));
 
@@ -64,19 +68,28 @@ export function parsePatchRequest(body: unknown, limits: ScimLimits = DEFAULT_SC
   if (!isPlainObject(body)) throw invalidSyntax('a PATCH body must be a JSON object with "Operations"');
   const k = keyOf(body, 'Operations');
   const ops = k === undefined ? undefined : body[k];
-  if (!Array.isArray(ops) || ops.length === 0) throw invalidSyntax('a PATCH body needs "Operations": a non-empty list of operations');
+  if (!Array.isArray(ops) || ops.length === 0)
+    throw invalidSyntax('a PATCH body needs "Operations": a non-empty list of operations');
   checkPatchOperationCount(ops.length, limits);
   return ops.map((raw, i) => {
     if (!isPlainObject(raw)) throw invalidSyntax(`Operations[${i}] must be an object`);
     const opKey = keyOf(raw, 'op');
     const op = opKey === undefined ? undefined : raw[opKey];
     const name = typeof op === 'string' ? op.trim().toLowerCase() : '';
-    if (name !== 'add' && name !== 'replace' && name !== 'remove') throw invalidSyntax(`Operations[${i}].op must be "add", "replace" or "remove" (got ${JSON.stringify(op ?? null)})`);
+    if (name !== 'add' && name !== 'replace' && name !== 'remove')
+      throw invalidSyntax(
+        `Operations[${i}].op must be "add", "replace" or "remove" (got ${JSON.stringify(op ?? null)})`,
+      );
     const pathKey = keyOf(raw, 'path');
     const path = pathKey === undefined ? undefined : raw[pathKey];
-    if (path !== undefined && path !== null && typeof path !== 'string') throw invalidPath(`Operations[${i}].path must be a string`);
+    if (path !== undefined && path !== null && typeof path !== 'string')
+      throw invalidPath(`Operations[${i}].path must be a string`);
     const valueKey = keyOf(raw, 'value');
-    return { op: name, ...(typeof path === 'string' && path.trim() ? { path: path.trim() } : {}), ...(valueKey !== undefined ? { value: raw[valueKey] } : {}) };
+    return {
+      op: name,
+      ...(typeof path === 'string' && path.trim() ? { path: path.trim() } : {}),
+      ...(valueKey !== undefined ? { value: raw[valueKey] } : {}),
+    };
   });
 }
 
@@ -98,11 +111,15 @@ function resolvePatchPath(e: Engine, pp: PatchPath, raw: string): Target | undef
   const r = resolveAttributePath(e.rs, full);
   if (!r) return undefined;
   if (r.kind === 'extension') {
-    if (pp.filter || pp.sub) throw invalidPath(`"${raw}": ${r.schema.id} is a schema; a filter applies to an attribute`);
+    if (pp.filter || pp.sub)
+      throw invalidPath(`"${raw}": ${r.schema.id} is a schema; a filter applies to an attribute`);
     return { kind: 'extension', schema: r.schema };
   }
   if (!pp.filter) return { kind: 'attribute', t: r };
-  if (r.attr.type !== 'complex' || !r.attr.multiValued) throw invalidPath(`"${raw}": ${targetName(r)} is not a multi-valued attribute; "[...]" selects values of attributes such as emails`);
+  if (r.attr.type !== 'complex' || !r.attr.multiValued)
+    throw invalidPath(
+      `"${raw}": ${targetName(r)} is not a multi-valued attribute; "[...]" selects values of attributes such as emails`,
+    );
   let sub: AttributeDef | undefined;
   if (pp.sub !== undefined) {
     sub = findAttribute(r.attr.subAttributes, pp.sub);
@@ -119,14 +136,16 @@ function containerFor(e: Engine, t: AttributeTarget, create: boolean): ScimObjec
   return (e.work[t.schema.id] = {});
 }
 
-const asList = (v: unknown): unknown[] => (Array.isArray(v) ? [...(v as unknown[])] : v === undefined || v === null ? [] : [v]);
+const asList = (v: unknown): unknown[] =>
+  Array.isArray(v) ? [...(v as unknown[])] : v === undefined || v === null ? [] : [v];
 const isPrimary = (el: unknown) => isPlainObject(el) && coerceBoolean(el.primary) === true;
 
 /** A complex value as an object: an id for attributes with `value`, one element of a list for single ones. */
 function asComplex(attr: AttributeDef, v: unknown, label: string): ScimObject {
   if (Array.isArray(v) && !attr.multiValued && v.length === 1) v = v[0];
   if (isPlainObject(v)) return v;
-  if ((typeof v === 'string' || typeof v === 'number') && findAttribute(attr.subAttributes, 'value')) return { value: v };
+  if ((typeof v === 'string' || typeof v === 'number') && findAttribute(attr.subAttributes, 'value'))
+    return { value: v };
   throw invalidValue(`${label} needs an object of sub-attributes`);
 }
 
@@ -175,9 +194,14 @@ function doomedByValue(attr: AttributeDef, doomed: ScimObject[]): Map<unknown, S
 
 /** Deep equality of JSON values, ignoring key order; absent, null, [] and {} are all "empty". */
 function sameJson(a: unknown, b: unknown): boolean {
-  const empty = (x: unknown) => x === undefined || x === null || (Array.isArray(x) && x.length === 0) || (isPlainObject(x) && Object.keys(x).length === 0);
+  const empty = (x: unknown) =>
+    x === undefined ||
+    x === null ||
+    (Array.isArray(x) && x.length === 0) ||
+    (isPlainObject(x) && Object.keys(x).length === 0);
   if (empty(a) || empty(b)) return empty(a) && empty(b);
-  if (Array.isArray(a) || Array.isArray(b)) return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => sameJson(x, b[i]));
+  if (Array.isArray(a) || Array.isArray(b))
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => sameJson(x, b[i]));
   if (isPlainObject(a) && isPlainObject(b)) {
     const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
     return [...keys].every((k) => sameJson(a[k], b[k]));
@@ -228,7 +252,8 @@ class ElementIndex {
     }
     const k = this.valueKey(el);
     if (k !== undefined && !this.byValue.has(k)) this.byValue.set(k, i);
-    if (this.typeUnique && typeof el.type === 'string' && !this.byType.has(el.type.toLowerCase())) this.byType.set(el.type.toLowerCase(), i);
+    if (this.typeUnique && typeof el.type === 'string' && !this.byType.has(el.type.toLowerCase()))
+      this.byType.set(el.type.toLowerCase(), i);
   }
 
   hasPrimitive(v: unknown) {
@@ -272,7 +297,8 @@ function store(c: ScimObject, name: string, list: unknown[]) {
 /** add/replace without a value filter. */
 function write(e: Engine, op: 'add' | 'replace', t: AttributeTarget, value: unknown) {
   const label = targetName(t);
-  if (value === null || (Array.isArray(value) && value.length === 0 && !t.attr.multiValued)) return remove(e, t, undefined);
+  if (value === null || (Array.isArray(value) && value.length === 0 && !t.attr.multiValued))
+    return remove(e, t, undefined);
   const c = containerFor(e, t, true)!;
   const name = t.attr.name;
   if (t.sub) {
@@ -280,7 +306,10 @@ function write(e: Engine, op: 'add' | 'replace', t: AttributeTarget, value: unkn
       const list = asList(c[name]).map((el): ScimObject => (isPlainObject(el) ? el : { value: el }));
       let targets = list.filter(isPrimary);
       if (!targets.length && list.length === 1) targets = list;
-      if (!targets.length && list.length > 1) throw invalidPath(`${t.attr.name} has ${list.length} values; select one with a filter such as ${t.attr.name}[type eq "work"].${t.sub.name}`);
+      if (!targets.length && list.length > 1)
+        throw invalidPath(
+          `${t.attr.name} has ${list.length} values; select one with a filter such as ${t.attr.name}[type eq "work"].${t.sub.name}`,
+        );
       if (!targets.length) {
         const created: ScimObject = {};
         list.push(created);
@@ -341,7 +370,13 @@ function write(e: Engine, op: 'add' | 'replace', t: AttributeTarget, value: unkn
 }
 
 /** Operations with a value filter: `emails[type eq "work"]`, `emails[type eq "work"].value`. */
-function writeFiltered(e: Engine, op: 'add' | 'replace' | 'remove', t: AttributeTarget, filter: FilterNode, value: unknown) {
+function writeFiltered(
+  e: Engine,
+  op: 'add' | 'replace' | 'remove',
+  t: AttributeTarget,
+  filter: FilterNode,
+  value: unknown,
+) {
   const label = `${targetName({ ...t, sub: undefined })}[${printFilter(filter)}]${t.sub ? '.' + t.sub.name : ''}`;
   const c = containerFor(e, t, op !== 'remove');
   const name = t.attr.name;
@@ -385,12 +420,16 @@ function remove(e: Engine, t: AttributeTarget, value: unknown) {
   const name = t.attr.name;
   if (t.sub) {
     if (t.attr.multiValued) {
-      store(c, name, asList(c[name]).map((el) => {
-        if (!isPlainObject(el)) return el;
-        const copy = { ...el };
-        delete copy[keyOf(copy, t.sub!.name) ?? t.sub!.name];
-        return copy;
-      }));
+      store(
+        c,
+        name,
+        asList(c[name]).map((el) => {
+          if (!isPlainObject(el)) return el;
+          const copy = { ...el };
+          delete copy[keyOf(copy, t.sub!.name) ?? t.sub!.name];
+          return copy;
+        }),
+      );
     } else if (isPlainObject(c[name])) {
       const obj = { ...(c[name] as ScimObject) };
       delete obj[keyOf(obj, t.sub.name) ?? t.sub.name];
@@ -402,7 +441,16 @@ function remove(e: Engine, t: AttributeTarget, value: unknown) {
   if (t.attr.multiValued && value !== undefined && value !== null) {
     const doomed = (Array.isArray(value) ? value : [value]).map((v) => (isPlainObject(v) ? v : { value: v }));
     const byValue = doomedByValue(t.attr, doomed);
-    store(c, name, asList(c[name]).filter((el) => !(byValue.get(valueKeyOf(t.attr, isPlainObject(el) ? el.value : el)) ?? []).some((d) => matchesGiven(t.attr, isPlainObject(el) ? el : { value: el }, d))));
+    store(
+      c,
+      name,
+      asList(c[name]).filter(
+        (el) =>
+          !(byValue.get(valueKeyOf(t.attr, isPlainObject(el) ? el.value : el)) ?? []).some((d) =>
+            matchesGiven(t.attr, isPlainObject(el) ? el : { value: el }, d),
+          ),
+      ),
+    );
     return;
   }
   delete c[name];
@@ -417,12 +465,21 @@ function addMembership(e: Engine, change: MembershipChange) {
   } else list.push(change);
 }
 
-const MEMBER_FILTER_HINT = 'members are selected by user id only: members[value eq "<user id>"] (or several joined with "or")';
+const MEMBER_FILTER_HINT =
+  'members are selected by user id only: members[value eq "<user id>"] (or several joined with "or")';
 
 function memberIdsOfFilter(filter: FilterNode): string[] {
   const alternatives = filter.kind === 'or' ? filter.filters : [filter];
   return alternatives.map((f) => {
-    if (f.kind !== 'compare' || f.op !== 'eq' || f.path.uri !== undefined || f.path.sub !== undefined || !eqIgnoreCase(f.path.attr, 'value') || typeof f.value !== 'string') throw invalidPath(MEMBER_FILTER_HINT);
+    if (
+      f.kind !== 'compare' ||
+      f.op !== 'eq' ||
+      f.path.uri !== undefined ||
+      f.path.sub !== undefined ||
+      !eqIgnoreCase(f.path.attr, 'value') ||
+      typeof f.value !== 'string'
+    )
+      throw invalidPath(MEMBER_FILTER_HINT);
     return f.value;
   });
 }
@@ -457,7 +514,8 @@ function applyToTarget(e: Engine, op: PatchOpName, target: Target, value: unknow
       delete e.work[target.schema.id];
       return;
     }
-    if (!isPlainObject(value)) throw invalidValue(`${target.schema.id} needs an object of ${target.schema.name} attributes`);
+    if (!isPlainObject(value))
+      throw invalidValue(`${target.schema.id} needs an object of ${target.schema.name} attributes`);
     if (op === 'replace') e.work[target.schema.id] = {};
     for (const [k, v] of Object.entries(value)) applyKey(e, op, `${target.schema.id}:${k}`, v);
     return;
@@ -475,7 +533,8 @@ function applyToTarget(e: Engine, op: PatchOpName, target: Target, value: unknow
   if (e.membership && e.rs === GROUP_RESOURCE && t.attr.name === 'members') return membersOp(e, op, t, filter, value);
   if (filter) return writeFiltered(e, op, t, filter, value);
   // an unassigned active would read back as true (the create default): refuse instead of reactivating
-  if (op === 'remove' && e.rs === USER_RESOURCE && !t.extension && t.attr.name === 'active') throw mutability('active cannot be removed; replace it with false to deactivate the user');
+  if (op === 'remove' && e.rs === USER_RESOURCE && !t.extension && t.attr.name === 'active')
+    throw mutability('active cannot be removed; replace it with false to deactivate the user');
   if (op === 'remove') return remove(e, t, value);
   return write(e, op, t, value);
 }
@@ -507,7 +566,8 @@ function writeForeign(e: Engine, op: PatchOpName, key: string, value: unknown) {
 function applyOperation(e: Engine, o: PatchOperation) {
   if (o.path === undefined) {
     if (o.op === 'remove') throw noTarget('remove needs a "path" naming what to remove');
-    if (!isPlainObject(o.value)) throw invalidValue(`${o.op} without a "path" needs an object of attributes as its value`);
+    if (!isPlainObject(o.value))
+      throw invalidValue(`${o.op} without a "path" needs an object of attributes as its value`);
     for (const [k, v] of Object.entries(o.value)) applyKey(e, o.op, k, v);
     return;
   }
@@ -518,18 +578,36 @@ function applyOperation(e: Engine, o: PatchOperation) {
   applyToTarget(e, o.op, target, o.value);
 }
 
-function run(rs: ResourceSchema, resource: ScimObject, body: unknown, membership: MembershipChange[] | undefined, limits: ScimLimits): Engine {
+function run(
+  rs: ResourceSchema,
+  resource: ScimObject,
+  body: unknown,
+  membership: MembershipChange[] | undefined,
+  limits: ScimLimits,
+): Engine {
   const ops = parsePatchRequest(body, limits);
   if (!isPlainObject(resource)) throw invalidSyntax(`the ${rs.name} to patch must be an object`);
   const idKey = keyOf(resource, 'id');
   const ownId = idKey === undefined ? undefined : resource[idKey];
-  const e: Engine = { rs, work: canonicalize(rs, structuredClone(resource)), ...(typeof ownId === 'string' ? { ownId } : {}), ...(membership ? { membership } : {}), touched: new Set(), limits };
+  const e: Engine = {
+    rs,
+    work: canonicalize(rs, structuredClone(resource)),
+    ...(typeof ownId === 'string' ? { ownId } : {}),
+    ...(membership ? { membership } : {}),
+    touched: new Set(),
+    limits,
+  };
   if (membership) delete e.work.members;
   ops.forEach((o, i) => {
     try {
       applyOperation(e, o);
     } catch (err) {
-      if (err instanceof ScimError) throw new ScimError(err.status, `Operations[${i}] (${o.op}${o.path ? ` ${o.path}` : ''}): ${err.detail}`, err.scimType);
+      if (err instanceof ScimError)
+        throw new ScimError(
+          err.status,
+          `Operations[${i}] (${o.op}${o.path ? ` ${o.path}` : ''}): ${err.detail}`,
+          err.scimType,
+        );
       throw err;
     }
   });
@@ -537,11 +615,20 @@ function run(rs: ResourceSchema, resource: ScimObject, body: unknown, membership
 }
 
 /** Applies a PatchOp body to a user's representation and validates the result. */
-export function applyUserPatch(resource: ScimObject, body: unknown, limits: ScimLimits = DEFAULT_SCIM_LIMITS): { resource: ScimObject; user: ValidatedUser } {
+export function applyUserPatch(
+  resource: ScimObject,
+  body: unknown,
+  limits: ScimLimits = DEFAULT_SCIM_LIMITS,
+): { resource: ScimObject; user: ValidatedUser } {
   const e = run(USER_RESOURCE, resource, body, undefined, limits);
   // core roles changed but not the platform role: the role follows roles (the extension would win otherwise)
   const platform = e.work[PLATFORM_USER_SCHEMA];
-  if (e.touched.has('roles') && !e.touched.has(PLATFORM_USER_SCHEMA) && !e.touched.has(`${PLATFORM_USER_SCHEMA}:role`) && isPlainObject(platform)) {
+  if (
+    e.touched.has('roles') &&
+    !e.touched.has(PLATFORM_USER_SCHEMA) &&
+    !e.touched.has(`${PLATFORM_USER_SCHEMA}:role`) &&
+    isPlainObject(platform)
+  ) {
     delete platform.role;
     if (!Object.keys(platform).length) delete e.work[PLATFORM_USER_SCHEMA];
   }
@@ -553,7 +640,11 @@ export function applyUserPatch(resource: ScimObject, body: unknown, limits: Scim
  * Applies a PatchOp body to a group's representation (without members) and validates the result; member
  * operations come back as `membership`, in order, for the caller to apply atomically.
  */
-export function applyGroupPatch(resource: ScimObject, body: unknown, limits: ScimLimits = DEFAULT_SCIM_LIMITS): { resource: ScimObject; group: ValidatedGroup; membership: MembershipChange[] } {
+export function applyGroupPatch(
+  resource: ScimObject,
+  body: unknown,
+  limits: ScimLimits = DEFAULT_SCIM_LIMITS,
+): { resource: ScimObject; group: ValidatedGroup; membership: MembershipChange[] } {
   const membership: MembershipChange[] = [];
   const e = run(GROUP_RESOURCE, resource, body, membership, limits);
   delete e.work.members;

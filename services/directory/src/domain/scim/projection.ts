@@ -7,7 +7,13 @@
  */
 import { splitAttributeList } from './list-params.js';
 import { isPlainObject } from './normalize.js';
-import { eqIgnoreCase, GROUP_RESOURCE, resolveAttributePath, type AttributeDef, type ResourceSchema } from './schema.js';
+import {
+  eqIgnoreCase,
+  GROUP_RESOURCE,
+  resolveAttributePath,
+  type AttributeDef,
+  type ResourceSchema,
+} from './schema.js';
 import type { ScimObject } from './stored-layout.js';
 
 export interface ProjectionSpec {
@@ -153,9 +159,14 @@ export function wantsAttribute(rs: ResourceSchema, spec: ProjectionSpec, name: s
   if (!target || target.kind !== 'attribute') return false;
   const same = (s: Selector) => s.attr === target.attr;
   const attributes = selectorsOf(rs, splitAttributeList(spec.attributes, 'attributes'));
-  if (attributes.length && !attributes.some((s) => same(s) || (!s.attr && target.extension && s.container === target.schema.id))) return false;
+  if (
+    attributes.length &&
+    !attributes.some((s) => same(s) || (!s.attr && target.extension && s.container === target.schema.id))
+  )
+    return false;
   const excluded = selectorsOf(rs, splitAttributeList(spec.excludedAttributes, 'excludedAttributes'));
-  if (excluded.some((s) => (same(s) && !s.sub) || (!s.attr && target.extension && s.container === target.schema.id))) return false;
+  if (excluded.some((s) => (same(s) && !s.sub) || (!s.attr && target.extension && s.container === target.schema.id)))
+    return false;
   return target.attr.returned !== 'never';
 }
 

@@ -4,7 +4,8 @@
  * projection and the discovery documents are all driven by these, so there is one truth about each attribute.
  */
 
-export type AttributeType = 'string' | 'boolean' | 'decimal' | 'integer' | 'dateTime' | 'binary' | 'reference' | 'complex';
+export type AttributeType =
+  'string' | 'boolean' | 'decimal' | 'integer' | 'dateTime' | 'binary' | 'reference' | 'complex';
 export type Mutability = 'readOnly' | 'readWrite' | 'immutable' | 'writeOnly';
 export type Returned = 'always' | 'never' | 'default' | 'request';
 export type Uniqueness = 'none' | 'server' | 'global';
@@ -62,12 +63,22 @@ function attr(name: string, type: AttributeType, description: string, o: Options
 const str = (name: string, description: string, o: Options = {}) => attr(name, 'string', description, o);
 
 /** The sub-attributes shared by emails, phoneNumbers, ims, photos, entitlements, roles, x509Certificates. */
-function multiValue(name: string, description: string, valueType: AttributeType, types: readonly string[] | undefined, o: Options = {}, value: Options = {}): AttributeDef {
+function multiValue(
+  name: string,
+  description: string,
+  valueType: AttributeType,
+  types: readonly string[] | undefined,
+  o: Options = {},
+  value: Options = {},
+): AttributeDef {
   return attr(name, 'complex', description, {
     multiValued: true,
     ...o,
     subAttributes: [
-      attr('value', valueType, `The value of ${name}.`, { ...(valueType === 'reference' ? { referenceTypes: ['external'] } : {}), ...value }),
+      attr('value', valueType, `The value of ${name}.`, {
+        ...(valueType === 'reference' ? { referenceTypes: ['external'] } : {}),
+        ...value,
+      }),
       str('display', 'A human-readable name, primarily used for display purposes.'),
       str('type', `A label indicating the attribute's function.`, types ? { canonicalValues: types } : {}),
       attr('primary', 'boolean', `Whether this is the primary value; "true" appears no more than once.`),
@@ -77,7 +88,12 @@ function multiValue(name: string, description: string, valueType: AttributeType,
 
 /** id, externalId and meta (RFC 7643 §3.1): on every resource, described in no schema document. */
 export const COMMON_ATTRIBUTES: readonly AttributeDef[] = [
-  str('id', 'Unique identifier of the resource, assigned by the service provider.', { caseExact: true, mutability: 'readOnly', returned: 'always', uniqueness: 'server' }),
+  str('id', 'Unique identifier of the resource, assigned by the service provider.', {
+    caseExact: true,
+    mutability: 'readOnly',
+    returned: 'always',
+    uniqueness: 'server',
+  }),
   str('externalId', `The resource's identifier in the provisioning client.`, { caseExact: true }),
   attr('meta', 'complex', 'Resource metadata.', {
     mutability: 'readOnly',
@@ -85,7 +101,11 @@ export const COMMON_ATTRIBUTES: readonly AttributeDef[] = [
       str('resourceType', 'The name of the resource type.', { caseExact: true, mutability: 'readOnly' }),
       attr('created', 'dateTime', 'When the resource was added to the service provider.', { mutability: 'readOnly' }),
       attr('lastModified', 'dateTime', 'When the resource was last changed.', { mutability: 'readOnly' }),
-      attr('location', 'reference', 'The URI of the resource.', { caseExact: true, mutability: 'readOnly', referenceTypes: ['uri'] }),
+      attr('location', 'reference', 'The URI of the resource.', {
+        caseExact: true,
+        mutability: 'readOnly',
+        referenceTypes: ['uri'],
+      }),
       str('version', 'The version (entity tag) of the resource.', { caseExact: true, mutability: 'readOnly' }),
     ],
   }),
@@ -98,31 +118,75 @@ export const USER_SCHEMA_DEF: SchemaDef = {
   name: 'User',
   description: 'User Account',
   attributes: [
-    str('userName', 'Unique identifier for the User, typically used to sign in; the e-mail address by default. Unique per organization, compared case-insensitively. REQUIRED.', { required: true, uniqueness: 'server' }),
-    attr('name', 'complex', 'The components of the user\'s real name. givenName and familyName are REQUIRED by this service provider.', {
-      required: true,
-      subAttributes: [
-        nameSub('formatted', 'The full name, formatted for display.'),
-        attr('familyName', 'string', 'The family name of the User. REQUIRED.', { required: true }),
-        attr('givenName', 'string', 'The given name of the User. REQUIRED.', { required: true }),
-        nameSub('middleName', 'The middle name(s) of the User.'),
-        nameSub('honorificPrefix', 'The honorific prefix(es) of the User.'),
-        nameSub('honorificSuffix', 'The honorific suffix(es) of the User.'),
-      ],
-    }),
+    str(
+      'userName',
+      'Unique identifier for the User, typically used to sign in; the e-mail address by default. Unique per organization, compared case-insensitively. REQUIRED.',
+      { required: true, uniqueness: 'server' },
+    ),
+    attr(
+      'name',
+      'complex',
+      "The components of the user's real name. givenName and familyName are REQUIRED by this service provider.",
+      {
+        required: true,
+        subAttributes: [
+          nameSub('formatted', 'The full name, formatted for display.'),
+          attr('familyName', 'string', 'The family name of the User. REQUIRED.', { required: true }),
+          attr('givenName', 'string', 'The given name of the User. REQUIRED.', { required: true }),
+          nameSub('middleName', 'The middle name(s) of the User.'),
+          nameSub('honorificPrefix', 'The honorific prefix(es) of the User.'),
+          nameSub('honorificSuffix', 'The honorific suffix(es) of the User.'),
+        ],
+      },
+    ),
     str('displayName', 'The name of the User, suitable for display to end-users.'),
     str('nickName', 'The casual way to address the user.'),
-    attr('profileUrl', 'reference', 'A fully qualified URL pointing to a page representing the User\'s online profile.', { referenceTypes: ['external'] }),
+    attr(
+      'profileUrl',
+      'reference',
+      "A fully qualified URL pointing to a page representing the User's online profile.",
+      { referenceTypes: ['external'] },
+    ),
     str('title', 'The user\'s title, such as "Vice President".'),
     str('userType', 'The relationship between the organization and the user.'),
-    str('preferredLanguage', 'The User\'s preferred written or spoken language (RFC 7231 Accept-Language syntax).'),
+    str('preferredLanguage', "The User's preferred written or spoken language (RFC 7231 Accept-Language syntax)."),
     str('locale', 'The User\'s default location for localization (e.g. "en-US").'),
     str('timezone', 'The User\'s time zone in IANA Time Zone database format (e.g. "America/Los_Angeles").'),
-    attr('active', 'boolean', 'The User\'s administrative status. Inactive users cannot sign in and keep no sessions. True when omitted on create; it cannot be removed (PATCH remove answers 400 mutability): replace it with false to deactivate.'),
-    str('password', 'Accepted for compatibility and never stored or returned.', { mutability: 'writeOnly', returned: 'never' }),
-    multiValue('emails', 'Email addresses for the user. At least one value is REQUIRED (an element without "value" is not an email); one value per type. Filters may name the address as email, emails.value or emails[type eq "work"].value (case-insensitive); any of these can be Okta\'s "Unique identifier field for users".', 'string', ['work', 'home', 'other'], { required: true }, { required: true }),
-    multiValue('phoneNumbers', 'Phone numbers for the User, stored as sent; one value per type.', 'string', ['work', 'home', 'mobile', 'fax', 'pager', 'other']),
-    multiValue('ims', 'Instant messaging addresses for the User; one value per type.', 'string', ['aim', 'gtalk', 'icq', 'xmpp', 'msn', 'skype', 'qq', 'yahoo']),
+    attr(
+      'active',
+      'boolean',
+      "The User's administrative status. Inactive users cannot sign in and keep no sessions. True when omitted on create; it cannot be removed (PATCH remove answers 400 mutability): replace it with false to deactivate.",
+    ),
+    str('password', 'Accepted for compatibility and never stored or returned.', {
+      mutability: 'writeOnly',
+      returned: 'never',
+    }),
+    multiValue(
+      'emails',
+      'Email addresses for the user. At least one value is REQUIRED (an element without "value" is not an email); one value per type. Filters may name the address as email, emails.value or emails[type eq "work"].value (case-insensitive); any of these can be Okta\'s "Unique identifier field for users".',
+      'string',
+      ['work', 'home', 'other'],
+      { required: true },
+      { required: true },
+    ),
+    multiValue('phoneNumbers', 'Phone numbers for the User, stored as sent; one value per type.', 'string', [
+      'work',
+      'home',
+      'mobile',
+      'fax',
+      'pager',
+      'other',
+    ]),
+    multiValue('ims', 'Instant messaging addresses for the User; one value per type.', 'string', [
+      'aim',
+      'gtalk',
+      'icq',
+      'xmpp',
+      'msn',
+      'skype',
+      'qq',
+      'yahoo',
+    ]),
     multiValue('photos', 'URLs of photos of the User; one value per type.', 'reference', ['photo', 'thumbnail']),
     attr('addresses', 'complex', 'A physical mailing address for this User; one value per type.', {
       multiValued: true,
@@ -133,22 +197,40 @@ export const USER_SCHEMA_DEF: SchemaDef = {
         str('region', 'The state or region component.'),
         str('postalCode', 'The zip code or postal code component.'),
         str('country', 'The country name component (ISO 3166-1 alpha-2).'),
-        str('type', 'A label indicating the attribute\'s function.', { canonicalValues: ['work', 'home', 'other'] }),
+        str('type', "A label indicating the attribute's function.", { canonicalValues: ['work', 'home', 'other'] }),
         attr('primary', 'boolean', 'Whether this is the primary address.'),
       ],
     }),
-    attr('groups', 'complex', 'The groups (teams) the user belongs to. Read-only: change memberships through /Groups.', {
-      multiValued: true,
-      mutability: 'readOnly',
-      subAttributes: [
-        str('value', 'The identifier of the group.', { mutability: 'readOnly' }),
-        attr('$ref', 'reference', 'The URI of the group.', { mutability: 'readOnly', referenceTypes: ['User', 'Group'] }),
-        str('display', 'The name of the group.', { mutability: 'readOnly' }),
-        str('type', 'How the membership is derived.', { mutability: 'readOnly', canonicalValues: ['direct', 'indirect'] }),
-      ],
-    }),
+    attr(
+      'groups',
+      'complex',
+      'The groups (teams) the user belongs to. Read-only: change memberships through /Groups.',
+      {
+        multiValued: true,
+        mutability: 'readOnly',
+        subAttributes: [
+          str('value', 'The identifier of the group.', { mutability: 'readOnly' }),
+          attr('$ref', 'reference', 'The URI of the group.', {
+            mutability: 'readOnly',
+            referenceTypes: ['User', 'Group'],
+          }),
+          str('display', 'The name of the group.', { mutability: 'readOnly' }),
+          str('type', 'How the membership is derived.', {
+            mutability: 'readOnly',
+            canonicalValues: ['direct', 'indirect'],
+          }),
+        ],
+      },
+    ),
     multiValue('entitlements', 'Entitlements of the User.', 'string', undefined),
-    multiValue('roles', `Roles of the User. Each value must be one of ${PLATFORM_ROLES.join(', ')} (any case); it sets the platform role (the primary one, else the most privileged).`, 'string', undefined, {}, { required: true, canonicalValues: PLATFORM_ROLES }),
+    multiValue(
+      'roles',
+      `Roles of the User. Each value must be one of ${PLATFORM_ROLES.join(', ')} (any case); it sets the platform role (the primary one, else the most privileged).`,
+      'string',
+      undefined,
+      {},
+      { required: true, canonicalValues: PLATFORM_ROLES },
+    ),
     multiValue('x509Certificates', 'DER-encoded X.509 certificates of the User (base64).', 'binary', undefined),
   ],
 };
@@ -163,13 +245,21 @@ export const ENTERPRISE_USER_SCHEMA_DEF: SchemaDef = {
     str('organization', 'Identifies the name of an organization.'),
     str('division', 'Identifies the name of a division.'),
     str('department', 'Identifies the name of a department.'),
-    attr('manager', 'complex', 'The User\'s manager. Accepted as an id, {"value": id} or [{"value": id}]; returned as {"value": id}.', {
-      subAttributes: [
-        str('value', 'The id of the SCIM resource representing the User\'s manager.', { caseExact: true }),
-        attr('$ref', 'reference', 'The URI of the manager\'s resource, built from value (ignored on input).', { mutability: 'readOnly', referenceTypes: ['User'] }),
-        str('displayName', 'The displayName of the manager.', { mutability: 'readOnly' }),
-      ],
-    }),
+    attr(
+      'manager',
+      'complex',
+      'The User\'s manager. Accepted as an id, {"value": id} or [{"value": id}]; returned as {"value": id}.',
+      {
+        subAttributes: [
+          str('value', "The id of the SCIM resource representing the User's manager.", { caseExact: true }),
+          attr('$ref', 'reference', "The URI of the manager's resource, built from value (ignored on input).", {
+            mutability: 'readOnly',
+            referenceTypes: ['User'],
+          }),
+          str('displayName', 'The displayName of the manager.', { mutability: 'readOnly' }),
+        ],
+      },
+    ),
   ],
 };
 
@@ -178,9 +268,13 @@ export const PLATFORM_USER_SCHEMA_DEF: SchemaDef = {
   name: 'PlatformUser',
   description: 'Platform-specific user attributes',
   attributes: [
-    str('role', 'The user\'s platform role. Takes precedence over core "roles". A user with no role gets app-only access (no web portal).', {
-      canonicalValues: PLATFORM_ROLES,
-    }),
+    str(
+      'role',
+      'The user\'s platform role. Takes precedence over core "roles". A user with no role gets app-only access (no web portal).',
+      {
+        canonicalValues: PLATFORM_ROLES,
+      },
+    ),
   ],
 };
 
@@ -189,7 +283,11 @@ export const GROUP_SCHEMA_DEF: SchemaDef = {
   name: 'Group',
   description: 'Group (a team on the platform)',
   attributes: [
-    str('displayName', 'A human-readable name for the Group; unique per organization, compared case-insensitively. REQUIRED.', { required: true, uniqueness: 'server' }),
+    str(
+      'displayName',
+      'A human-readable name for the Group; unique per organization, compared case-insensitively. REQUIRED.',
+      { required: true, uniqueness: 'server' },
+    ),
     attr('members', 'complex', 'The members of the Group (users only).', {
       multiValued: true,
       subAttributes: [
@@ -226,7 +324,12 @@ export const GROUP_RESOURCE: ResourceSchema = {
   extensions: [],
 };
 
-export const ALL_SCHEMAS: readonly SchemaDef[] = [USER_SCHEMA_DEF, ENTERPRISE_USER_SCHEMA_DEF, PLATFORM_USER_SCHEMA_DEF, GROUP_SCHEMA_DEF];
+export const ALL_SCHEMAS: readonly SchemaDef[] = [
+  USER_SCHEMA_DEF,
+  ENTERPRISE_USER_SCHEMA_DEF,
+  PLATFORM_USER_SCHEMA_DEF,
+  GROUP_SCHEMA_DEF,
+];
 
 // ---------------------------------------------------------------------------------------------- resolution
 
@@ -279,9 +382,15 @@ export function resolveIn(rs: ResourceSchema, schema: SchemaDef | undefined, dot
   return resolveParts(rs, schema, parts[0], parts[1]);
 }
 
-export function resolveParts(rs: ResourceSchema, schema: SchemaDef | undefined, name: string, subName?: string): Resolved | undefined {
+export function resolveParts(
+  rs: ResourceSchema,
+  schema: SchemaDef | undefined,
+  name: string,
+  subName?: string,
+): Resolved | undefined {
   const candidates: Array<[SchemaDef, readonly AttributeDef[], boolean]> = [];
-  if (!schema || schema === rs.core) candidates.push([rs.core, COMMON_ATTRIBUTES, false], [rs.core, rs.core.attributes, false]);
+  if (!schema || schema === rs.core)
+    candidates.push([rs.core, COMMON_ATTRIBUTES, false], [rs.core, rs.core.attributes, false]);
   if (!schema) for (const e of rs.extensions) candidates.push([e, e.attributes, true]);
   else if (schema !== rs.core) candidates.push([schema, schema.attributes, true]);
   for (const [s, list, extension] of candidates) {
@@ -295,7 +404,12 @@ export function resolveParts(rs: ResourceSchema, schema: SchemaDef | undefined, 
 }
 
 /** The canonical name of a target, URN-qualified for extension attributes (used in error details). */
-export function targetName(t: { schema: SchemaDef; extension: boolean; attr: AttributeDef; sub?: AttributeDef }): string {
+export function targetName(t: {
+  schema: SchemaDef;
+  extension: boolean;
+  attr: AttributeDef;
+  sub?: AttributeDef;
+}): string {
   const local = t.sub ? `${t.attr.name}.${t.sub.name}` : t.attr.name;
   return t.extension ? `${t.schema.id}:${local}` : local;
 }

@@ -43,7 +43,12 @@ export function isScimError(err: unknown): err is ScimError {
 }
 
 export function toScimErrorBody(err: ScimError): ScimErrorBody {
-  return { schemas: [ERROR_SCHEMA], status: String(err.status), ...(err.scimType ? { scimType: err.scimType } : {}), detail: err.detail };
+  return {
+    schemas: [ERROR_SCHEMA],
+    status: String(err.status),
+    ...(err.scimType ? { scimType: err.scimType } : {}),
+    detail: err.detail,
+  };
 }
 
 export const invalidFilter = (detail: string) => new ScimError(400, detail, 'invalidFilter');

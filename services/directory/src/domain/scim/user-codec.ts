@@ -18,7 +18,16 @@
  * derived when rendering). Extensions are stored under short names because their URNs contain dots.
  */
 import { weakEtag } from '../../../../kit/src/etag.js';
-import { COMMON_ATTRIBUTES, ENTERPRISE_USER_SCHEMA, findAttribute, PLATFORM_USER_SCHEMA, USER_RESOURCE, USER_SCHEMA, type AttributeDef, type AttributeTarget } from './schema.js';
+import {
+  COMMON_ATTRIBUTES,
+  ENTERPRISE_USER_SCHEMA,
+  findAttribute,
+  PLATFORM_USER_SCHEMA,
+  USER_RESOURCE,
+  USER_SCHEMA,
+  type AttributeDef,
+  type AttributeTarget,
+} from './schema.js';
 import { isPlainObject } from './normalize.js';
 import type { CollectionLayout, FieldMapping, ScimObject, StorageMapping, StoredType } from './stored-layout.js';
 import type { ValidatedUser } from './user-input.js';
@@ -35,7 +44,10 @@ export const USERS_COLLECTION: CollectionLayout = {
 };
 
 /** Extension URN → the stored field holding it. */
-export const USER_EXTENSION_FIELDS: Readonly<Record<string, string>> = { [ENTERPRISE_USER_SCHEMA]: 'enterprise', [PLATFORM_USER_SCHEMA]: 'platform' };
+export const USER_EXTENSION_FIELDS: Readonly<Record<string, string>> = {
+  [ENTERPRISE_USER_SCHEMA]: 'enterprise',
+  [PLATFORM_USER_SCHEMA]: 'platform',
+};
 
 /** Stored fields that are not SCIM attributes (shadows and derived values). */
 export const USER_SHADOW_FIELDS = ['userNameLower', 'primaryEmailLower', 'role', 'customExtensions'] as const;
@@ -56,7 +68,9 @@ export function userToStored(v: ValidatedUser): StoredUserFields {
   const emails = out.emails as ScimObject[] | undefined;
   if (emails) {
     for (const e of emails) if (typeof e.value === 'string') e.valueLower = e.value.toLowerCase();
-    const primary = emails.find((e) => e.primary === true && typeof e.value === 'string') ?? emails.find((e) => typeof e.value === 'string');
+    const primary =
+      emails.find((e) => e.primary === true && typeof e.value === 'string') ??
+      emails.find((e) => typeof e.value === 'string');
     if (primary) out.primaryEmailLower = primary.valueLower;
   }
   if (v.role) out.role = v.role;
@@ -118,7 +132,8 @@ export function userFromStored(doc: ScimObject & { _id: string }, baseUrl: strin
       if (v !== undefined) e[a.name] = v;
     }
     // the manager's $ref is derived from its id (never stored)
-    if (isPlainObject(e.manager) && typeof e.manager.value === 'string') e.manager = { ...e.manager, $ref: `${baseUrl}/Users/${e.manager.value}` };
+    if (isPlainObject(e.manager) && typeof e.manager.value === 'string')
+      e.manager = { ...e.manager, $ref: `${baseUrl}/Users/${e.manager.value}` };
     if (Object.keys(e).length) {
       out[ext.id] = e;
       (out.schemas as string[]).push(ext.id);
@@ -156,7 +171,8 @@ export function defaultField(t: AttributeTarget & { sub?: AttributeDef }, prefix
   const leaf = t.sub ?? t.attr;
   const name = t.sub ? `${t.attr.name}.${t.sub.name}` : t.attr.name;
   if (leaf.returned === 'never') return { kind: 'unsupported', reason: `${name} cannot be used in a filter` };
-  if (leaf.name === '$ref') return { kind: 'unsupported', reason: `${name} is not stored; filter on ${t.attr.name}.value instead` };
+  if (leaf.name === '$ref')
+    return { kind: 'unsupported', reason: `${name} is not stored; filter on ${t.attr.name}.value instead` };
   const type = storedTypeOf(leaf);
   if (!type) return { kind: 'unsupported', reason: `${name} (${leaf.type}) cannot be used in a filter` };
   const base = { type, caseExact: leaf.caseExact, lowered: false };
@@ -166,18 +182,35 @@ export function defaultField(t: AttributeTarget & { sub?: AttributeDef }, prefix
 }
 
 /** Fields common to users and groups: id, meta. */
-export function commonField(t: AttributeTarget & { sub?: AttributeDef }, resourceType: string): FieldMapping | undefined {
+export function commonField(
+  t: AttributeTarget & { sub?: AttributeDef },
+  resourceType: string,
+): FieldMapping | undefined {
   if (t.extension || t.schema.attributes.includes(t.attr)) return undefined;
   switch (t.attr.name) {
     case 'id':
       return { kind: 'field', path: '_id', sortPath: '_id', type: 'string', caseExact: true, lowered: false };
     case 'externalId':
-      return { kind: 'field', path: 'externalId', sortPath: 'externalId', type: 'string', caseExact: true, lowered: false };
+      return {
+        kind: 'field',
+        path: 'externalId',
+        sortPath: 'externalId',
+        type: 'string',
+        caseExact: true,
+        lowered: false,
+      };
     case 'meta':
       switch (t.sub?.name) {
         case 'created':
         case 'lastModified':
-          return { kind: 'field', path: `meta.${t.sub.name}`, sortPath: `meta.${t.sub.name}`, type: 'dateTime', caseExact: true, lowered: false };
+          return {
+            kind: 'field',
+            path: `meta.${t.sub.name}`,
+            sortPath: `meta.${t.sub.name}`,
+            type: 'dateTime',
+            caseExact: true,
+            lowered: false,
+          };
         case 'resourceType':
           return { kind: 'constant', value: resourceType };
         default:
@@ -195,12 +228,34 @@ export const USER_STORAGE: StorageMapping = {
     const common = commonField(t, 'User');
     if (common) return common;
     if (t.extension) {
-      if (t.attr.name === 'manager' && t.sub?.name === 'displayName') return { kind: 'unsupported', reason: 'manager.displayName is not stored; filter on manager.value' };
+      if (t.attr.name === 'manager' && t.sub?.name === 'displayName')
+        return { kind: 'unsupported', reason: 'manager.displayName is not stored; filter on manager.value' };
       return defaultField(t, USER_EXTENSION_FIELDS[t.schema.id] + '.');
     }
-    if (t.attr.name === 'groups') return { kind: 'unsupported', reason: 'groups cannot be used in a User filter; filter Groups on members instead' };
-    if (t.attr.name === 'userName') return { kind: 'field', path: 'userNameLower', sortPath: 'userNameLower', type: 'string', caseExact: false, lowered: true };
-    if (t.attr.name === 'emails' && t.sub?.name === 'value') return { kind: 'element', array: 'emails', rel: 'valueLower', sortPath: 'primaryEmailLower', type: 'string', caseExact: false, lowered: true };
+    if (t.attr.name === 'groups')
+      return {
+        kind: 'unsupported',
+        reason: 'groups cannot be used in a User filter; filter Groups on members instead',
+      };
+    if (t.attr.name === 'userName')
+      return {
+        kind: 'field',
+        path: 'userNameLower',
+        sortPath: 'userNameLower',
+        type: 'string',
+        caseExact: false,
+        lowered: true,
+      };
+    if (t.attr.name === 'emails' && t.sub?.name === 'value')
+      return {
+        kind: 'element',
+        array: 'emails',
+        rel: 'valueLower',
+        sortPath: 'primaryEmailLower',
+        type: 'string',
+        caseExact: false,
+        lowered: true,
+      };
     return defaultField(t, '');
   },
 };

@@ -13,7 +13,13 @@
  */
 import { checkValueCount, DEFAULT_SCIM_LIMITS, type ScimLimits } from './limits.js';
 import { invalidValue } from './scim-error.js';
-import { ENTERPRISE_USER_SCHEMA, PLATFORM_ROLES, PLATFORM_USER_SCHEMA, USER_RESOURCE, type PlatformRole } from './schema.js';
+import {
+  ENTERPRISE_USER_SCHEMA,
+  PLATFORM_ROLES,
+  PLATFORM_USER_SCHEMA,
+  USER_RESOURCE,
+  type PlatformRole,
+} from './schema.js';
 import { isPlainObject, normalizeResource } from './normalize.js';
 import type { ScimObject } from './stored-layout.js';
 
@@ -49,7 +55,10 @@ function checkMultiValued(resource: ScimObject, limits: ScimLimits) {
       if (el.primary === true) primaries++;
       if ((TYPE_UNIQUE_ATTRIBUTES as readonly string[]).includes(name) && typeof el.type === 'string') {
         const t = el.type.toLowerCase();
-        if (types.has(t)) throw invalidValue(`${name}: values ${types.get(t)} and ${i} both have type "${el.type}"; each type may appear once`);
+        if (types.has(t))
+          throw invalidValue(
+            `${name}: values ${types.get(t)} and ${i} both have type "${el.type}"; each type may appear once`,
+          );
         types.set(t, i);
       }
     });
@@ -61,7 +70,10 @@ function effectiveRole(resource: ScimObject): PlatformRole | undefined {
   const platform = resource[PLATFORM_USER_SCHEMA];
   if (isPlainObject(platform) && platform.role !== undefined) {
     const role = canonicalRole(platform.role);
-    if (!role) throw invalidValue(`${PLATFORM_USER_SCHEMA}:role must be one of ${allowedRoles()} (got ${JSON.stringify(platform.role)})`);
+    if (!role)
+      throw invalidValue(
+        `${PLATFORM_USER_SCHEMA}:role must be one of ${allowedRoles()} (got ${JSON.stringify(platform.role)})`,
+      );
     platform.role = role;
     return role;
   }
@@ -71,7 +83,8 @@ function effectiveRole(resource: ScimObject): PlatformRole | undefined {
   let highest: PlatformRole | undefined;
   roles.forEach((r: ScimObject, i) => {
     const role = canonicalRole(r.value);
-    if (!role) throw invalidValue(`roles[${i}].value must be one of ${allowedRoles()} (got ${JSON.stringify(r.value)})`);
+    if (!role)
+      throw invalidValue(`roles[${i}].value must be one of ${allowedRoles()} (got ${JSON.stringify(r.value)})`);
     if (r.primary === true) primary = role;
     if (!highest || PLATFORM_ROLES.indexOf(role) > PLATFORM_ROLES.indexOf(highest)) highest = role;
   });

@@ -9,7 +9,10 @@ import { invalidPath } from './scim-error.js';
 import { eqIgnoreCase, findAttribute, type AttributeDef } from './schema.js';
 
 function subOf(attr: AttributeDef, node: { path: { uri?: string; attr: string; sub?: string } }): AttributeDef {
-  const sub = node.path.uri === undefined && node.path.sub === undefined ? findAttribute(attr.subAttributes, node.path.attr) : undefined;
+  const sub =
+    node.path.uri === undefined && node.path.sub === undefined
+      ? findAttribute(attr.subAttributes, node.path.attr)
+      : undefined;
   if (!sub) throw invalidPath(`"${node.path.attr}" is not a sub-attribute of ${attr.name}`);
   return sub;
 }
@@ -65,7 +68,8 @@ function compare(sub: AttributeDef, op: CompareNode['op'], actual: unknown, lit:
     if (typeof actual !== 'number') return op === 'ne';
     return order(op, Math.sign(actual - lit));
   }
-  if (typeof lit !== 'string' && typeof lit !== 'number') throw invalidPath(`${sub.name} is a string; put the value in double quotes`);
+  if (typeof lit !== 'string' && typeof lit !== 'number')
+    throw invalidPath(`${sub.name} is a string; put the value in double quotes`);
   if (typeof actual !== 'string' && typeof actual !== 'number') return op === 'ne';
   let a = String(actual);
   let b = String(lit);

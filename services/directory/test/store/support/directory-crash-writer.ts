@@ -19,12 +19,45 @@ const scim = new ScimService({ store, defaultPageSize: 100, maxPageSize: 1000 })
 const connector = (await store.connectors.list(tenant))[0] ?? (await store.connectors.create(tenant, 'okta'));
 const ctx = { tenant, connectorId: connector._id, baseUrl: 'http://x/scim/v2/t1' };
 const none = { attributes: [], excludedAttributes: [] };
-const user = (k: number) => ({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: `u${k}@crash.example`, name: { givenName: 'U', familyName: String(k) }, emails: [{ value: `u${k}@crash.example`, type: 'work', primary: true }] });
-const group = JSON.parse((await scim.list(ctx, groupModel, { filter: '', startIndex: 1, sortBy: '', sortOrder: '', projection: none })).resources[0] ?? 'null') ?? JSON.parse((await scim.create(ctx, groupModel, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'g-start' }, none)).json);
+const user = (k: number) => ({
+  schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+  userName: `u${k}@crash.example`,
+  name: { givenName: 'U', familyName: String(k) },
+  emails: [{ value: `u${k}@crash.example`, type: 'work', primary: true }],
+});
+const group =
+  JSON.parse(
+    (await scim.list(ctx, groupModel, { filter: '', startIndex: 1, sortBy: '', sortOrder: '', projection: none }))
+      .resources[0] ?? 'null',
+  ) ??
+  JSON.parse(
+    (
+      await scim.create(
+        ctx,
+        groupModel,
+        { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'g-start' },
+        none,
+      )
+    ).json,
+  );
 for (let i = 0; ; i++) {
   const created = JSON.parse((await scim.create(ctx, userModel, user(Date.now() * 1000 + i), none)).json);
   const k = created.id;
-  await scim.patch(ctx, groupModel, group.id, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', value: { displayName: `g-${k}` } }, { op: 'replace', path: 'members', value: [{ value: k }] }] }, none, '', false);
+  await scim.patch(
+    ctx,
+    groupModel,
+    group.id,
+    {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+      Operations: [
+        { op: 'replace', value: { displayName: `g-${k}` } },
+        { op: 'replace', path: 'members', value: [{ value: k }] },
+      ],
+    },
+    none,
+    '',
+    false,
+  );
   if (i % 2 === 1) await scim.delete(ctx, userModel, k, '');
   process.stdout.write(`ack ${i}\n`);
 }

@@ -17,17 +17,37 @@ if (!dir || !(Number(compactBytes) > 0)) throw new Error('usage: crash-writer.ts
   const events = await store.collection(EVENTS_SPEC);
   let i = await items.countDocuments({ tenantId: 't' });
   for (;;) {
-    const item = { _id: String(i).padStart(8, '0'), tenantId: 't', userNameLower: `u${i}`, at: new Date(), pad: 'x'.repeat(100 + (i % 97)) };
-    const counterOp = { updateOne: { filter: { _id: 'counter' }, update: { $inc: { n: 1 }, $setOnInsert: { tenantId: 's', userNameLower: 'counter' } }, upsert: true } };
+    const item = {
+      _id: String(i).padStart(8, '0'),
+      tenantId: 't',
+      userNameLower: `u${i}`,
+      at: new Date(),
+      pad: 'x'.repeat(100 + (i % 97)),
+    };
+    const counterOp = {
+      updateOne: {
+        filter: { _id: 'counter' },
+        update: { $inc: { n: 1 }, $setOnInsert: { tenantId: 's', userNameLower: 'counter' } },
+        upsert: true,
+      },
+    };
     if (i % 2 === 0) await items.bulkWrite([{ insertOne: { document: item } }, counterOp]);
     else {
       await store.unit(async (u) => {
-        const seq = await u.use(counters).findOneAndUpdate({ _id: 't' }, { $inc: { seq: 1 } }, { upsert: true, returnDocument: 'after' });
+        const seq = await u
+          .use(counters)
+          .findOneAndUpdate({ _id: 't' }, { $inc: { seq: 1 } }, { upsert: true, returnDocument: 'after' });
         await u.use(items).bulkWrite([{ insertOne: { document: item } }, counterOp]);
-        await u.use(events).insertOne({ _id: `e${seq!.seq as number}`, tenantId: 't', seq: seq!.seq, itemId: item._id });
+        await u
+          .use(events)
+          .insertOne({ _id: `e${seq!.seq as number}`, tenantId: 't', seq: seq!.seq, itemId: item._id });
       });
     }
-    if (i % 5 === 0) await items.updateMany({ tenantId: 't', userNameLower: { $in: [`u${i}`, `u${i - 1}`] } }, { $inc: { touched: 1 } });
+    if (i % 5 === 0)
+      await items.updateMany(
+        { tenantId: 't', userNameLower: { $in: [`u${i}`, `u${i - 1}`] } },
+        { $inc: { touched: 1 } },
+      );
     process.stdout.write(`ack ${i}\n`);
     i++;
   }

@@ -40,7 +40,8 @@ function enterpriseFromV1(ext: unknown): unknown {
 /** The name of an attribute as 1.1 writes it → as 2.0 does (`urn:scim:…enterprise:1.0:department`). */
 export function attributeNameFromV1(name: string): string {
   const lower = name.toLowerCase();
-  if (lower.startsWith(V1_ENTERPRISE_SCHEMA + ':')) return `${ENTERPRISE_USER_SCHEMA}:${name.slice(V1_ENTERPRISE_SCHEMA.length + 1).replace(/^manager\.managerId$/i, 'manager.value')}`;
+  if (lower.startsWith(V1_ENTERPRISE_SCHEMA + ':'))
+    return `${ENTERPRISE_USER_SCHEMA}:${name.slice(V1_ENTERPRISE_SCHEMA.length + 1).replace(/^manager\.managerId$/i, 'manager.value')}`;
   if (lower.startsWith(V1_CORE_SCHEMA + ':')) return name.slice(V1_CORE_SCHEMA.length + 1);
   return name;
 }
@@ -52,7 +53,15 @@ export function resourceFromV1(rs: ResourceSchema, body: unknown): ScimObject {
   for (const [key, value] of Object.entries(body)) {
     if (eqIgnoreCase(key, 'schemas')) {
       const list = Array.isArray(value) ? (value as unknown[]) : [];
-      out.schemas = list.map((s) => (typeof s !== 'string' ? s : eqIgnoreCase(s, V1_CORE_SCHEMA) ? rs.core.id : eqIgnoreCase(s, V1_ENTERPRISE_SCHEMA) ? ENTERPRISE_USER_SCHEMA : s));
+      out.schemas = list.map((s) =>
+        typeof s !== 'string'
+          ? s
+          : eqIgnoreCase(s, V1_CORE_SCHEMA)
+            ? rs.core.id
+            : eqIgnoreCase(s, V1_ENTERPRISE_SCHEMA)
+              ? ENTERPRISE_USER_SCHEMA
+              : s,
+      );
     } else if (eqIgnoreCase(key, V1_ENTERPRISE_SCHEMA)) {
       if (rs.name === 'User') out[ENTERPRISE_USER_SCHEMA] = enterpriseFromV1(value);
     } else if (eqIgnoreCase(key, 'meta')) {
@@ -69,7 +78,9 @@ export function resourceToV1(rs: ResourceSchema, resource: ScimObject): ScimObje
   const out: ScimObject = {};
   for (const [key, value] of Object.entries(resource)) {
     if (key === 'schemas') {
-      out.schemas = (Array.isArray(value) ? (value as unknown[]) : []).map((s) => (s === rs.core.id ? V1_CORE_SCHEMA : s === ENTERPRISE_USER_SCHEMA ? V1_ENTERPRISE_SCHEMA : s));
+      out.schemas = (Array.isArray(value) ? (value as unknown[]) : []).map((s) =>
+        s === rs.core.id ? V1_CORE_SCHEMA : s === ENTERPRISE_USER_SCHEMA ? V1_ENTERPRISE_SCHEMA : s,
+      );
     } else if (key === ENTERPRISE_USER_SCHEMA && isPlainObject(value)) {
       const ext: ScimObject = { ...value };
       if (isPlainObject(ext.manager)) {
@@ -93,8 +104,14 @@ export function resourceToV1(rs: ResourceSchema, resource: ScimObject): ScimObje
   return out;
 }
 
-const V1_PREFIXES = new RegExp(`(${V1_ENTERPRISE_SCHEMA.replace(/[.]/g, '\\.')}:|${V1_CORE_SCHEMA.replace(/[.]/g, '\\.')}:)`, 'gi');
-const rename = (text: string) => text.replace(V1_PREFIXES, (m) => (m.toLowerCase().startsWith(V1_ENTERPRISE_SCHEMA) ? `${ENTERPRISE_USER_SCHEMA}:` : ''));
+const V1_PREFIXES = new RegExp(
+  `(${V1_ENTERPRISE_SCHEMA.replace(/[.]/g, '\\.')}:|${V1_CORE_SCHEMA.replace(/[.]/g, '\\.')}:)`,
+  'gi',
+);
+const rename = (text: string) =>
+  text.replace(V1_PREFIXES, (m) =>
+    m.toLowerCase().startsWith(V1_ENTERPRISE_SCHEMA) ? `${ENTERPRISE_USER_SCHEMA}:` : '',
+  );
 
 /**
  * 1.1 list parameters → 2.0 names: attribute names qualified with the 1.1 core or enterprise URN in `filter`,
@@ -105,7 +122,12 @@ export function listParamsFromV1(params: Record<string, unknown>): Record<string
   for (const [k, v] of Object.entries(params)) {
     const key = k.toLowerCase();
     const names = key === 'filter' || key === 'sortby' || key === 'attributes' || key === 'excludedattributes';
-    const map = (x: unknown): unknown => (typeof x === 'string' ? rename(x).replace(/manager\.managerId/gi, 'manager.value') : Array.isArray(x) ? x.map(map) : x);
+    const map = (x: unknown): unknown =>
+      typeof x === 'string'
+        ? rename(x).replace(/manager\.managerId/gi, 'manager.value')
+        : Array.isArray(x)
+          ? x.map(map)
+          : x;
     out[k] = names ? map(v) : v;
   }
   return out;

@@ -27,7 +27,8 @@ function isDelete(el: unknown): boolean {
   const k = Object.keys(el).find((x) => eqIgnoreCase(x, 'operation'));
   if (k === undefined) return false;
   const op = el[k];
-  if (typeof op !== 'string' || op.toLowerCase() !== 'delete') throw invalidValue(`"operation" may only be "delete" (got ${JSON.stringify(op)})`);
+  if (typeof op !== 'string' || op.toLowerCase() !== 'delete')
+    throw invalidValue(`"operation" may only be "delete" (got ${JSON.stringify(op)})`);
   return true;
 }
 
@@ -48,13 +49,17 @@ function deleteSelector(attr: string, el: unknown, i: number): string {
   const parts: string[] = [];
   if (typeof value === 'string' || typeof value === 'number') parts.push(`value eq ${quote(String(value))}`);
   if (typeof type === 'string' && attr !== 'members') parts.push(`type eq ${quote(type)}`);
-  if (!parts.length) throw invalidValue(`${attr}[${i}]: an entry with "operation": "delete" needs a "value"${attr === 'members' ? ' (the user id)' : ' or a "type"'}`);
+  if (!parts.length)
+    throw invalidValue(
+      `${attr}[${i}]: an entry with "operation": "delete" needs a "value"${attr === 'members' ? ' (the user id)' : ' or a "type"'}`,
+    );
   return `${attr}[${parts.join(' and ')}]`;
 }
 
 /** A 1.1 PATCH body → a 2.0 PatchOp body for the same resource type. */
 export function patchFromV1(rs: ResourceSchema, body: unknown): { schemas: string[]; Operations: PatchOperation[] } {
-  if (!isPlainObject(body)) throw invalidSyntax(`a SCIM 1.1 PATCH body must be a JSON object: the attributes to change`);
+  if (!isPlainObject(body))
+    throw invalidSyntax(`a SCIM 1.1 PATCH body must be a JSON object: the attributes to change`);
   const removes: PatchOperation[] = [];
   const deletes: PatchOperation[] = [];
   const adds: PatchOperation[] = [];
@@ -64,7 +69,8 @@ export function patchFromV1(rs: ResourceSchema, body: unknown): { schemas: strin
   if (isPlainObject(meta)) {
     const attrs = field(meta, 'attributes');
     if (attrs !== undefined && attrs !== null) {
-      if (!Array.isArray(attrs) || attrs.some((a) => typeof a !== 'string')) throw invalidValue('meta.attributes must be a list of attribute names to clear');
+      if (!Array.isArray(attrs) || attrs.some((a) => typeof a !== 'string'))
+        throw invalidValue('meta.attributes must be a list of attribute names to clear');
       for (const a of attrs as string[]) removes.push({ op: 'remove', path: attributeNameFromV1(a) });
     }
   }
@@ -78,7 +84,10 @@ export function patchFromV1(rs: ResourceSchema, body: unknown): { schemas: strin
     const r = resolveAttributePath(rs, key);
     if (!r) return; // unknown attributes are ignored, as in POST and PUT
     if (r.kind === 'extension') {
-      if (!isPlainObject(value)) throw invalidValue(`${key === ENTERPRISE_USER_SCHEMA ? V1_ENTERPRISE_SCHEMA : key} must be an object of attributes`);
+      if (!isPlainObject(value))
+        throw invalidValue(
+          `${key === ENTERPRISE_USER_SCHEMA ? V1_ENTERPRISE_SCHEMA : key} must be an object of attributes`,
+        );
       for (const [k, v] of Object.entries(value)) visit(`${r.schema.id}:${k}`, v);
       return;
     }
