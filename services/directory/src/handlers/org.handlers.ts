@@ -5,6 +5,7 @@ import { ConnectorType, type Connector, type Org } from '../../../../proto/gen/d
 import type { ConnectorKind, ConnectorRecord, ConnectorRepository, UnitRunner } from '../domain/ports.js';
 import { ChangeEvents } from '../events/change-events.js';
 import type { OrgRecord, OrgStore } from '../store/org-store.js';
+import { connectorExists } from '../store/connector-store.js';
 import { currentRequestId } from '../../../kit/src/logger.js';
 
 const KINDS: Record<number, ConnectorKind> = {
@@ -106,12 +107,7 @@ export function orgHandlers(
           })
           .catch((err: unknown) => {
             // a concurrent create found at commit (one connector per organization)
-            if (err instanceof DuplicateKeyError)
-              throw new AppError(
-                'ALREADY_EXISTS',
-                'this organization already has a connector; delete it before creating another',
-                'connector_exists',
-              );
+            if (err instanceof DuplicateKeyError) throw connectorExists();
             throw err;
           });
         return { connector: connectorToProto(created) };

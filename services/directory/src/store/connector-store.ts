@@ -4,6 +4,14 @@ import { DuplicateKeyError, type CollectionSpec } from '../../../kit/src/store/s
 import type { TenantCollection } from '../../../kit/src/store/tenant-collection.js';
 import type { ConnectorRecord, ConnectorRepository } from '../domain/ports.js';
 
+/** The fault of a second connector for one organization. */
+export const connectorExists = () =>
+  new AppError(
+    'ALREADY_EXISTS',
+    'this organization already has a connector; delete it before creating another',
+    'connector_exists',
+  );
+
 /** One connector per organization: users and teams belong to the organization, and one IdP masters them. */
 export const CONNECTORS_COLLECTION: CollectionSpec = {
   name: 'connectors',
@@ -25,12 +33,7 @@ export function connectorRepository(col: TenantCollection<ConnectorRecord>): Con
       try {
         await col.insertOne(tenant, rec);
       } catch (err) {
-        if (err instanceof DuplicateKeyError)
-          throw new AppError(
-            'ALREADY_EXISTS',
-            'this organization already has a connector; delete it before creating another',
-            'connector_exists',
-          );
+        if (err instanceof DuplicateKeyError) throw connectorExists();
         throw err;
       }
       return rec;
