@@ -19,7 +19,17 @@ function viaMingo(doc: Doc, update: Record<string, Record<string, unknown>>, ins
 }
 
 const FIELDS = ['a', 'b', 'c', 'name', 'meta'];
-const value = fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.date({ noInvalidDate: true }), fc.constant(undefined));
+/**
+ * Values naming an own `__proto__` key are left out: MongoDB stores such a field as data, and so does the direct
+ * path, while mingo's copy drops it — there the reference is not MongoDB's behaviour.
+ */
+const hasProtoKey = (v: unknown): boolean =>
+  v !== null &&
+  typeof v === 'object' &&
+  (Object.hasOwn(v, '__proto__') || Object.values(v as Record<string, unknown>).some(hasProtoKey));
+const value = fc
+  .oneof(fc.jsonValue({ maxDepth: 2 }), fc.date({ noInvalidDate: true }), fc.constant(undefined))
+  .filter((v) => !hasProtoKey(v));
 // stored documents are copies: no undefined in them
 const docArb = fc.dictionary(fc.constantFrom(...FIELDS), value).map((d) => cloneDoc({ _id: 'x', ...d }) as Doc);
 const updateArb = fc
