@@ -3,14 +3,15 @@ import { connect, type PromiseClient } from '../../services/kit/src/grpc-client.
 import type { GrpcTls } from '../../services/kit/src/grpc-tls.js';
 import { healthChecker, type HealthChecker } from '../../services/kit/src/health.js';
 import type { Metrics } from '../../services/kit/src/metrics.js';
-import { MultiplexedClient, carriedBy, serviceError } from '../../services/kit/src/multiplexed.js';
+import { Carrier, carriedClient, serviceError } from '../../services/kit/src/multiplexed.js';
+import { CREDENTIALS_CARRIED, DIRECTORY_CARRIED } from '../../services/kit/src/carried-methods.js';
 import {
   CredentialsServiceClient,
   CredentialsServiceService,
   type VerifyCredentialRequest,
   type VerifyCredentialResponse,
 } from '../../proto/gen/credentials/v1/credentials.js';
-import { DirectoryServiceClient, type DirectoryServiceService } from '../../proto/gen/directory/v1/directory.js';
+import { DirectoryServiceClient, DirectoryServiceService } from '../../proto/gen/directory/v1/directory.js';
 import {
   EntitlementServiceClient,
   type EntitlementServiceService,
@@ -43,11 +44,8 @@ export function connectBackends(
   logger?: Logger,
 ): Backends {
   const credentials = connect(CredentialsServiceClient, addr.credentials, { metrics, tls });
-  const verifier = new MultiplexedClient<VerifyCredentialRequest, VerifyCredentialResponse>(
-    () => (credentials.raw as CredentialsServiceClient).verifyCredentialStream(),
-    carriedBy(CredentialsServiceService.verifyCredential),
-    { metrics },
-  );
+  const verifier = new Carrier(() => (credentials.raw as CredentialsServiceClient).carry(), { metrics });
+  const verify = carriedClient(credentials, CredentialsServiceService, verifier, CREDENTIALS_CARRIED).verifyCredential;
   const memory = new CredentialMemory();
   const watch = new RevocationWatch(() => (credentials.raw as CredentialsServiceClient).watchRevocations(), memory, {
     logger,
@@ -69,14 +67,17 @@ export function connectBackends(
     }
     (memory.trusted ? miss : untrusted).inc();
     const ticket = memory.ticket();
-    const res = await verifier.call(request);
+    const res = await verify(request);
     // a revocation pushed while this was being answered wins
     if (!memory.admit(key, res, ticket))
       throw serviceError(status.UNAUTHENTICATED, 'invalid credentials (revoked while verifying)');
     return res;
   };
+  // the SCIM calls, one per SCIM request, over one stream; the admin API's calls stay unary
+  const directory = connect(DirectoryServiceClient, addr.directory, { metrics, tls });
+  const scimCarrier = new Carrier(() => (directory.raw as DirectoryServiceClient).carry(), { metrics });
   const b = {
-    directory: connect(DirectoryServiceClient, addr.directory, { metrics, tls }),
+    directory: carriedClient(directory, DirectoryServiceService, scimCarrier, DIRECTORY_CARRIED),
     credentials,
     verifyCredential,
     entitlement: connect(EntitlementServiceClient, addr.entitlement, { metrics, tls }),
@@ -93,6 +94,7 @@ export function connectBackends(
     close() {
       watch.close();
       verifier.close();
+      scimCarrier.close();
       for (const c of [b.directory, b.credentials, b.entitlement, b.identity]) c.close();
       for (const h of Object.values(b.health)) h.close();
     },

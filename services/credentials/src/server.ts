@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { Gauge } from 'prom-client';
 import type { BuildContext, Built } from '../../kit/src/boot.js';
 import { implement } from '../../kit/src/grpc-server.js';
-import { carriedBy, serveMultiplexed } from '../../kit/src/multiplexed.js';
+import { serveCarried } from '../../kit/src/multiplexed.js';
+import { CREDENTIALS_CARRIED } from '../../kit/src/carried-methods.js';
 import { openDocumentStore } from '../../kit/src/store/open-store.js';
 import { CredentialsServiceService } from '../../../proto/gen/credentials/v1/credentials.js';
 import type { CredentialsConfig } from './config.js';
@@ -35,11 +36,11 @@ export async function buildCredentialsService({
   const credentials = new Credentials(store, hub);
   const handlers = credentialsHandlers(credentials, store);
   // the gateway verifies what is not in its memory: over one stream, each verification answered by the same handler
-  const verifyStream = serveMultiplexed(
-    carriedBy(CredentialsServiceService.verifyCredential),
-    handlers.verifyCredential,
-    { logger, metrics, inFlight },
-  );
+  const carried = serveCarried(CredentialsServiceService, handlers, CREDENTIALS_CARRIED, {
+    logger,
+    metrics,
+    inFlight,
+  });
   return {
     registrations: [
       {
@@ -49,11 +50,11 @@ export async function buildCredentialsService({
           CredentialsServiceService,
           handlers,
           { logger, metrics, inFlight },
-          { verifyCredentialStream: verifyStream.handler, watchRevocations: hub.handler },
+          { carry: carried.handler, watchRevocations: hub.handler },
         ),
       },
     ],
     closers: [() => docs.close()],
-    drainers: [() => verifyStream.drain(), () => hub.drain()],
+    drainers: [() => carried.drain(), () => hub.drain()],
   };
 }

@@ -1,9 +1,11 @@
 import { join } from 'node:path';
 import type { BuildContext, Built } from '../../kit/src/boot.js';
 import { implement } from '../../kit/src/grpc-server.js';
+import { serveCarried } from '../../kit/src/multiplexed.js';
 import { MongoDocumentStore } from '../../kit/src/store/mongo-store.js';
 import { openDocumentStore } from '../../kit/src/store/open-store.js';
 import { DirectoryServiceService } from '../../../proto/gen/directory/v1/directory.js';
+import { DIRECTORY_CARRIED } from '../../kit/src/carried-methods.js';
 import type { DirectoryConfig } from './config.js';
 import { activityHandlers } from './handlers/activity.handlers.js';
 import { orgHandlers } from './handlers/org.handlers.js';
@@ -104,19 +106,18 @@ export async function buildDirectoryService({
       allowPrivate: config.webhooksAllowPrivate,
     }),
   };
+  const callOpts = { logger, metrics, inFlight, mapError: scimErrorToAppError };
+  // the gateway's SCIM calls, one per SCIM request, over one stream per gateway (kit/src/multiplexed.ts)
+  const carried = serveCarried(DirectoryServiceService, handlers, DIRECTORY_CARRIED, callOpts);
   return {
     registrations: [
       {
         definition: DirectoryServiceService,
         name: 'directory.v1.DirectoryService',
-        implementation: implement(DirectoryServiceService, handlers, {
-          logger,
-          metrics,
-          inFlight,
-          mapError: scimErrorToAppError,
-        }),
+        implementation: implement(DirectoryServiceService, handlers, callOpts, { carry: carried.handler }),
       },
     ],
     closers: [() => worker.stop(), () => sweeper.stop(), () => docs.close()],
+    drainers: [() => carried.drain()],
   };
 }

@@ -43,11 +43,16 @@ export const grpcStatusOf: Record<ErrorCode, status> = {
   DEADLINE_EXCEEDED: status.DEADLINE_EXCEEDED,
 };
 
+/** The end of a call as its handler sees it: true once its deadline passed or its caller cancelled. */
+export interface CallEnd {
+  readonly aborted: boolean;
+}
+
 /**
  * Stops work whose caller has gone (deadline passed or call cancelled): nobody would read the answer, and a
  * write started now would land after the caller was told it failed. Call it between steps and before writing.
  */
-export function stopIfCallEnded(signal: AbortSignal | undefined) {
+export function stopIfCallEnded(signal: CallEnd | undefined) {
   if (signal?.aborted)
     throw new AppError(
       'DEADLINE_EXCEEDED',

@@ -11,7 +11,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
-import { AppError, appErrorMetadata, grpcStatusOf } from './errors.js';
+import { AppError, appErrorMetadata, grpcStatusOf, type CallEnd } from './errors.js';
 import { newId } from './ids.js';
 import { requestContext, type Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
@@ -39,26 +39,17 @@ export interface CallContext {
   requestId: string;
   metadata: Metadata;
   /** Aborted when the caller has gone: its deadline passed or it cancelled the call (errors.ts: stopIfCallEnded). */
-  signal?: AbortSignal;
+  signal?: CallEnd;
 }
 
-/** An AbortSignal for a unary call: aborted at its deadline or when the client cancels; `done()` releases the timer. */
-function callSignal(call: ServerUnaryCall<unknown, unknown>): { signal: AbortSignal; done(): void } {
-  const controller = new AbortController();
-  const onCancel = () => controller.abort();
-  call.once('cancelled', onCancel);
-  let timer: NodeJS.Timeout | undefined;
+/** The end of a unary call: its deadline passed or the client cancelled. Read when asked, no timer per call. */
+function callEnd(call: ServerUnaryCall<unknown, unknown>): CallEnd {
   const deadline = call.getDeadline();
   const at = deadline instanceof Date ? deadline.getTime() : Number(deadline);
-  if (Number.isFinite(at)) {
-    timer = setTimeout(onCancel, Math.max(0, at - Date.now()));
-    timer.unref();
-  }
+  const until = Number.isFinite(at) ? at : Number.POSITIVE_INFINITY;
   return {
-    signal: controller.signal,
-    done() {
-      if (timer) clearTimeout(timer);
-      call.removeListener('cancelled', onCancel);
+    get aborted() {
+      return call.cancelled || Date.now() >= until;
     },
   };
 }
@@ -160,16 +151,14 @@ export function implement<D extends ServiceDef>(
       const requestId = String(call.metadata.get('x-request-id')[0] ?? '') || newId();
       const parent = parseTraceparent(String(call.metadata.get('traceparent')[0] ?? ''));
       const trace = parent ? continueTrace(parent) : undefined;
-      const ended = callSignal(call);
       void handleCall(
         labels,
         requestId,
-        () => handler(call.request as never, { requestId, metadata: call.metadata, signal: ended.signal }),
+        () => handler(call.request as never, { requestId, metadata: call.metadata, signal: callEnd(call) }),
         opts,
         {},
         trace,
       ).then((out) => {
-        ended.done();
         if (out.ok) callback(null, out.value);
         else callback(out.error);
       });

@@ -1,49 +1,47 @@
 /**
- * A unary method carried over one long-lived bidirectional stream, for a call made on every request (the
- * gateway verifies a SCIM credential per request): a stream message costs client and server about a tenth of
- * a unary gRPC call (no HTTP/2 stream, headers or trailers per call). Each question carries an id its answer
- * repeats, the caller's request id, and the request; each answer carries the response or the status code,
- * message and metadata the unary method would have failed with. Semantics stay those of the unary method:
- * every question is answered by the server's handler, nothing is cached here.
+ * Unary methods carried over one long-lived bidirectional stream (`Carry` in a service's proto), for the calls
+ * made on every request: the gateway's SCIM calls to the directory and its credential verifications. A carried
+ * call costs client and server a fraction of a unary gRPC call: no HTTP/2 stream, headers or trailers per call,
+ * and none of the per-stream objects grpc-js and Node's http2 make (Node 20 binds two AsyncResources per stream).
  *
- * The server side answers questions concurrently and, when draining for shutdown, answers what it has, ends
- * the stream with OK and answers later questions UNAVAILABLE. The client side resends unanswered questions
- * once on a new stream when a stream ends (the method must be safe to repeat), applies a deadline per question,
- * and drops a stream on which a question timed out (a dead connection).
+ * Each call carries an id its answer repeats, the method's name, the encoded request, the caller's request id
+ * and traceparent, and its deadline; each answer carries the encoded response or the status code, message and
+ * metadata the unary method would have failed with. Semantics stay those of the unary method: every call is run
+ * by the same handler as the unary call, with the same CallContext (the deadline becomes `signal`), counted
+ * under the unary method's name; nothing is cached here.
+ *
+ * The server answers calls concurrently and, when draining for shutdown, answers what it has, ends the stream
+ * with OK and answers later calls UNAVAILABLE without running them; the client sends those again on a new
+ * stream. When a stream breaks with calls unanswered, the client sends again only the methods declared
+ * repeatable (reads); the others fail UNAVAILABLE, as a unary call in flight on a broken connection does. A
+ * stream on which nothing at all was answered for a whole deadline is taken for dead and dropped.
  */
 import { Metadata, status, type ClientDuplexStream, type ServerDuplexStream, type ServiceError } from '@grpc/grpc-js';
-import { AppError } from './errors.js';
-import { handleCall, type CallContext, type ImplementOptions } from './grpc-server.js';
+import { AppError, type CallEnd } from './errors.js';
+import { handleCall, type CallContext, type ImplementOptions, type MethodDef, type ServiceDef } from './grpc-server.js';
 import { newId } from './ids.js';
-import { currentRequestId } from './logger.js';
+import { requestContext } from './logger.js';
+import type { Carriage } from './carried-methods.js';
 import type { Metrics } from './metrics.js';
+import { continueTrace, formatTraceparent, newSpanId, parseTraceparent } from './trace-context.js';
 
-export interface Question<Req> {
+/** `CarryRequest` of a service's proto (every service that offers Carry declares the same fields). */
+export interface CarriedCall {
   id: number;
-  request: Req | undefined;
-  requestId: string;
-}
-
-export interface Answer<Res> {
-  id: number;
-  response: Res | undefined;
-  errorCode: status;
-  errorMessage: string;
-  errorMetadata: { [key: string]: string };
-}
-
-/** Whose unary method a stream carries: questions are counted and logged under it (`grpc_method`). */
-export interface CarriedMethod {
-  /** e.g. "credentials.v1.CredentialsService" */
-  service: string;
-  /** e.g. "VerifyCredential" */
   method: string;
+  request: Buffer;
+  requestId: string;
+  traceparent: string;
+  deadlineMs: number;
 }
 
-/** The service and method names of a generated method definition ("/pkg.Service/Method"). */
-export function carriedBy(def: { path: string }): CarriedMethod {
-  const [, service, method] = def.path.split('/');
-  return { service, method };
+/** `CarryResponse` of a service's proto. */
+export interface CarriedAnswer {
+  id: number;
+  response: Buffer;
+  code: number;
+  message: string;
+  metadata: { [key: string]: string };
 }
 
 function metadataRecord(md: Metadata | undefined): { [key: string]: string } {
@@ -52,30 +50,70 @@ function metadataRecord(md: Metadata | undefined): { [key: string]: string } {
   return out;
 }
 
-export interface MultiplexedServer<Req, Res> {
-  /** The bidi handler to register for the stream method. */
-  handler: (call: ServerDuplexStream<Question<Req>, Answer<Res>>) => void;
-  /** Ends every open stream once its questions are answered; later questions are answered UNAVAILABLE. */
+const names = new WeakMap<MethodDef, { service: string; method: string }>();
+/** The method's name as carried and counted: "/pkg.Service/Method" → service and method. */
+function namesOf(def: MethodDef): { service: string; method: string } {
+  let n = names.get(def);
+  if (!n) {
+    const [, service, method] = def.path.split('/');
+    names.set(def, (n = { service, method }));
+  }
+  return n;
+}
+
+/** A unary handler, as `implement` takes them (grpc-server.ts). */
+type UnaryHandler = (request: never, ctx: CallContext) => Promise<unknown>;
+
+export interface CarriedServer {
+  /** The bidi handler to register for the service's Carry method. */
+  handler: (call: ServerDuplexStream<CarriedCall, CarriedAnswer>) => void;
+  /** Ends every open stream once its calls are answered; later calls are answered UNAVAILABLE. */
   drain(): void;
   /** Streams open now. */
   readonly open: number;
 }
 
 interface ServerStream {
-  call: ServerDuplexStream<Question<never>, Answer<never>>;
+  call: ServerDuplexStream<CarriedCall, CarriedAnswer>;
   pending: number;
   closing: boolean;
   ended: boolean;
 }
 
-export function serveMultiplexed<Req, Res>(
-  carried: CarriedMethod,
-  handle: (request: Req, ctx: CallContext) => Promise<Res>,
+/** The end of a carried call: its deadline passed or its stream was cancelled. No timer per call. */
+function carriedEnd(st: ServerStream, deadlineMs: number): CallEnd {
+  const at = deadlineMs > 0 ? Date.now() + deadlineMs : Number.POSITIVE_INFINITY;
+  return {
+    get aborted() {
+      return st.ended || st.call.cancelled || Date.now() >= at;
+    },
+  };
+}
+
+/**
+ * Serves the named unary methods of `definition` over its Carry stream, each by its unary handler (the same
+ * function `implement` registers for the unary method).
+ */
+export function serveCarried<D extends ServiceDef>(
+  definition: D,
+  handlers: { [K in keyof D]?: unknown },
+  carried: { readonly [K in keyof D & string]?: Carriage },
   opts: ImplementOptions,
-): MultiplexedServer<Req, Res> {
+): CarriedServer {
+  const methods = new Map<
+    string,
+    { def: MethodDef; run: UnaryHandler; labels: { grpc_service: string; grpc_method: string } }
+  >();
+  for (const key of Object.keys(carried)) {
+    const def = definition[key];
+    const run = handlers[key];
+    if (typeof run !== 'function' || def.requestStream || def.responseStream)
+      throw new Error(`${key} is not a unary method with a handler: it cannot be carried`);
+    const { service, method } = namesOf(def);
+    methods.set(method, { def, run: run as UnaryHandler, labels: { grpc_service: service, grpc_method: method } });
+  }
   const streams = new Set<ServerStream>();
   let draining = false;
-  const labels = { grpc_service: carried.service, grpc_method: carried.method };
 
   const finish = (st: ServerStream) => {
     if (st.ended) return;
@@ -83,48 +121,68 @@ export function serveMultiplexed<Req, Res>(
     streams.delete(st);
     if (!st.call.cancelled) st.call.end();
   };
-  const write = (st: ServerStream, answer: Answer<Res>) => {
-    if (!st.ended && !st.call.cancelled) st.call.write(answer as never);
+  const write = (st: ServerStream, answer: CarriedAnswer) => {
+    if (!st.ended && !st.call.cancelled) st.call.write(answer);
   };
-  const failure = (id: number, code: number, message: string, metadata?: Metadata): Answer<Res> => ({
+  const EMPTY = Buffer.alloc(0);
+  const failure = (id: number, code: number, message: string, metadata?: Metadata): CarriedAnswer => ({
     id,
-    response: undefined,
-    errorCode: code,
-    errorMessage: message,
-    errorMetadata: metadataRecord(metadata),
+    response: EMPTY,
+    code,
+    message,
+    metadata: metadataRecord(metadata),
   });
 
-  const answer = (st: ServerStream, q: Question<Req>) => {
+  const answer = (st: ServerStream, q: CarriedCall) => {
+    const m = methods.get(q.method);
+    if (!m) {
+      write(st, failure(q.id, status.UNIMPLEMENTED, `the method "${q.method}" is not carried by this stream`));
+      return;
+    }
     st.pending++;
     const requestId = q.requestId || newId();
-    const run = () =>
-      q.request === undefined
-        ? Promise.reject(new AppError('INVALID_ARGUMENT', 'a question must carry its request'))
-        : handle(q.request, { requestId, metadata: st.call.metadata });
-    void handleCall(labels, requestId, run, opts, { stream: true }).then((out) => {
-      write(
-        st,
-        out.ok
-          ? { id: q.id, response: out.value, errorCode: status.OK, errorMessage: '', errorMetadata: {} }
-          : failure(q.id, out.error.code, out.error.details ?? '', out.error.metadata),
-      );
-      st.pending--;
-      if (st.closing && st.pending === 0) finish(st);
+    const parent = q.traceparent ? parseTraceparent(q.traceparent) : undefined;
+    const trace = parent ? continueTrace(parent) : undefined;
+    const run = () => {
+      let request: unknown;
+      try {
+        request = m.def.requestDeserialize(q.request);
+      } catch {
+        return Promise.reject(new AppError('INVALID_ARGUMENT', `the ${q.method} request could not be decoded`));
+      }
+      return m.run(request as never, { requestId, metadata: st.call.metadata, signal: carriedEnd(st, q.deadlineMs) });
+    };
+    void handleCall(m.labels, requestId, run, opts, { stream: true }, trace).then((out) => {
+      if (out.ok) {
+        let response: Buffer;
+        try {
+          response = m.def.responseSerialize(out.value as never);
+        } catch {
+          write(st, failure(q.id, status.INTERNAL, `the ${q.method} response could not be encoded`));
+          return done(st);
+        }
+        write(st, { id: q.id, response, code: status.OK, message: '', metadata: {} });
+      } else write(st, failure(q.id, out.error.code, out.error.details ?? '', out.error.metadata));
+      done(st);
     });
+  };
+  const done = (st: ServerStream) => {
+    st.pending--;
+    if (st.closing && st.pending === 0) finish(st);
   };
 
   return {
     handler(call) {
-      const st: ServerStream = { call: call, pending: 0, closing: draining, ended: false };
+      const st: ServerStream = { call, pending: 0, closing: draining, ended: false };
       streams.add(st);
-      call.on('data', (q: Question<Req>) => {
+      call.on('data', (q: CarriedCall) => {
         if (st.closing) {
           write(st, failure(q.id, status.UNAVAILABLE, 'the server is shutting down; ask again on a new stream'));
           return;
         }
         answer(st, q);
       });
-      // the client has no more questions
+      // the client has no more calls
       call.on('end', () => {
         st.closing = true;
         if (st.pending === 0) finish(st);
@@ -149,22 +207,44 @@ export function serveMultiplexed<Req, Res>(
   };
 }
 
-export interface MultiplexedClientOptions {
-  /** Per question (default 10 s), as for unary calls. */
+export interface CarrierOptions {
+  /** Per call (default 10 s), as for unary calls. */
   defaultDeadlineMs?: number;
   metrics?: Metrics;
-  /** Sends of one question at most (the first and one resend after its stream ended). */
+  /** Sends of one call at most (the first and one more after its stream ended or the server drained). */
   maxAttempts?: number;
+  /**
+   * New calls go on a new stream once the current one is this old (default 20 s); the old one is half-closed and
+   * ends once its calls are answered. The services close each connection at an age (`grpc.max_connection_age`)
+   * after a grace (30 s): a stream kept longer would be cut there with calls in flight, while a new stream goes
+   * on the new connection.
+   */
+  rotateMs?: number;
 }
 
-interface Pending<Req, Res> {
-  request: Req;
+interface Pending {
+  method: string;
+  request: Buffer;
+  repeatable: boolean;
   requestId: string;
+  traceparent: string;
+  deadlineAt: number;
+  /** When it was last written to a stream. */
+  sentAt: number;
   attempts: number;
-  stream: ClientDuplexStream<Question<Req>, Answer<Res>> | null;
+  stream: ClientStream | null;
   timer: NodeJS.Timeout;
-  resolve: (res: Res) => void;
+  labels: { grpc_service: string; grpc_method: string };
+  resolve: (res: Buffer) => void;
   reject: (err: ServiceError) => void;
+}
+
+type Duplex = ClientDuplexStream<CarriedCall, CarriedAnswer>;
+interface ClientStream {
+  duplex: Duplex;
+  openedAt: number;
+  /** When it last answered anything (or was opened). */
+  heardAt: number;
 }
 
 /** A rejection shaped like grpc-js's, so callers map errors the same way for both transports. */
@@ -172,98 +252,139 @@ export function serviceError(code: number, details: string, metadata = new Metad
   return Object.assign(new Error(`${code} ${status[code]}: ${details}`), { code, details, metadata });
 }
 
-export class MultiplexedClient<Req, Res> {
-  private stream: ClientDuplexStream<Question<Req>, Answer<Res>> | null = null;
-  private readonly pending = new Map<number, Pending<Req, Res>>();
+/** The client end of one Carry stream (opened on first use and again after it ended). */
+export class Carrier {
+  private stream: ClientStream | null = null;
+  private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private closed = false;
-  private readonly labels: { grpc_service: string; grpc_method: string };
 
   constructor(
-    private readonly openStream: () => ClientDuplexStream<Question<Req>, Answer<Res>>,
-    carried: CarriedMethod,
-    private readonly opts: MultiplexedClientOptions = {},
-  ) {
-    this.labels = { grpc_service: carried.service, grpc_method: carried.method };
-  }
+    private readonly openStream: () => Duplex,
+    private readonly opts: CarrierOptions = {},
+  ) {}
 
-  /** Questions sent and not yet answered. */
+  /** Calls sent and not yet answered. */
   get inFlight(): number {
     return this.pending.size;
   }
 
-  call(request: Req, callOpts?: { deadlineMs?: number }): Promise<Res> {
-    return new Promise<Res>((resolve, reject) => {
+  /**
+   * One call of `def`'s unary method; resolves with its response, rejects like grpc-js. `repeatable`: the method
+   * may be sent again when its stream broke before answering (it changes nothing).
+   */
+  call<Req, Res>(
+    def: MethodDef & { requestSerialize: (v: never) => Buffer; responseDeserialize: (b: Buffer) => Res },
+    request: Req,
+    repeatable: boolean,
+    callOpts?: { deadlineMs?: number },
+  ): Promise<Res> {
+    return this.send(def, def.requestSerialize(request as never), repeatable, callOpts).then(def.responseDeserialize);
+  }
+
+  private send(
+    def: MethodDef,
+    request: Buffer,
+    repeatable: boolean,
+    callOpts: { deadlineMs?: number } | undefined,
+  ): Promise<Buffer> {
+    return new Promise<Buffer>((resolve, reject) => {
       if (this.closed) return reject(serviceError(status.UNAVAILABLE, 'the client is closed'));
       const id = this.nextId;
       this.nextId = this.nextId >= 0xffff_ffff ? 1 : this.nextId + 1;
       const deadlineMs = callOpts?.deadlineMs ?? this.opts.defaultDeadlineMs ?? 10_000;
-      const timer = setTimeout(() => this.expire(id), deadlineMs);
-      const p: Pending<Req, Res> = {
+      const { service, method } = namesOf(def);
+      const ctx = requestContext.getStore();
+      const p: Pending = {
+        method,
         request,
-        requestId: currentRequestId() ?? '',
+        repeatable,
+        requestId: ctx?.requestId ?? '',
+        // W3C trace context: the caller's trace, a span id for this call
+        traceparent: ctx?.trace ? formatTraceparent({ ...ctx.trace, spanId: newSpanId() }) : '',
+        deadlineAt: Date.now() + deadlineMs,
+        sentAt: 0,
         attempts: 0,
         stream: null,
-        timer,
+        timer: setTimeout(() => this.expire(id), deadlineMs),
+        labels: { grpc_service: service, grpc_method: method },
         resolve,
         reject,
       };
       this.pending.set(id, p);
-      this.send(id, p);
+      this.write(id, p);
     });
   }
 
-  /** Ends the stream; questions still unanswered are rejected UNAVAILABLE. */
+  /** Ends the stream; calls still unanswered are rejected UNAVAILABLE. */
   close(): void {
     this.closed = true;
     const s = this.stream;
     this.stream = null;
     for (const [id, p] of this.pending) this.settle(id, p, serviceError(status.UNAVAILABLE, 'the client was closed'));
-    if (s) s.cancel();
+    if (s) s.duplex.cancel();
   }
 
-  private send(id: number, p: Pending<Req, Res>) {
+  private write(id: number, p: Pending) {
     p.attempts++;
+    const current = this.stream;
+    if (current && Date.now() - current.openedAt >= (this.opts.rotateMs ?? 20_000)) {
+      // retired: no new calls; half-closed, it ends once the server has answered the ones it carries
+      this.stream = null;
+      current.duplex.end();
+    }
     const s = this.stream ?? this.open();
     p.stream = s;
-    s.write({ id, request: p.request, requestId: p.requestId });
+    p.sentAt = Date.now();
+    s.duplex.write({
+      id,
+      method: p.method,
+      request: p.request,
+      requestId: p.requestId,
+      traceparent: p.traceparent,
+      deadlineMs: Math.max(1, p.deadlineAt - Date.now()),
+    });
   }
 
-  private open(): ClientDuplexStream<Question<Req>, Answer<Res>> {
-    const s = this.openStream();
+  private open(): ClientStream {
+    const now = Date.now();
+    const s: ClientStream = { duplex: this.openStream(), openedAt: now, heardAt: now };
     this.stream = s;
-    s.on('data', (a: Answer<Res>) => {
+    s.duplex.on('data', (a: CarriedAnswer) => {
+      s.heardAt = Date.now();
       const p = this.pending.get(a.id);
       if (!p || p.stream !== s) return; // answered late after a deadline, or asked again elsewhere
-      if (a.errorCode === status.OK && a.response !== undefined) this.settle(a.id, p, null, a.response);
-      else if (a.errorCode === status.UNAVAILABLE && p.attempts < (this.opts.maxAttempts ?? 2) && !this.closed) {
-        // the server is draining: ask again on a new stream
+      if (a.code === (status.OK as number)) this.settle(a.id, p, null, a.response);
+      else if (a.code === (status.UNAVAILABLE as number) && p.attempts < (this.opts.maxAttempts ?? 2) && !this.closed) {
+        // the server is draining and did not run it: ask again on a new stream
         if (this.stream === s) this.stream = null;
-        this.send(a.id, p);
+        this.write(a.id, p);
       } else {
         const md = new Metadata();
-        for (const [k, v] of Object.entries(a.errorMetadata ?? {})) md.set(k, v);
-        this.settle(a.id, p, serviceError(a.errorCode || status.UNKNOWN, a.errorMessage || 'no answer', md));
+        for (const [k, v] of Object.entries(a.metadata ?? {})) md.set(k, v);
+        this.settle(a.id, p, serviceError(a.code || status.UNKNOWN, a.message || 'no answer', md));
       }
     });
-    s.on('error', () => undefined); // reported by 'status'
-    s.on('status', (st: { code: status; details: string }) => this.ended(s, st));
+    s.duplex.on('error', () => undefined); // reported by 'status'
+    s.duplex.on('status', (st: { code: status; details: string }) => this.ended(s, st));
     return s;
   }
 
-  /** The stream is over: questions it still owed are asked again on a new one, or fail. */
-  private ended(s: ClientDuplexStream<Question<Req>, Answer<Res>>, st: { code: status; details: string }) {
+  /** The stream is over: calls it still owed are sent again on a new one when repeatable, or fail. */
+  private ended(s: ClientStream, st: { code: status; details: string }) {
     if (this.stream === s) this.stream = null;
     for (const [id, p] of this.pending) {
       if (p.stream !== s) continue;
-      if (!this.closed && p.attempts < (this.opts.maxAttempts ?? 2)) this.send(id, p);
+      if (p.repeatable && !this.closed && p.attempts < (this.opts.maxAttempts ?? 2)) this.write(id, p);
       else
         this.settle(
           id,
           p,
           serviceError(
             st.code === status.OK ? status.UNAVAILABLE : st.code,
-            st.details || 'the stream ended before answering',
+            p.repeatable
+              ? st.details || 'the stream ended before answering'
+              : `the connection ended before the answer came; the ${p.method} call may or may not have been applied${st.details ? ` (${st.details})` : ''}`,
           ),
         );
     }
@@ -274,18 +395,43 @@ export class MultiplexedClient<Req, Res> {
     if (!p) return;
     const s = p.stream;
     this.settle(id, p, serviceError(status.DEADLINE_EXCEEDED, 'Deadline exceeded'));
-    // a question with no answer in time: do not trust that stream with the next ones
-    if (s && this.stream === s) {
+    // nothing at all heard on that stream for the whole deadline: a dead connection, do not trust it again
+    if (s && this.stream === s && s.heardAt <= p.sentAt) {
       this.stream = null;
-      s.cancel();
+      s.duplex.cancel();
     }
   }
 
-  private settle(id: number, p: Pending<Req, Res>, err: ServiceError | null, res?: Res) {
+  private settle(id: number, p: Pending, err: ServiceError | null, res?: Buffer) {
     this.pending.delete(id);
     clearTimeout(p.timer);
-    this.opts.metrics?.grpcClientHandled.inc({ ...this.labels, grpc_code: status[err ? err.code : status.OK] });
+    this.opts.metrics?.grpcClientHandled.inc({ ...p.labels, grpc_code: status[err ? err.code : status.OK] });
     if (err) p.reject(err);
-    else p.resolve(res as Res);
+    else p.resolve(res as Buffer);
   }
+}
+
+/** A method definition as ts-proto generates it for grpc-js: both directions' codecs. */
+type ClientMethodDef = MethodDef & {
+  requestSerialize: (v: never) => Buffer;
+  responseDeserialize: (b: Buffer) => unknown;
+};
+
+/**
+ * `client` with the methods named in `carried` sent over `carrier` (one stream) instead of one unary call each;
+ * same signatures, same answers and errors.
+ */
+export function carriedClient<D extends ServiceDef, C extends { [K: string]: unknown }>(
+  client: C,
+  definition: D,
+  carrier: Carrier,
+  carried: { readonly [K in keyof D & string]?: Carriage },
+): C {
+  const out: { [K: string]: unknown } = { ...client };
+  for (const [key, carriage] of Object.entries(carried) as Array<[keyof D & string, Carriage]>) {
+    const def = definition[key] as unknown as ClientMethodDef;
+    out[key] = (request: never, callOpts?: { deadlineMs?: number }) =>
+      carrier.call(def, request, carriage === 'read', callOpts);
+  }
+  return out as C;
 }

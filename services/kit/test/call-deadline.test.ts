@@ -9,7 +9,7 @@ import {
   type Client,
   type ServiceError,
 } from '@grpc/grpc-js';
-import { AppError, stopIfCallEnded } from '../src/errors.js';
+import { AppError, stopIfCallEnded, type CallEnd } from '../src/errors.js';
 import { implement } from '../src/grpc-server.js';
 import { createLogger } from '../src/logger.js';
 import { createMetrics } from '../src/metrics.js';
@@ -43,19 +43,16 @@ afterEach(() => {
   }
 });
 
-describe('unary calls carry an AbortSignal', () => {
+describe('unary calls carry their end (deadline passed or cancelled) to the handler', () => {
   it('is aborted when the deadline passes, so the handler stops before its write', async () => {
     const steps: string[] = [];
-    let sawAbort!: () => void;
-    const aborted = new Promise<void>((r) => (sawAbort = r));
     const server = new Server();
     server.addService(
       def,
       implement(
         def as never,
         {
-          async work(_req: unknown, ctx: { signal?: AbortSignal }) {
-            ctx.signal?.addEventListener('abort', () => sawAbort());
+          async work(_req: unknown, ctx: { signal?: CallEnd }) {
             for (let i = 0; i < 50; i++) {
               stopIfCallEnded(ctx.signal);
               steps.push(`step ${i}`);
@@ -77,7 +74,6 @@ describe('unary calls carry an AbortSignal', () => {
       client.work({}, { deadline: Date.now() + 150 }, (e) => res(e)),
     );
     expect(err?.code).toBe(status.DEADLINE_EXCEEDED);
-    await aborted;
     await sleep(100); // the handler reaches its next step and stops
     expect(steps).not.toContain('write');
     expect(steps.length).toBeLessThan(50);

@@ -1,4 +1,4 @@
-/** A unary method carried over one stream: real grpc-js server and client on loopback. */
+/** Unary methods carried over one stream (Carry): real grpc-js server and client on loopback. */
 import { afterEach, describe, expect, it } from '@jest/globals';
 import {
   makeGenericClientConstructor,
@@ -10,52 +10,61 @@ import {
   type ClientDuplexStream,
   type ServerDuplexStream,
 } from '@grpc/grpc-js';
+import { DirectoryServiceService } from '../../../proto/gen/directory/v1/directory.js';
 import { AppError } from '../src/errors.js';
+import type { CallContext } from '../src/grpc-server.js';
 import { createLogger, requestContext } from '../src/logger.js';
 import { createMetrics } from '../src/metrics.js';
-import { carriedBy, MultiplexedClient, serveMultiplexed, type Answer, type Question } from '../src/multiplexed.js';
+import { Carrier, carriedClient, serveCarried, type CarriedAnswer, type CarriedCall } from '../src/multiplexed.js';
 
-type Ask = { text: string; delayMs?: number; fail?: 'denied' | 'crash' | 'never' };
-type Reply = { text: string; requestId: string };
+type Ask = { text: string; delayMs?: number; fail?: 'denied' | 'crash' | 'never'; probeMs?: number };
+type Reply = { text: string; requestId: string; ended?: boolean };
 
 const json = {
   serialize: (v: unknown) => Buffer.from(JSON.stringify(v)),
-  deserialize: (b: Buffer) => JSON.parse(b.toString()),
+  deserialize: (b: Buffer) => JSON.parse(b.toString()) as unknown,
 };
+const unary = (path: string) => ({
+  path,
+  requestStream: false,
+  responseStream: false,
+  requestSerialize: json.serialize,
+  requestDeserialize: json.deserialize,
+  responseSerialize: json.serialize,
+  responseDeserialize: json.deserialize,
+});
+// Carry's messages as the services' protos declare them
 const def = {
-  ask: {
-    path: '/test.v1.Echo/Ask',
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: json.serialize,
-    requestDeserialize: json.deserialize,
-    responseSerialize: json.serialize,
-    responseDeserialize: json.deserialize,
-  },
-  askStream: {
-    path: '/test.v1.Echo/AskStream',
-    requestStream: true,
-    responseStream: true,
-    requestSerialize: json.serialize,
-    requestDeserialize: json.deserialize,
-    responseSerialize: json.serialize,
-    responseDeserialize: json.deserialize,
-  },
-} as const;
+  ask: unary('/test.v1.Echo/Ask'),
+  write: unary('/test.v1.Echo/Write'),
+  carry: { ...DirectoryServiceService.carry, path: '/test.v1.Echo/Carry' },
+};
+const CARRIED = { ask: 'read', write: 'write' } as const;
 const EchoClient = makeGenericClientConstructor(def, 'Echo');
-type EchoStub = Client & { askStream(): ClientDuplexStream<Question<Ask>, Answer<Reply>> };
+type EchoStub = Client & { carry(): ClientDuplexStream<CarriedCall, CarriedAnswer> };
+type Echo = {
+  ask(req: Ask, opts?: { deadlineMs?: number }): Promise<Reply>;
+  write(req: Ask, opts?: { deadlineMs?: number }): Promise<Reply>;
+};
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const lines: string[] = [];
 const logger = createLogger('test', 'debug', {}, (l) => lines.push(l));
 
-async function handle(req: Ask, ctx: { requestId: string }): Promise<Reply> {
+async function handle(req: Ask, ctx: CallContext): Promise<Reply> {
+  if (req.probeMs) {
+    await sleep(req.probeMs);
+    probes.push({ text: req.text, ended: ctx.signal?.aborted });
+    return { text: req.text, requestId: ctx.requestId, ended: ctx.signal?.aborted };
+  }
   if (req.delayMs) await sleep(req.delayMs);
   if (req.fail === 'denied') throw new AppError('UNAUTHENTICATED', `no entry for ${req.text}`, 'denied');
   if (req.fail === 'crash') throw new Error('boom');
   if (req.fail === 'never') await new Promise(() => undefined);
   return { text: req.text.toUpperCase(), requestId: ctx.requestId };
 }
+const handlers = { ask: handle, write: handle };
+const probes: Array<{ text: string; ended: boolean | undefined }> = [];
 
 const started: Array<{ server: Server; client: Client }> = [];
 afterEach(() => {
@@ -65,15 +74,20 @@ afterEach(() => {
   }
 });
 
-async function start(streamHandler?: (call: ServerDuplexStream<Question<Ask>, Answer<Reply>>) => void) {
+async function start(
+  streamHandler?: (call: ServerDuplexStream<CarriedCall, CarriedAnswer>) => void,
+  carrierOpts: { rotateMs?: number } = {},
+  serverOpts: Record<string, number> = {},
+) {
   const metrics = createMetrics('test');
   const inFlight = { count: 0 };
-  const served = serveMultiplexed(carriedBy(def.ask), handle, { logger, metrics, inFlight });
-  const server = new Server();
+  const served = serveCarried(def, handlers, CARRIED, { logger, metrics, inFlight });
+  const server = new Server(serverOpts);
   let streams = 0;
   server.addService(def, {
     ask: () => undefined,
-    askStream: (call: ServerDuplexStream<Question<Ask>, Answer<Reply>>) => {
+    write: () => undefined,
+    carry: (call: ServerDuplexStream<CarriedCall, CarriedAnswer>) => {
       streams++;
       (streamHandler ?? served.handler)(call);
     },
@@ -83,70 +97,125 @@ async function start(streamHandler?: (call: ServerDuplexStream<Question<Ask>, An
   );
   const client = new EchoClient(`127.0.0.1:${port}`, credentials.createInsecure()) as unknown as EchoStub;
   started.push({ server, client });
-  const asker = new MultiplexedClient<Ask, Reply>(() => client.askStream(), carriedBy(def.ask), {
-    metrics,
-    defaultDeadlineMs: 2000,
-  });
-  return { asker, served, metrics, inFlight, streams: () => streams };
+  const carrier = new Carrier(() => client.carry(), { metrics, defaultDeadlineMs: 2000, ...carrierOpts });
+  const echo = carriedClient({} as Echo, def, carrier, CARRIED);
+  return { echo, carrier, served, metrics, inFlight, streams: () => streams };
 }
 
-describe('a unary method over one stream', () => {
-  it('answers concurrent questions each with its own answer, whatever order they finish in, over one stream', async () => {
-    const { asker, metrics, streams } = await start();
-    const questions = Array.from({ length: 50 }, (_, i) => ({ text: `q${i}`, delayMs: (50 - i) % 7 }));
-    const replies = await Promise.all(questions.map((q) => asker.call(q)));
-    expect(replies.map((r) => r.text)).toEqual(questions.map((q) => q.text.toUpperCase()));
+describe('unary methods carried over one stream', () => {
+  it('answers concurrent calls of several methods each with its own answer, whatever order they finish in, over one stream', async () => {
+    const { echo, carrier, metrics, streams } = await start();
+    const asks = Array.from({ length: 50 }, (_, i) => ({ text: `q${i}`, delayMs: (50 - i) % 7 }));
+    const replies = await Promise.all(asks.map((q, i) => (i % 2 ? echo.ask(q) : echo.write(q))));
+    expect(replies.map((r) => r.text)).toEqual(asks.map((q) => q.text.toUpperCase()));
     expect(streams()).toBe(1);
-    expect(asker.inFlight).toBe(0);
+    expect(carrier.inFlight).toBe(0);
+    // counted under the unary methods' names, as unary calls are
     const counted = await metrics.registry.getSingleMetricAsString('grpc_server_handled_total');
-    expect(counted).toContain('grpc_method="Ask"');
-    expect(counted).toMatch(/grpc_code="OK"[^\n]* 50/);
+    expect(counted).toMatch(/grpc_method="Ask"[^\n]*grpc_code="OK"[^\n]* 25/);
+    expect(counted).toMatch(/grpc_method="Write"[^\n]*grpc_code="OK"[^\n]* 25/);
+    const sent = await metrics.registry.getSingleMetricAsString('grpc_client_handled_total');
+    expect(sent).toMatch(/grpc_method="Ask"[^\n]* 25/);
   });
 
-  it('carries the request id to the handler and its log lines', async () => {
-    const { asker } = await start();
-    const reply = await requestContext.run({ requestId: 'trace-0123456789' }, () => asker.call({ text: 'hello' }));
+  it('carries the request id and the trace to the handler and its log lines', async () => {
+    const { echo } = await start();
+    const trace = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', flags: '01' };
+    const reply = await requestContext.run({ requestId: 'trace-0123456789', trace }, () => echo.ask({ text: 'hello' }));
     expect(reply.requestId).toBe('trace-0123456789');
-    expect(lines.some((l) => JSON.parse(l).requestId === 'trace-0123456789' && l.includes('"stream":true'))).toBe(true);
+    expect(
+      lines.some(
+        (l) =>
+          (JSON.parse(l) as { requestId?: string }).requestId === 'trace-0123456789' && l.includes('"stream":true'),
+      ),
+    ).toBe(true);
+    const traced = lines.find((l) => l.includes('trace-0123456789') && l.includes(trace.traceId));
+    expect(traced).toBeDefined();
   });
 
-  it('fails a question as the unary method would: status, message and metadata, and the stream goes on', async () => {
-    const { asker, streams } = await start();
-    const denied = await asker.call({ text: 'mallory', fail: 'denied' }).catch((e) => e);
+  it("carries each call's deadline: the handler sees its call end when the caller's deadline passes", async () => {
+    const { echo } = await start();
+    const [short, long] = await Promise.all([
+      echo.ask({ text: 'short', probeMs: 300 }, { deadlineMs: 100 }).catch((e: { code: number }) => e),
+      echo.ask({ text: 'long', probeMs: 300 }, { deadlineMs: 5000 }),
+    ]);
+    expect(short).toMatchObject({ code: status.DEADLINE_EXCEEDED });
+    expect(long.ended).toBe(false);
+    // the short call's handler went on after the caller left, and saw its call had ended
+    for (let i = 0; probes.length < 2 && i < 100; i++) await sleep(10);
+    expect(probes).toEqual(
+      expect.arrayContaining([
+        { text: 'short', ended: true },
+        { text: 'long', ended: false },
+      ]),
+    );
+  });
+
+  it('fails a call as the unary method would: status, message and metadata, and the stream goes on', async () => {
+    const { echo, streams } = await start();
+    const denied = await echo.ask({ text: 'mallory', fail: 'denied' }).catch((e) => e);
     expect(denied).toMatchObject({ code: status.UNAUTHENTICATED, details: 'no entry for mallory' });
     expect(denied.metadata.get('error-reason')).toEqual(['denied']);
-    const crashed = await asker.call({ text: 'x', fail: 'crash' }).catch((e) => e);
+    const crashed = await echo.write({ text: 'x', fail: 'crash' }).catch((e) => e);
     expect(crashed.code).toBe(status.INTERNAL);
     expect(crashed.details).not.toContain('boom');
     expect(crashed.metadata.get('error-id')[0]).toMatch(/^[0-9a-f]{28}$/);
-    expect((await asker.call({ text: 'ok' })).text).toBe('OK');
+    expect((await echo.ask({ text: 'ok' })).text).toBe('OK');
     expect(streams()).toBe(1);
   });
 
-  it('applies a deadline per question and drops the stream it was asked on', async () => {
-    const { asker, streams } = await start();
-    const slow = await asker.call({ text: 'slow', fail: 'never' }, { deadlineMs: 100 }).catch((e) => e);
+  it('answers a method it does not carry UNIMPLEMENTED', async () => {
+    const { carrier } = await start();
+    const other = { ...def.ask, path: '/test.v1.Echo/Other' };
+    await expect(carrier.call(other, { text: 'x' }, true)).rejects.toMatchObject({ code: status.UNIMPLEMENTED });
+  });
+
+  it('drops a stream on which nothing was answered for a whole deadline, and keeps one that answers others', async () => {
+    const { echo, streams } = await start();
+    const slow = await echo.ask({ text: 'slow', fail: 'never' }, { deadlineMs: 100 }).catch((e) => e);
     expect(slow.code).toBe(status.DEADLINE_EXCEEDED);
-    expect((await asker.call({ text: 'next' })).text).toBe('NEXT');
+    expect((await echo.ask({ text: 'next' })).text).toBe('NEXT');
+    expect(streams()).toBe(2);
+    // a slow call among answered ones: the stream is alive
+    const [late] = await Promise.all([
+      echo.ask({ text: 'slow', fail: 'never' }, { deadlineMs: 150 }).catch((e) => e),
+      (async () => {
+        for (let i = 0; i < 10; i++) await echo.ask({ text: `busy${i}`, delayMs: 20 });
+      })(),
+    ]);
+    expect(late.code).toBe(status.DEADLINE_EXCEEDED);
+    expect((await echo.ask({ text: 'after' })).text).toBe('AFTER');
     expect(streams()).toBe(2);
   });
 
-  it('asks again on a new stream when a stream ends before answering', async () => {
+  it('when a stream breaks before answering, sends a read again on a new stream and fails a write UNAVAILABLE', async () => {
     let first = true;
     const metrics = createMetrics('test');
-    const served = serveMultiplexed(carriedBy(def.ask), handle, { logger, metrics });
-    const { asker, streams } = await start((call) => {
+    const served = serveCarried(def, handlers, CARRIED, { logger, metrics });
+    const taken: string[] = [];
+    const { echo, streams } = await start((call) => {
       if (!first) return served.handler(call);
       first = false;
-      call.on('data', () => call.end()); // takes the question, says nothing, ends
+      // takes both calls, says nothing, ends
+      call.on('data', (q: CarriedCall) => {
+        taken.push(q.method);
+        if (taken.length === 2) call.end();
+      });
     });
-    expect((await asker.call({ text: 'again' })).text).toBe('AGAIN');
+    const [read, write] = await Promise.all([
+      echo.ask({ text: 'again' }),
+      echo.write({ text: 'once' }).catch((e) => e),
+    ]);
+    expect(read.text).toBe('AGAIN');
+    expect(write.code).toBe(status.UNAVAILABLE);
+    expect(write.details).toMatch(/may or may not have been applied/);
+    expect(taken.sort()).toEqual(['Ask', 'Write']);
     expect(streams()).toBe(2);
   });
 
-  it('when draining answers what it has, then ends; later questions fail UNAVAILABLE instead of hanging', async () => {
-    const { asker, served, inFlight: handling } = await start();
-    const inFlight = asker.call({ text: 'slow', delayMs: 150 });
+  it('when draining answers what it has, then ends; later calls are not run and fail UNAVAILABLE instead of hanging', async () => {
+    const { echo, served, inFlight: handling } = await start();
+    const inFlight = echo.write({ text: 'slow', delayMs: 150 });
     // drain once the server is answering it (a fixed sleep raced with a loaded machine)
     for (let i = 0; handling.count === 0 && i < 500; i++) await sleep(5);
     expect(handling.count).toBe(1);
@@ -154,27 +223,71 @@ describe('a unary method over one stream', () => {
     expect((await inFlight).text).toBe('SLOW');
     await sleep(50);
     expect(served.open).toBe(0);
-    const later = await asker.call({ text: 'late' }).catch((e) => e);
+    const later = await echo.ask({ text: 'late' }).catch((e) => e);
     expect(later.code).toBe(status.UNAVAILABLE);
+    expect(handling.count).toBe(0);
   });
+
+  it('moves new calls to a new stream once the current one is old, and the old one ends once it has answered', async () => {
+    const { echo, served, streams } = await start(undefined, { rotateMs: 40 });
+    const replies: Reply[] = [];
+    for (let round = 0; round < 5; round++) {
+      replies.push(...(await Promise.all([0, 1, 2].map((i) => echo.write({ text: `r${round}.${i}`, delayMs: 15 })))));
+      await sleep(15);
+    }
+    expect(replies.map((r) => r.text)).toEqual(
+      [0, 1, 2, 3, 4].flatMap((round) => [0, 1, 2].map((i) => `R${round}.${i}`)),
+    );
+    expect(streams()).toBeGreaterThan(1);
+    await sleep(50);
+    expect(served.open).toBeLessThanOrEqual(1);
+  });
+
+  it('loses no write while the server keeps closing connections by age (streams move before the grace ends)', async () => {
+    // every connection is closed 50 ms after it opened and cut 150 ms later: a stream kept longer loses its calls
+    const { echo, inFlight } = await start(
+      undefined,
+      { rotateMs: 40 },
+      { 'grpc.max_connection_age_ms': 50, 'grpc.max_connection_age_grace_ms': 150 },
+    );
+    const failures: unknown[] = [];
+    let ok = 0;
+    const worker = async (w: number) => {
+      for (let i = 0; i < 100; i++) {
+        try {
+          await echo.write({ text: `w${w}.${i}`, delayMs: i % 3 });
+          ok++;
+        } catch (err) {
+          failures.push(err);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, (_, w) => worker(w)));
+    expect(failures).toEqual([]);
+    expect(ok).toBe(800);
+    expect(inFlight.count).toBe(0);
+  }, 60000);
 
   it('fails fast with UNAVAILABLE when the server cannot be reached', async () => {
     const client = new EchoClient('127.0.0.1:1', credentials.createInsecure()) as unknown as EchoStub;
-    const asker = new MultiplexedClient<Ask, Reply>(() => client.askStream(), carriedBy(def.ask), {
-      defaultDeadlineMs: 5000,
-    });
+    const echo = carriedClient(
+      {} as Echo,
+      def,
+      new Carrier(() => client.carry(), { defaultDeadlineMs: 5000 }),
+      CARRIED,
+    );
     const t0 = Date.now();
-    const err = await asker.call({ text: 'x' }).catch((e) => e);
+    const err = await echo.ask({ text: 'x' }).catch((e) => e);
     expect(err.code).toBe(status.UNAVAILABLE);
     expect(Date.now() - t0).toBeLessThan(5000);
     client.close();
   });
 
-  it('rejects questions still unanswered when closed', async () => {
-    const { asker } = await start();
-    const pending = asker.call({ text: 'x', fail: 'never' });
-    asker.close();
+  it('rejects calls still unanswered when closed', async () => {
+    const { echo, carrier } = await start();
+    const pending = echo.ask({ text: 'x', fail: 'never' });
+    carrier.close();
     await expect(pending).rejects.toMatchObject({ code: status.UNAVAILABLE });
-    await expect(asker.call({ text: 'y' })).rejects.toMatchObject({ code: status.UNAVAILABLE });
+    await expect(echo.ask({ text: 'y' })).rejects.toMatchObject({ code: status.UNAVAILABLE });
   });
 });

@@ -109,32 +109,35 @@ export interface VerifyCredentialResponse {
   generation: number;
 }
 
-export interface VerifyCredentialStreamRequest {
-  /** Chosen by the client, unique among its questions in flight on this stream. */
+/**
+ * One call of a unary method of this service, carried by Carry. The same two messages are declared by every
+ * service that offers Carry (buf's lint wants each method's messages to be its own).
+ */
+export interface CarryRequest {
+  /** Chosen by the client, unique among its calls in flight on this stream; the answer repeats it. */
   id: number;
-  request:
-    | VerifyCredentialRequest
-    | undefined;
-  /** The caller's request id, for the logs (unary calls carry it in the x-request-id metadata). */
+  /** The unary method's name, e.g. "VerifyCredential". */
+  method: string;
+  /** The unary method's request message, encoded. */
+  request: Buffer;
+  /** The caller's request id and W3C traceparent (a unary call carries them as x-request-id and traceparent metadata). */
   requestId: string;
+  traceparent: string;
+  /** How long the caller waits for the answer, in milliseconds from sending it (a unary call's deadline). */
+  deadlineMs: number;
 }
 
-export interface VerifyCredentialStreamResponse {
+export interface CarryResponse {
   id: number;
-  /** Set when the verification succeeded. */
-  response:
-    | VerifyCredentialResponse
-    | undefined;
-  /**
-   * Otherwise the gRPC status code, message and trailing metadata (error id, reason) VerifyCredential would
-   * have failed with.
-   */
-  errorCode: number;
-  errorMessage: string;
-  errorMetadata: { [key: string]: string };
+  /** The unary method's response message, encoded, when code is 0 (OK). */
+  response: Buffer;
+  /** Otherwise the gRPC status code, message and trailing metadata the unary method would have failed with. */
+  code: number;
+  message: string;
+  metadata: { [key: string]: string };
 }
 
-export interface VerifyCredentialStreamResponse_ErrorMetadataEntry {
+export interface CarryResponse_MetadataEntry {
   key: string;
   value: string;
 }
@@ -905,25 +908,34 @@ export const VerifyCredentialResponse: MessageFns<VerifyCredentialResponse> = {
   },
 };
 
-function createBaseVerifyCredentialStreamRequest(): VerifyCredentialStreamRequest {
-  return { id: 0, request: undefined, requestId: "" };
+function createBaseCarryRequest(): CarryRequest {
+  return { id: 0, method: "", request: Buffer.alloc(0), requestId: "", traceparent: "", deadlineMs: 0 };
 }
 
-export const VerifyCredentialStreamRequest: MessageFns<VerifyCredentialStreamRequest> = {
-  encode(message: VerifyCredentialStreamRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+export const CarryRequest: MessageFns<CarryRequest> = {
+  encode(message: CarryRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.id !== 0) {
       writer.uint32(8).uint32(message.id);
     }
-    if (message.request !== undefined) {
-      VerifyCredentialRequest.encode(message.request, writer.uint32(18).fork()).join();
+    if (message.method !== "") {
+      writer.uint32(18).string(message.method);
+    }
+    if (message.request.length !== 0) {
+      writer.uint32(26).bytes(message.request);
     }
     if (message.requestId !== "") {
-      writer.uint32(26).string(message.requestId);
+      writer.uint32(34).string(message.requestId);
+    }
+    if (message.traceparent !== "") {
+      writer.uint32(42).string(message.traceparent);
+    }
+    if (message.deadlineMs !== 0) {
+      writer.uint32(48).uint32(message.deadlineMs);
     }
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): VerifyCredentialStreamRequest {
+  decode(input: BinaryReader | Uint8Array, length?: number): CarryRequest {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -932,7 +944,7 @@ export const VerifyCredentialStreamRequest: MessageFns<VerifyCredentialStreamReq
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseVerifyCredentialStreamRequest();
+      const message = createBaseCarryRequest();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -949,7 +961,7 @@ export const VerifyCredentialStreamRequest: MessageFns<VerifyCredentialStreamReq
               break;
             }
 
-            message.request = VerifyCredentialRequest.decode(reader, reader.uint32());
+            message.method = reader.string();
             continue;
           }
           case 3: {
@@ -957,7 +969,31 @@ export const VerifyCredentialStreamRequest: MessageFns<VerifyCredentialStreamReq
               break;
             }
 
+            message.request = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
             message.requestId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.traceparent = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.deadlineMs = reader.uint32();
             continue;
           }
         }
@@ -972,72 +1008,88 @@ export const VerifyCredentialStreamRequest: MessageFns<VerifyCredentialStreamReq
     }
   },
 
-  fromJSON(object: any): VerifyCredentialStreamRequest {
+  fromJSON(object: any): CarryRequest {
     return {
       id: isSet(object.id) ? globalThis.Number(object.id) : 0,
-      request: isSet(object.request) ? VerifyCredentialRequest.fromJSON(object.request) : undefined,
+      method: isSet(object.method) ? globalThis.String(object.method) : "",
+      request: isSet(object.request) ? Buffer.from(bytesFromBase64(object.request)) : Buffer.alloc(0),
       requestId: isSet(object.requestId)
         ? globalThis.String(object.requestId)
         : isSet(object.request_id)
         ? globalThis.String(object.request_id)
         : "",
+      traceparent: isSet(object.traceparent) ? globalThis.String(object.traceparent) : "",
+      deadlineMs: isSet(object.deadlineMs)
+        ? globalThis.Number(object.deadlineMs)
+        : isSet(object.deadline_ms)
+        ? globalThis.Number(object.deadline_ms)
+        : 0,
     };
   },
 
-  toJSON(message: VerifyCredentialStreamRequest): unknown {
+  toJSON(message: CarryRequest): unknown {
     const obj: any = {};
     if (message.id !== 0) {
       obj.id = Math.round(message.id);
     }
-    if (message.request !== undefined) {
-      obj.request = VerifyCredentialRequest.toJSON(message.request);
+    if (message.method !== "") {
+      obj.method = message.method;
+    }
+    if (message.request.length !== 0) {
+      obj.request = base64FromBytes(message.request);
     }
     if (message.requestId !== "") {
       obj.requestId = message.requestId;
     }
+    if (message.traceparent !== "") {
+      obj.traceparent = message.traceparent;
+    }
+    if (message.deadlineMs !== 0) {
+      obj.deadlineMs = Math.round(message.deadlineMs);
+    }
     return obj;
   },
 
-  create(base?: DeepPartial<VerifyCredentialStreamRequest>): VerifyCredentialStreamRequest {
-    return VerifyCredentialStreamRequest.fromPartial(base ?? {});
+  create(base?: DeepPartial<CarryRequest>): CarryRequest {
+    return CarryRequest.fromPartial(base ?? {});
   },
-  fromPartial(object: DeepPartial<VerifyCredentialStreamRequest>): VerifyCredentialStreamRequest {
-    const message = createBaseVerifyCredentialStreamRequest();
+  fromPartial(object: DeepPartial<CarryRequest>): CarryRequest {
+    const message = createBaseCarryRequest();
     message.id = object.id ?? 0;
-    message.request = (object.request !== undefined && object.request !== null)
-      ? VerifyCredentialRequest.fromPartial(object.request)
-      : undefined;
+    message.method = object.method ?? "";
+    message.request = object.request ?? Buffer.alloc(0);
     message.requestId = object.requestId ?? "";
+    message.traceparent = object.traceparent ?? "";
+    message.deadlineMs = object.deadlineMs ?? 0;
     return message;
   },
 };
 
-function createBaseVerifyCredentialStreamResponse(): VerifyCredentialStreamResponse {
-  return { id: 0, response: undefined, errorCode: 0, errorMessage: "", errorMetadata: {} };
+function createBaseCarryResponse(): CarryResponse {
+  return { id: 0, response: Buffer.alloc(0), code: 0, message: "", metadata: {} };
 }
 
-export const VerifyCredentialStreamResponse: MessageFns<VerifyCredentialStreamResponse> = {
-  encode(message: VerifyCredentialStreamResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+export const CarryResponse: MessageFns<CarryResponse> = {
+  encode(message: CarryResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.id !== 0) {
       writer.uint32(8).uint32(message.id);
     }
-    if (message.response !== undefined) {
-      VerifyCredentialResponse.encode(message.response, writer.uint32(18).fork()).join();
+    if (message.response.length !== 0) {
+      writer.uint32(18).bytes(message.response);
     }
-    if (message.errorCode !== 0) {
-      writer.uint32(24).int32(message.errorCode);
+    if (message.code !== 0) {
+      writer.uint32(24).int32(message.code);
     }
-    if (message.errorMessage !== "") {
-      writer.uint32(34).string(message.errorMessage);
+    if (message.message !== "") {
+      writer.uint32(34).string(message.message);
     }
-    globalThis.Object.entries(message.errorMetadata).forEach(([key, value]: [string, string]) => {
-      VerifyCredentialStreamResponse_ErrorMetadataEntry.encode({ key: key as any, value }, writer.uint32(42).fork())
-        .join();
+    globalThis.Object.entries(message.metadata).forEach(([key, value]: [string, string]) => {
+      CarryResponse_MetadataEntry.encode({ key: key as any, value }, writer.uint32(42).fork()).join();
     });
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): VerifyCredentialStreamResponse {
+  decode(input: BinaryReader | Uint8Array, length?: number): CarryResponse {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -1046,7 +1098,7 @@ export const VerifyCredentialStreamResponse: MessageFns<VerifyCredentialStreamRe
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseVerifyCredentialStreamResponse();
+      const message = createBaseCarryResponse();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -1063,7 +1115,7 @@ export const VerifyCredentialStreamResponse: MessageFns<VerifyCredentialStreamRe
               break;
             }
 
-            message.response = VerifyCredentialResponse.decode(reader, reader.uint32());
+            message.response = Buffer.from(reader.bytes());
             continue;
           }
           case 3: {
@@ -1071,7 +1123,7 @@ export const VerifyCredentialStreamResponse: MessageFns<VerifyCredentialStreamRe
               break;
             }
 
-            message.errorCode = reader.int32();
+            message.code = reader.int32();
             continue;
           }
           case 4: {
@@ -1079,7 +1131,7 @@ export const VerifyCredentialStreamResponse: MessageFns<VerifyCredentialStreamRe
               break;
             }
 
-            message.errorMessage = reader.string();
+            message.message = reader.string();
             continue;
           }
           case 5: {
@@ -1087,9 +1139,9 @@ export const VerifyCredentialStreamResponse: MessageFns<VerifyCredentialStreamRe
               break;
             }
 
-            const entry5 = VerifyCredentialStreamResponse_ErrorMetadataEntry.decode(reader, reader.uint32());
+            const entry5 = CarryResponse_MetadataEntry.decode(reader, reader.uint32());
             if (entry5.value !== undefined) {
-              message.errorMetadata[entry5.key] = entry5.value;
+              message.metadata[entry5.key] = entry5.value;
             }
             continue;
           }
@@ -1105,35 +1157,14 @@ export const VerifyCredentialStreamResponse: MessageFns<VerifyCredentialStreamRe
     }
   },
 
-  fromJSON(object: any): VerifyCredentialStreamResponse {
+  fromJSON(object: any): CarryResponse {
     return {
       id: isSet(object.id) ? globalThis.Number(object.id) : 0,
-      response: isSet(object.response) ? VerifyCredentialResponse.fromJSON(object.response) : undefined,
-      errorCode: isSet(object.errorCode)
-        ? globalThis.Number(object.errorCode)
-        : isSet(object.error_code)
-        ? globalThis.Number(object.error_code)
-        : 0,
-      errorMessage: isSet(object.errorMessage)
-        ? globalThis.String(object.errorMessage)
-        : isSet(object.error_message)
-        ? globalThis.String(object.error_message)
-        : "",
-      errorMetadata: isObject(object.errorMetadata)
-        ? (globalThis.Object.entries(object.errorMetadata) as [string, any][]).reduce(
-          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.String(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : isObject(object.error_metadata)
-        ? (globalThis.Object.entries(object.error_metadata) as [string, any][]).reduce(
+      response: isSet(object.response) ? Buffer.from(bytesFromBase64(object.response)) : Buffer.alloc(0),
+      code: isSet(object.code) ? globalThis.Number(object.code) : 0,
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+      metadata: isObject(object.metadata)
+        ? (globalThis.Object.entries(object.metadata) as [string, any][]).reduce(
           (acc: { [key: string]: string }, [key, value]: [string, any]) => {
             globalThis.Object.defineProperty(acc, key, {
               value: globalThis.String(value),
@@ -1149,44 +1180,42 @@ export const VerifyCredentialStreamResponse: MessageFns<VerifyCredentialStreamRe
     };
   },
 
-  toJSON(message: VerifyCredentialStreamResponse): unknown {
+  toJSON(message: CarryResponse): unknown {
     const obj: any = {};
     if (message.id !== 0) {
       obj.id = Math.round(message.id);
     }
-    if (message.response !== undefined) {
-      obj.response = VerifyCredentialResponse.toJSON(message.response);
+    if (message.response.length !== 0) {
+      obj.response = base64FromBytes(message.response);
     }
-    if (message.errorCode !== 0) {
-      obj.errorCode = Math.round(message.errorCode);
+    if (message.code !== 0) {
+      obj.code = Math.round(message.code);
     }
-    if (message.errorMessage !== "") {
-      obj.errorMessage = message.errorMessage;
+    if (message.message !== "") {
+      obj.message = message.message;
     }
-    if (message.errorMetadata) {
-      const entries = globalThis.Object.entries(message.errorMetadata) as [string, string][];
+    if (message.metadata) {
+      const entries = globalThis.Object.entries(message.metadata) as [string, string][];
       if (entries.length > 0) {
-        obj.errorMetadata = {};
+        obj.metadata = {};
         entries.forEach(([k, v]) => {
-          obj.errorMetadata[k] = v;
+          obj.metadata[k] = v;
         });
       }
     }
     return obj;
   },
 
-  create(base?: DeepPartial<VerifyCredentialStreamResponse>): VerifyCredentialStreamResponse {
-    return VerifyCredentialStreamResponse.fromPartial(base ?? {});
+  create(base?: DeepPartial<CarryResponse>): CarryResponse {
+    return CarryResponse.fromPartial(base ?? {});
   },
-  fromPartial(object: DeepPartial<VerifyCredentialStreamResponse>): VerifyCredentialStreamResponse {
-    const message = createBaseVerifyCredentialStreamResponse();
+  fromPartial(object: DeepPartial<CarryResponse>): CarryResponse {
+    const message = createBaseCarryResponse();
     message.id = object.id ?? 0;
-    message.response = (object.response !== undefined && object.response !== null)
-      ? VerifyCredentialResponse.fromPartial(object.response)
-      : undefined;
-    message.errorCode = object.errorCode ?? 0;
-    message.errorMessage = object.errorMessage ?? "";
-    message.errorMetadata = (globalThis.Object.entries(object.errorMetadata ?? {}) as [string, string][]).reduce(
+    message.response = object.response ?? Buffer.alloc(0);
+    message.code = object.code ?? 0;
+    message.message = object.message ?? "";
+    message.metadata = (globalThis.Object.entries(object.metadata ?? {}) as [string, string][]).reduce(
       (acc: { [key: string]: string }, [key, value]: [string, string]) => {
         if (value !== undefined) {
           acc[key] = globalThis.String(value);
@@ -1199,17 +1228,12 @@ export const VerifyCredentialStreamResponse: MessageFns<VerifyCredentialStreamRe
   },
 };
 
-function createBaseVerifyCredentialStreamResponse_ErrorMetadataEntry(): VerifyCredentialStreamResponse_ErrorMetadataEntry {
+function createBaseCarryResponse_MetadataEntry(): CarryResponse_MetadataEntry {
   return { key: "", value: "" };
 }
 
-export const VerifyCredentialStreamResponse_ErrorMetadataEntry: MessageFns<
-  VerifyCredentialStreamResponse_ErrorMetadataEntry
-> = {
-  encode(
-    message: VerifyCredentialStreamResponse_ErrorMetadataEntry,
-    writer: BinaryWriter = new BinaryWriter(),
-  ): BinaryWriter {
+export const CarryResponse_MetadataEntry: MessageFns<CarryResponse_MetadataEntry> = {
+  encode(message: CarryResponse_MetadataEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.key !== "") {
       writer.uint32(10).string(message.key);
     }
@@ -1219,7 +1243,7 @@ export const VerifyCredentialStreamResponse_ErrorMetadataEntry: MessageFns<
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): VerifyCredentialStreamResponse_ErrorMetadataEntry {
+  decode(input: BinaryReader | Uint8Array, length?: number): CarryResponse_MetadataEntry {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -1228,7 +1252,7 @@ export const VerifyCredentialStreamResponse_ErrorMetadataEntry: MessageFns<
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseVerifyCredentialStreamResponse_ErrorMetadataEntry();
+      const message = createBaseCarryResponse_MetadataEntry();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -1260,14 +1284,14 @@ export const VerifyCredentialStreamResponse_ErrorMetadataEntry: MessageFns<
     }
   },
 
-  fromJSON(object: any): VerifyCredentialStreamResponse_ErrorMetadataEntry {
+  fromJSON(object: any): CarryResponse_MetadataEntry {
     return {
       key: isSet(object.key) ? globalThis.String(object.key) : "",
       value: isSet(object.value) ? globalThis.String(object.value) : "",
     };
   },
 
-  toJSON(message: VerifyCredentialStreamResponse_ErrorMetadataEntry): unknown {
+  toJSON(message: CarryResponse_MetadataEntry): unknown {
     const obj: any = {};
     if (message.key !== "") {
       obj.key = message.key;
@@ -1278,15 +1302,11 @@ export const VerifyCredentialStreamResponse_ErrorMetadataEntry: MessageFns<
     return obj;
   },
 
-  create(
-    base?: DeepPartial<VerifyCredentialStreamResponse_ErrorMetadataEntry>,
-  ): VerifyCredentialStreamResponse_ErrorMetadataEntry {
-    return VerifyCredentialStreamResponse_ErrorMetadataEntry.fromPartial(base ?? {});
+  create(base?: DeepPartial<CarryResponse_MetadataEntry>): CarryResponse_MetadataEntry {
+    return CarryResponse_MetadataEntry.fromPartial(base ?? {});
   },
-  fromPartial(
-    object: DeepPartial<VerifyCredentialStreamResponse_ErrorMetadataEntry>,
-  ): VerifyCredentialStreamResponse_ErrorMetadataEntry {
-    const message = createBaseVerifyCredentialStreamResponse_ErrorMetadataEntry();
+  fromPartial(object: DeepPartial<CarryResponse_MetadataEntry>): CarryResponse_MetadataEntry {
+    const message = createBaseCarryResponse_MetadataEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
     return message;
@@ -2555,23 +2575,20 @@ export const CredentialsServiceService = {
     responseDeserialize: (value: Buffer): VerifyCredentialResponse => VerifyCredentialResponse.decode(value),
   },
   /**
-   * VerifyCredential for a caller that verifies on every request (the gateway): many verifications over one
-   * long-lived stream, where a message costs both processes about a tenth of a unary call. Each answer carries
-   * the id of its question and answers may come in any order; each is exactly what VerifyCredential would
-   * answer. The server ends the stream with OK when it shuts down; a verification it can no longer answer is
-   * answered UNAVAILABLE, and the client sends it again on a new stream (verifying changes nothing).
+   * Unary methods carried by one long-lived stream for a caller that calls them on every request (the gateway
+   * verifies what its memory does not hold): a carried call costs both processes a fraction of a unary call.
+   * Each answer carries the id of its call and answers may come in any order; each is exactly what the unary
+   * method would answer. The server ends the stream with OK when it shuts down and answers later calls
+   * UNAVAILABLE without running them; the client sends those again on a new stream. Carried: VerifyCredential.
    */
-  verifyCredentialStream: {
-    path: "/credentials.v1.CredentialsService/VerifyCredentialStream" as const,
+  carry: {
+    path: "/credentials.v1.CredentialsService/Carry" as const,
     requestStream: true as const,
     responseStream: true as const,
-    requestSerialize: (value: VerifyCredentialStreamRequest): Buffer =>
-      Buffer.from(VerifyCredentialStreamRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): VerifyCredentialStreamRequest => VerifyCredentialStreamRequest.decode(value),
-    responseSerialize: (value: VerifyCredentialStreamResponse): Buffer =>
-      Buffer.from(VerifyCredentialStreamResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): VerifyCredentialStreamResponse =>
-      VerifyCredentialStreamResponse.decode(value),
+    requestSerialize: (value: CarryRequest): Buffer => Buffer.from(CarryRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CarryRequest => CarryRequest.decode(value),
+    responseSerialize: (value: CarryResponse): Buffer => Buffer.from(CarryResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CarryResponse => CarryResponse.decode(value),
   },
   /** Revokes every secret of a connector (connector deleted or disabled). */
   revokeCredentials: {
@@ -2632,13 +2649,13 @@ export interface CredentialsServiceServer extends UntypedServiceImplementation {
    */
   verifyCredential: handleUnaryCall<VerifyCredentialRequest, VerifyCredentialResponse>;
   /**
-   * VerifyCredential for a caller that verifies on every request (the gateway): many verifications over one
-   * long-lived stream, where a message costs both processes about a tenth of a unary call. Each answer carries
-   * the id of its question and answers may come in any order; each is exactly what VerifyCredential would
-   * answer. The server ends the stream with OK when it shuts down; a verification it can no longer answer is
-   * answered UNAVAILABLE, and the client sends it again on a new stream (verifying changes nothing).
+   * Unary methods carried by one long-lived stream for a caller that calls them on every request (the gateway
+   * verifies what its memory does not hold): a carried call costs both processes a fraction of a unary call.
+   * Each answer carries the id of its call and answers may come in any order; each is exactly what the unary
+   * method would answer. The server ends the stream with OK when it shuts down and answers later calls
+   * UNAVAILABLE without running them; the client sends those again on a new stream. Carried: VerifyCredential.
    */
-  verifyCredentialStream: handleBidiStreamingCall<VerifyCredentialStreamRequest, VerifyCredentialStreamResponse>;
+  carry: handleBidiStreamingCall<CarryRequest, CarryResponse>;
   /** Revokes every secret of a connector (connector deleted or disabled). */
   revokeCredentials: handleUnaryCall<RevokeCredentialsRequest, RevokeCredentialsResponse>;
   /** What may be shown after creation: last four characters and dates, never the secrets. */
@@ -2696,20 +2713,15 @@ export interface CredentialsServiceClient extends Client {
     callback: (error: ServiceError | null, response: VerifyCredentialResponse) => void,
   ): ClientUnaryCall;
   /**
-   * VerifyCredential for a caller that verifies on every request (the gateway): many verifications over one
-   * long-lived stream, where a message costs both processes about a tenth of a unary call. Each answer carries
-   * the id of its question and answers may come in any order; each is exactly what VerifyCredential would
-   * answer. The server ends the stream with OK when it shuts down; a verification it can no longer answer is
-   * answered UNAVAILABLE, and the client sends it again on a new stream (verifying changes nothing).
+   * Unary methods carried by one long-lived stream for a caller that calls them on every request (the gateway
+   * verifies what its memory does not hold): a carried call costs both processes a fraction of a unary call.
+   * Each answer carries the id of its call and answers may come in any order; each is exactly what the unary
+   * method would answer. The server ends the stream with OK when it shuts down and answers later calls
+   * UNAVAILABLE without running them; the client sends those again on a new stream. Carried: VerifyCredential.
    */
-  verifyCredentialStream(): ClientDuplexStream<VerifyCredentialStreamRequest, VerifyCredentialStreamResponse>;
-  verifyCredentialStream(
-    options: Partial<CallOptions>,
-  ): ClientDuplexStream<VerifyCredentialStreamRequest, VerifyCredentialStreamResponse>;
-  verifyCredentialStream(
-    metadata: Metadata,
-    options?: Partial<CallOptions>,
-  ): ClientDuplexStream<VerifyCredentialStreamRequest, VerifyCredentialStreamResponse>;
+  carry(): ClientDuplexStream<CarryRequest, CarryResponse>;
+  carry(options: Partial<CallOptions>): ClientDuplexStream<CarryRequest, CarryResponse>;
+  carry(metadata: Metadata, options?: Partial<CallOptions>): ClientDuplexStream<CarryRequest, CarryResponse>;
   /** Revokes every secret of a connector (connector deleted or disabled). */
   revokeCredentials(
     request: RevokeCredentialsRequest,
@@ -2770,6 +2782,14 @@ export const CredentialsServiceClient = makeGenericClientConstructor(
   service: typeof CredentialsServiceService;
   serviceName: string;
 };
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
+}
 
 function floatToJson(value: number | null | undefined): number | string | null | undefined {
   return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;

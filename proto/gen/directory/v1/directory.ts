@@ -10,8 +10,10 @@ import {
   type CallOptions,
   type ChannelCredentials,
   Client,
+  type ClientDuplexStream,
   type ClientOptions,
   type ClientUnaryCall,
+  type handleBidiStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
   type Metadata,
@@ -815,6 +817,39 @@ export interface RedeliverWebhookEventRequest {
 
 export interface RedeliverWebhookEventResponse {
   delivery: WebhookDelivery | undefined;
+}
+
+/**
+ * One call of a unary method of this service, carried by Carry. The same two messages are declared by every
+ * service that offers Carry (buf's lint wants each method's messages to be its own).
+ */
+export interface CarryRequest {
+  /** Chosen by the client, unique among its calls in flight on this stream; the answer repeats it. */
+  id: number;
+  /** The unary method's name, e.g. "GetResource". */
+  method: string;
+  /** The unary method's request message, encoded. */
+  request: Buffer;
+  /** The caller's request id and W3C traceparent (a unary call carries them as x-request-id and traceparent metadata). */
+  requestId: string;
+  traceparent: string;
+  /** How long the caller waits for the answer, in milliseconds from sending it (a unary call's deadline). */
+  deadlineMs: number;
+}
+
+export interface CarryResponse {
+  id: number;
+  /** The unary method's response message, encoded, when code is 0 (OK). */
+  response: Buffer;
+  /** Otherwise the gRPC status code, message and trailing metadata the unary method would have failed with. */
+  code: number;
+  message: string;
+  metadata: { [key: string]: string };
+}
+
+export interface CarryResponse_MetadataEntry {
+  key: string;
+  value: string;
 }
 
 function createBaseOrg(): Org {
@@ -10031,6 +10066,411 @@ export const RedeliverWebhookEventResponse: MessageFns<RedeliverWebhookEventResp
   },
 };
 
+function createBaseCarryRequest(): CarryRequest {
+  return { id: 0, method: "", request: Buffer.alloc(0), requestId: "", traceparent: "", deadlineMs: 0 };
+}
+
+export const CarryRequest: MessageFns<CarryRequest> = {
+  encode(message: CarryRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== 0) {
+      writer.uint32(8).uint32(message.id);
+    }
+    if (message.method !== "") {
+      writer.uint32(18).string(message.method);
+    }
+    if (message.request.length !== 0) {
+      writer.uint32(26).bytes(message.request);
+    }
+    if (message.requestId !== "") {
+      writer.uint32(34).string(message.requestId);
+    }
+    if (message.traceparent !== "") {
+      writer.uint32(42).string(message.traceparent);
+    }
+    if (message.deadlineMs !== 0) {
+      writer.uint32(48).uint32(message.deadlineMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CarryRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCarryRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.id = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.method = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.request = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.traceparent = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.deadlineMs = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CarryRequest {
+    return {
+      id: isSet(object.id) ? globalThis.Number(object.id) : 0,
+      method: isSet(object.method) ? globalThis.String(object.method) : "",
+      request: isSet(object.request) ? Buffer.from(bytesFromBase64(object.request)) : Buffer.alloc(0),
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
+      traceparent: isSet(object.traceparent) ? globalThis.String(object.traceparent) : "",
+      deadlineMs: isSet(object.deadlineMs)
+        ? globalThis.Number(object.deadlineMs)
+        : isSet(object.deadline_ms)
+        ? globalThis.Number(object.deadline_ms)
+        : 0,
+    };
+  },
+
+  toJSON(message: CarryRequest): unknown {
+    const obj: any = {};
+    if (message.id !== 0) {
+      obj.id = Math.round(message.id);
+    }
+    if (message.method !== "") {
+      obj.method = message.method;
+    }
+    if (message.request.length !== 0) {
+      obj.request = base64FromBytes(message.request);
+    }
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
+    if (message.traceparent !== "") {
+      obj.traceparent = message.traceparent;
+    }
+    if (message.deadlineMs !== 0) {
+      obj.deadlineMs = Math.round(message.deadlineMs);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CarryRequest>): CarryRequest {
+    return CarryRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CarryRequest>): CarryRequest {
+    const message = createBaseCarryRequest();
+    message.id = object.id ?? 0;
+    message.method = object.method ?? "";
+    message.request = object.request ?? Buffer.alloc(0);
+    message.requestId = object.requestId ?? "";
+    message.traceparent = object.traceparent ?? "";
+    message.deadlineMs = object.deadlineMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseCarryResponse(): CarryResponse {
+  return { id: 0, response: Buffer.alloc(0), code: 0, message: "", metadata: {} };
+}
+
+export const CarryResponse: MessageFns<CarryResponse> = {
+  encode(message: CarryResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== 0) {
+      writer.uint32(8).uint32(message.id);
+    }
+    if (message.response.length !== 0) {
+      writer.uint32(18).bytes(message.response);
+    }
+    if (message.code !== 0) {
+      writer.uint32(24).int32(message.code);
+    }
+    if (message.message !== "") {
+      writer.uint32(34).string(message.message);
+    }
+    globalThis.Object.entries(message.metadata).forEach(([key, value]: [string, string]) => {
+      CarryResponse_MetadataEntry.encode({ key: key as any, value }, writer.uint32(42).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CarryResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCarryResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.id = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.response = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.code = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            const entry5 = CarryResponse_MetadataEntry.decode(reader, reader.uint32());
+            if (entry5.value !== undefined) {
+              message.metadata[entry5.key] = entry5.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CarryResponse {
+    return {
+      id: isSet(object.id) ? globalThis.Number(object.id) : 0,
+      response: isSet(object.response) ? Buffer.from(bytesFromBase64(object.response)) : Buffer.alloc(0),
+      code: isSet(object.code) ? globalThis.Number(object.code) : 0,
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+      metadata: isObject(object.metadata)
+        ? (globalThis.Object.entries(object.metadata) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+    };
+  },
+
+  toJSON(message: CarryResponse): unknown {
+    const obj: any = {};
+    if (message.id !== 0) {
+      obj.id = Math.round(message.id);
+    }
+    if (message.response.length !== 0) {
+      obj.response = base64FromBytes(message.response);
+    }
+    if (message.code !== 0) {
+      obj.code = Math.round(message.code);
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    if (message.metadata) {
+      const entries = globalThis.Object.entries(message.metadata) as [string, string][];
+      if (entries.length > 0) {
+        obj.metadata = {};
+        entries.forEach(([k, v]) => {
+          obj.metadata[k] = v;
+        });
+      }
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CarryResponse>): CarryResponse {
+    return CarryResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CarryResponse>): CarryResponse {
+    const message = createBaseCarryResponse();
+    message.id = object.id ?? 0;
+    message.response = object.response ?? Buffer.alloc(0);
+    message.code = object.code ?? 0;
+    message.message = object.message ?? "";
+    message.metadata = (globalThis.Object.entries(object.metadata ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseCarryResponse_MetadataEntry(): CarryResponse_MetadataEntry {
+  return { key: "", value: "" };
+}
+
+export const CarryResponse_MetadataEntry: MessageFns<CarryResponse_MetadataEntry> = {
+  encode(message: CarryResponse_MetadataEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CarryResponse_MetadataEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCarryResponse_MetadataEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CarryResponse_MetadataEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: CarryResponse_MetadataEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CarryResponse_MetadataEntry>): CarryResponse_MetadataEntry {
+    return CarryResponse_MetadataEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CarryResponse_MetadataEntry>): CarryResponse_MetadataEntry {
+    const message = createBaseCarryResponse_MetadataEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
 export type DirectoryServiceService = typeof DirectoryServiceService;
 export const DirectoryServiceService = {
   createOrg: {
@@ -10216,6 +10656,23 @@ export const DirectoryServiceService = {
     responseSerialize: (value: SearchAllResourcesResponse): Buffer =>
       Buffer.from(SearchAllResourcesResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): SearchAllResourcesResponse => SearchAllResourcesResponse.decode(value),
+  },
+  /**
+   * The SCIM methods above, carried by one long-lived stream for the gateway, which calls one on every SCIM
+   * request: a carried call costs both processes a fraction of a unary call (no HTTP/2 stream, headers or
+   * trailers per call), and carries its deadline. Each answer carries the id of its call and answers may come
+   * in any order; each is exactly what the unary method would answer. The server ends the stream with OK when it
+   * shuts down and answers later calls UNAVAILABLE without running them. A call still unanswered when a stream
+   * breaks is sent again only if it is a read; a write fails UNAVAILABLE, as a unary call would.
+   */
+  carry: {
+    path: "/directory.v1.DirectoryService/Carry" as const,
+    requestStream: true as const,
+    responseStream: true as const,
+    requestSerialize: (value: CarryRequest): Buffer => Buffer.from(CarryRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CarryRequest => CarryRequest.decode(value),
+    responseSerialize: (value: CarryResponse): Buffer => Buffer.from(CarryResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CarryResponse => CarryResponse.decode(value),
   },
   /** The platform's view of users and teams (admin API). */
   listUsers: {
@@ -10467,6 +10924,15 @@ export interface DirectoryServiceServer extends UntypedServiceImplementation {
   processBulk: handleUnaryCall<ProcessBulkRequest, ProcessBulkResponse>;
   /** POST /.search at the base URL (RFC 7644 §3.4.3): Users and Groups in one ListResponse. */
   searchAllResources: handleUnaryCall<SearchAllResourcesRequest, SearchAllResourcesResponse>;
+  /**
+   * The SCIM methods above, carried by one long-lived stream for the gateway, which calls one on every SCIM
+   * request: a carried call costs both processes a fraction of a unary call (no HTTP/2 stream, headers or
+   * trailers per call), and carries its deadline. Each answer carries the id of its call and answers may come
+   * in any order; each is exactly what the unary method would answer. The server ends the stream with OK when it
+   * shuts down and answers later calls UNAVAILABLE without running them. A call still unanswered when a stream
+   * breaks is sent again only if it is a read; a write fails UNAVAILABLE, as a unary call would.
+   */
+  carry: handleBidiStreamingCall<CarryRequest, CarryResponse>;
   /** The platform's view of users and teams (admin API). */
   listUsers: handleUnaryCall<ListUsersRequest, ListUsersResponse>;
   /** Platform-side edits (role, active); refused for provisioned users while provisioning is on. */
@@ -10767,6 +11233,17 @@ export interface DirectoryServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: SearchAllResourcesResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * The SCIM methods above, carried by one long-lived stream for the gateway, which calls one on every SCIM
+   * request: a carried call costs both processes a fraction of a unary call (no HTTP/2 stream, headers or
+   * trailers per call), and carries its deadline. Each answer carries the id of its call and answers may come
+   * in any order; each is exactly what the unary method would answer. The server ends the stream with OK when it
+   * shuts down and answers later calls UNAVAILABLE without running them. A call still unanswered when a stream
+   * breaks is sent again only if it is a read; a write fails UNAVAILABLE, as a unary call would.
+   */
+  carry(): ClientDuplexStream<CarryRequest, CarryResponse>;
+  carry(options: Partial<CallOptions>): ClientDuplexStream<CarryRequest, CarryResponse>;
+  carry(metadata: Metadata, options?: Partial<CallOptions>): ClientDuplexStream<CarryRequest, CarryResponse>;
   /** The platform's view of users and teams (admin API). */
   listUsers(
     request: ListUsersRequest,
@@ -11104,6 +11581,14 @@ export const DirectoryServiceClient = makeGenericClientConstructor(
   serviceName: string;
 };
 
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
+}
+
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
 export type DeepPartial<T> = T extends Builtin ? T
@@ -11133,6 +11618,10 @@ function fromJsonTimestamp(o: any): Date {
   } else {
     return fromTimestamp(Timestamp.fromJSON(o));
   }
+}
+
+function isObject(value: any): boolean {
+  return typeof value === "object" && value !== null;
 }
 
 function isSet(value: any): boolean {

@@ -3,7 +3,7 @@
  * lastModified, version), tenancy, uniqueness conflicts, preconditions, memberships and the activity log; the
  * resource models (pure domain) own validation, rendering, PATCH, filters and projection.
  */
-import { stopIfCallEnded } from '../../../kit/src/errors.js';
+import { stopIfCallEnded, type CallEnd } from '../../../kit/src/errors.js';
 import { DuplicateKeyError, IndexKeyLimitError, type Filter, type TenantId } from '../../../kit/src/store/store.js';
 import type {
   ActivityEntry,
@@ -26,7 +26,7 @@ export interface ScimContext {
   connectorId: string;
   baseUrl: string;
   /** Aborted when the caller has gone: work stops at the next step and nothing more is written. */
-  signal?: AbortSignal;
+  signal?: CallEnd;
 }
 
 export interface RenderedResource {

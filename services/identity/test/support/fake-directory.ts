@@ -7,6 +7,8 @@ import { AppError } from '../../../kit/src/errors.js';
 import { implement, type Handlers } from '../../../kit/src/grpc-server.js';
 import { createLogger } from '../../../kit/src/logger.js';
 import { createMetrics } from '../../../kit/src/metrics.js';
+import { serveCarried } from '../../../kit/src/multiplexed.js';
+import { DIRECTORY_CARRIED } from '../../../kit/src/carried-methods.js';
 import {
   ConnectorType,
   DirectoryServiceService,
@@ -122,12 +124,12 @@ export class FakeDirectory {
           }),
       ]),
     ) as Handlers<typeof DirectoryServiceService>;
+    const opts = { logger: createLogger('fake-directory', 'error'), metrics: createMetrics('fake-directory') };
     const server = new Server();
     server.addService(
       DirectoryServiceService,
-      implement(DirectoryServiceService, handlers, {
-        logger: createLogger('fake-directory', 'error'),
-        metrics: createMetrics('fake-directory'),
+      implement(DirectoryServiceService, handlers, opts, {
+        carry: serveCarried(DirectoryServiceService, handlers, DIRECTORY_CARRIED, opts).handler,
       }),
     );
     const port = await new Promise<number>((resolve, reject) =>
