@@ -61,6 +61,21 @@ export function httpMetrics(registry: Registry, access?: AccessLogOptions) {
   });
   const logger = access?.logger;
   const rate = access?.sampleRate ?? 0;
+  // the metrics' children by label values, made once (prom-client would hash the label object on every request)
+  const children = new Map<
+    string,
+    { total: ReturnType<typeof total.labels>; duration: ReturnType<typeof duration.labels> }
+  >();
+  const childrenOf = (method: string, route: string, code: string) => {
+    const key = `${method} ${route} ${code}`;
+    let c = children.get(key);
+    if (!c)
+      children.set(
+        key,
+        (c = { total: total.labels(method, route, code), duration: duration.labels(method, route, code) }),
+      );
+    return c;
+  };
   return (req: Request, res: Response, next: NextFunction) => {
     const start = process.hrtime.bigint();
     res.on('finish', () => {
@@ -72,10 +87,10 @@ export function httpMetrics(registry: Registry, access?: AccessLogOptions) {
             ? `${req.baseUrl}${matched}`
             : 'unmatched';
       const code = res.statusCode;
-      const labels = { method: req.method, route, code: String(code) };
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      total.inc(labels);
-      duration.observe(labels, seconds);
+      const c = childrenOf(req.method, route, String(code));
+      c.total.inc();
+      c.duration.observe(seconds);
       if (logger && (code >= 400 || rate >= 1 || (rate > 0 && Math.random() < rate))) {
         logger.info('request', {
           method: req.method,

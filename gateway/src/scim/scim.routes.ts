@@ -218,9 +218,30 @@ export function scimRouter(deps: ScimRouterDeps): Router {
     };
   }
 
+  /** A SCIM body, written as is: no express `send` (no charset, ETag or freshness work it would redo). */
   function sendJson(res: Response, status: number, json: string, headers: Record<string, string> = {}) {
-    res.status(status).set(headers).type(SCIM_CONTENT_TYPE).send(json);
+    for (const name in headers) res.setHeader(name, headers[name]);
+    res.setHeader('content-type', SCIM_CONTENT_TYPE);
+    res.setHeader('content-length', Buffer.byteLength(json));
+    res.statusCode = status;
+    res.end(json);
   }
+
+  // the metrics' children by label values, made once (prom-client would hash the label object on every request)
+  const timers = new Map<string, ReturnType<typeof duration.labels>>();
+  const timerOf = (resource: string, operation: string) => {
+    const key = `${resource} ${operation}`;
+    let t = timers.get(key);
+    if (!t) timers.set(key, (t = duration.labels(resource, operation)));
+    return t;
+  };
+  const counters = new Map<string, ReturnType<typeof ops.labels>>();
+  const counterOf = (resource: string, operation: string, outcome: string) => {
+    const key = `${resource} ${operation} ${outcome}`;
+    let c = counters.get(key);
+    if (!c) counters.set(key, (c = ops.labels(resource, operation, outcome)));
+    return c;
+  };
 
   /** Wraps a handler with metrics and SCIM error rendering. */
   const handle =
@@ -233,7 +254,7 @@ export function scimRouter(deps: ScimRouterDeps): Router {
     async (req: Request, res: Response) => {
       res.locals.route = `${mount}${route}`;
       const resource = resourceOf(req);
-      const end = duration.startTimer({ resource, operation });
+      const end = timerOf(resource, operation).startTimer();
       let outcome = 'success';
       try {
         await fn(req, res);
@@ -251,7 +272,7 @@ export function scimRouter(deps: ScimRouterDeps): Router {
             operation,
             outcome,
           });
-        else ops.inc({ resource, operation, outcome });
+        else counterOf(resource, operation, outcome).inc();
       }
     };
 
