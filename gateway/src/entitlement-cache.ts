@@ -10,21 +10,26 @@ export const ENTERPRISE_TOOLKIT = 'enterprise-toolkit';
 export class EntitlementCache {
   private readonly entries = new Map<string, { enabled: boolean; expiresAt: number }>();
   private readonly inflight = new Map<string, Promise<boolean>>();
+  private readonly hit: { inc(): void };
+  private readonly miss: { inc(): void };
 
   constructor(
     private readonly check: (tenant: string) => Promise<boolean>,
     private readonly ttlMs: number,
-    private readonly requests: Counter<'result'>,
+    requests: Counter<'result'>,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.hit = requests.labels('hit');
+    this.miss = requests.labels('miss');
+  }
 
   async enabled(tenant: string): Promise<boolean> {
     const hit = this.entries.get(tenant);
     if (hit && hit.expiresAt > this.now()) {
-      this.requests.inc({ result: 'hit' });
+      this.hit.inc();
       return hit.enabled;
     }
-    this.requests.inc({ result: 'miss' });
+    this.miss.inc();
     let pending = this.inflight.get(tenant);
     if (!pending) {
       const startedAt = this.now();

@@ -61,10 +61,11 @@ export class ScimAuthenticator {
   ) {}
 
   async authenticate(req: Request, tenant: string, o: { allowBareToken?: boolean } = {}): Promise<ScimCaller> {
-    const client = req.ip ?? 'unknown';
+    // the client address (express resolves it through the trusted proxies) is only needed to count a failure
+    const client = () => req.ip ?? 'unknown';
     const presented = parseAuthorization(req.get('authorization'), { allowBare: o.allowBareToken });
     if ('problem' in presented) {
-      await this.failed(client, tenant, presented.problem);
+      await this.failed(client(), tenant, presented.problem);
       throw unauthorized(
         presented.problem === 'missing'
           ? 'authentication required: send the connector bearer token ("Authorization: Bearer …") or HTTP Basic with the Company ID and Integration Passkey'
@@ -81,7 +82,7 @@ export class ScimAuthenticator {
       return { tenantId: res.tenantId, connectorId: res.connectorId };
     } catch (err) {
       if (isServiceError(err) && (err.code === status.UNAUTHENTICATED || err.code === status.INVALID_ARGUMENT)) {
-        await this.failed(client, tenant, 'invalid_credentials');
+        await this.failed(client(), tenant, 'invalid_credentials');
         throw unauthorized(
           'the credential is not valid for this SCIM base URL (revoked, rotated or never issued); copy the current values from the connector settings',
         );
