@@ -13,11 +13,12 @@ import {
 import { DirectoryServiceService } from '../../../proto/gen/directory/v1/directory.js';
 import { AppError } from '../src/errors.js';
 import type { CallContext } from '../src/grpc-server.js';
+import { connect } from '../src/grpc-client.js';
 import { createLogger, requestContext } from '../src/logger.js';
 import { createMetrics } from '../src/metrics.js';
 import { Carrier, carriedClient, serveCarried, type CarriedAnswer, type CarriedCall } from '../src/multiplexed.js';
 
-type Ask = { text: string; delayMs?: number; fail?: 'denied' | 'crash' | 'never'; probeMs?: number };
+type Ask = { text: string; delayMs?: number; fail?: 'denied' | 'crash' | 'never'; probeMs?: number; bigMb?: number };
 type Reply = { text: string; requestId: string; ended?: boolean };
 
 const json = {
@@ -58,6 +59,7 @@ async function handle(req: Ask, ctx: CallContext): Promise<Reply> {
     return { text: req.text, requestId: ctx.requestId, ended: ctx.signal?.aborted };
   }
   if (req.delayMs) await sleep(req.delayMs);
+  if (req.bigMb) return { text: 'x'.repeat(req.bigMb * 1024 * 1024), requestId: ctx.requestId };
   if (req.fail === 'denied') throw new AppError('UNAUTHENTICATED', `no entry for ${req.text}`, 'denied');
   if (req.fail === 'crash') throw new Error('boom');
   if (req.fail === 'never') await new Promise(() => undefined);
@@ -95,7 +97,8 @@ async function start(
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
   );
-  const client = new EchoClient(`127.0.0.1:${port}`, credentials.createInsecure()) as unknown as EchoStub;
+  // the client as the gateway makes it (grpc-client.ts: its message size limit)
+  const client = connect(EchoClient as never, `127.0.0.1:${port}`).raw as unknown as EchoStub;
   started.push({ server, client });
   const carrier = new Carrier(() => client.carry(), { metrics, defaultDeadlineMs: 2000, ...carrierOpts });
   const echo = carriedClient({} as Echo, def, carrier, CARRIED);
@@ -163,6 +166,17 @@ describe('unary methods carried over one stream', () => {
     expect((await echo.ask({ text: 'ok' })).text).toBe('OK');
     expect(streams()).toBe(1);
   });
+
+  it('carries a large answer (a 100,000-member group renders to ~20 MB) while small calls go on', async () => {
+    const { echo, streams } = await start();
+    const [big, ...small] = await Promise.all([
+      echo.write({ text: 'big', bigMb: 24 }),
+      ...Array.from({ length: 20 }, (_, i) => echo.ask({ text: `s${i}` })),
+    ]);
+    expect(big.text.length).toBe(24 * 1024 * 1024);
+    expect(small.map((r) => r.text)).toEqual(Array.from({ length: 20 }, (_, i) => `S${i}`));
+    expect(streams()).toBe(1);
+  }, 30000);
 
   it('answers a method it does not carry UNIMPLEMENTED', async () => {
     const { carrier } = await start();
