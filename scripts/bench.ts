@@ -5,7 +5,8 @@
  * and connector check every request pays), creates, userName lookups and PATCH deactivations (requests/s, p50/p99 latency, server
  * CPU per request summed over the five processes and per process), the time of a full paged import (count=100), and the group cases (1,000 members added to a group
  * of 100,000 in one PATCH; reading that group with excludedAttributes=members vs an empty group), the same
- * lookup by `email eq` and over the SCIM 1.1 base URL, and creates through POST /Bulk (100 per request).
+ * lookup by `email eq` and over the SCIM 1.1 base URL, and creates through POST /Bulk (100 per request). Memory:
+ * the resident size of each process (and of `npm start` itself) 1 s after the creates and after the phases.
  * Figures only — nothing here asserts timings.
  */
 import { spawn } from 'node:child_process';
@@ -65,6 +66,33 @@ async function cpuByProcess(): Promise<number[]> {
   );
 }
 const cpuSeconds = async () => (await cpuByProcess()).reduce((a, b) => a + b, 0);
+
+/** Resident memory (MiB) of each of the five processes (from their /metrics) and of `npm start` itself. */
+async function rssByProcess(startPid: number | undefined): Promise<number[]> {
+  const five = await Promise.all(
+    PROCESSES.map(async (_, i) => {
+      const text = await (await fetch(`http://127.0.0.1:${METRICS_BASE + i}/metrics`)).text();
+      const m = text.match(/^process_resident_memory_bytes(?:\{[^}]*\})? ([0-9.e+-]+)$/m);
+      return m ? Number(m[1]) / 1048576 : 0;
+    }),
+  );
+  let start = 0;
+  try {
+    const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${startPid}/status`, 'utf8'));
+    start = m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    /* not Linux: the supervisor's share is left out */
+  }
+  return [...five, start];
+}
+
+async function reportMemory(label: string, startPid: number | undefined) {
+  const rss = await rssByProcess(startPid);
+  const names = [...PROCESSES, 'npm start'];
+  console.log(
+    `  ${label.padEnd(34)} RSS ${rss.reduce((a, b) => a + b, 0).toFixed(0)} MiB (${names.map((n, i) => `${n} ${rss[i].toFixed(0)}`).join(', ')})`,
+  );
+}
 
 /** The fields of the answers this benchmark reads. */
 interface Created {
@@ -187,6 +215,8 @@ async function main() {
         ),
         floor,
       );
+      await new Promise((r) => setTimeout(r, 1000)); // as the side-by-side rig: 1 s after the creates
+      await reportMemory('memory after the creates', child.pid);
       const lookups = Math.min(size, 10_000);
       report(
         await phase('GET /Users?filter=userName eq', lookups, (i) =>
@@ -258,6 +288,7 @@ async function main() {
       console.log(
         `    = ${((bulks * 100) / (bulk.ms / 1000)).toFixed(0)} users/s, server CPU ${((bulk.cpu / (bulks * 100)) * 1000).toFixed(3)} ms/user`,
       );
+      await reportMemory('memory after these phases', child.pid);
 
       if (size >= 100_000) {
         const group = await req<Created>('POST', `${base}/Groups`, scimToken, {

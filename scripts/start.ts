@@ -5,11 +5,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { grpcTlsField, loadConfig } from '../services/kit/src/config.js';
-import { healthChecker } from '../services/kit/src/health.js';
 import { newSecret } from '../services/kit/src/secrets.js';
+import type { WaitHealthyData } from './wait-healthy.js';
 
 const env = process.env;
 const dataDir = resolve(env.DATA_DIR || './.data');
@@ -18,8 +20,8 @@ const grpcBase = Number(env.SERVICE_PORT_BASE || 50051);
 const metricsBase = Number(env.METRICS_PORT_BASE || 9100);
 const host = env.BIND_HOST || '127.0.0.1';
 const startTimeoutMs = Number(env.START_TIMEOUT_MS || 30000);
-// With GRPC_TLS_* set, the services speak TLS and the health checks below must too.
-const { grpcTls } = loadConfig(env, { grpcTls: grpcTlsField() }).config;
+// A bad GRPC_TLS_* fails here, before anything starts (the health checks in the worker read the same settings).
+loadConfig(env, { grpcTls: grpcTlsField() });
 // More than one gateway process (ports PORT, PORT+1, …; metrics METRICS_PORT_BASE, then +5, +6, …), as
 // replicas behind a load balancer: every one keeps its own credential memory, each kept in sync.
 const gatewayReplicas = Number(env.GATEWAY_REPLICAS || 1);
@@ -67,6 +69,7 @@ const services: Spec[] = ['identity', 'directory', 'credentials', 'entitlement']
 
 const children = new Map<string, ChildProcess>();
 let stopping = false;
+let healthWorker: Worker | undefined;
 
 function launch(spec: Spec) {
   const child = spawn(process.execPath, [spec.entry], {
@@ -83,28 +86,47 @@ function launch(spec: Spec) {
   });
 }
 
-async function waitHealthy(spec: Spec) {
-  // a short reconnect backoff: on a loaded machine a service can take many seconds to listen, and grpc-js's
-  // default backoff (growing to minutes) would otherwise look again only after the deadline
-  const checker = healthChecker(`127.0.0.1:${spec.grpcPort}`, grpcTls, {
-    'grpc.initial_reconnect_backoff_ms': 100,
-    'grpc.max_reconnect_backoff_ms': 500,
-  });
-  const deadline = Date.now() + startTimeoutMs;
+/**
+ * Waits until every service answers SERVING on grpc.health.v1 (over TLS with GRPC_TLS_* set). The checks run in
+ * a worker thread (scripts/wait-healthy.ts): the gRPC client is loaded there and freed with it, so this process,
+ * which stays up as long as the system does, holds about 20 MiB less.
+ */
+async function waitHealthy(specs: Spec[]): Promise<void> {
+  const workerData: WaitHealthyData = {
+    targets: specs.map((s) => ({ name: s.name, address: `127.0.0.1:${s.grpcPort}` })),
+    timeoutMs: startTimeoutMs,
+  };
+  const worker = new Worker(new URL('./wait-healthy.js', import.meta.url), { workerData });
+  healthWorker = worker;
   try {
-    while (Date.now() < deadline && !stopping) {
-      if ((await checker.check('', 500)) === 'SERVING') return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`${spec.name} did not become healthy within ${startTimeoutMs} ms`);
+    await new Promise<void>((resolve, reject) => {
+      worker.once('message', (m: { ok?: true; error?: string }) => (m.ok ? resolve() : reject(new Error(m.error))));
+      worker.once('error', reject);
+      // terminated by stopAll (stopping: main() ends quietly) or died before answering
+      worker.once('exit', (code) => (stopping ? resolve() : reject(new Error(`health checks ended (${code})`))));
+    });
   } finally {
-    checker.close();
+    healthWorker = undefined;
+    await worker.terminate();
   }
+}
+
+/** GET /readyz on the gateway: its status code, or 0 when nothing answers (node:http, which costs no memory). */
+function readyStatus(gatewayPort: number): Promise<number> {
+  return new Promise((resolve) => {
+    const req = get({ host: '127.0.0.1', port: gatewayPort, path: '/readyz', timeout: 1000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(0));
+  });
 }
 
 async function stopAll(status: number) {
   if (stopping) return;
   stopping = true;
+  void healthWorker?.terminate();
   const running = [...children.values()];
   for (const c of running) c.kill('SIGTERM');
   const killer = setTimeout(() => {
@@ -126,7 +148,8 @@ async function main() {
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
   for (const s of services) launch(s);
-  await Promise.all(services.map(waitHealthy));
+  await waitHealthy(services);
+  if (stopping) return;
   if (!Number.isInteger(gatewayReplicas) || gatewayReplicas < 1 || gatewayReplicas > 16)
     throw new Error(`GATEWAY_REPLICAS: "${env.GATEWAY_REPLICAS}" must be an integer from 1 to 16`);
   for (let i = 0; i < gatewayReplicas; i++)
@@ -146,14 +169,10 @@ async function main() {
     });
   const deadline = Date.now() + startTimeoutMs;
   for (let i = 0; i < gatewayReplicas && !stopping;) {
-    try {
-      const res = await fetch(`http://127.0.0.1:${port + i}/readyz`);
-      if (res.ok) {
-        i++;
-        continue;
-      }
-    } catch {
-      /* not listening yet */
+    const status = await readyStatus(port + i);
+    if (status >= 200 && status < 300) {
+      i++;
+      continue;
     }
     if (Date.now() > deadline) throw new Error(`the gateway did not become ready within ${startTimeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));

@@ -25,7 +25,7 @@ async function start() {
     config.grpcTls,
     logger,
   );
-  const kv = openKeyValueStore(config.redisUrl, config, logger, metrics.registry);
+  const kv = await openKeyValueStore(config.redisUrl, config, logger, metrics.registry);
   const { app, close } = createApp({ config, backends, kv, logger, metrics });
 
   const server: Server = await listenHttp(app, config.port, config.host, {

@@ -36,7 +36,7 @@ export async function buildIdentityService(
     adapters.docs ??
     (await openDocumentStore({ mongodbUri: config.mongodbUri, dataDir: join(config.dataDir, 'identity') }));
   if (!adapters.docs) closers.push(() => docs.close());
-  const kv = adapters.kv ?? openKeyValueStore(config.redisUrl, config, logger, metrics.registry);
+  const kv = adapters.kv ?? (await openKeyValueStore(config.redisUrl, config, logger, metrics.registry));
   if (!adapters.kv) closers.push(() => kv.close());
   const directoryClient =
     adapters.directory ?? connect(DirectoryServiceClient, config.directoryAddr, { metrics, tls: config.grpcTls });

@@ -1,7 +1,8 @@
 /** Redis as a dependency that fails fast: a real redis-server, stalled with SIGSTOP and killed. */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Registry } from 'prom-client';
-import { KeyValueUnavailableError, RedisKeyValueStore } from '../src/kv.js';
+import { KeyValueUnavailableError } from '../src/kv.js';
+import { RedisKeyValueStore } from '../src/kv-redis.js';
 import { startRedis, type RedisHandle } from '../../../test/support/redis-server.js';
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -5,7 +5,13 @@
  * copied directly; anything else (ObjectId, Binary, RegExp, bigint, …) takes a BSON round trip, which is the
  * reference behaviour (structuredClone would strip ObjectId's prototype). Files use canonical EJSON.
  */
-import { BSON } from 'mongodb';
+import { createRequire } from 'node:module';
+
+// The `bson` package the MongoDB driver is built on, without loading the driver (about 20 MiB of resident
+// memory per process). Its CommonJS build, the very copy the driver requires: the ObjectIds, Binaries, … a
+// copy holds are then the driver's classes (`instanceof ObjectId` from 'mongodb' holds), which bson's ES
+// module build, a second copy with classes of its own, would not give.
+const { BSON } = createRequire(import.meta.url)('bson') as typeof import('bson');
 
 const { EJSON } = BSON;
 

@@ -73,7 +73,11 @@ export function pathKeys(doc: unknown, parts: readonly string[]): PathKeys {
   return { keys: [...out], arrayAt };
 }
 
-/** Joins encoded components so that no two different tuples give the same string. */
+/**
+ * Joins encoded components so that no two different tuples give the same string. `Array.join` builds one flat
+ * string; `+` would build a chain of three V8 cons strings (plus the parts they point to) that an index keeps
+ * as its key: about 125 bytes more per key, and the directory holds several keys per user and per event.
+ */
 export function joinKey(prefix: string, component: string): string {
-  return prefix + component.length + ':' + component;
+  return [prefix, component.length, ':', component].join('');
 }

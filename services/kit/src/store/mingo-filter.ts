@@ -3,9 +3,12 @@
  * through an array of subdocuments (`{'b.c': {$in: [1]}}` misses `{b: [{c: [1]}, {c: 2}]}`), where MongoDB
  * does. Ours are an OR of mingo's `$eq` (or regex) tests, which do. mingo's default context cannot be
  * overridden (its operators win a merge), so this builds a complete query context of its own.
+ *
+ * The aggregation expression operators, which only `$expr` uses, are loaded the first time a filter has one:
+ * they are most of mingo's code (about 9 MiB of resident memory per process), and no service filters with it.
  */
+import { createRequire } from 'node:module';
 import { Context } from 'mingo';
-import * as expressionOperators from 'mingo/operators/expression';
 import * as queryOperators from 'mingo/operators/query';
 import { Query } from 'mingo/query';
 import type { QueryOperator } from 'mingo/types';
@@ -27,11 +30,36 @@ const $nin = (selector: string, values: unknown): Predicate => {
 };
 
 // mingo types an operator as the intersection of every operator's signature; these have the query one
-const CONTEXT: Context = Context.init({
-  query: { ...queryOperators, $in: $in as unknown as QueryOperator, $nin: $nin as unknown as QueryOperator },
-  expression: expressionOperators,
-});
+const QUERY_OPERATORS = {
+  ...queryOperators,
+  $in: $in as unknown as QueryOperator,
+  $nin: $nin as unknown as QueryOperator,
+};
+const CONTEXT: Context = Context.init({ query: QUERY_OPERATORS });
+
+// The same module instance `import` gives: mingo's package exports resolve to its CommonJS build under Node.
+const requireMingo = createRequire(import.meta.url);
+let withExpressions: Context | undefined;
+
+/** True when `filter` has a `$expr` at any depth (under `$and`, `$or`, `$nor`, `$not`, `$elemMatch`, …). */
+function usesExpr(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(usesExpr);
+  if (value === null || typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) return false;
+  for (const key of Object.keys(value)) {
+    if (key === '$expr' || usesExpr((value as Record<string, unknown>)[key])) return true;
+  }
+  return false;
+}
+
+function contextFor(filter: Record<string, unknown>): Context {
+  if (!usesExpr(filter)) return CONTEXT;
+  withExpressions ??= Context.init({
+    query: QUERY_OPERATORS,
+    expression: requireMingo('mingo/operators/expression') as typeof import('mingo/operators/expression'),
+  });
+  return withExpressions;
+}
 
 export function compileFilter(filter: Record<string, unknown>): Query {
-  return new Query(filter, { context: CONTEXT });
+  return new Query(filter, { context: contextFor(filter) });
 }

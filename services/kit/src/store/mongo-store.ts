@@ -5,17 +5,16 @@
  * ordered (it stops at the first error but keeps the operations before it) and a unit's writes are applied
  * one by one.
  */
-import {
+import type {
   MongoClient,
-  type ClientSession,
-  MongoServerError,
-  type AnyBulkWriteOperation,
-  type Db,
-  type Document,
-  type Filter as MongoFilter,
-  type Collection as MongoCollection,
-  type UpdateFilter,
-  type WithId,
+  ClientSession,
+  AnyBulkWriteOperation,
+  Db,
+  Document,
+  Filter as MongoFilter,
+  Collection as MongoCollection,
+  UpdateFilter,
+  WithId,
 } from 'mongodb';
 import {
   DuplicateKeyError,
@@ -35,9 +34,19 @@ import { withUpsertId } from './upsert.js';
 
 const DUPLICATE_KEY_CODES = new Set([11000, 11001]);
 
+/**
+ * The driver, loaded on first use: a process on the embedded store never loads it (about 20 MiB of resident
+ * memory per process). Errors thrown before it is loaded cannot be the driver's.
+ */
+let driver: typeof import('mongodb') | undefined;
+export async function loadMongoDriver(): Promise<typeof import('mongodb')> {
+  driver ??= await import('mongodb');
+  return driver;
+}
+
 /** `DuplicateKeyError` for E11000 (plain or inside a bulk write error), anything else unchanged. */
 export function mapMongoError(err: unknown, collection: string): unknown {
-  if (!(err instanceof MongoServerError)) return err;
+  if (!driver || !(err instanceof driver.MongoServerError)) return err;
   const writeErrors = (err as { writeErrors?: unknown }).writeErrors;
   const first = (Array.isArray(writeErrors) ? writeErrors[0] : writeErrors) as
     { code?: number; errmsg?: string } | undefined;
@@ -215,6 +224,7 @@ export class MongoDocumentStore implements DocumentStore {
 
   /** `dbName` defaults to the database named in the URI (the driver's "test" when none). */
   static async connect(uri: string, dbName?: string): Promise<MongoDocumentStore> {
+    const { MongoClient } = await loadMongoDriver();
     const client = new MongoClient(uri, /[?&]w=/.test(uri) ? {} : { writeConcern: { w: 'majority' } });
     await client.connect();
     try {

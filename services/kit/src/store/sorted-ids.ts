@@ -2,6 +2,9 @@
  * A set of string ids kept in ascending order (JavaScript string order, i.e. UTF-16 code units), stored as
  * a list of small sorted chunks: insert and delete cost O(log n + chunk), and positional access (skip) walks
  * chunk lengths only, so paging through a bucket of 100k ids costs what the page costs.
+ *
+ * Most buckets of an index hold one id (a unique key, a user's e-mail address): such a set keeps that id alone,
+ * without chunk arrays (about 240 bytes less per key), and takes chunks on its second id.
  */
 const MAX_CHUNK = 512;
 
@@ -16,12 +19,22 @@ function lowerBoundIn(chunk: string[], id: string): number {
   return lo;
 }
 
+const NO_CHUNKS: readonly string[][] = Object.freeze([]);
+
 export class SortedIds {
-  private chunks: string[][] = [];
+  /** The ids while there are two or more; `NO_CHUNKS` otherwise (shared, never written). */
+  private chunks = NO_CHUNKS as string[][];
+  /** The only id while there is exactly one. */
+  private single: string | undefined = undefined;
   private count = 0;
 
   get size(): number {
     return this.count;
+  }
+
+  /** The chunks to read: the single id as one chunk (a fresh array, for readers only) or the chunks. */
+  private readChunks(): readonly string[][] {
+    return this.single !== undefined ? [[this.single]] : this.chunks;
   }
 
   /** The chunk that holds `id`, or where it belongs (the last chunk when it is beyond every id). */
@@ -40,14 +53,22 @@ export class SortedIds {
 
   has(id: string): boolean {
     if (this.count === 0) return false;
+    if (this.single !== undefined) return this.single === id;
     const chunk = this.chunks[this.chunkFor(id)];
     return chunk[lowerBoundIn(chunk, id)] === id;
   }
 
   add(id: string): boolean {
     if (this.count === 0) {
-      this.chunks.push([id]);
+      this.single = id;
       this.count = 1;
+      return true;
+    }
+    if (this.single !== undefined) {
+      if (this.single === id) return false;
+      this.chunks = [this.single < id ? [this.single, id] : [id, this.single]];
+      this.single = undefined;
+      this.count = 2;
       return true;
     }
     const ci = this.chunkFor(id);
@@ -63,6 +84,12 @@ export class SortedIds {
 
   delete(id: string): boolean {
     if (this.count === 0) return false;
+    if (this.single !== undefined) {
+      if (this.single !== id) return false;
+      this.single = undefined;
+      this.count = 0;
+      return true;
+    }
     const ci = this.chunkFor(id);
     const chunk = this.chunks[ci];
     const pos = lowerBoundIn(chunk, id);
@@ -70,13 +97,17 @@ export class SortedIds {
     chunk.splice(pos, 1);
     this.count--;
     if (chunk.length === 0) this.chunks.splice(ci, 1);
+    if (this.count === 1) {
+      this.single = this.chunks[0][0];
+      this.chunks = NO_CHUNKS as string[][];
+    }
     return true;
   }
 
   /** How many ids sort before `id` (`inclusive`: before or equal). */
   rank(id: string, inclusive = false): number {
     let n = 0;
-    for (const chunk of this.chunks) {
+    for (const chunk of this.readChunks()) {
       const last = chunk[chunk.length - 1];
       if (last < id || (inclusive && last === id)) {
         n += chunk.length;
@@ -94,21 +125,22 @@ export class SortedIds {
     start = Math.max(0, start);
     end = Math.min(this.count, end);
     if (start >= end) return;
+    const chunks = this.readChunks();
     if (!reverse) {
       let ci = 0;
       let offset = start;
-      while (offset >= this.chunks[ci].length) offset -= this.chunks[ci++].length;
+      while (offset >= chunks[ci].length) offset -= chunks[ci++].length;
       for (let left = end - start; left > 0; ci++, offset = 0) {
-        const chunk = this.chunks[ci];
+        const chunk = chunks[ci];
         for (let i = offset; i < chunk.length && left > 0; i++, left--) yield chunk[i];
       }
       return;
     }
-    let ci = this.chunks.length - 1;
+    let ci = chunks.length - 1;
     let offset = this.count - end; // positions to skip from the end
-    while (offset >= this.chunks[ci].length) offset -= this.chunks[ci--].length;
+    while (offset >= chunks[ci].length) offset -= chunks[ci--].length;
     for (let left = end - start; left > 0; ci--) {
-      const chunk = this.chunks[ci];
+      const chunk = chunks[ci];
       const from = chunk.length - 1 - offset;
       offset = 0;
       for (let i = from; i >= 0 && left > 0; i--, left--) yield chunk[i];
@@ -116,6 +148,7 @@ export class SortedIds {
   }
 
   *[Symbol.iterator](): Generator<string> {
-    for (const chunk of this.chunks) yield* chunk;
+    if (this.single !== undefined) yield this.single;
+    else for (const chunk of this.chunks) yield* chunk;
   }
 }

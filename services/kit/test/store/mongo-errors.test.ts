@@ -1,12 +1,16 @@
-import { describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { MongoBulkWriteError, MongoServerError } from 'mongodb';
-import { mapMongoError } from '../../src/store/mongo-store.js';
+import { loadMongoDriver, mapMongoError } from '../../src/store/mongo-store.js';
 import { DuplicateKeyError } from '../../src/store/store.js';
 
 const E11000 =
   'E11000 duplicate key error collection: db.users index: tenant_userName dup key: { tenantId: "t1", userNameLower: "a" }';
 
 describe('mapMongoError', () => {
+  beforeAll(async () => {
+    await loadMongoDriver();
+  });
+
   it('turns E11000 into DuplicateKeyError naming the index', () => {
     const mapped = mapMongoError(new MongoServerError({ message: E11000, errmsg: E11000, code: 11000 }), 'users');
     expect(mapped).toBeInstanceOf(DuplicateKeyError);
