@@ -25,6 +25,28 @@ export interface StoredBase {
 
 export type StoredResource = StoredBase & Record<string, unknown>;
 
+/** JSON with object keys sorted at every level, so equal documents compare equal whatever their key order. */
+function canonical(v: unknown): string {
+  if (v instanceof Date) return JSON.stringify(v.toISOString());
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object')
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(v ?? null);
+}
+
+/**
+ * The stored fields that make a user or team what it is (`meta` and the fields in `omit` aside), as a string:
+ * two versions with equal content are the same resource (a PATCH that changes nothing; events of a change).
+ */
+export function resourceContent(doc: StoredResource, omit: readonly string[] = []): string {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(doc)) if (k !== 'meta' && !omit.includes(k)) out[k] = v;
+  return canonical(out);
+}
+
 export interface ResourceModel {
   readonly name: 'User' | 'Group';
   readonly endpoint: 'Users' | 'Groups';
