@@ -13,7 +13,7 @@ import type {
   UnitRunner,
 } from './ports.js';
 import {
-  resourceContent,
+  sameContent,
   type ProjectionSpec,
   type ResourceModel,
   type ScimObject,
@@ -320,8 +320,7 @@ export class ScimService {
       stopIfCallEnded(ctx.signal);
       // A PATCH that changes nothing (an IdP repeating a deactivation) writes nothing: same version, no
       // activity entry, no event — the unit commits no record and waits for no flush.
-      if (!membership.length && resourceContent(before) === resourceContent(nextVersion(before, input.fields)))
-        return before;
+      if (!membership.length && sameContent(before, nextVersion(before, input.fields))) return before;
       const after = await this.write(tx, ctx, model, before, input.fields);
       const delta = membership.length ? await tx.memberships.apply(ctx.tenant, id, membership) : undefined;
       await tx.activity.recordAll(

@@ -9,7 +9,7 @@ import { currentRequestId } from '../../../kit/src/logger.js';
 import { roleName } from '../../../kit/src/roles.js';
 import type { TenantId } from '../../../kit/src/store/store.js';
 import type { ConnectorRecord, DirectoryRepositories } from '../domain/ports.js';
-import { resourceContent, type StoredResource } from '../domain/resource-model.js';
+import { sameContent, type StoredResource } from '../domain/resource-model.js';
 import { userSummary } from '../domain/scim-models.js';
 import { textOf } from '../domain/scim/normalize.js';
 import type { EventDraft, EventRecord } from './event-types.js';
@@ -77,8 +77,7 @@ export class ChangeEvents {
     if (!before && after) drafts.push(draft('user.created', after));
     else if (before && !after) drafts.push(draft('user.deleted', before));
     else if (before && after) {
-      if (resourceContent(before, ['active']) !== resourceContent(after, ['active']))
-        drafts.push(draft('user.updated', after));
+      if (!sameContent(before, after, ['active'])) drafts.push(draft('user.updated', after));
       const wasActive = before.active !== false;
       const isActive = after.active !== false;
       if (wasActive !== isActive) drafts.push(draft(isActive ? 'user.reactivated' : 'user.deactivated', after));
@@ -102,8 +101,7 @@ export class ChangeEvents {
     const drafts: EventDraft[] = [];
     if (!before) drafts.push({ type: 'team.created', resource, data: { team } });
     else if (!after) drafts.push({ type: 'team.deleted', resource, data: { team } });
-    else if (resourceContent(before) !== resourceContent(after))
-      drafts.push({ type: 'team.updated', resource, data: { team } });
+    else if (!sameContent(before, after)) drafts.push({ type: 'team.updated', resource, data: { team } });
     const added = [...new Set(delta?.added ?? [])];
     const removed = [...new Set(delta?.removed ?? [])];
     const ids = [...added, ...removed];
