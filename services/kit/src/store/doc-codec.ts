@@ -57,65 +57,66 @@ const INT64_MIN = -(2 ** 63);
 const INT64_MAX = 2 ** 63 - 1;
 
 /** A number as canonical EJSON writes it (bson's `serializeValue` with `relaxed: false`). */
-function numberEJSON(n: number): string {
+function numberEJSON(n: number): object {
   if (Number.isInteger(n) && !Object.is(n, -0)) {
-    if (n >= INT32_MIN && n <= INT32_MAX) return `{"$numberInt":"${n}"}`;
-    if (n >= INT64_MIN && n <= INT64_MAX) return `{"$numberLong":"${n}"}`;
+    if (n >= INT32_MIN && n <= INT32_MAX) return { $numberInt: String(n) };
+    if (n >= INT64_MIN && n <= INT64_MAX) return { $numberLong: String(n) };
   }
-  return `{"$numberDouble":"${Object.is(n, -0) ? '-0.0' : String(n)}"}`;
+  return { $numberDouble: Object.is(n, -0) ? '-0.0' : String(n) };
 }
 
+/** Returned by `ejsonShape` at a value it leaves to the bson library. */
+const NOT_PLAIN = Symbol('not plain');
+
 /**
- * Canonical EJSON of what documents are made of here (plain objects, arrays, strings, numbers, booleans,
- * null, valid Dates), written straight to a string: the same text `EJSON.stringify(v, {relaxed: false})` makes,
- * without its intermediate copy and its per-object cycle check. undefined at anything else (the caller then
- * leaves the whole value to the bson library).
+ * The canonical EJSON form of what documents are made of here (plain objects, arrays, strings, numbers,
+ * booleans, null, valid Dates), for the native `JSON.stringify`: the same text `EJSON.stringify(v, {relaxed:
+ * false})` makes, without its per-object cycle check. `NOT_PLAIN` at anything else.
  */
-function directEJSON(value: unknown, depth: number): string | undefined {
+function ejsonShape(value: unknown, depth: number): unknown {
   switch (typeof value) {
     case 'string':
-      return JSON.stringify(value);
+    case 'boolean':
+      return value;
     case 'number':
       return numberEJSON(value);
-    case 'boolean':
-      return value ? 'true' : 'false';
     case 'undefined':
-      return 'null'; // as bson writes it (ignoreUndefined: false)
+      return null; // as bson writes it (ignoreUndefined: false)
     case 'object':
       break;
     default:
-      return undefined;
+      return NOT_PLAIN;
   }
-  if (value === null) return 'null';
-  if (depth > MAX_DIRECT_DEPTH) return undefined;
+  if (value === null) return null;
+  if (depth > MAX_DIRECT_DEPTH) return NOT_PLAIN;
   if (Array.isArray(value)) {
-    let out = '[';
+    const out = new Array<unknown>(value.length);
     for (let i = 0; i < value.length; i++) {
-      const item = directEJSON(value[i], depth + 1);
-      if (item === undefined) return undefined;
-      out += (i ? ',' : '') + item;
+      const item = ejsonShape(value[i], depth + 1);
+      if (item === NOT_PLAIN) return NOT_PLAIN;
+      out[i] = item;
     }
-    return out + ']';
+    return out;
   }
   const proto: unknown = Object.getPrototypeOf(value);
   if (proto === Date.prototype) {
     const ms = (value as Date).getTime();
-    return Number.isNaN(ms) ? undefined : `{"$date":{"$numberLong":"${ms}"}}`;
+    return Number.isNaN(ms) ? NOT_PLAIN : { $date: { $numberLong: String(ms) } };
   }
-  if ((proto !== Object.prototype && proto !== null) || '_bsontype' in value || 'toJSON' in value) return undefined;
-  let out = '{';
-  let first = true;
+  if ((proto !== Object.prototype && proto !== null) || '_bsontype' in value || 'toJSON' in value) return NOT_PLAIN;
+  const out: Record<string, unknown> = {};
   for (const key of Object.keys(value)) {
-    const item = directEJSON((value as Record<string, unknown>)[key], depth + 1);
-    if (item === undefined) return undefined;
-    out += (first ? '' : ',') + JSON.stringify(key) + ':' + item;
-    first = false;
+    const item = ejsonShape((value as Record<string, unknown>)[key], depth + 1);
+    if (item === NOT_PLAIN) return NOT_PLAIN;
+    if (key === '__proto__') Object.defineProperty(out, key, { value: item, enumerable: true, writable: true });
+    else out[key] = item;
   }
-  return out + '}';
+  return out;
 }
 
 export function toEJSON(value: unknown): string {
-  return directEJSON(value, 0) ?? EJSON.stringify(value, { relaxed: false });
+  const shaped = ejsonShape(value, 0);
+  return shaped === NOT_PLAIN ? EJSON.stringify(value, { relaxed: false }) : JSON.stringify(shaped);
 }
 
 /** Parses canonical EJSON back to native values (numbers, Dates). */
