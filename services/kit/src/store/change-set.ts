@@ -17,7 +17,12 @@ export class ChangeSet {
   /** Unique keys held by staged versions: index → key → id. */
   private readonly claims = new Map<IndexTable, Map<string, string>>();
 
-  constructor(readonly state: CollectionState) {}
+  /** The state's publication count when this change set was made (see `recheckIfPublished`). */
+  private readonly stagedAt: number;
+
+  constructor(readonly state: CollectionState) {
+    this.stagedAt = state.published;
+  }
 
   /** The version this batch sees: staged, else published. */
   current(id: string): Doc | undefined {
@@ -59,6 +64,14 @@ export class ChangeSet {
     for (const [id, doc] of writes) cs.writes.set(id, doc);
     for (const doc of writes.values()) if (doc) cs.claim(doc);
     return cs;
+  }
+
+  /**
+   * A unit's change set as its commit may use it: itself when nothing was published to its collection since it
+   * was made (its unique keys were checked against that same state as they were staged), otherwise `recheck`.
+   */
+  static recheckIfPublished(cs: ChangeSet): ChangeSet {
+    return cs.state.published === cs.stagedAt ? cs : ChangeSet.recheck(cs.state, cs.writes);
   }
 
   private claim(doc: Doc): void {

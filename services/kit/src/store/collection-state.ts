@@ -11,6 +11,8 @@ export class CollectionState {
   readonly docs = new Map<string, Doc>();
   readonly ids = new SortedIds();
   readonly indexes: IndexTable[] = [];
+  /** Counts published batches: a change set staged at the current value saw the state as it still is. */
+  published = 0;
 
   constructor(readonly name: string) {}
 
@@ -44,10 +46,12 @@ export class CollectionState {
       index.add(doc._id, keys);
     }
     this.indexes.push(index);
+    this.published++; // change sets staged before have not claimed its keys
   }
 
   /** Publishes a batch of new versions (null: deleted). The caller has checked unique keys. */
   apply(writes: ReadonlyMap<string, Doc | null>): void {
+    this.published++;
     for (const [id, doc] of writes) {
       const old = this.docs.get(id);
       for (const index of this.indexes) {

@@ -194,8 +194,8 @@ export class EmbeddedDocumentStore implements DocumentStore, Committer {
         await new Promise((r) => setImmediate(r));
         continue;
       }
-      // unique keys are checked again against writes published since they were staged
-      await this.commit(sets.map((cs) => ChangeSet.recheck(cs.state, cs.writes)));
+      // unique keys are checked again when writes were published to the collection since they were staged
+      await this.commit(sets.map((cs) => ChangeSet.recheckIfPublished(cs)));
       return result;
     }
   }
