@@ -48,39 +48,6 @@ function repositories(c: Collections, written: (events: EventRecord[]) => void):
   };
 }
 
-/**
- * The repositories bound to one unit, each made on first use: a unit uses two or three of them (a PATCH: users,
- * activity, events), and every run of every unit makes its own.
- */
-function unitRepositories(c: Collections, u: Unit, written: (events: EventRecord[]) => void): DirectoryRepositories {
-  let users: DirectoryRepositories['users'] | undefined;
-  let groups: DirectoryRepositories['groups'] | undefined;
-  let memberships: DirectoryRepositories['memberships'] | undefined;
-  let connectors: DirectoryRepositories['connectors'] | undefined;
-  let activity: DirectoryRepositories['activity'] | undefined;
-  let events: DirectoryRepositories['events'] | undefined;
-  return {
-    get users() {
-      return (users ??= resourceRepository(c.users.in(u)));
-    },
-    get groups() {
-      return (groups ??= resourceRepository(c.groups.in(u)));
-    },
-    get memberships() {
-      return (memberships ??= membershipRepository(c.memberships.in(u)));
-    },
-    get connectors() {
-      return (connectors ??= connectorRepository(c.connectors.in(u)));
-    },
-    get activity() {
-      return (activity ??= activityRepository(c.activity.in(u)));
-    },
-    get events() {
-      return (events ??= eventRepository(c.events.in(u), c.eventCounters.in(u), written));
-    },
-  };
-}
-
 /** The look-ups sign-in makes before it knows the organization, or to tell "provisioned elsewhere" apart. */
 export interface SignInLookups {
   /** The organizations in which `login` (userName or e-mail) is an active user, at most `limit`. */
@@ -118,7 +85,19 @@ export async function openDirectoryStore(
   };
   const crossTenantUsers: Collection<StoredResource> = users;
   const orgs = await docs.collection<OrgRecord>(ORGS_COLLECTION);
-  const bound = (u: Unit, written: (events: EventRecord[]) => void) => unitRepositories(collections, u, written);
+  const bound = (u: Unit, written: (events: EventRecord[]) => void) =>
+    repositories(
+      {
+        users: collections.users.in(u),
+        groups: collections.groups.in(u),
+        memberships: collections.memberships.in(u),
+        connectors: collections.connectors.in(u),
+        activity: collections.activity.in(u),
+        events: collections.events.in(u),
+        eventCounters: collections.eventCounters.in(u),
+      },
+      written,
+    );
   /** One unit; the events of its last run are told once it has committed (an earlier run's never were). */
   const unitWithEvents = async <R>(
     work: (u: Unit, written: (events: EventRecord[]) => void) => Promise<R>,
