@@ -14,6 +14,8 @@ export class ChangeSet {
   readonly writes = new Map<string, Doc | null>();
   /** The published version (undefined: absent) of every id staged or read, as first seen. */
   readonly base = new Map<string, Doc | undefined>();
+  /** The index keys of each staged version, by index position, as claimed (the commit publishes them as they are). */
+  readonly stagedKeys = new Map<Doc, string[][][]>();
   /** Unique keys held by staged versions: index → key → id. */
   private readonly claims = new Map<IndexTable, Map<string, string>>();
 
@@ -76,8 +78,11 @@ export class ChangeSet {
 
   private claim(doc: Doc): void {
     const id = doc._id;
+    const all: string[][][] = [];
+    this.stagedKeys.set(doc, all);
     for (const index of this.state.indexes) {
       const keys = index.keysOf(doc); // also refuses parallel arrays, for every index
+      all.push(keys);
       if (!index.enforceUnique) continue;
       let claims = this.claims.get(index);
       if (!claims) this.claims.set(index, (claims = new Map<string, string>()));

@@ -170,7 +170,7 @@ export class EmbeddedDocumentStore implements DocumentStore, Committer {
     }
     if (changes.length === 0) return Promise.resolve();
     const durable = this.files.append(changes);
-    for (const cs of sets) cs.state.apply(cs.writes);
+    for (const cs of sets) cs.state.apply(cs.writes, cs.stagedKeys);
     this.files.maybeCompact(this.snapshotSource);
     return durable;
   }
