@@ -25,6 +25,45 @@ export interface StoredBase {
 
 export type StoredResource = StoredBase & Record<string, unknown>;
 
+/**
+ * Equal as stored values: objects whatever their key order, Dates by time, undefined as null (the store writes
+ * it so). Compared in place: nothing is copied or serialized.
+ */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a instanceof Date || b instanceof Date)
+    return a instanceof Date && b instanceof Date && a.getTime() === b.getTime();
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameValue(a[i], b[i])) return false;
+    return true;
+  }
+  if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object')
+    return sameFields(a as Record<string, unknown>, b as Record<string, unknown>, []);
+  return (a ?? null) === (b ?? null);
+}
+
+function sameFields(a: Record<string, unknown>, b: Record<string, unknown>, omit: readonly string[]): boolean {
+  let n = 0;
+  for (const k of Object.keys(a)) {
+    if (omit.includes(k)) continue;
+    if (!Object.hasOwn(b, k) || !sameValue(a[k], b[k])) return false;
+    n++;
+  }
+  for (const k of Object.keys(b)) if (!omit.includes(k)) n--;
+  return n === 0;
+}
+
+const NOT_CONTENT = ['meta'];
+
+/**
+ * Whether two versions of a user or team hold the same stored fields (`meta` and the fields in `omit` aside):
+ * then they are the same resource (a PATCH that changes nothing; the events of a change).
+ */
+export function sameContent(a: StoredResource, b: StoredResource, omit: readonly string[] = []): boolean {
+  return sameFields(a, b, omit.length ? [...NOT_CONTENT, ...omit] : NOT_CONTENT);
+}
+
 export interface ResourceModel {
   readonly name: 'User' | 'Group';
   readonly endpoint: 'Users' | 'Groups';

@@ -12,7 +12,13 @@ import type {
   ResourceRepository,
   UnitRunner,
 } from './ports.js';
-import type { ProjectionSpec, ResourceModel, ScimObject, StoredResource } from './resource-model.js';
+import {
+  sameContent,
+  type ProjectionSpec,
+  type ResourceModel,
+  type ScimObject,
+  type StoredResource,
+} from './resource-model.js';
 import { activityEntry, firstVersion, nextVersion, writeVersion } from './directory-service.js';
 import { scimFault } from './scim-fault.js';
 import { weakEtag } from '../../../kit/src/etag.js';
@@ -312,6 +318,9 @@ export class ScimService {
       const added = membership.flatMap((m) => (m.op === 'add' || m.op === 'replace' ? m.userIds : []));
       await this.requireUsers(tx, ctx, added);
       stopIfCallEnded(ctx.signal);
+      // A PATCH that changes nothing (an IdP repeating a deactivation) writes nothing: same version, no
+      // activity entry, no event — the unit commits no record and waits for no flush.
+      if (!membership.length && sameContent(before, nextVersion(before, input.fields))) return before;
       const after = await this.write(tx, ctx, model, before, input.fields);
       const delta = membership.length ? await tx.memberships.apply(ctx.tenant, id, membership) : undefined;
       await tx.activity.recordAll(

@@ -9,7 +9,7 @@ import { currentRequestId } from '../../../kit/src/logger.js';
 import { roleName } from '../../../kit/src/roles.js';
 import type { TenantId } from '../../../kit/src/store/store.js';
 import type { ConnectorRecord, DirectoryRepositories } from '../domain/ports.js';
-import type { StoredResource } from '../domain/resource-model.js';
+import { sameContent, type StoredResource } from '../domain/resource-model.js';
 import { userSummary } from '../domain/scim-models.js';
 import { textOf } from '../domain/scim/normalize.js';
 import type { EventDraft, EventRecord } from './event-types.js';
@@ -54,25 +54,6 @@ export function connectorView(c: ConnectorRecord) {
   };
 }
 
-/** JSON with object keys sorted at every level, so equal documents compare equal whatever their key order. */
-function canonical(v: unknown): string {
-  if (v instanceof Date) return JSON.stringify(v.toISOString());
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object')
-    return `{${Object.keys(v)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  return JSON.stringify(v ?? null);
-}
-
-/** The stored fields that make a user or team what it is (meta and, for users, `active` aside). */
-function content(doc: StoredResource, omit: string[]) {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(doc)) if (k !== 'meta' && !omit.includes(k)) out[k] = v;
-  return canonical(out);
-}
-
 export type MembershipDelta = { added: string[]; removed: string[] };
 export type SsoChange = { connectorId: string; issuer: string; clientId: string; redirectUris: string[] };
 
@@ -96,7 +77,7 @@ export class ChangeEvents {
     if (!before && after) drafts.push(draft('user.created', after));
     else if (before && !after) drafts.push(draft('user.deleted', before));
     else if (before && after) {
-      if (content(before, ['active']) !== content(after, ['active'])) drafts.push(draft('user.updated', after));
+      if (!sameContent(before, after, ['active'])) drafts.push(draft('user.updated', after));
       const wasActive = before.active !== false;
       const isActive = after.active !== false;
       if (wasActive !== isActive) drafts.push(draft(isActive ? 'user.reactivated' : 'user.deactivated', after));
@@ -120,8 +101,7 @@ export class ChangeEvents {
     const drafts: EventDraft[] = [];
     if (!before) drafts.push({ type: 'team.created', resource, data: { team } });
     else if (!after) drafts.push({ type: 'team.deleted', resource, data: { team } });
-    else if (content(before, []) !== content(after, []))
-      drafts.push({ type: 'team.updated', resource, data: { team } });
+    else if (!sameContent(before, after)) drafts.push({ type: 'team.updated', resource, data: { team } });
     const added = [...new Set(delta?.added ?? [])];
     const removed = [...new Set(delta?.removed ?? [])];
     const ids = [...added, ...removed];

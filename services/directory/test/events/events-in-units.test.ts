@@ -120,6 +120,36 @@ describe('events in the units of their changes', () => {
     expect(told.flat().map((e) => e.seq)).toEqual(Array.from({ length: 25 }, (_, i) => i + 2));
   });
 
+  it('a PATCH that changes nothing writes nothing: same version, no activity entry, no event', async () => {
+    const created = JSON.parse((await scim.create(ctx, userModel, user('dee@x.example'), projection)).json);
+    const off = { Operations: [{ op: 'replace', path: 'active', value: false }] };
+    const patch = (body: unknown, ifMatch = '') =>
+      scim.patch(ctx, userModel, created.id, body, projection, ifMatch, true);
+    const first = JSON.parse((await patch(off))!.json);
+    expect(first).toMatchObject({ active: false, meta: { version: 'W/"2"' } });
+    const activity = async () => (await store.activity.list(tenant, { limit: 100 })).map((e) => e.action);
+    const logged = await activity();
+    const events = await feed();
+    const again = await patch(off, '2');
+    expect(JSON.parse(again!.json)).toEqual(first);
+    expect(again!.version).toBe('2');
+    await patch({ Operations: [{ op: 'replace', value: { active: false, userName: 'dee@x.example' } }] });
+    expect((await store.users.get(tenant, created.id))?.meta.version).toBe(2);
+    expect(await activity()).toEqual(logged);
+    expect(await feed()).toEqual(events);
+    // an If-Match naming another version is still refused, and a real change takes the next version
+    await expect(patch(off, '1')).rejects.toMatchObject({ status: 412 });
+    const on = JSON.parse((await patch({ Operations: [{ op: 'replace', path: 'active', value: true }] }))!.json);
+    expect(on.meta.version).toBe('W/"3"');
+    expect((await activity()).slice(0, 2)).toEqual(['user.reactivate', 'user.patch']);
+    expect((await feed()).at(-1)).toEqual([events.length + 1, 'user.reactivated']);
+    const group = JSON.parse((await scim.create(ctx, groupModel, { displayName: 'Ops' }, projection)).json)
+      .id as string;
+    const rename = { Operations: [{ op: 'replace', path: 'displayName', value: 'Ops' }] };
+    await scim.patch(ctx, groupModel, group, rename, projection, '', false);
+    expect((await store.groups.get(tenant, group))?.meta.version).toBe(1);
+  });
+
   it('admin edits, group pushes and connector changes write their events in their unit', async () => {
     const ada = JSON.parse((await scim.create(ctx, userModel, user('ada@x.example'), projection)).json).id as string;
     const group = JSON.parse(

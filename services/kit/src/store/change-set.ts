@@ -14,10 +14,17 @@ export class ChangeSet {
   readonly writes = new Map<string, Doc | null>();
   /** The published version (undefined: absent) of every id staged or read, as first seen. */
   readonly base = new Map<string, Doc | undefined>();
+  /** The index keys of each staged version, by index position, as claimed (the commit publishes them as they are). */
+  readonly stagedKeys = new Map<Doc, string[][][]>();
   /** Unique keys held by staged versions: index → key → id. */
   private readonly claims = new Map<IndexTable, Map<string, string>>();
 
-  constructor(readonly state: CollectionState) {}
+  /** The state's publication count when this change set was made (see `recheckIfPublished`). */
+  private readonly stagedAt: number;
+
+  constructor(readonly state: CollectionState) {
+    this.stagedAt = state.published;
+  }
 
   /** The version this batch sees: staged, else published. */
   current(id: string): Doc | undefined {
@@ -61,10 +68,21 @@ export class ChangeSet {
     return cs;
   }
 
+  /**
+   * A unit's change set as its commit may use it: itself when nothing was published to its collection since it
+   * was made (its unique keys were checked against that same state as they were staged), otherwise `recheck`.
+   */
+  static recheckIfPublished(cs: ChangeSet): ChangeSet {
+    return cs.state.published === cs.stagedAt ? cs : ChangeSet.recheck(cs.state, cs.writes);
+  }
+
   private claim(doc: Doc): void {
     const id = doc._id;
+    const all: string[][][] = [];
+    this.stagedKeys.set(doc, all);
     for (const index of this.state.indexes) {
       const keys = index.keysOf(doc); // also refuses parallel arrays, for every index
+      all.push(keys);
       if (!index.enforceUnique) continue;
       let claims = this.claims.get(index);
       if (!claims) this.claims.set(index, (claims = new Map<string, string>()));

@@ -11,6 +11,8 @@ export class CollectionState {
   readonly docs = new Map<string, Doc>();
   readonly ids = new SortedIds();
   readonly indexes: IndexTable[] = [];
+  /** Counts published batches: a change set staged at the current value saw the state as it still is. */
+  published = 0;
 
   constructor(readonly name: string) {}
 
@@ -44,16 +46,25 @@ export class CollectionState {
       index.add(doc._id, keys);
     }
     this.indexes.push(index);
+    this.published++; // change sets staged before have not claimed its keys
   }
 
-  /** Publishes a batch of new versions (null: deleted). The caller has checked unique keys. */
-  apply(writes: ReadonlyMap<string, Doc | null>): void {
+  /**
+   * Publishes a batch of new versions (null: deleted). The caller has checked unique keys; `known` holds the
+   * index keys it computed for new versions (by index position), which are not computed again.
+   */
+  apply(writes: ReadonlyMap<string, Doc | null>, known?: ReadonlyMap<Doc, string[][][]>): void {
+    this.published++;
     for (const [id, doc] of writes) {
       const old = this.docs.get(id);
-      for (const index of this.indexes) {
-        if (old && doc) index.update(id, index.keysOf(old), index.keysOf(doc));
+      const keys = doc ? known?.get(doc) : undefined;
+      const reuse = keys !== undefined && keys.length === this.indexes.length;
+      for (let i = 0; i < this.indexes.length; i++) {
+        const index = this.indexes[i];
+        const next = doc ? (reuse ? keys[i] : index.keysOf(doc)) : undefined;
+        if (old && next) index.update(id, index.keysOf(old), next);
         else if (old) index.remove(id, index.keysOf(old));
-        else if (doc) index.add(id, index.keysOf(doc));
+        else if (next) index.add(id, next);
       }
       if (doc) {
         this.docs.set(id, doc);

@@ -57,8 +57,72 @@ export function cloneDoc<T extends object>(doc: T): T {
   return copyValue(doc, 0) as T;
 }
 
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+const INT64_MIN = -(2 ** 63);
+const INT64_MAX = 2 ** 63 - 1;
+
+/** A number as canonical EJSON writes it (bson's `serializeValue` with `relaxed: false`). */
+function numberEJSON(n: number): object {
+  if (Number.isInteger(n) && !Object.is(n, -0)) {
+    if (n >= INT32_MIN && n <= INT32_MAX) return { $numberInt: String(n) };
+    if (n >= INT64_MIN && n <= INT64_MAX) return { $numberLong: String(n) };
+  }
+  return { $numberDouble: Object.is(n, -0) ? '-0.0' : String(n) };
+}
+
+/** Returned by `ejsonShape` at a value it leaves to the bson library. */
+const NOT_PLAIN = Symbol('not plain');
+
+/**
+ * The canonical EJSON form of what documents are made of here (plain objects, arrays, strings, numbers,
+ * booleans, null, valid Dates), for the native `JSON.stringify`: the same text `EJSON.stringify(v, {relaxed:
+ * false})` makes, without its per-object cycle check. `NOT_PLAIN` at anything else.
+ */
+function ejsonShape(value: unknown, depth: number): unknown {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'number':
+      return numberEJSON(value);
+    case 'undefined':
+      return null; // as bson writes it (ignoreUndefined: false)
+    case 'object':
+      break;
+    default:
+      return NOT_PLAIN;
+  }
+  if (value === null) return null;
+  if (depth > MAX_DIRECT_DEPTH) return NOT_PLAIN;
+  if (Array.isArray(value)) {
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) {
+      const item = ejsonShape(value[i], depth + 1);
+      if (item === NOT_PLAIN) return NOT_PLAIN;
+      out[i] = item;
+    }
+    return out;
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto === Date.prototype) {
+    const ms = (value as Date).getTime();
+    return Number.isNaN(ms) ? NOT_PLAIN : { $date: { $numberLong: String(ms) } };
+  }
+  if ((proto !== Object.prototype && proto !== null) || '_bsontype' in value || 'toJSON' in value) return NOT_PLAIN;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const item = ejsonShape((value as Record<string, unknown>)[key], depth + 1);
+    if (item === NOT_PLAIN) return NOT_PLAIN;
+    if (key === '__proto__') Object.defineProperty(out, key, { value: item, enumerable: true, writable: true });
+    else out[key] = item;
+  }
+  return out;
+}
+
 export function toEJSON(value: unknown): string {
-  return EJSON.stringify(value, { relaxed: false });
+  const shaped = ejsonShape(value, 0);
+  return shaped === NOT_PLAIN ? EJSON.stringify(value, { relaxed: false }) : JSON.stringify(shaped);
 }
 
 /** Parses canonical EJSON back to native values (numbers, Dates). */

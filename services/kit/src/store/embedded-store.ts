@@ -170,7 +170,7 @@ export class EmbeddedDocumentStore implements DocumentStore, Committer {
     }
     if (changes.length === 0) return Promise.resolve();
     const durable = this.files.append(changes);
-    for (const cs of sets) cs.state.apply(cs.writes);
+    for (const cs of sets) cs.state.apply(cs.writes, cs.stagedKeys);
     this.files.maybeCompact(this.snapshotSource);
     return durable;
   }
@@ -194,8 +194,8 @@ export class EmbeddedDocumentStore implements DocumentStore, Committer {
         await new Promise((r) => setImmediate(r));
         continue;
       }
-      // unique keys are checked again against writes published since they were staged
-      await this.commit(sets.map((cs) => ChangeSet.recheck(cs.state, cs.writes)));
+      // unique keys are checked again when writes were published to the collection since they were staged
+      await this.commit(sets.map((cs) => ChangeSet.recheckIfPublished(cs)));
       return result;
     }
   }

@@ -100,19 +100,46 @@ export function analyseFilter(filter: Filter): FilterShape {
   return shape;
 }
 
-function indexPlan(index: IndexTable, shape: FilterShape): Plan | null {
-  let keys = [''];
+/**
+ * The index keys of a shape's equalities on a sequence of paths, shared by the indexes that start with the same
+ * paths (most start with `tenantId`): each key string is made once per query, and reused strings hash once.
+ */
+interface KeyNode {
+  keys: string[];
+  next: Map<string, KeyNode | null>;
+}
+
+function extend(node: KeyNode, shape: FilterShape, path: string): KeyNode | null {
+  let child = node.next.get(path);
+  if (child !== undefined) return child;
+  const values = shape.eq.get(path);
+  child = null;
+  if (values) {
+    const encoded = values.length === 1 ? [encodeValue(values[0])] : [...new Set(values.map(encodeValue))];
+    if (node.keys.length * encoded.length <= MAX_KEY_COMBINATIONS)
+      child = { keys: node.keys.flatMap((p) => encoded.map((e) => joinKey(p, e))), next: new Map() };
+  }
+  node.next.set(path, child);
+  return child;
+}
+
+function indexPlan(index: IndexTable, shape: FilterShape, root: KeyNode): Plan | null {
+  let node = root;
   let k = 0;
   for (; k < index.depth; k++) {
-    const values = shape.eq.get(index.fields[k]);
-    if (!values) break;
-    const encoded = [...new Set(values.map(encodeValue))];
-    if (keys.length * encoded.length > MAX_KEY_COMBINATIONS) break;
-    keys = keys.flatMap((p) => encoded.map((e) => joinKey(p, e)));
+    const next = extend(node, shape, index.fields[k]);
+    if (!next) break;
+    node = next;
   }
   if (k === 0) return null;
-  const buckets = keys.map((key) => index.bucket(k - 1, key)).filter((b): b is SortedIds => b !== undefined);
-  const cost = buckets.reduce((n, b) => n + b.size, 0);
+  const buckets: SortedIds[] = [];
+  let cost = 0;
+  for (const key of node.keys) {
+    const b = index.bucket(k - 1, key);
+    if (b === undefined) continue;
+    buckets.push(b);
+    cost += b.size;
+  }
   return { kind: 'index', index: index.name, buckets, exact: shape.covered && shape.eq.size === k, cost };
 }
 
@@ -135,8 +162,9 @@ export function choosePlan(shape: FilterShape, source: PlanSource): Plan {
     const plan: Plan = { kind: 'ids', ids, exact: shape.covered && shape.eq.size === 1, cost: ids.length };
     if (better(plan)) best = plan;
   }
+  const root: KeyNode = { keys: [''], next: new Map() };
   for (const index of source.indexes) {
-    const plan = indexPlan(index, shape);
+    const plan = indexPlan(index, shape, root);
     if (plan && better(plan)) best = plan;
   }
   return best;

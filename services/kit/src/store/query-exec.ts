@@ -72,22 +72,51 @@ interface Matcher {
 const isScalar = (v: unknown) =>
   typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && !Number.isNaN(v));
 
+/** A path part the direct test can follow on plain objects (`$`-operators and `__proto__` are mingo's). */
+const plainPart = (p: string) => p.length > 0 && p[0] !== '$' && p !== '__proto__';
+
+const isPlainRecord = (v: unknown): v is Record<string, unknown> => {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
+  const proto: unknown = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+};
+
+/** Sentinel: the path reaches an array or an object that is not plain, where MongoDB's rules are mingo's to apply. */
+const UNSURE = Symbol('unsure');
+
+/** The value at `parts` through plain objects; undefined when a part is missing or a scalar is in the way. */
+function plainAt(doc: Doc, parts: readonly string[]): unknown {
+  let cur: unknown = doc;
+  for (let i = 0; i < parts.length; i++) {
+    if (i > 0) {
+      if (cur === null || typeof cur !== 'object') return undefined;
+      if (!isPlainRecord(cur)) return UNSURE;
+    }
+    cur = (cur as Record<string, unknown>)[parts[i]];
+    if (Array.isArray(cur)) return UNSURE;
+  }
+  return cur;
+}
+
 /**
- * The residual of most point reads is a conjunction of top-level fields equal to strings, booleans or numbers
- * (`{tenantId, connectorId}` after an `_id` lookup). Those are tested directly; a document whose field holds an
- * array (where MongoDB equality also matches an element) is left to mingo, compiled on first need.
+ * The residual of most point reads and writes is a conjunction of fields equal to strings, booleans or numbers
+ * (`{tenantId, connectorId}` after an `_id` lookup, `{tenantId, 'meta.version'}` of a compare-and-set write).
+ * Those are tested directly; a document where the path meets an array (where MongoDB equality also matches an
+ * element) or an object that is not plain is left to mingo, compiled on first need.
  */
 function compileResidual(filter: Filter): Matcher {
   const keys = Object.keys(filter);
-  const simple = keys.every((k) => k[0] !== '$' && !k.includes('.') && isScalar(filter[k]));
+  const paths = keys.map((k) => k.split('.'));
+  const simple = keys.every((k, i) => paths[i].every(plainPart) && isScalar(filter[k]));
   if (!simple) return compileFilter(filter);
   let full: Matcher | null = null;
   return {
     test(doc) {
-      for (const k of keys) {
-        const actual = doc[k];
-        if (actual === filter[k]) continue;
-        if (Array.isArray(actual)) return (full ??= compileFilter(filter)).test(doc);
+      for (let i = 0; i < keys.length; i++) {
+        const expected = filter[keys[i]];
+        const actual = paths[i].length === 1 ? doc[keys[i]] : plainAt(doc, paths[i]);
+        if (actual === expected) continue;
+        if (actual === UNSURE || Array.isArray(actual)) return (full ??= compileFilter(filter)).test(doc);
         return false;
       }
       return true;

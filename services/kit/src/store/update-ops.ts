@@ -103,7 +103,7 @@ export function applyUpdate(doc: Doc, update: Update, inserting: boolean): Doc |
     if (Object.keys(rest).length === 0) delete ops.$set;
   }
   if (Object.keys(ops).length === 0) return inserting ? cloneDoc(draft) : null;
-  if (isTopLevelSetUnset(ops)) return applyTopLevel(draft, ops, inserting);
+  if (isDirect(draft, ops)) return applyTopLevel(draft, ops, inserting);
   checkTargets(draft, ops);
   let changed: string[];
   try {
@@ -117,19 +117,34 @@ export function applyUpdate(doc: Doc, update: Update, inserting: boolean): Doc |
 }
 
 const topLevel = (path: string) => path.length > 0 && path[0] !== '$' && !path.includes('.') && path !== '__proto__';
+const DIRECT = new Set(['$set', '$unset', '$inc', '$max', '$min']);
+/** A number mingo and MongoDB compare and add as plain numbers (NaN orders apart from them). */
+const plainNumber = (v: unknown): v is number => typeof v === 'number' && !Number.isNaN(v);
 
-/** `$set`/`$unset` of top-level fields only: how whole-document replacements are written (see the directory). */
-function isTopLevelSetUnset(ops: Record<string, Record<string, unknown>>): boolean {
+/**
+ * Top-level fields only, with `$set`/`$unset` (how whole-document replacements are written, see the directory)
+ * and `$inc`/`$max`/`$min` of numbers onto numbers or missing fields (the events counter): the cases
+ * `applyTopLevel` answers exactly as mingo does. Anything else (dotted paths, arrays, other types) goes to mingo.
+ */
+function isDirect(draft: Doc, ops: Record<string, Record<string, unknown>>): boolean {
+  const target = draft as Record<string, unknown>;
   for (const op of Object.keys(ops)) {
-    if (op !== '$set' && op !== '$unset') return false;
-    if (!isPlainObject(ops[op]) || !Object.keys(ops[op]).every(topLevel)) return false;
+    if (!DIRECT.has(op)) return false;
+    const args = ops[op];
+    if (!isPlainObject(args)) return false;
+    for (const field of Object.keys(args)) {
+      if (!topLevel(field)) return false;
+      if (op === '$set' || op === '$unset') continue;
+      const current = target[field];
+      if (!plainNumber(args[field]) || (current !== undefined && !plainNumber(current))) return false;
+    }
   }
   return true;
 }
 
 /**
- * The same result as mingo for top-level `$set`/`$unset` (a field set to an equal value — by mingo's equality —
- * is not a change), without building an update context per call. `draft` is already a private copy.
+ * The same result as mingo for the updates `isDirect` accepts (a field set to an equal value — by mingo's
+ * equality — is not a change), without building an update context per call. `draft` is already a private copy.
  */
 function applyTopLevel(draft: Doc, ops: Record<string, Record<string, unknown>>, inserting: boolean): Doc | null {
   let changed = false;
@@ -144,6 +159,24 @@ function applyTopLevel(draft: Doc, ops: Record<string, Record<string, unknown>>,
     if (field === '_id') throw new InvalidUpdateError('the field "_id" is immutable');
     if (!(field in target)) continue;
     delete target[field];
+    changed = true;
+  }
+  for (const [field, by] of Object.entries(ops.$inc ?? {})) {
+    const current = target[field] as number | undefined;
+    const next = (current || 0) + (by as number);
+    target[field] = next; // as mingo: -0 + 0 is written as 0 without counting as a change
+    if (next !== current) changed = true;
+  }
+  for (const [field, value] of Object.entries(ops.$max ?? {})) {
+    const current = target[field] as number | undefined;
+    if (current !== undefined && current >= (value as number)) continue;
+    target[field] = value;
+    changed = true;
+  }
+  for (const [field, value] of Object.entries(ops.$min ?? {})) {
+    const current = target[field] as number | undefined;
+    if (current !== undefined && current <= (value as number)) continue;
+    target[field] = value;
     changed = true;
   }
   return changed || inserting ? draft : null;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { BSON, ObjectId } from 'mongodb';
-import { cloneDoc } from '../../src/store/doc-codec.js';
+import { cloneDoc, fromEJSON, toEJSON } from '../../src/store/doc-codec.js';
 
 const reference = (doc: object) => BSON.deserialize(BSON.serialize(doc, { ignoreUndefined: false }));
 
@@ -45,6 +45,56 @@ describe('cloneDoc', () => {
         expect(cloneDoc(doc)).toEqual(reference(doc));
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('toEJSON', () => {
+  const reference = (v: unknown) => BSON.EJSON.stringify(v, { relaxed: false });
+  const number = fc.oneof(
+    fc.integer(),
+    fc.double(),
+    fc.constantFrom(0, -0, 2 ** 31 - 1, 2 ** 31, -(2 ** 31), -(2 ** 31) - 1, 2 ** 53, 2 ** 63, -(2 ** 63), 1e21, 0.1),
+  );
+  const leaf = fc.oneof(
+    fc.string(),
+    fc.string({ unit: 'binary' }),
+    number,
+    fc.boolean(),
+    fc.constant(null),
+    fc.constant(undefined),
+    fc.date(),
+  );
+  const key = fc.oneof(fc.string(), fc.constantFrom('__proto__', '$date', '1', '0', 'a.b', '\u0000'));
+  const tree = fc.letrec((tie) => ({
+    value: fc.oneof({ depthSize: 'small', withCrossShrink: true }, leaf, tie('array'), tie('object')),
+    array: fc.array(tie('value'), { maxLength: 4 }),
+    object: fc.dictionary(key, tie('value'), { maxKeys: 4 }),
+  })).value;
+
+  it('writes the same text as the bson library, whatever the document', () => {
+    fc.assert(
+      fc.property(tree, (v) => {
+        expect(toEJSON(v)).toBe(reference(v));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('leaves other values to the bson library, which reads them back', () => {
+    const doc = {
+      _id: 'a',
+      oid: new ObjectId('65a1b2c3d4e5f60718293a4b'),
+      bad: new Date(Number.NaN),
+      fn: () => 1,
+      nullProto: Object.assign(Object.create(null) as object, { x: 1 }),
+      sparse: [1, , 3],
+      deep: JSON.parse('['.repeat(80) + ']'.repeat(80)) as unknown,
+    };
+    expect(toEJSON(doc)).toBe(reference(doc));
+    expect((fromEJSON(toEJSON({ oid: doc.oid })) as { oid: unknown }).oid).toBeInstanceOf(ObjectId);
+    expect(toEJSON(Object.defineProperty({}, '__proto__', { value: 1, enumerable: true }))).toBe(
+      '{"__proto__":{"$numberInt":"1"}}',
     );
   });
 });

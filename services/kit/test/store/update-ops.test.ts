@@ -65,3 +65,57 @@ describe('applyUpdate with top-level $set/$unset', () => {
     expect(() => applyUpdate({ _id: 'x', a: 1 }, { $unset: { _id: '' } }, false)).toThrow(InvalidUpdateError);
   });
 });
+
+// numbers (NaN included: it takes mingo's path), other types that send the update to mingo, and missing fields
+const numeric = fc.oneof(
+  fc.integer({ min: -5, max: 5 }),
+  fc.double({ noDefaultInfinity: true }),
+  fc.constant(0),
+  fc.constant(-0),
+  fc.constant(Number.NaN),
+  fc.constant(null),
+  fc.string({ maxLength: 2 }),
+);
+const NUMERIC_FIELDS = ['seq', 'at', 'floor', 'n'];
+const numericDocArb = fc
+  .dictionary(fc.constantFrom(...NUMERIC_FIELDS), numeric)
+  .map((d) => cloneDoc({ _id: 'x', ...d }) as Doc);
+/** `$inc`/`$max`/`$min` (and `$set`) over distinct fields, as `checkUpdate` lets through. */
+const numericUpdateArb = fc
+  .shuffledSubarray(NUMERIC_FIELDS, { minLength: 1 })
+  .chain((fields) =>
+    fc.tuple(
+      fc.constant(fields),
+      fc.array(fc.constantFrom('$inc', '$max', '$min', '$set'), { minLength: fields.length, maxLength: fields.length }),
+      fc.array(fc.oneof(fc.integer({ min: -5, max: 5 }), fc.double({ noDefaultInfinity: true, noNaN: true })), {
+        minLength: fields.length,
+        maxLength: fields.length,
+      }),
+    ),
+  )
+  .map(([fields, ops, values]) => {
+    const u: Record<string, Record<string, unknown>> = {};
+    fields.forEach((f, i) => ((u[ops[i]] ??= {})[f] = values[i]));
+    return u;
+  });
+
+describe('applyUpdate with top-level $inc/$max/$min', () => {
+  it('gives what mingo gives, including "nothing changed"', () => {
+    fc.assert(
+      fc.property(numericDocArb, numericUpdateArb, fc.boolean(), (doc, update, inserting) => {
+        const before = cloneDoc(doc);
+        if (update.$inc && Object.keys(update.$inc).some((f) => typeof doc[f] === 'string' || doc[f] === null)) return;
+        expect(applyUpdate(doc, update, inserting)).toEqual(viaMingo(doc, update, inserting));
+        expect(doc).toEqual(before);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('counts like the events counter: an upsert, then increments and a time that never goes back', () => {
+    const first = applyUpdate({ _id: 't', tenantId: 't' }, { $inc: { seq: 2 }, $max: { at: 50 } }, true);
+    expect(first).toEqual({ _id: 't', tenantId: 't', seq: 2, at: 50 });
+    expect(applyUpdate(first!, { $inc: { seq: 1 }, $max: { at: 40 } }, false)).toEqual({ ...first, seq: 3 });
+    expect(applyUpdate(first!, { $max: { at: 50 }, $min: { seq: 5 } }, false)).toBeNull();
+  });
+});

@@ -361,6 +361,22 @@ export function extensionNamed(rs: ResourceSchema, key: string): SchemaDef | und
  * then the extensions (Entra sends `manager` bare; RFC 7644 §3.10 wants the URN, we accept both).
  */
 export function resolveAttributePath(rs: ResourceSchema, path: string): Resolved | undefined {
+  let known = resolvedPaths.get(rs);
+  if (!known) resolvedPaths.set(rs, (known = new Map<string, Resolved | undefined>()));
+  if (known.has(path)) return known.get(path);
+  const r = resolvePath(rs, path);
+  if (known.size < MAX_RESOLVED_PATHS) known.set(path, r && Object.freeze(r));
+  return r;
+}
+
+/**
+ * Paths resolved before, per resource schema (schemas are fixed; resolutions are frozen and shared). Paths come
+ * from requests, so each table stops growing at a bound: other spellings are resolved each time.
+ */
+const resolvedPaths = new WeakMap<ResourceSchema, Map<string, Resolved | undefined>>();
+const MAX_RESOLVED_PATHS = 2000;
+
+function resolvePath(rs: ResourceSchema, path: string): Resolved | undefined {
   const ext = extensionNamed(rs, path);
   if (ext) return { kind: 'extension', schema: ext };
   const lower = path.toLowerCase();
