@@ -172,6 +172,11 @@ export function scimRouter(deps: ScimRouterDeps): Router {
             { 'retry-after': '1' },
           );
         }
+        // the client may have hung up while it was being authenticated: its 'close' has come and gone
+        if (res.closed || req.socket.destroyed) {
+          release();
+          return;
+        }
         res.once('close', release);
       }
       next();

@@ -243,6 +243,12 @@ type Duplex = ClientDuplexStream<CarriedCall, CarriedAnswer>;
 interface ClientStream {
   duplex: Duplex;
   openedAt: number;
+  /** No longer given new calls; ended once it owes none. */
+  retired: boolean;
+  /** Calls sent on it and not answered. */
+  owed: number;
+  /** Its status came: over. */
+  over: boolean;
   /** When it last answered anything (or was opened). */
   heardAt: number;
 }
@@ -329,12 +335,16 @@ export class Carrier {
     p.attempts++;
     const current = this.stream;
     if (current && Date.now() - current.openedAt >= (this.opts.rotateMs ?? 20_000)) {
-      // retired: no new calls; half-closed, it ends once the server has answered the ones it carries
+      // retired: no new calls; it is half-closed once it owes no answer (never with calls still travelling to the
+      // server, whose end-of-stream must not overtake them)
       this.stream = null;
-      current.duplex.end();
+      current.retired = true;
+      this.endIfIdle(current);
     }
     const s = this.stream ?? this.open();
+    if (p.stream) this.release(p.stream);
     p.stream = s;
+    s.owed++;
     p.sentAt = Date.now();
     s.duplex.write({
       id,
@@ -348,7 +358,14 @@ export class Carrier {
 
   private open(): ClientStream {
     const now = Date.now();
-    const s: ClientStream = { duplex: this.openStream(), openedAt: now, heardAt: now };
+    const s: ClientStream = {
+      duplex: this.openStream(),
+      openedAt: now,
+      heardAt: now,
+      retired: false,
+      owed: 0,
+      over: false,
+    };
     this.stream = s;
     s.duplex.on('data', (a: CarriedAnswer) => {
       s.heardAt = Date.now();
@@ -372,6 +389,7 @@ export class Carrier {
 
   /** The stream is over: calls it still owed are sent again on a new one when repeatable, or fail. */
   private ended(s: ClientStream, st: { code: status; details: string }) {
+    s.over = true;
     if (this.stream === s) this.stream = null;
     for (const [id, p] of this.pending) {
       if (p.stream !== s) continue;
@@ -402,8 +420,23 @@ export class Carrier {
     }
   }
 
+  /** A call no longer waits on `s` (answered, failed, or sent again elsewhere). */
+  private release(s: ClientStream) {
+    s.owed--;
+    this.endIfIdle(s);
+  }
+
+  private endIfIdle(s: ClientStream) {
+    if (s.retired && s.owed === 0 && !s.over) {
+      s.over = true;
+      s.duplex.end();
+    }
+  }
+
   private settle(id: number, p: Pending, err: ServiceError | null, res?: Buffer) {
     this.pending.delete(id);
+    if (p.stream) this.release(p.stream);
+    p.stream = null;
     clearTimeout(p.timer);
     this.opts.metrics?.grpcClientHandled.inc({ ...p.labels, grpc_code: status[err ? err.code : status.OK] });
     if (err) p.reject(err);
