@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { newId } from '../../../services/kit/src/ids.js';
+import { childrenBy } from '../../../services/kit/src/metrics.js';
 import { requestContext, type Logger } from '../../../services/kit/src/logger.js';
 import { continueTrace, parseTraceparent } from '../../../services/kit/src/trace-context.js';
 
@@ -61,21 +62,10 @@ export function httpMetrics(registry: Registry, access?: AccessLogOptions) {
   });
   const logger = access?.logger;
   const rate = access?.sampleRate ?? 0;
-  // the metrics' children by label values, made once (prom-client would hash the label object on every request)
-  const children = new Map<
-    string,
-    { total: ReturnType<typeof total.labels>; duration: ReturnType<typeof duration.labels> }
-  >();
-  const childrenOf = (method: string, route: string, code: string) => {
-    const key = `${method} ${route} ${code}`;
-    let c = children.get(key);
-    if (!c)
-      children.set(
-        key,
-        (c = { total: total.labels(method, route, code), duration: duration.labels(method, route, code) }),
-      );
-    return c;
-  };
+  const childrenOf = childrenBy((method, route, code) => ({
+    total: total.labels(method, route, code),
+    duration: duration.labels(method, route, code),
+  }));
   return (req: Request, res: Response, next: NextFunction) => {
     const start = process.hrtime.bigint();
     res.on('finish', () => {

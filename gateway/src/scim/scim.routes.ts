@@ -8,6 +8,7 @@ import express, { Router, type NextFunction, type Request, type Response } from 
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { ResourceType, type Projection } from '../../../proto/gen/directory/v1/directory.js';
 import type { Logger } from '../../../services/kit/src/logger.js';
+import { childrenBy } from '../../../services/kit/src/metrics.js';
 import type { Auditor } from '../audit.js';
 import type { Backends } from '../backends.js';
 import type { EntitlementCache } from '../entitlement-cache.js';
@@ -232,21 +233,8 @@ export function scimRouter(deps: ScimRouterDeps): Router {
     res.end(json);
   }
 
-  // the metrics' children by label values, made once (prom-client would hash the label object on every request)
-  const timers = new Map<string, ReturnType<typeof duration.labels>>();
-  const timerOf = (resource: string, operation: string) => {
-    const key = `${resource} ${operation}`;
-    let t = timers.get(key);
-    if (!t) timers.set(key, (t = duration.labels(resource, operation)));
-    return t;
-  };
-  const counters = new Map<string, ReturnType<typeof ops.labels>>();
-  const counterOf = (resource: string, operation: string, outcome: string) => {
-    const key = `${resource} ${operation} ${outcome}`;
-    let c = counters.get(key);
-    if (!c) counters.set(key, (c = ops.labels(resource, operation, outcome)));
-    return c;
-  };
+  const timerOf = childrenBy((resource, operation) => duration.labels(resource, operation));
+  const counterOf = childrenBy((resource, operation, outcome) => ops.labels(resource, operation, outcome));
 
   /** Wraps a handler with metrics and SCIM error rendering. */
   const handle =

@@ -9,6 +9,20 @@ export interface Metrics {
   grpcClientHandled: Counter<'grpc_service' | 'grpc_method' | 'grpc_code'>;
 }
 
+/**
+ * A metric's children by label values, each made once: on hot paths (every SCIM request) this saves prom-client
+ * hashing a label object per observation. `make` builds what one label set needs (a child, or several).
+ */
+export function childrenBy<C>(make: (...values: string[]) => C): (...values: string[]) => C {
+  const made = new Map<string, C>();
+  return (...values) => {
+    const key = values.join('\u0000');
+    let c = made.get(key);
+    if (!c) made.set(key, (c = make(...values)));
+    return c;
+  };
+}
+
 export function createMetrics(service: string): Metrics {
   const registry = new Registry();
   registry.setDefaultLabels({ service });

@@ -22,7 +22,7 @@ import { handleCall, type CallContext, type ImplementOptions, type MethodDef, ty
 import { newId } from './ids.js';
 import { requestContext } from './logger.js';
 import type { Carriage } from './carried-methods.js';
-import type { Metrics } from './metrics.js';
+import { childrenBy, type Metrics } from './metrics.js';
 import { continueTrace, formatTraceparent, newSpanId, parseTraceparent } from './trace-context.js';
 
 /** `CarryRequest` of a service's proto (every service that offers Carry declares the same fields). */
@@ -234,7 +234,8 @@ interface Pending {
   attempts: number;
   stream: ClientStream | null;
   timer: NodeJS.Timeout;
-  labels: { grpc_service: string; grpc_method: string };
+  /** The service the method belongs to, for the outcome counter. */
+  service: string;
   resolve: (res: Buffer) => void;
   reject: (err: ServiceError) => void;
 }
@@ -264,11 +265,15 @@ export class Carrier {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private closed = false;
+  private readonly handled?: (service: string, method: string, code: string) => { inc(): void };
 
   constructor(
     private readonly openStream: () => Duplex,
     private readonly opts: CarrierOptions = {},
-  ) {}
+  ) {
+    const counter = opts.metrics?.grpcClientHandled;
+    if (counter) this.handled = childrenBy((service, method, code) => counter.labels(service, method, code));
+  }
 
   /** Calls sent and not yet answered. */
   get inFlight(): number {
@@ -313,7 +318,7 @@ export class Carrier {
         attempts: 0,
         stream: null,
         timer: setTimeout(() => this.expire(id), deadlineMs),
-        labels: { grpc_service: service, grpc_method: method },
+        service,
         resolve,
         reject,
       };
@@ -438,7 +443,7 @@ export class Carrier {
     if (p.stream) this.release(p.stream);
     p.stream = null;
     clearTimeout(p.timer);
-    this.opts.metrics?.grpcClientHandled.inc({ ...p.labels, grpc_code: status[err ? err.code : status.OK] });
+    this.handled?.(p.service, p.method, status[err ? err.code : status.OK]).inc();
     if (err) p.reject(err);
     else p.resolve(res as Buffer);
   }
