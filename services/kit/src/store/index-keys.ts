@@ -8,7 +8,8 @@ import { toEJSON } from './doc-codec.js';
 const EMPTY_ARRAY_KEY = 'e';
 const NULL_KEY = 'z';
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
+/** An object with Object.prototype or no prototype: a document's own data (no array, Date, ObjectId, class). */
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
   if (v === null || typeof v !== 'object' || Array.isArray(v) || v instanceof Date) return false;
   const proto: unknown = Object.getPrototypeOf(v);
   return proto === Object.prototype || proto === null;

@@ -6,7 +6,7 @@
  */
 import { find as mingoFind } from 'mingo';
 import { cloneDoc } from './doc-codec.js';
-import { isPlannable } from './index-keys.js';
+import { isPlainObject, isPlannable } from './index-keys.js';
 import { compileFilter } from './mingo-filter.js';
 import { analyseFilter, choosePlan, type IdRange, type Plan, type PlanSource } from './planner.js';
 import type { SortedIds } from './sorted-ids.js';
@@ -75,12 +75,6 @@ const isScalar = (v: unknown) =>
 /** A path part the direct test can follow on plain objects (`$`-operators and `__proto__` are mingo's). */
 const plainPart = (p: string) => p.length > 0 && p[0] !== '$' && p !== '__proto__';
 
-const isPlainRecord = (v: unknown): v is Record<string, unknown> => {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
-  const proto: unknown = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null;
-};
-
 /** Sentinel: the path reaches an array or an object that is not plain, where MongoDB's rules are mingo's to apply. */
 const UNSURE = Symbol('unsure');
 
@@ -90,7 +84,7 @@ function plainAt(doc: Doc, parts: readonly string[]): unknown {
   for (let i = 0; i < parts.length; i++) {
     if (i > 0) {
       if (cur === null || typeof cur !== 'object') return undefined;
-      if (!isPlainRecord(cur)) return UNSURE;
+      if (!isPlainObject(cur)) return UNSURE;
     }
     cur = (cur as Record<string, unknown>)[parts[i]];
     if (Array.isArray(cur)) return UNSURE;
