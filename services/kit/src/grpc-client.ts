@@ -4,14 +4,23 @@
  */
 import { ChannelCredentials, Metadata, status, type Client, type ServiceError } from '@grpc/grpc-js';
 import { channelCredentials, type GrpcTls } from './grpc-tls.js';
-import { requestContext } from './logger.js';
+import { requestContext, type RequestContext } from './logger.js';
 import { formatTraceparent, newSpanId } from './trace-context.js';
 import type { Metrics } from './metrics.js';
 import type { RequestOf, ResponseOf, ServiceDef, UnaryKeys } from './grpc-server.js';
 
+/**
+ * Options of one call: its deadline (the client's default when absent) and the request it is made for, whose
+ * id and trace travel with it (`x-request-id`, `traceparent`); absent for work no request started.
+ */
+export interface CallOptions {
+  deadlineMs?: number;
+  context?: RequestContext;
+}
+
 /** Unary methods as promises; streaming methods are used through `raw` (see multiplexed.ts). */
 export type PromiseClient<D extends ServiceDef> = {
-  [K in UnaryKeys<D>]: (request: RequestOf<D[K]>, options?: { deadlineMs?: number }) => Promise<ResponseOf<D[K]>>;
+  [K in UnaryKeys<D>]: (request: RequestOf<D[K]>, options?: CallOptions) => Promise<ResponseOf<D[K]>>;
 } & { readonly raw: Client; close(): void };
 
 /** A unary method of a grpc-js client, as `makeGenericClientConstructor` builds it. */
@@ -58,11 +67,11 @@ export function connect<D extends ServiceDef>(
         grpc_method: grpcMethod,
         grpc_code: status[code],
       });
-    out[key] = (request: unknown, callOpts?: { deadlineMs?: number }) =>
+    out[key] = (request: unknown, callOpts?: CallOptions) =>
       new Promise((resolve, reject) => {
         const deadline = Date.now() + (callOpts?.deadlineMs ?? opts.defaultDeadlineMs ?? 10_000);
         const metadata = new Metadata();
-        const ctx = requestContext.getStore();
+        const ctx = callOpts?.context ?? requestContext.getStore();
         if (ctx) {
           metadata.set('x-request-id', ctx.requestId);
           // W3C trace context: the caller's trace, a span id for this call.

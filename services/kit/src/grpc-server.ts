@@ -13,7 +13,7 @@ import {
 } from '@grpc/grpc-js';
 import { AppError, appErrorMetadata, grpcStatusOf, type CallEnd } from './errors.js';
 import { newId } from './ids.js';
-import { requestContext, type Logger } from './logger.js';
+import { requestContext, requestLogger, type Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { continueTrace, parseTraceparent, type TraceContext } from './trace-context.js';
 
@@ -37,6 +37,10 @@ export type ResponseOf<M extends MethodDef> = Parameters<M['responseSerialize']>
 
 export interface CallContext {
   requestId: string;
+  /** The caller's W3C trace continued for this call, when it sent one. */
+  trace?: TraceContext;
+  /** Lines written for this call: each carries its request id and trace (logger.ts requestLogger). */
+  log: Logger;
   metadata: Metadata;
   /** Aborted when the caller has gone: its deadline passed or it cancelled the call (errors.ts: stopIfCallEnded). */
   signal?: CallEnd;
@@ -91,22 +95,23 @@ export type CallOutcome<R> = { ok: true; value: R } | { ok: false; error: Partia
  */
 export function handleCall<R>(
   labels: { grpc_service: string; grpc_method: string },
-  requestId: string,
+  call: { requestId: string; trace?: TraceContext; log: Logger },
   run: () => Promise<R>,
   opts: ImplementOptions,
   logFields: Record<string, unknown> = {},
-  trace?: TraceContext,
 ): Promise<CallOutcome<R>> {
+  const { requestId, trace, log } = call;
   const end = opts.metrics.grpcServerHandling.startTimer(labels);
   const started = process.hrtime.bigint();
   const counted = (code: number) => {
     opts.metrics.grpcServerHandled.inc({ ...labels, grpc_code: status[code] });
-    opts.logger.debug('call handled', {
-      method: labels.grpc_method,
-      ...logFields,
-      grpcCode: status[code],
-      ms: Number(process.hrtime.bigint() - started) / 1e6,
-    });
+    if (log.enabled('debug'))
+      log.debug('call handled', {
+        method: labels.grpc_method,
+        ...logFields,
+        grpcCode: status[code],
+        ms: Number(process.hrtime.bigint() - started) / 1e6,
+      });
   };
   if (opts.inFlight) opts.inFlight.count++;
   return requestContext.run(trace ? { requestId, trace } : { requestId }, () =>
@@ -117,7 +122,7 @@ export function handleCall<R>(
           return { ok: true, value };
         },
         (err: unknown): CallOutcome<R> => {
-          const se = toServiceError(err, opts, labels.grpc_method);
+          const se = toServiceError(err, { logger: log, mapError: opts.mapError }, labels.grpc_method);
           const code = se.code ?? status.INTERNAL;
           counted(code);
           return { ok: false, error: { ...se, code } };
@@ -151,13 +156,12 @@ export function implement<D extends ServiceDef>(
       const requestId = String(call.metadata.get('x-request-id')[0] ?? '') || newId();
       const parent = parseTraceparent(String(call.metadata.get('traceparent')[0] ?? ''));
       const trace = parent ? continueTrace(parent) : undefined;
+      const log = requestLogger(opts.logger, { requestId, trace });
       void handleCall(
         labels,
-        requestId,
-        () => handler(call.request as never, { requestId, metadata: call.metadata, signal: callEnd(call) }),
+        { requestId, trace, log },
+        () => handler(call.request as never, { requestId, trace, log, metadata: call.metadata, signal: callEnd(call) }),
         opts,
-        {},
-        trace,
       ).then((out) => {
         if (out.ok) callback(null, out.value);
         else callback(out.error);

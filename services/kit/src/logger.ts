@@ -22,6 +22,50 @@ export function currentRequestId(): string | undefined {
   return requestContext.getStore()?.requestId;
 }
 
+/** The fields a line written for `ctx` carries: its request id and, when traced, its trace and span ids. */
+export function contextFields(ctx: RequestContext): Record<string, string> {
+  return ctx.trace
+    ? { requestId: ctx.requestId, traceId: ctx.trace.traceId, spanId: ctx.trace.spanId }
+    : { requestId: ctx.requestId };
+}
+
+/**
+ * The logger of one request or call: every line carries the ids of `ctx`. Cheap to make for every call (one
+ * small object); the pino child that holds the ids is made only when a line is written.
+ */
+export function requestLogger(logger: Logger, ctx: RequestContext | undefined): Logger {
+  return ctx ? new RequestLogger(logger, ctx) : logger;
+}
+
+class RequestLogger implements Logger {
+  private bound?: Logger;
+  constructor(
+    private readonly base: Logger,
+    private readonly ctx: RequestContext,
+  ) {}
+  private get to(): Logger {
+    return (this.bound ??= this.base.child(contextFields(this.ctx)));
+  }
+  debug(msg: string, fields?: Record<string, unknown>) {
+    if (this.base.enabled('debug')) this.to.debug(msg, fields);
+  }
+  info(msg: string, fields?: Record<string, unknown>) {
+    if (this.base.enabled('info')) this.to.info(msg, fields);
+  }
+  warn(msg: string, fields?: Record<string, unknown>) {
+    if (this.base.enabled('warn')) this.to.warn(msg, fields);
+  }
+  error(msg: string, fields?: Record<string, unknown>) {
+    if (this.base.enabled('error')) this.to.error(msg, fields);
+  }
+  child(fields: Record<string, unknown>): Logger {
+    return this.to.child(fields);
+  }
+  enabled(level: Level): boolean {
+    return this.base.enabled(level);
+  }
+}
+
 const SECRET_KEY = /pass(word)?|secret|token|authorization|cookie|verifier|^code$|credential/i;
 
 /** Redacted copy of `value`, or `value` itself when nothing in it needs redacting (the common case: no copy). */

@@ -20,8 +20,9 @@ import { Metadata, status, type ClientDuplexStream, type ServerDuplexStream, typ
 import { AppError, type CallEnd } from './errors.js';
 import { handleCall, type CallContext, type ImplementOptions, type MethodDef, type ServiceDef } from './grpc-server.js';
 import { newId } from './ids.js';
-import { requestContext } from './logger.js';
+import { requestContext, requestLogger } from './logger.js';
 import type { Carriage } from './carried-methods.js';
+import type { CallOptions } from './grpc-client.js';
 import { childrenBy, type Metrics } from './metrics.js';
 import { continueTrace, formatTraceparent, newSpanId, parseTraceparent } from './trace-context.js';
 
@@ -143,6 +144,7 @@ export function serveCarried<D extends ServiceDef>(
     const requestId = q.requestId || newId();
     const parent = q.traceparent ? parseTraceparent(q.traceparent) : undefined;
     const trace = parent ? continueTrace(parent) : undefined;
+    const log = requestLogger(opts.logger, { requestId, trace });
     const run = () => {
       let request: unknown;
       try {
@@ -150,9 +152,15 @@ export function serveCarried<D extends ServiceDef>(
       } catch {
         return Promise.reject(new AppError('INVALID_ARGUMENT', `the ${q.method} request could not be decoded`));
       }
-      return m.run(request as never, { requestId, metadata: st.call.metadata, signal: carriedEnd(st, q.deadlineMs) });
+      return m.run(request as never, {
+        requestId,
+        trace,
+        log,
+        metadata: st.call.metadata,
+        signal: carriedEnd(st, q.deadlineMs),
+      });
     };
-    void handleCall(m.labels, requestId, run, opts, { stream: true }, trace).then((out) => {
+    void handleCall(m.labels, { requestId, trace, log }, run, opts, { stream: true }).then((out) => {
       if (out.ok) {
         let response: Buffer;
         try {
@@ -288,7 +296,7 @@ export class Carrier {
     def: MethodDef & { requestSerialize: (v: never) => Buffer; responseDeserialize: (b: Buffer) => Res },
     request: Req,
     repeatable: boolean,
-    callOpts?: { deadlineMs?: number },
+    callOpts?: CallOptions,
   ): Promise<Res> {
     return this.send(def, def.requestSerialize(request as never), repeatable, callOpts).then(def.responseDeserialize);
   }
@@ -297,7 +305,7 @@ export class Carrier {
     def: MethodDef,
     request: Buffer,
     repeatable: boolean,
-    callOpts: { deadlineMs?: number } | undefined,
+    callOpts: CallOptions | undefined,
   ): Promise<Buffer> {
     return new Promise<Buffer>((resolve, reject) => {
       if (this.closed) return reject(serviceError(status.UNAVAILABLE, 'the client is closed'));
@@ -305,7 +313,7 @@ export class Carrier {
       this.nextId = this.nextId >= 0xffff_ffff ? 1 : this.nextId + 1;
       const deadlineMs = callOpts?.deadlineMs ?? this.opts.defaultDeadlineMs ?? 10_000;
       const { service, method } = namesOf(def);
-      const ctx = requestContext.getStore();
+      const ctx = callOpts?.context ?? requestContext.getStore();
       const p: Pending = {
         method,
         request,
@@ -468,8 +476,7 @@ export function carriedClient<D extends ServiceDef, C extends { [K: string]: unk
   const out: { [K: string]: unknown } = { ...client };
   for (const [key, carriage] of Object.entries(carried) as Array<[keyof D & string, Carriage]>) {
     const def = definition[key] as unknown as ClientMethodDef;
-    out[key] = (request: never, callOpts?: { deadlineMs?: number }) =>
-      carrier.call(def, request, carriage === 'read', callOpts);
+    out[key] = (request: never, callOpts?: CallOptions) => carrier.call(def, request, carriage === 'read', callOpts);
   }
   return out as C;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { createLogger, requestContext, securityEvent } from '../src/logger.js';
+import { createLogger, requestContext, requestLogger, securityEvent } from '../src/logger.js';
 
 function capture(level: 'debug' | 'info' | 'warn' | 'error' = 'info') {
   const lines: string[] = [];
@@ -46,6 +46,36 @@ describe('logger (pino)', () => {
       spanId: '00f067aa0ba902b7',
     });
     expect(outside.requestId).toBeUndefined();
+  });
+
+  test("a request's logger puts its request id and trace on every line, below its level nothing", () => {
+    const { logger, parsed } = capture('info');
+    const log = requestLogger(logger, {
+      requestId: 'req-87654321',
+      trace: { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', flags: '01' },
+    });
+    log.debug('not written');
+    log.info('first', { n: 1 });
+    log.child({ component: 'c' }).warn('second');
+    requestLogger(logger, { requestId: 'req-untraced' }).error('third');
+    logger.info('outside');
+    expect(log.enabled('debug')).toBe(false);
+    const [first, second, third, outside] = parsed();
+    expect(parsed()).toHaveLength(4);
+    expect(first).toMatchObject({
+      level: 'info',
+      msg: 'first',
+      n: 1,
+      service: 'svc',
+      requestId: 'req-87654321',
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+      spanId: '00f067aa0ba902b7',
+    });
+    expect(second).toMatchObject({ level: 'warn', component: 'c', requestId: 'req-87654321' });
+    expect(third).toMatchObject({ level: 'error', requestId: 'req-untraced' });
+    expect(third.traceId).toBeUndefined();
+    expect(outside.requestId).toBeUndefined();
+    expect(requestLogger(logger, undefined)).toBe(logger);
   });
 
   test('secret-looking keys are redacted at any depth, in fields and child bindings', () => {
