@@ -1,5 +1,5 @@
 /** gRPC clients of the four services, and their health checkers for /readyz. */
-import { connect, type PromiseClient } from '../../services/kit/src/grpc-client.js';
+import { connect, type CallOptions, type PromiseClient } from '../../services/kit/src/grpc-client.js';
 import type { GrpcTls } from '../../services/kit/src/grpc-tls.js';
 import { healthChecker, type HealthChecker } from '../../services/kit/src/health.js';
 import type { Metrics } from '../../services/kit/src/metrics.js';
@@ -30,7 +30,7 @@ export interface Backends {
    * credentials.VerifyCredential answered from memory when this secret was verified before and memory is
    * trusted (credential-memory.ts); otherwise carried by one long-lived stream.
    */
-  verifyCredential(request: VerifyCredentialRequest): Promise<VerifyCredentialResponse>;
+  verifyCredential(request: VerifyCredentialRequest, options?: CallOptions): Promise<VerifyCredentialResponse>;
   entitlement: PromiseClient<typeof EntitlementServiceService>;
   identity: PromiseClient<typeof IdentityServiceService>;
   health: Record<'directory' | 'credentials' | 'entitlement' | 'identity', HealthChecker>;
@@ -58,7 +58,10 @@ export function connectBackends(
     registers: [metrics.registry],
   });
   const [hit, miss, untrusted] = [lookups.labels('hit'), lookups.labels('miss'), lookups.labels('untrusted')];
-  const verifyCredential = async (request: VerifyCredentialRequest): Promise<VerifyCredentialResponse> => {
+  const verifyCredential = async (
+    request: VerifyCredentialRequest,
+    options?: CallOptions,
+  ): Promise<VerifyCredentialResponse> => {
     const key = CredentialMemory.key(request.scheme, request.tenantId, request.username, request.secret);
     const known = memory.get(key);
     if (known) {
@@ -67,7 +70,7 @@ export function connectBackends(
     }
     (memory.trusted ? miss : untrusted).inc();
     const ticket = memory.ticket();
-    const res = await verify(request);
+    const res = await verify(request, options);
     // a revocation pushed while this was being answered wins
     if (!memory.admit(key, res, ticket))
       throw serviceError(status.UNAUTHENTICATED, 'invalid credentials (revoked while verifying)');

@@ -27,6 +27,7 @@ export function requestIds(opts: EdgeOptions = {}) {
     const trace = continueTrace(typeof parent === 'string' ? parseTraceparent(parent) : undefined);
     res.locals.requestId = requestId;
     res.locals.traceId = trace.traceId;
+    res.locals.trace = trace;
     res.setHeader('x-request-id', requestId);
     res.setHeader('x-content-type-options', 'nosniff');
     res.setHeader('cache-control', 'no-store');

@@ -4,7 +4,7 @@ import type { Request } from 'express';
 import type { Counter } from 'prom-client';
 import { CredentialScheme } from '../../../proto/gen/credentials/v1/credentials.js';
 import { isServiceError } from '../../../services/kit/src/grpc-client.js';
-import { securityEvent, type Logger } from '../../../services/kit/src/logger.js';
+import { requestLogger, securityEvent, type Logger, type RequestContext } from '../../../services/kit/src/logger.js';
 import type { Backends } from '../backends.js';
 import { HttpError } from '../http/errors.js';
 import type { AuthFailureLimiter } from './auth-failure-limiter.js';
@@ -60,12 +60,17 @@ export class ScimAuthenticator {
     private readonly onRepeatedFailures: (tenant: string) => void,
   ) {}
 
-  async authenticate(req: Request, tenant: string, o: { allowBareToken?: boolean } = {}): Promise<ScimCaller> {
+  /** `context`: the request's ids, for the credentials call and the security events this may log. */
+  async authenticate(
+    req: Request,
+    tenant: string,
+    o: { allowBareToken?: boolean; context?: RequestContext } = {},
+  ): Promise<ScimCaller> {
     // the client address (express resolves it through the trusted proxies) is only needed to count a failure
     const client = () => req.ip ?? 'unknown';
     const presented = parseAuthorization(req.get('authorization'), { allowBare: o.allowBareToken });
     if ('problem' in presented) {
-      await this.failed(client(), tenant, presented.problem);
+      await this.failed(client(), tenant, presented.problem, o.context);
       throw unauthorized(
         presented.problem === 'missing'
           ? 'authentication required: send the connector bearer token ("Authorization: Bearer …") or HTTP Basic with the Company ID and Integration Passkey'
@@ -73,16 +78,14 @@ export class ScimAuthenticator {
       );
     }
     try {
-      const res = await this.backends.verifyCredential({
-        tenantId: tenant,
-        scheme: presented.scheme,
-        secret: presented.secret,
-        username: presented.username,
-      });
+      const res = await this.backends.verifyCredential(
+        { tenantId: tenant, scheme: presented.scheme, secret: presented.secret, username: presented.username },
+        { context: o.context },
+      );
       return { tenantId: res.tenantId, connectorId: res.connectorId };
     } catch (err) {
       if (isServiceError(err) && (err.code === status.UNAUTHENTICATED || err.code === status.INVALID_ARGUMENT)) {
-        await this.failed(client(), tenant, 'invalid_credentials');
+        await this.failed(client(), tenant, 'invalid_credentials', o.context);
         throw unauthorized(
           'the credential is not valid for this SCIM base URL (revoked, rotated or never issued); copy the current values from the connector settings',
         );
@@ -91,14 +94,15 @@ export class ScimAuthenticator {
     }
   }
 
-  private async failed(client: string, tenant: string, reason: string) {
+  private async failed(client: string, tenant: string, reason: string, context: RequestContext | undefined) {
     this.failures.inc({ reason });
+    const log = requestLogger(this.logger, context);
     const r = await this.limiter.fail(client, tenant);
     // One line per failure until a limit trips, then one line per trip (per window), not one per request.
     if (!r.limited)
-      securityEvent(this.logger, 'auth.failure', { surface: 'scim', reason, tenant: tenant.slice(0, 64), client });
+      securityEvent(log, 'auth.failure', { surface: 'scim', reason, tenant: tenant.slice(0, 64), client });
     if (r.clientLimitReached)
-      securityEvent(this.logger, 'rate_limit.tripped', {
+      securityEvent(log, 'rate_limit.tripped', {
         surface: 'scim',
         limit: 'auth_failures_per_client',
         tenant: tenant.slice(0, 64),
@@ -106,7 +110,7 @@ export class ScimAuthenticator {
         reason,
       });
     if (r.tenantLimitReached) {
-      securityEvent(this.logger, 'rate_limit.tripped', {
+      securityEvent(log, 'rate_limit.tripped', {
         surface: 'scim',
         limit: 'auth_failures_per_tenant',
         tenant: tenant.slice(0, 64),

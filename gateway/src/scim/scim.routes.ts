@@ -4,18 +4,17 @@
  * media types, size limits, ETags, status codes and error bodies. It hands the raw query and body to the
  * directory, where SCIM semantics (list parameters, filters, PATCH, schemas, the dialect) are parsed once.
  */
-import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import express, { type Request, type RequestHandler, type Response } from 'express';
 import { Counter, Histogram, type Registry } from 'prom-client';
-import { ResourceType, type Projection } from '../../../proto/gen/directory/v1/directory.js';
-import type { Logger } from '../../../services/kit/src/logger.js';
+import { ResourceType, type Projection, type ScimDialect } from '../../../proto/gen/directory/v1/directory.js';
+import { requestLogger, type Logger, type RequestContext } from '../../../services/kit/src/logger.js';
 import { childrenBy } from '../../../services/kit/src/metrics.js';
 import type { Auditor } from '../audit.js';
 import type { Backends } from '../backends.js';
 import type { EntitlementCache } from '../entitlement-cache.js';
 import { describeError, HttpError, SCIM_CONTENT_TYPE, type Described } from '../http/errors.js';
-import { bodyErrorHandler } from '../http/body-errors.js';
+import { bodyFault } from '../http/body-errors.js';
 import { weakEtag } from '../../../services/kit/src/etag.js';
-import { scimBaseUrls } from './base-urls.js';
 import { listResponseJson, protoDialect, sendDialectError, type DialectName } from './dialect.js';
 import type { ScimAuthenticator, ScimCaller } from './scim-auth.js';
 import { TenantConcurrency } from './tenant-concurrency.js';
@@ -40,13 +39,6 @@ export interface ScimRouterDeps {
 
 const WRITES: Record<string, string> = { POST: 'create', PUT: 'replace', PATCH: 'patch', DELETE: 'delete' };
 const RESOURCE_ACTIONS: Record<string, string> = { Users: 'user', Groups: 'group', Bulk: 'bulk' };
-const safeDecode = (s: string) => {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
-};
 
 const RESOURCES: Record<string, ResourceType> = {
   Users: ResourceType.RESOURCE_TYPE_USER,
@@ -114,17 +106,66 @@ function scimShared(deps: Pick<ScimRouterDeps, 'registry' | 'tenantLabel' | 'max
 const etagOf = weakEtag;
 const versionOfTag = (tag: string | undefined) => (tag ? tag.trim().replace(/^W\//, '').replace(/^"|"$/g, '') : '');
 
-export function scimRouter(deps: ScimRouterDeps): Router {
-  const router = Router({ mergeParams: true });
+/** What a request under the base URL asks for, decided from its method and path alone (no route table walk). */
+interface Op {
+  /** Metric label: the resource or endpoint, `all` for /.search, `unknown` for anything else. */
+  resource: string;
+  operation: string;
+  /** The route pattern under the base URL (metrics and the access log). */
+  route: string;
+  /** The request has a body to read (media type and size are enforced before `run`). */
+  body: boolean;
+  /** For the activity log of a refused write: the resource type's action prefix and the id in the path. */
+  refusal?: { kind: string; write: string; id: string };
+  run: (req: Request, res: Response, call: ScimCall) => Promise<void>;
+}
+
+/** One authenticated SCIM request: who calls, the directory's context for it, the request's ids for the calls. */
+interface ScimCall {
+  caller: ScimCaller;
+  scim: {
+    tenantId: string;
+    connectorId: string;
+    baseUrl: string;
+    dialect: ScimDialect;
+    alternateBaseUrl: string;
+  };
+  options: { context: RequestContext };
+}
+
+/** A path segment as express would decode a route parameter; malformed percent-encoding is the client's error. */
+function decodeSegment(s: string): string {
+  if (!s.includes('%')) return s;
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    throw new HttpError(400, 'invalid_request', `the path segment "${s.slice(0, 64)}" is not valid percent-encoding`);
+  }
+}
+
+/**
+ * The SCIM base URL of one dialect as one express handler, mounted at `/scim/{v2|v1}/:org`: authentication,
+ * entitlement and the tenant's concurrency slot first (an unauthenticated client learns nothing, not even which
+ * endpoints exist), then the request's body when it has one, then the directory call. The endpoint is chosen
+ * from the method and path segments directly: a SCIM request walks no route table.
+ */
+export function scimRouter(deps: ScimRouterDeps): RequestHandler {
   const { ops, duration, busy, concurrency } = scimShared(deps);
   const dialect: DialectName = deps.dialect ?? 'v2';
   const mount = `/scim/${dialect}/:org`;
   const sendError = (res: Response, d: Pick<Described, 'status' | 'message' | 'scimType' | 'headers'>) =>
     sendDialectError(dialect, res, d);
+  const root = deps.publicUrl.replace(/\/+$/, '');
+  const otherDialect = dialect === 'v1' ? 'v2' : 'v1';
 
   const raw = express.raw({ type: () => true, limit: deps.maxBodyBytes });
+  const readBody = (req: Request, res: Response) =>
+    new Promise<void>((resolve, reject) =>
+      // body-parser's errors are http-errors (Error instances with status and type), read by bodyFault
+      raw(req, res, (err?: Error) => (err ? reject(err) : resolve())),
+    );
 
-  /** Reads the body as JSON text (or parsed JSON when `parse`), enforcing media type and size. */
+  /** Reads the body as JSON text, enforcing the media type; the size limit was enforced when it was read. */
   function bodyOf(req: Request): string {
     const media = (req.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
     if (!ACCEPTED_MEDIA.has(media))
@@ -145,88 +186,74 @@ export function scimRouter(deps: ScimRouterDeps): Router {
     return text;
   }
 
-  // Authentication, entitlement and per-request context for everything under the base URL.
-  router.use(async (req: Request, res: Response, next: NextFunction) => {
-    res.locals.route = mount;
-    const tenant = String(req.params.org ?? '');
-    res.locals.tenant = tenant.slice(0, 64);
-    try {
-      // Okta's "SCIM 1.1 Header Auth" app sends the token bare in Authorization
-      const caller = await deps.auth.authenticate(req, tenant, { allowBareToken: dialect === 'v1' });
-      if (!(await deps.entitlements.enabled(caller.tenantId))) {
-        throw new HttpError(
-          403,
-          'entitlement_required',
-          'SCIM provisioning requires the Enterprise Toolkit option for this organization; an administrator must enable it on the Billing page',
-        );
-      }
-      res.locals.caller = caller;
-      if (concurrency) {
-        const release = concurrency.tryAcquire(caller.tenantId);
-        if (!release) {
-          busy.inc();
-          throw new HttpError(
-            429,
-            'too_many_requests',
-            `this organization already has ${concurrency.maxPerTenant} SCIM requests in progress; retry in a second`,
-            undefined,
-            { 'retry-after': '1' },
-          );
-        }
-        // the client may have hung up while it was being authenticated: its 'close' has come and gone
-        if (res.closed || req.socket.destroyed) {
-          release();
-          return;
-        }
-        res.once('close', release);
-      }
-      next();
-    } catch (err) {
-      fail(res, err);
-    }
+  const requestOf = (res: Response): RequestContext => ({
+    requestId: String(res.locals.requestId ?? ''),
+    trace: res.locals.trace as RequestContext['trace'],
   });
 
   function fail(res: Response, err: unknown) {
-    sendError(res, describeError(err, deps.logger));
+    sendError(res, describeError(err, requestLogger(deps.logger, requestOf(res))));
   }
 
   /** A write refused here (media type, size, unreadable body) goes to the activity log: status and reason only. */
-  function recordRefusal(req: Request, res: Response, d: Pick<Described, 'status' | 'message'>) {
-    const caller = res.locals.caller as ScimCaller | undefined;
-    // from the path: in the router's error handler the route's params are gone
-    const [, resource = '', id = ''] = req.path.split('/');
-    const write = WRITES[req.method];
-    const kind = RESOURCE_ACTIONS[resource];
-    if (!deps.audit || !caller || !write || !kind || id === '.search' || d.status >= 500) return;
-    const action = kind === 'bulk' ? 'bulk.process' : `${kind}.${write}`;
-    void deps.audit.record(caller.tenantId, {
-      action,
+  function recordRefusal(res: Response, op: Op, call: ScimCall | undefined, d: Pick<Described, 'status' | 'message'>) {
+    if (!deps.audit || !call || !op.refusal || d.status >= 500) return;
+    const { kind, write, id } = op.refusal;
+    void deps.audit.record(call.caller.tenantId, {
+      action: kind === 'bulk' ? 'bulk.process' : `${kind}.${write}`,
       resourceType: kind === 'bulk' ? 'Bulk' : kind === 'user' ? 'User' : 'Group',
-      resourceId: safeDecode(id),
+      resourceId: id,
       resourceName: '',
-      actor: `connector:${caller.connectorId}`,
+      actor: `connector:${call.caller.connectorId}`,
       outcome: 'failure',
       details: { status: d.status, reason: d.message },
     });
   }
 
-  function contextOf(res: Response) {
-    const caller = res.locals.caller as ScimCaller;
-    const urls = scimBaseUrls(deps.publicUrl, caller.tenantId);
-    const [baseUrl, alternateBaseUrl] =
-      dialect === 'v1' ? [urls.v1BaseUrl, urls.baseUrl] : [urls.baseUrl, urls.v1BaseUrl];
-    return {
+  /** Authentication, entitlement and the tenant's slot; undefined when the client has already gone. */
+  async function admit(req: Request, res: Response, tenant: string, request: RequestContext) {
+    // Okta's "SCIM 1.1 Header Auth" app sends the token bare in Authorization
+    const caller = await deps.auth.authenticate(req, tenant, { allowBareToken: dialect === 'v1', context: request });
+    if (!(await deps.entitlements.enabled(caller.tenantId))) {
+      throw new HttpError(
+        403,
+        'entitlement_required',
+        'SCIM provisioning requires the Enterprise Toolkit option for this organization; an administrator must enable it on the Billing page',
+      );
+    }
+    res.locals.caller = caller;
+    if (concurrency) {
+      const release = concurrency.tryAcquire(caller.tenantId);
+      if (!release) {
+        busy.inc();
+        throw new HttpError(
+          429,
+          'too_many_requests',
+          `this organization already has ${concurrency.maxPerTenant} SCIM requests in progress; retry in a second`,
+          undefined,
+          { 'retry-after': '1' },
+        );
+      }
+      // the client may have hung up while it was being authenticated: its 'close' has come and gone
+      if (res.closed || req.socket.destroyed) {
+        release();
+        return undefined;
+      }
+      res.once('close', release);
+    }
+    const scim = {
       tenantId: caller.tenantId,
       connectorId: caller.connectorId,
-      baseUrl,
+      baseUrl: `${root}/scim/${dialect}/${caller.tenantId}`,
       dialect: protoDialect(dialect),
-      alternateBaseUrl,
+      alternateBaseUrl: `${root}/scim/${otherDialect}/${caller.tenantId}`,
     };
+    return { caller, scim, options: { context: request } };
   }
 
   /** A SCIM body, written as is: no express `send` (no charset, ETag or freshness work it would redo). */
-  function sendJson(res: Response, status: number, json: string, headers: Record<string, string> = {}) {
-    for (const name in headers) res.setHeader(name, headers[name]);
+  function sendJson(res: Response, status: number, json: string, headers?: Record<string, string>) {
+    if (headers) for (const name in headers) res.setHeader(name, headers[name]);
     res.setHeader('content-type', SCIM_CONTENT_TYPE);
     res.setHeader('content-length', Buffer.byteLength(json));
     res.statusCode = status;
@@ -236,132 +263,56 @@ export function scimRouter(deps: ScimRouterDeps): Router {
   const timerOf = childrenBy((resource, operation) => duration.labels(resource, operation));
   const counterOf = childrenBy((resource, operation, outcome) => ops.labels(resource, operation, outcome));
 
-  /** Wraps a handler with metrics and SCIM error rendering. */
-  const handle =
-    (
-      resourceOf: (req: Request) => string,
-      operation: string,
-      route: string,
-      fn: (req: Request, res: Response) => Promise<void>,
-    ) =>
-    async (req: Request, res: Response) => {
-      res.locals.route = `${mount}${route}`;
-      const resource = resourceOf(req);
-      const end = timerOf(resource, operation).startTimer();
-      let outcome = 'success';
-      try {
-        await fn(req, res);
-      } catch (err) {
-        const d = describeError(err, deps.logger);
-        outcome = d.status >= 500 ? 'error' : 'failure';
-        if (err instanceof HttpError) recordRefusal(req, res, d);
-        sendError(res, d);
-      } finally {
-        end();
-        if (deps.tenantLabel)
-          ops.inc({
-            tenant: (res.locals.caller as ScimCaller | undefined)?.tenantId ?? 'unknown',
-            resource,
-            operation,
-            outcome,
-          });
-        else counterOf(resource, operation, outcome).inc();
-      }
+  /** Runs an admitted request's operation with its metrics and SCIM error rendering. */
+  async function perform(req: Request, res: Response, op: Op, call: ScimCall) {
+    res.locals.route = `${mount}${op.route}`;
+    const end = timerOf(op.resource, op.operation).startTimer();
+    let outcome = 'success';
+    try {
+      await op.run(req, res, call);
+    } catch (err) {
+      const d = describeError(err, requestLogger(deps.logger, call.options.context));
+      outcome = d.status >= 500 ? 'error' : 'failure';
+      if (err instanceof HttpError) recordRefusal(res, op, call, d);
+      sendError(res, d);
+    } finally {
+      end();
+      if (deps.tenantLabel)
+        ops.inc({ tenant: call.caller.tenantId, resource: op.resource, operation: op.operation, outcome });
+      else counterOf(op.resource, op.operation, outcome).inc();
+    }
+  }
+
+  /** Body parser failures (size, encoding) in SCIM form; nothing has been sent to the directory then. */
+  function bodyFailed(req: Request, res: Response, op: Op, call: ScimCall, err: unknown) {
+    const fault = bodyFault(err, deps.maxBodyBytes, 'the request body could not be read');
+    if (!fault) return fail(res, err);
+    const d = {
+      status: fault.status,
+      message:
+        fault.status === 413 && op.resource === 'Bulk'
+          ? `${fault.message} (maxPayloadSize in /ServiceProviderConfig)`
+          : fault.message,
+      ...(fault.status === 400 ? { scimType: 'invalidSyntax' } : {}),
+      headers: {},
     };
-
-  // Discovery (RFC 7644 §4; SCIM 1.1 calls the first /ServiceProviderConfigs and has no /ResourceTypes).
-  // A filter on these endpoints answers 403 (RFC 7644 §4).
-  const discovery =
-    dialect === 'v1'
-      ? (['ServiceProviderConfigs', 'Schemas'] as const)
-      : (['ServiceProviderConfig', 'ResourceTypes', 'Schemas'] as const);
-  for (const endpoint of discovery) {
-    const serve = handle(
-      () => endpoint,
-      'discover',
-      `/${endpoint}`,
-      async (req, res) => {
-        if (req.query.filter !== undefined)
-          throw new HttpError(403, 'forbidden', `filtering is not supported on /${endpoint}`);
-        const id = req.params.id ? String(req.params.id) : '';
-        const out = await deps.backends.directory.getScimDiscovery({
-          context: contextOf(res),
-          endpoint,
-          id,
-          maxPayloadBytes: deps.maxBodyBytes,
-        });
-        sendJson(res, 200, out.bodyJson);
-      },
-    );
-    router.get(`/${endpoint}`, serve);
-    if (!endpoint.startsWith('ServiceProviderConfig')) router.get(`/${endpoint}/:id`, serve);
+    recordRefusal(res, op, call, d);
+    sendError(res, d);
   }
 
-  if (dialect === 'v2') {
-    // Bulk (RFC 7644 §3.7): limits in /ServiceProviderConfig; over the size limit the body parser answers 413
-    router.post(
-      '/Bulk',
-      raw,
-      handle(
-        () => 'Bulk',
-        'bulk',
-        '/Bulk',
-        async (req, res) => {
-          const out = await deps.backends.directory.processBulk({
-            context: contextOf(res),
-            bodyJson: bodyOf(req),
-            maxPayloadBytes: deps.maxBodyBytes,
-          });
-          sendJson(res, 200, out.bodyJson);
-        },
-      ),
-    );
-    // POST /.search at the base URL (RFC 7644 §3.4.3): Users and Groups in one ListResponse
-    router.post(
-      '/.search',
-      raw,
-      handle(
-        () => 'all',
-        'search',
-        '/.search',
-        async (req, res) => {
-          const out = await deps.backends.directory.searchAllResources({
-            context: contextOf(res),
-            paramsJson: bodyOf(req),
-          });
-          sendJson(res, 200, listResponseJson(dialect, out.totalResults, out.startIndex, out.resourcesJson));
-        },
-      ),
-    );
-  }
-  router.all(
-    ['/Bulk', '/Me'],
-    handle(
-      () => 'Bulk',
-      'unsupported',
-      '/Bulk',
-      async (req) => {
-        if (dialect === 'v2' && req.path === '/Bulk')
-          throw new HttpError(
-            405,
-            'method_not_allowed',
-            `${req.method} /Bulk: a bulk request is a POST (RFC 7644 §3.7)`,
-            undefined,
-            { allow: 'POST' },
-          );
-        throw new HttpError(
-          501,
-          'not_implemented',
-          dialect === 'v1'
-            ? `${req.path} is not supported on the SCIM 1.1 base URL${req.path === '/Bulk' ? '; Bulk is offered on the SCIM 2.0 base URL' : ''}`
-            : `${req.path} is not supported by this service provider (see /ServiceProviderConfig)`,
-        );
-      },
-    ),
-  );
+  // ---- the operations ----
 
-  const typeOf = (req: Request): ResourceType => {
-    const name = String(req.params.resource);
+  const unknown = (message: string): Op => ({
+    resource: 'unknown',
+    operation: 'unknown',
+    route: '/*',
+    body: false,
+    run: async () => {
+      throw new HttpError(404, 'not_found', message);
+    },
+  });
+
+  const typeOf = (name: string, call: ScimCall): ResourceType => {
     const t = RESOURCES[name];
     if (t) return t;
     // the other dialect's discovery names: say where they are
@@ -369,13 +320,13 @@ export function scimRouter(deps: ScimRouterDeps): Router {
       throw new HttpError(
         404,
         'not_found',
-        `/ServiceProviderConfigs is the SCIM 1.1 name: this SCIM 2.0 base URL serves /ServiceProviderConfig, and ${scimBaseUrls(deps.publicUrl, String(req.params.org)).v1BaseUrl} is the SCIM 1.1 base URL`,
+        `/ServiceProviderConfigs is the SCIM 1.1 name: this SCIM 2.0 base URL serves /ServiceProviderConfig, and ${call.scim.alternateBaseUrl} is the SCIM 1.1 base URL`,
       );
     if (dialect === 'v1' && (name === 'ServiceProviderConfig' || name === 'ResourceTypes'))
       throw new HttpError(
         404,
         'not_found',
-        `/${name} is SCIM 2.0: this SCIM 1.1 base URL serves /ServiceProviderConfigs and /Schemas, and ${scimBaseUrls(deps.publicUrl, String(req.params.org)).baseUrl} is the SCIM 2.0 base URL`,
+        `/${name} is SCIM 2.0: this SCIM 1.1 base URL serves /ServiceProviderConfigs and /Schemas, and ${call.scim.alternateBaseUrl} is the SCIM 2.0 base URL`,
       );
     throw new HttpError(
       404,
@@ -383,60 +334,144 @@ export function scimRouter(deps: ScimRouterDeps): Router {
       `unknown SCIM endpoint /${name}; this service provider serves /Users and /Groups`,
     );
   };
-  const resourceName = (req: Request) =>
-    String(req.params.resource) in RESOURCES ? String(req.params.resource) : 'unknown';
+  const resourceLabel = (name: string) => (name in RESOURCES ? name : 'unknown');
+  const refusalOf = (name: string, method: string, id = '') => {
+    const kind = RESOURCE_ACTIONS[name];
+    const write = WRITES[method];
+    return kind && write ? { kind, write, id } : undefined;
+  };
+
+  // Discovery (RFC 7644 §4; SCIM 1.1 calls the first /ServiceProviderConfigs and has no /ResourceTypes).
+  // A filter on these endpoints answers 403 (RFC 7644 §4). Their names match whatever the case.
+  const discovery = new Map<string, string>(
+    (dialect === 'v1'
+      ? ['ServiceProviderConfigs', 'Schemas']
+      : ['ServiceProviderConfig', 'ResourceTypes', 'Schemas']
+    ).map((e) => [e.toLowerCase(), e]),
+  );
+  const discover = (endpoint: string, id: string): Op => ({
+    resource: endpoint,
+    operation: 'discover',
+    route: `/${endpoint}`,
+    body: false,
+    run: async (req, res, call) => {
+      if (req.query.filter !== undefined)
+        throw new HttpError(403, 'forbidden', `filtering is not supported on /${endpoint}`);
+      const out = await deps.backends.directory.getScimDiscovery(
+        { context: call.scim, endpoint, id, maxPayloadBytes: deps.maxBodyBytes },
+        call.options,
+      );
+      sendJson(res, 200, out.bodyJson);
+    },
+  });
+
+  // Bulk (RFC 7644 §3.7): limits in /ServiceProviderConfig; over the size limit the body parser answers 413
+  const bulk: Op = {
+    resource: 'Bulk',
+    operation: 'bulk',
+    route: '/Bulk',
+    body: true,
+    refusal: { kind: 'bulk', write: 'create', id: '' },
+    run: async (req, res, call) => {
+      const out = await deps.backends.directory.processBulk(
+        { context: call.scim, bodyJson: bodyOf(req), maxPayloadBytes: deps.maxBodyBytes },
+        call.options,
+      );
+      sendJson(res, 200, out.bodyJson);
+    },
+  };
+  const unsupported = (segment: string, method: string): Op => ({
+    resource: 'Bulk',
+    operation: 'unsupported',
+    route: '/Bulk',
+    body: false,
+    run: async () => {
+      if (dialect === 'v2' && segment === 'Bulk')
+        throw new HttpError(
+          405,
+          'method_not_allowed',
+          `${method} /Bulk: a bulk request is a POST (RFC 7644 §3.7)`,
+          undefined,
+          { allow: 'POST' },
+        );
+      throw new HttpError(
+        501,
+        'not_implemented',
+        dialect === 'v1'
+          ? `/${segment} is not supported on the SCIM 1.1 base URL${segment === 'Bulk' ? '; Bulk is offered on the SCIM 2.0 base URL' : ''}`
+          : `/${segment} is not supported by this service provider (see /ServiceProviderConfig)`,
+      );
+    },
+  });
+  // POST /.search at the base URL (RFC 7644 §3.4.3): Users and Groups in one ListResponse
+  const searchAll: Op = {
+    resource: 'all',
+    operation: 'search',
+    route: '/.search',
+    body: true,
+    run: async (req, res, call) => {
+      const out = await deps.backends.directory.searchAllResources(
+        { context: call.scim, paramsJson: bodyOf(req) },
+        call.options,
+      );
+      sendJson(res, 200, listResponseJson(dialect, out.totalResults, out.startIndex, out.resourcesJson));
+    },
+  };
 
   /** The raw query parameters (or a .search body) go to the directory, which parses them once. */
-  async function listResources(req: Request, res: Response, paramsJson: string, search: boolean) {
-    const type = typeOf(req);
-    const out = await deps.backends.directory.listResources({ context: contextOf(res), type, paramsJson, search });
+  async function listResources(res: Response, call: ScimCall, type: ResourceType, paramsJson: string, search: boolean) {
+    const out = await deps.backends.directory.listResources(
+      { context: call.scim, type, paramsJson, search },
+      call.options,
+    );
     sendJson(res, 200, listResponseJson(dialect, out.totalResults, out.startIndex, out.resourcesJson));
   }
-
-  router.get(
-    '/:resource',
-    handle(resourceName, 'list', '/:resource', (req, res) =>
-      listResources(req, res, JSON.stringify(req.query ?? {}), false),
-    ),
-  );
-
-  router.post(
-    '/:resource/.search',
-    raw,
-    handle(resourceName, 'search', '/:resource/.search', async (req, res) => {
-      typeOf(req);
-      await listResources(req, res, bodyOf(req), true);
-    }),
-  );
-
-  router.post(
-    '/:resource',
-    raw,
-    handle(resourceName, 'create', '/:resource', async (req, res) => {
-      const type = typeOf(req);
-      const out = await deps.backends.directory.createResource({
-        context: contextOf(res),
-        type,
-        bodyJson: bodyOf(req),
-        projection: projectionOf(req.query),
-      });
+  const list = (name: string): Op => ({
+    resource: resourceLabel(name),
+    operation: 'list',
+    route: '/:resource',
+    body: false,
+    run: (req, res, call) => listResources(res, call, typeOf(name, call), JSON.stringify(req.query ?? {}), false),
+  });
+  const search = (name: string): Op => ({
+    resource: resourceLabel(name),
+    operation: 'search',
+    route: '/:resource/.search',
+    body: true,
+    run: async (req, res, call) => {
+      const type = typeOf(name, call);
+      await listResources(res, call, type, bodyOf(req), true);
+    },
+  });
+  const create = (name: string): Op => ({
+    resource: resourceLabel(name),
+    operation: 'create',
+    route: '/:resource',
+    body: true,
+    refusal: refusalOf(name, 'POST'),
+    run: async (req, res, call) => {
+      const type = typeOf(name, call);
+      const out = await deps.backends.directory.createResource(
+        { context: call.scim, type, bodyJson: bodyOf(req), projection: projectionOf(req.query) },
+        call.options,
+      );
       const r = out.resource!;
       sendJson(res, 201, r.resourceJson, {
-        location: `${contextOf(res).baseUrl}/${String(req.params.resource)}/${r.id}`,
+        location: `${call.scim.baseUrl}/${name}/${r.id}`,
         etag: etagOf(r.version),
       });
-    }),
-  );
-
-  router.get(
-    '/:resource/:id',
-    handle(resourceName, 'get', '/:resource/:id', async (req, res) => {
-      const out = await deps.backends.directory.getResource({
-        context: contextOf(res),
-        type: typeOf(req),
-        id: String(req.params.id),
-        projection: projectionOf(req.query),
-      });
+    },
+  });
+  const get = (name: string, id: string): Op => ({
+    resource: resourceLabel(name),
+    operation: 'get',
+    route: '/:resource/:id',
+    body: false,
+    run: async (req, res, call) => {
+      const out = await deps.backends.directory.getResource(
+        { context: call.scim, type: typeOf(name, call), id, projection: projectionOf(req.query) },
+        call.options,
+      );
       const r = out.resource!;
       const inm = req.get('if-none-match');
       if (inm && (inm.trim() === '*' || inm.split(',').some((t) => versionOfTag(t) === r.version))) {
@@ -444,98 +479,136 @@ export function scimRouter(deps: ScimRouterDeps): Router {
         return;
       }
       sendJson(res, 200, r.resourceJson, { etag: etagOf(r.version) });
-    }),
-  );
-
-  router.put(
-    '/:resource/:id',
-    raw,
-    handle(resourceName, 'replace', '/:resource/:id', async (req, res) => {
-      const out = await deps.backends.directory.replaceResource({
-        context: contextOf(res),
-        type: typeOf(req),
-        id: String(req.params.id),
-        bodyJson: bodyOf(req),
-        projection: projectionOf(req.query),
-        ifMatch: versionOfTag(req.get('if-match')),
-      });
+    },
+  });
+  const replace = (name: string, id: string): Op => ({
+    resource: resourceLabel(name),
+    operation: 'replace',
+    route: '/:resource/:id',
+    body: true,
+    refusal: refusalOf(name, 'PUT', id),
+    run: async (req, res, call) => {
+      const out = await deps.backends.directory.replaceResource(
+        {
+          context: call.scim,
+          type: typeOf(name, call),
+          id,
+          bodyJson: bodyOf(req),
+          projection: projectionOf(req.query),
+          ifMatch: versionOfTag(req.get('if-match')),
+        },
+        call.options,
+      );
       const r = out.resource!;
       sendJson(res, 200, r.resourceJson, { etag: etagOf(r.version) });
-    }),
-  );
-
-  router.patch(
-    '/:resource/:id',
-    raw,
-    handle(resourceName, 'patch', '/:resource/:id', async (req, res) => {
-      const type = typeOf(req);
+    },
+  });
+  const patch = (name: string, id: string): Op => ({
+    resource: resourceLabel(name),
+    operation: 'patch',
+    route: '/:resource/:id',
+    body: true,
+    refusal: refusalOf(name, 'PATCH', id),
+    run: async (req, res, call) => {
+      const type = typeOf(name, call);
       const projection = projectionOf(req.query);
       // Groups answer 204 unless the client asked for attributes (both IdPs accept it; 100k members are not rendered).
       const returnResource =
         type === ResourceType.RESOURCE_TYPE_USER ||
         projection.attributes.length > 0 ||
         projection.excludedAttributes.length > 0;
-      const out = await deps.backends.directory.patchResource({
-        context: contextOf(res),
-        type,
-        id: String(req.params.id),
-        bodyJson: bodyOf(req),
-        projection,
-        ifMatch: versionOfTag(req.get('if-match')),
-        returnResource,
-      });
+      const out = await deps.backends.directory.patchResource(
+        {
+          context: call.scim,
+          type,
+          id,
+          bodyJson: bodyOf(req),
+          projection,
+          ifMatch: versionOfTag(req.get('if-match')),
+          returnResource,
+        },
+        call.options,
+      );
       if (!out.resource) {
         res.status(204).end();
         return;
       }
       sendJson(res, 200, out.resource.resourceJson, { etag: etagOf(out.resource.version) });
-    }),
-  );
-
-  router.delete(
-    '/:resource/:id',
-    handle(resourceName, 'delete', '/:resource/:id', async (req, res) => {
-      await deps.backends.directory.deleteResource({
-        context: contextOf(res),
-        type: typeOf(req),
-        id: String(req.params.id),
-        ifMatch: versionOfTag(req.get('if-match')),
-      });
+    },
+  });
+  const remove = (name: string, id: string): Op => ({
+    resource: resourceLabel(name),
+    operation: 'delete',
+    route: '/:resource/:id',
+    body: false,
+    run: async (req, res, call) => {
+      await deps.backends.directory.deleteResource(
+        { context: call.scim, type: typeOf(name, call), id, ifMatch: versionOfTag(req.get('if-match')) },
+        call.options,
+      );
       res.status(204).end();
-    }),
-  );
+    },
+  });
 
-  router.use(
-    handle(
-      () => 'unknown',
-      'unknown',
-      '/*',
-      async (req) => {
-        throw new HttpError(404, 'not_found', `no SCIM endpoint ${req.method} ${req.path}`);
-      },
-    ),
-  );
+  /** The operation a method and a path under the base URL name (HEAD is GET without a body, as in express). */
+  function opOf(method: string, path: string): Op {
+    const segs = path.split('/');
+    // path starts with "/"; one trailing slash is ignored (express's non-strict routing)
+    if (segs.length > 2 && segs[segs.length - 1] === '') segs.pop();
+    const n = segs.length - 1;
+    const read = method === 'GET' || method === 'HEAD';
+    const noEndpoint = () => unknown(`no SCIM endpoint ${method} ${path}`);
+    if (n === 1 && segs[1] !== '') {
+      const name = decodeSegment(segs[1]);
+      const lower = name.toLowerCase();
+      const endpoint = discovery.get(lower);
+      if (endpoint && read) return discover(endpoint, '');
+      if (lower === 'bulk') return dialect === 'v2' && method === 'POST' ? bulk : unsupported('Bulk', method);
+      if (lower === 'me') return unsupported('Me', method);
+      if (lower === '.search' && dialect === 'v2' && method === 'POST') return searchAll;
+      if (read) return list(name);
+      if (method === 'POST') return create(name);
+      return noEndpoint();
+    }
+    if (n === 2 && segs[1] !== '' && segs[2] !== '') {
+      const name = decodeSegment(segs[1]);
+      const id = decodeSegment(segs[2]);
+      const endpoint = discovery.get(name.toLowerCase());
+      if (endpoint && read && !endpoint.startsWith('ServiceProviderConfig')) return discover(endpoint, id);
+      if (id.toLowerCase() === '.search' && method === 'POST') return search(name);
+      if (read) return get(name, id);
+      if (method === 'PUT') return replace(name, id);
+      if (method === 'PATCH') return patch(name, id);
+      if (method === 'DELETE') return remove(name, id);
+    }
+    return noEndpoint();
+  }
 
-  // Body parser errors (size, encoding) in SCIM form; nothing has been sent to the directory then.
-  router.use(
-    bodyErrorHandler({
-      limitBytes: deps.maxBodyBytes,
-      unreadable: 'the request body could not be read',
-      send: (res, f, req) => {
-        const d = {
-          status: f.status,
-          message:
-            f.status === 413 && req.path === '/Bulk'
-              ? `${f.message} (maxPayloadSize in /ServiceProviderConfig)`
-              : f.message,
-          ...(f.status === 400 ? { scimType: 'invalidSyntax' } : {}),
-          headers: {},
-        };
-        recordRefusal(req, res, d);
-        sendError(res, d);
-      },
-      otherwise: fail,
-    }),
-  );
-  return router;
+  async function serve(req: Request, res: Response, tenant: string) {
+    const request = requestOf(res);
+    let call: ScimCall | undefined;
+    let op: Op;
+    try {
+      call = await admit(req, res, tenant, request);
+      if (!call) return;
+      op = opOf(req.method, req.path);
+    } catch (err) {
+      return fail(res, err);
+    }
+    if (op.body) {
+      try {
+        await readBody(req, res);
+      } catch (err) {
+        return bodyFailed(req, res, op, call, err);
+      }
+    }
+    await perform(req, res, op, call);
+  }
+
+  return (req: Request, res: Response) => {
+    res.locals.route = mount;
+    const tenant = String(req.params.org ?? '');
+    res.locals.tenant = tenant.slice(0, 64);
+    void serve(req, res, tenant);
+  };
 }
