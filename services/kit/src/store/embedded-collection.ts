@@ -5,10 +5,10 @@
  * writes only and return copies. A view bound to a unit (`EmbeddedUnit.use`) stages its writes in the unit's
  * change set for this collection instead, and its reads see those staged writes.
  */
-import { find as mingoFind } from 'mingo';
 import { ChangeSet } from './change-set.js';
 import type { CollectionState } from './collection-state.js';
 import { cloneDoc } from './doc-codec.js';
+import { findIn } from './mingo-filter.js';
 import { count, project, select, selectForWrite, type QueryStats } from './query-exec.js';
 import type {
   Collection,
@@ -80,7 +80,7 @@ export class EmbeddedCollection<T extends Doc = Doc> implements Collection<T> {
     else {
       const all = selectForWrite(this.state, filter, cs.writes, false);
       const sort = options.sort ?? { _id: 1 };
-      let cursor = mingoFind(all, {}).sort(sort);
+      let cursor = findIn(all).sort(sort);
       if (options.skip) cursor = cursor.skip(options.skip);
       if (options.limit) cursor = cursor.limit(Math.abs(options.limit));
       docs = cursor.all() as Doc[];

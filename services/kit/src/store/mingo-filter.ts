@@ -6,9 +6,13 @@
  *
  * The aggregation expression operators, which only `$expr` uses, are loaded the first time a filter has one:
  * they are most of mingo's code (about 9 MiB of resident memory per process), and no service filters with it.
+ * For the same reason nothing in the store imports mingo's main entry, which loads every operator family
+ * (pipeline, accumulator, window, expression; ~4 MiB more per process): sorting, projecting and updating go
+ * through `findIn` and `UPDATE_QUERY_OPTIONS` below, with only the operators they use.
  */
 import { createRequire } from 'node:module';
-import { Context } from 'mingo';
+import { Context } from 'mingo/core';
+import * as projectionOperators from 'mingo/operators/projection';
 import * as queryOperators from 'mingo/operators/query';
 import { Query } from 'mingo/query';
 import type { QueryOperator } from 'mingo/types';
@@ -63,3 +67,14 @@ function contextFor(filter: Record<string, unknown>): Context {
 export function compileFilter(filter: Record<string, unknown>): Query {
   return new Query(filter, { context: contextFor(filter) });
 }
+
+/** mingo's standard query and projection operators: what sorting, projection and update conditions use. */
+const PLAIN: Context = Context.init({ query: queryOperators, projection: projectionOperators });
+
+/** A cursor over `docs` (all of them), to sort, skip, limit or project. */
+export function findIn(docs: object[], projection?: Record<string, unknown>) {
+  return new Query({}, { context: PLAIN }).find(docs, projection);
+}
+
+/** The query options mingo's updater needs for the conditions inside `$pull` and array filters. */
+export const UPDATE_QUERY_OPTIONS = { context: PLAIN };

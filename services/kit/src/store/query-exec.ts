@@ -4,10 +4,9 @@
  * page costs its own size. Any other sort collects the matches and lets mingo sort them (stable, so ties stay
  * in `_id` order).
  */
-import { find as mingoFind } from 'mingo';
 import { cloneDoc } from './doc-codec.js';
 import { isPlainObject, isPlannable } from './index-keys.js';
-import { compileFilter } from './mingo-filter.js';
+import { compileFilter, findIn } from './mingo-filter.js';
 import { analyseFilter, choosePlan, type IdRange, type Plan, type PlanSource } from './planner.js';
 import type { SortedIds } from './sorted-ids.js';
 import type { Doc, Filter, FindOptions, Projection } from './store.js';
@@ -60,8 +59,7 @@ const sortIsById = (sort: Record<string, 1 | -1> | undefined) =>
   !sort || (Object.keys(sort).length === 1 && '_id' in sort) || Object.keys(sort).length === 0;
 
 export function project(docs: Doc[], projection: Projection | undefined): Doc[] {
-  const shaped =
-    projection && Object.keys(projection).length > 0 ? (mingoFind(docs, {}, projection).all() as Doc[]) : docs;
+  const shaped = projection && Object.keys(projection).length > 0 ? (findIn(docs, projection).all() as Doc[]) : docs;
   return shaped.map(cloneDoc);
 }
 
@@ -189,7 +187,7 @@ export function select(
       stats.examined++;
       if (!query || query.test(doc)) matches.push(doc);
     }
-    const cursor = mingoFind(matches, {}).sort(options.sort!).skip(skip);
+    const cursor = findIn(matches).sort(options.sort!).skip(skip);
     out = (Number.isFinite(limit) ? cursor.limit(limit) : cursor).all() as Doc[];
   }
   stats.returned = out.length;

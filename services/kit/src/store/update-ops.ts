@@ -3,8 +3,9 @@
  * silently ignores `$inc` on a string, conflicting paths, or a changed `_id`): both engines then reject the
  * same updates. A replacement document (no operators) is refused, as the driver's updateOne refuses it.
  */
-import { update as mingoUpdate } from 'mingo';
+import { update as mingoUpdate } from 'mingo/updater';
 import { isEqual } from 'mingo/util';
+import { UPDATE_QUERY_OPTIONS } from './mingo-filter.js';
 import { cloneDoc, copyValue } from './doc-codec.js';
 import type { Doc, Update } from './store.js';
 
@@ -107,7 +108,10 @@ export function applyUpdate(doc: Doc, update: Update, inserting: boolean): Doc |
   checkTargets(draft, ops);
   let changed: string[];
   try {
-    changed = mingoUpdate(draft, ops as Parameters<typeof mingoUpdate>[1], undefined, undefined, { cloneMode: 'copy' });
+    changed = mingoUpdate(draft, ops as Parameters<typeof mingoUpdate>[1], undefined, undefined, {
+      cloneMode: 'copy',
+      queryOptions: UPDATE_QUERY_OPTIONS,
+    });
   } catch (err) {
     throw new InvalidUpdateError((err as Error).message);
   }
