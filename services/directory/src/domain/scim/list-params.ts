@@ -34,8 +34,20 @@ function lookup(params: Record<string, unknown>, name: string): unknown {
   return key === undefined ? undefined : params[key];
 }
 
-function scalar(params: Record<string, unknown>, name: string): unknown {
-  const v = lookup(params, name);
+/** The parameters by lower-cased name, made once per request (names are matched case-insensitively). */
+type Named = Map<string, unknown>;
+function byName(params: Record<string, unknown>): Named {
+  const named: Named = new Map();
+  for (const k in params) {
+    if (!Object.prototype.hasOwnProperty.call(params, k)) continue;
+    const l = k.toLowerCase();
+    if (!named.has(l)) named.set(l, params[k]);
+  }
+  return named;
+}
+
+function scalar(params: Named, name: string): unknown {
+  const v = params.get(name.toLowerCase());
   if (Array.isArray(v)) {
     if (v.length > 1) throw invalidValue(`${name} is given ${v.length} times; give it once`);
     return v[0];
@@ -43,7 +55,7 @@ function scalar(params: Record<string, unknown>, name: string): unknown {
   return v;
 }
 
-function integer(params: Record<string, unknown>, name: string): number | undefined {
+function integer(params: Named, name: string): number | undefined {
   const v = scalar(params, name);
   if (v === undefined || v === null || v === '') return undefined;
   let n: number;
@@ -76,7 +88,8 @@ export function splitAttributeList(v: unknown, name = 'attributes'): string[] {
   throw invalidValue(`${name} must be a comma-separated list of attribute names`);
 }
 
-export function parseListParams(params: Record<string, unknown>, o: ListParamsOptions): ListParams {
+export function parseListParams(raw: Record<string, unknown>, o: ListParamsOptions): ListParams {
+  const params = byName(raw);
   const filter = scalar(params, 'filter');
   if (filter !== undefined && filter !== null && typeof filter !== 'string')
     throw invalidFilter('Invalid filter: must be a string');
@@ -92,8 +105,8 @@ export function parseListParams(params: Record<string, unknown>, o: ListParamsOp
     count,
     ...(typeof sortBy === 'string' && sortBy.trim() ? { sortBy: sortBy.trim() } : {}),
     sortOrder: parseSortOrder(scalar(params, 'sortOrder')),
-    attributes: splitAttributeList(lookup(params, 'attributes'), 'attributes'),
-    excludedAttributes: splitAttributeList(lookup(params, 'excludedAttributes'), 'excludedAttributes'),
+    attributes: splitAttributeList(params.get('attributes'), 'attributes'),
+    excludedAttributes: splitAttributeList(params.get('excludedattributes'), 'excludedAttributes'),
   };
 }
 
