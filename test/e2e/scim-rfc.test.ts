@@ -103,6 +103,18 @@ describe('RFC 7644 details against the running system', () => {
     expect(many.json.itemsPerPage).toBeLessThanOrEqual(150);
     expect((await t.scim('GET', '/Users?count=-3')).json).toMatchObject({ itemsPerPage: 0, totalResults: 3 });
     expect((await t.scim('GET', '/Users?startIndex=0&count=1')).json.startIndex).toBe(1);
+    // totalResults whatever the page: full, last and partial, past the end, empty, one match
+    const page = async (q: string) => {
+      const { itemsPerPage, totalResults } = (await t.scim('GET', `/Users?${q}`)).json;
+      return [itemsPerPage, totalResults];
+    };
+    expect(await page('count=2')).toEqual([2, 3]);
+    expect(await page('startIndex=3&count=2')).toEqual([1, 3]);
+    expect(await page('startIndex=4&count=2')).toEqual([0, 3]);
+    expect(await page('startIndex=10')).toEqual([0, 3]);
+    expect(await page('filter=userName%20eq%20%22nobody%40rfc.example%22')).toEqual([0, 0]);
+    expect(await page('filter=userName%20eq%20%22a%40rfc.example%22')).toEqual([1, 1]);
+    expect(await page('filter=userName%20eq%20%22a%40rfc.example%22&startIndex=2')).toEqual([0, 1]);
     expect((await t.scim('GET', '/Users?count=abc')).status).toBe(400);
   });
 

@@ -376,12 +376,16 @@ export class ScimService {
     // the repository adds the tenant; a compiled filter naming a `tenantId` attribute is kept apart from it
     const filter: Filter = compiled.tenantId === undefined ? compiled : { $and: [compiled] };
     const col = this.col(model);
-    const total = await col.count(ctx.tenant, filter);
-    if (count === 0 || startIndex > total) return { total, startIndex, resources: [] };
+    if (count === 0) return { total: await col.count(ctx.tenant, filter), startIndex, resources: [] };
     const sort = req.sortBy ? model.compileSort(req.sortBy, sortOrder) : { _id: 1 as const };
+    const skip = startIndex - 1;
     stopIfCallEnded(ctx.signal);
-    const docs = await col.find(ctx.tenant, filter, { sort, skip: startIndex - 1, limit: count });
+    const docs = await col.find(ctx.tenant, filter, { sort, skip, limit: count });
     stopIfCallEnded(ctx.signal);
+    // A page that is not full and starts inside the results ends them: its end is the total, no count needed
+    // (a lookup by userName or externalId, the commonest list, is one such page).
+    const total =
+      docs.length < count && (docs.length > 0 || skip === 0) ? skip + docs.length : await col.count(ctx.tenant, filter);
     const resources = await Promise.all(docs.map(async (d) => (await this.render(ctx, model, d, req.projection)).json));
     return { total, startIndex, resources };
   }
