@@ -104,7 +104,10 @@ function include(resource: ScimObject, selectors: Selector[]): ScimObject {
   return out;
 }
 
-/** Applies a projection to a representation (a new object; the input is not changed). */
+/**
+ * Applies a projection to a representation: a new object, which shares nested values with `resource` when the
+ * projection drops nothing inside them (its callers serialise it at once); `resource` is not changed.
+ */
 export function projectResource(rs: ResourceSchema, resource: ScimObject, spec: ProjectionSpec): ScimObject {
   const attributes = splitAttributeList(spec.attributes, 'attributes');
   const excluded = splitAttributeList(spec.excludedAttributes, 'excludedAttributes');
@@ -115,7 +118,8 @@ export function projectResource(rs: ResourceSchema, resource: ScimObject, spec: 
     // keep the representation's key order
     for (const k of Object.keys(resource)) if (k in picked) out[k] = picked[k];
   } else {
-    out = structuredClone(resource);
+    // only exclusions change nested values: without any, nothing needs copying (the common case, every lookup)
+    out = excluded.length ? structuredClone(resource) : resource;
   }
   for (const s of selectorsOf(rs, excluded)) {
     const c = containerOf(out, s.container);
@@ -134,7 +138,6 @@ export function projectResource(rs: ResourceSchema, resource: ScimObject, spec: 
   }
   // always: schemas, id; never: password
   const passwordKey = keyOf(out, 'password');
-  if (passwordKey !== undefined) delete out[passwordKey];
   const result: ScimObject = {};
   const schemas = Array.isArray(resource.schemas) ? (resource.schemas as unknown[]) : [rs.core.id];
   result.schemas = schemas.filter((s) => {
@@ -146,7 +149,7 @@ export function projectResource(rs: ResourceSchema, resource: ScimObject, spec: 
   });
   if (resource.id !== undefined) result.id = resource.id;
   for (const [k, v] of Object.entries(out)) {
-    if (k === 'schemas' || k === 'id') continue;
+    if (k === 'schemas' || k === 'id' || k === passwordKey) continue;
     if (isPlainObject(v) && rs.extensions.some((e) => eqIgnoreCase(e.id, k)) && Object.keys(v).length === 0) continue;
     result[k] = v;
   }
