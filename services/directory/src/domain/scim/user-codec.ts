@@ -79,12 +79,21 @@ export function userToStored(v: ValidatedUser): StoredUserFields {
   return out as StoredUserFields;
 }
 
+/** A multi-valued attribute's definition for one of its values, made once per definition. */
+const elementDefs = new WeakMap<AttributeDef, AttributeDef>();
+function elementOf(attr: AttributeDef): AttributeDef {
+  let el = elementDefs.get(attr);
+  if (!el) elementDefs.set(attr, (el = { ...attr, multiValued: false }));
+  return el;
+}
+
 /** Copies the known (sub-)attributes of a stored value, which drops shadow fields such as `valueLower`. */
 export function copyKnown(attr: AttributeDef, value: unknown): unknown {
   if (value === undefined || value === null) return undefined;
   if (attr.multiValued) {
     if (!Array.isArray(value)) return undefined;
-    const list = value.map((el) => copyKnown({ ...attr, multiValued: false }, el)).filter((el) => el !== undefined);
+    const element = elementOf(attr);
+    const list = value.map((el) => copyKnown(element, el)).filter((el) => el !== undefined);
     return list.length ? list : undefined;
   }
   if (attr.type !== 'complex') return value instanceof Date ? value.toISOString() : value;
@@ -113,10 +122,12 @@ export function metaOf(doc: ScimObject, resourceType: string, location: string):
   };
 }
 
+const EXTERNAL_ID = findAttribute(COMMON_ATTRIBUTES, 'externalId')!;
+
 /** A stored user → its SCIM representation (ordered as RFC 7643 lists the attributes). */
 export function userFromStored(doc: ScimObject & { _id: string }, baseUrl: string): ScimObject {
   const out: ScimObject = { schemas: [USER_SCHEMA], id: doc._id };
-  const externalId = copyKnown(findAttribute(COMMON_ATTRIBUTES, 'externalId')!, doc.externalId);
+  const externalId = copyKnown(EXTERNAL_ID, doc.externalId);
   if (externalId !== undefined) out.externalId = externalId;
   for (const a of USER_RESOURCE.core.attributes) {
     if (a.returned === 'never' || a.name === 'groups') continue;
