@@ -2,7 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { newId } from '../../../services/kit/src/ids.js';
 import { childrenBy } from '../../../services/kit/src/metrics.js';
-import { requestLogger, type Logger, type RequestContext } from '../../../services/kit/src/logger.js';
+import { contextFields, requestLogger, type Logger, type RequestContext } from '../../../services/kit/src/logger.js';
 import { continueTrace, parseTraceparent, type TraceContext } from '../../../services/kit/src/trace-context.js';
 import type { RequestCallOptions } from '../backends.js';
 
@@ -45,11 +45,10 @@ export function scopeOf(res: Response): RequestScope {
 
 /**
  * Every request: an id (an upstream X-Request-Id is kept when well-formed) and its W3C trace (an incoming
- * `traceparent` is continued, else one is started), kept in `res.locals` as its RequestScope (`scopeOf`; the
- * id and trace id also as `requestId` and `traceId` for the access log); and the headers every response
- * carries: `X-Content-Type-Options: nosniff`, `Cache-Control: no-store` (a route that serves something cacheable
- * replaces it; nothing the gateway serves today is), and HSTS when PUBLIC_URL is https. `logger` is the one the
- * request loggers write to.
+ * `traceparent` is continued, else one is started), kept in `res.locals` as its RequestScope (`scopeOf`), whose
+ * logger writes to `logger`; and the headers every response carries: `X-Content-Type-Options: nosniff`,
+ * `Cache-Control: no-store` (a route that serves something cacheable replaces it; nothing the gateway serves today
+ * is), and HSTS when PUBLIC_URL is https.
  */
 export function requestIds(logger: Logger, opts: EdgeOptions = {}) {
   const hsts = opts.hstsMaxAgeSeconds ? `max-age=${opts.hstsMaxAgeSeconds}` : undefined;
@@ -59,8 +58,6 @@ export function requestIds(logger: Logger, opts: EdgeOptions = {}) {
     const parent = req.headers.traceparent;
     const trace = continueTrace(typeof parent === 'string' ? parseTraceparent(parent) : undefined);
     res.locals.scope = new RequestScope(requestId, trace, logger);
-    res.locals.requestId = requestId;
-    res.locals.traceId = trace.traceId;
     res.setHeader('x-request-id', requestId);
     res.setHeader('x-content-type-options', 'nosniff');
     res.setHeader('cache-control', 'no-store');
@@ -77,8 +74,8 @@ export interface AccessLogOptions {
 
 /**
  * RED metrics by route pattern (never by raw path: ids would explode the label set), and the access log: one
- * info line per request (method, route pattern, status, duration, tenant, request id, trace id; never a header
- * value, query or body), sampled for successes. One 'finish' listener does both.
+ * info line per request (method, route pattern, status, duration, tenant, request, trace and span ids; never a
+ * header value, query or body), sampled for successes. One 'finish' listener does both.
  */
 export function httpMetrics(registry: Registry, access?: AccessLogOptions) {
   const total = new Counter({
@@ -116,14 +113,15 @@ export function httpMetrics(registry: Registry, access?: AccessLogOptions) {
       c.total.inc();
       c.duration.observe(seconds);
       if (logger && (code >= 400 || rate >= 1 || (rate > 0 && Math.random() < rate))) {
+        const scope: unknown = res.locals.scope;
         logger.info('request', {
           method: req.method,
           route,
           status: code,
           ms: Math.round(seconds * 1e6) / 1e3,
           tenant: res.locals.tenant,
-          requestId: res.locals.requestId,
-          traceId: res.locals.traceId,
+          // the request's ids as fields (requestId, traceId, spanId): no per-request logger for one line
+          ...(scope instanceof RequestScope ? contextFields(scope.context) : {}),
         });
       }
     });

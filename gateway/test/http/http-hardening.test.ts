@@ -98,7 +98,7 @@ describe('gateway HTTP listener', () => {
   it('continues an incoming W3C traceparent and starts one otherwise', async () => {
     const app = express();
     app.use(requestIds(createLogger('gateway', 'error')));
-    app.get('/trace', (_req, res) => void res.json({ traceId: res.locals.traceId }));
+    app.get('/trace', (_req, res) => void res.json({ traceId: scopeOf(res).context.trace?.traceId }));
     const server = await listenHttp(app, 0, '127.0.0.1', {
       headersTimeoutMs: 10_000,
       requestTimeoutMs: 30_000,
@@ -219,7 +219,8 @@ describe('gateway HTTP listener', () => {
       status: 200,
       ms: expect.any(Number),
       requestId: expect.any(String),
-      traceId: expect.any(String),
+      traceId: expect.stringMatching(/^[0-9a-f]{32}$/),
+      spanId: expect.stringMatching(/^[0-9a-f]{16}$/),
     });
     expect(JSON.stringify(all)).not.toMatch(/s3cr3t|tok-zzz/);
     const none = await run(0);
