@@ -30,7 +30,7 @@ export class RequestScope implements RequestCallOptions {
     this.context = trace ? { requestId, trace } : { requestId };
   }
 
-  /** Lines about this request: each carries its request id and trace (made at the first use; most requests write none). */
+  /** Lines about this request, each carrying its id and trace; made at the first use (most requests write none). */
   get log(): Logger {
     return (this.logger ??= requestLogger(this.base, this.context));
   }
