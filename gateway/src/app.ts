@@ -8,7 +8,7 @@ import { adminRouter } from './admin/admin.routes.js';
 import { connectorEvents } from './admin/connector-events.js';
 import { apiRouter, oidcRouter, portalRouter, type OidcRouterDeps } from './oidc/oidc.routes.js';
 import { auditor } from './audit.js';
-import type { Backends } from './backends.js';
+import type { Backends, RequestBackends, RequestCallOptions } from './backends.js';
 import type { GatewayConfig } from './config.js';
 import { ENTERPRISE_TOOLKIT, EntitlementCache } from './entitlement-cache.js';
 import { sendAdminError, sendScimError } from './http/errors.js';
@@ -36,7 +36,9 @@ export function createApp({ config, backends, kv, logger, metrics }: GatewayDeps
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.set('etag', false);
-  app.use(requestIds({ hstsMaxAgeSeconds: config.publicUrl.startsWith('https:') ? config.hstsMaxAgeSeconds : 0 }));
+  app.use(
+    requestIds(logger, { hstsMaxAgeSeconds: config.publicUrl.startsWith('https:') ? config.hstsMaxAgeSeconds : 0 }),
+  );
   app.use(httpMetrics(metrics.registry, { logger, sampleRate: config.accessLogSampleRate }));
 
   app.get('/healthz', (_req: Request, res: Response) => {
@@ -87,6 +89,8 @@ export function createApp({ config, backends, kv, logger, metrics }: GatewayDeps
     sendPage(res, 503, 'Sign-in unavailable', `<h1>Sign-in is unavailable for a moment</h1><p>${esc(message)}.</p>`);
   });
 
+  // What request handlers use (every call names its request); SCIM and background work get `backends` itself.
+  const forRequests: RequestBackends = backends;
   const audit = auditor(backends, logger);
   const entitlementRequests = new Counter({
     name: 'entitlement_cache_requests_total',
@@ -95,8 +99,8 @@ export function createApp({ config, backends, kv, logger, metrics }: GatewayDeps
     registers: [metrics.registry],
   });
   const entitlements = new EntitlementCache(
-    async (tenant) =>
-      (await backends.entitlement.checkEntitlement({ tenantId: tenant, name: ENTERPRISE_TOOLKIT })).enabled,
+    async (tenant, call) =>
+      (await backends.entitlement.checkEntitlement({ tenantId: tenant, name: ENTERPRISE_TOOLKIT }, call)).enabled,
     config.entitlementCacheMs,
     entitlementRequests,
   );
@@ -107,16 +111,21 @@ export function createApp({ config, backends, kv, logger, metrics }: GatewayDeps
     labelNames: ['reason'],
     registers: [metrics.registry],
   });
-  const auth = new ScimAuthenticator(backends, limiter, authFailures, logger, (tenant) => {
-    void audit.record(tenant, {
-      action: 'credentials.repeated_failures',
-      resourceType: 'connector',
-      resourceId: '',
-      resourceName: '',
-      actor: 'system',
-      outcome: 'failure',
-      details: { limitPerMinute: config.authFailuresPerTenant },
-    });
+  // `call`: the request that tripped the limit, once the SCIM authenticator passes it
+  const auth = new ScimAuthenticator(backends, limiter, authFailures, logger, (tenant, call?: RequestCallOptions) => {
+    void audit.record(
+      tenant,
+      {
+        action: 'credentials.repeated_failures',
+        resourceType: 'connector',
+        resourceId: '',
+        resourceName: '',
+        actor: 'system',
+        outcome: 'failure',
+        details: { limitPerMinute: config.authFailuresPerTenant },
+      },
+      call,
+    );
   });
 
   const scimDeps = {
@@ -138,7 +147,7 @@ export function createApp({ config, backends, kv, logger, metrics }: GatewayDeps
     '/admin/v1',
     adminUnavailable,
     adminRouter({
-      backends,
+      backends: forRequests,
       adminToken: config.adminToken,
       publicUrl: config.publicUrl,
       appRedirectUris: config.appRedirectUris,
@@ -148,25 +157,26 @@ export function createApp({ config, backends, kv, logger, metrics }: GatewayDeps
     }),
   );
   const oidcDeps: OidcRouterDeps = {
-    backends,
+    backends: forRequests,
     publicUrl: config.publicUrl,
     appRedirectUris: config.appRedirectUris,
     portalUrl: config.portalUrl,
     logger,
     registry: metrics.registry,
-    resolveOrg: async (login) => (await backends.directory.resolveSignInOrg({ login })).tenantId || undefined,
+    resolveOrg: async (login, call) =>
+      (await forRequests.directory.resolveSignInOrg({ login }, call)).tenantId || undefined,
   };
   app.use('/oidc', signInUnavailable, oidcRouter(oidcDeps));
   app.use('/api/v1', signInUnavailable, apiRouter(oidcDeps));
   app.use(
     '/setup',
     setupRouter({
-      backends,
+      backends: forRequests,
       publicUrl: config.publicUrl,
       appRedirectUris: config.appRedirectUris,
       audit,
       logger,
-      changeEvents: connectorEvents(backends, logger),
+      changeEvents: connectorEvents(forRequests, logger),
     }),
   );
   app.get(['/', '/portal'], signInUnavailable);

@@ -1,6 +1,6 @@
 /** Records gateway-side events (entitlement and credential changes) in the organization's activity log. */
-import { currentRequestId, type Logger } from '../../services/kit/src/logger.js';
-import type { Backends } from './backends.js';
+import { requestLogger, type Logger } from '../../services/kit/src/logger.js';
+import type { Backends, RequestCallOptions } from './backends.js';
 
 export interface AuditEvent {
   action: string;
@@ -13,31 +13,48 @@ export interface AuditEvent {
 }
 
 export interface Auditor {
-  record(tenant: string, event: AuditEvent): Promise<void>;
+  /**
+   * Writes the entry. `call`: the request the event belongs to; its id is recorded in the entry and the write
+   * carries its context. Optional only for the SCIM router until it passes it (an entry without it has no
+   * request id); every other caller sees this as a RequestAuditor, where it is required.
+   */
+  record(tenant: string, event: AuditEvent, call?: RequestCallOptions): Promise<void>;
 }
 
-export function auditor(backends: Backends, logger: Logger): Auditor {
+/** The Auditor as request handlers use it: the request is named on every entry. */
+export interface RequestAuditor {
+  record(tenant: string, event: AuditEvent, call: RequestCallOptions): Promise<void>;
+}
+
+export function auditor(backends: Pick<Backends, 'directory'>, logger: Logger): Auditor {
   return {
-    async record(tenant, e) {
+    async record(tenant, e, call) {
       try {
-        await backends.directory.recordActivity({
-          entry: {
-            id: '',
-            tenantId: tenant,
-            time: new Date(),
-            actor: e.actor ?? 'operator',
-            action: e.action,
-            resourceType: e.resourceType,
-            resourceId: e.resourceId,
-            resourceName: e.resourceName,
-            outcome: e.outcome ?? 'success',
-            requestId: currentRequestId() ?? '',
-            detailsJson: e.details ? JSON.stringify(e.details) : '',
+        await backends.directory.recordActivity(
+          {
+            entry: {
+              id: '',
+              tenantId: tenant,
+              time: new Date(),
+              actor: e.actor ?? 'operator',
+              action: e.action,
+              resourceType: e.resourceType,
+              resourceId: e.resourceId,
+              resourceName: e.resourceName,
+              outcome: e.outcome ?? 'success',
+              requestId: call?.context.requestId ?? '',
+              detailsJson: e.details ? JSON.stringify(e.details) : '',
+            },
           },
-        });
+          call,
+        );
       } catch (err) {
         // The change itself succeeded; losing its audit line is logged loudly rather than failing the call.
-        logger.error('could not record activity', { tenant, action: e.action, err: (err as Error).message });
+        requestLogger(logger, call?.context).error('could not record activity', {
+          tenant,
+          action: e.action,
+          err: (err as Error).message,
+        });
       }
     },
   };

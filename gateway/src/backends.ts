@@ -1,5 +1,9 @@
-/** gRPC clients of the four services, and their health checkers for /readyz. */
+/**
+ * gRPC clients of the four services, and their health checkers for /readyz; and the view request handlers have
+ * of them (RequestBackends), in which every call names the request it is made for.
+ */
 import { connect, type CallOptions, type PromiseClient } from '../../services/kit/src/grpc-client.js';
+import type { RequestOf, ResponseOf, ServiceDef, UnaryKeys } from '../../services/kit/src/grpc-server.js';
 import type { GrpcTls } from '../../services/kit/src/grpc-tls.js';
 import { healthChecker, type HealthChecker } from '../../services/kit/src/health.js';
 import type { Metrics } from '../../services/kit/src/metrics.js';
@@ -19,7 +23,7 @@ import {
 import { IdentityServiceClient, type IdentityServiceService } from '../../proto/gen/identity/v1/identity.js';
 import { status } from '@grpc/grpc-js';
 import { Counter } from 'prom-client';
-import type { Logger } from '../../services/kit/src/logger.js';
+import type { Logger, RequestContext } from '../../services/kit/src/logger.js';
 import { CredentialMemory } from './credential-memory.js';
 import { RevocationWatch } from './revocation-watch.js';
 
@@ -35,6 +39,31 @@ export interface Backends {
   identity: PromiseClient<typeof IdentityServiceService>;
   health: Record<'directory' | 'credentials' | 'entitlement' | 'identity', HealthChecker>;
   close(): void;
+}
+
+/**
+ * The options of a call made on behalf of a request: the request's context is required, so its id and trace
+ * travel with the call (`x-request-id`, `traceparent`). A request's RequestScope (http/request-context.ts) is one.
+ */
+export interface RequestCallOptions extends CallOptions {
+  context: RequestContext;
+}
+
+/** A client's unary methods, each taking the options of the request it is made for. */
+export type RequestClient<D extends ServiceDef> = {
+  [K in UnaryKeys<D>]: (request: RequestOf<D[K]>, options: RequestCallOptions) => Promise<ResponseOf<D[K]>>;
+};
+
+/**
+ * The backends as the gateway's request handlers use them: the same clients (a `Backends` is one, nothing is
+ * wrapped), typed so that a call without the request's options does not compile. Background work (the service
+ * monitor, the revocation watch) uses `Backends`.
+ */
+export interface RequestBackends {
+  directory: RequestClient<typeof DirectoryServiceService>;
+  credentials: RequestClient<typeof CredentialsServiceService>;
+  entitlement: RequestClient<typeof EntitlementServiceService>;
+  identity: RequestClient<typeof IdentityServiceService>;
 }
 
 export function connectBackends(

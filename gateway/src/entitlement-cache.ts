@@ -1,9 +1,11 @@
 /**
  * "Does this organization have the Enterprise Toolkit?" asked on every SCIM request, answered from memory for
  * at most `ttlMs` (≤ 1 s), so that a change reaches every gateway replica within one second while the hot path
- * pays one gRPC call per tenant per second at most. Concurrent misses share one call.
+ * pays one gRPC call per tenant per second at most. Concurrent misses share one call, made for the request whose
+ * miss started it (its id and trace travel with the call).
  */
 import type { Counter } from 'prom-client';
+import type { RequestCallOptions } from './backends.js';
 
 export const ENTERPRISE_TOOLKIT = 'enterprise-toolkit';
 
@@ -14,7 +16,7 @@ export class EntitlementCache {
   private readonly miss: { inc(): void };
 
   constructor(
-    private readonly check: (tenant: string) => Promise<boolean>,
+    private readonly check: (tenant: string, call?: RequestCallOptions) => Promise<boolean>,
     private readonly ttlMs: number,
     requests: Counter<'result'>,
     private readonly now: () => number = Date.now,
@@ -23,7 +25,8 @@ export class EntitlementCache {
     this.miss = requests.labels('miss');
   }
 
-  async enabled(tenant: string): Promise<boolean> {
+  /** `call`: the request asking (optional until the SCIM router, its caller, passes it). */
+  async enabled(tenant: string, call?: RequestCallOptions): Promise<boolean> {
     const hit = this.entries.get(tenant);
     if (hit && hit.expiresAt > this.now()) {
       this.hit.inc();
@@ -33,7 +36,7 @@ export class EntitlementCache {
     let pending = this.inflight.get(tenant);
     if (!pending) {
       const startedAt = this.now();
-      pending = this.check(tenant)
+      pending = this.check(tenant, call)
         .then((enabled) => {
           if (this.entries.size > 100_000) this.entries.clear();
           this.entries.set(tenant, { enabled, expiresAt: startedAt + this.ttlMs });

@@ -24,6 +24,13 @@ describe('EntitlementCache', () => {
     expect(await sut.enabled('t')).toBe(false);
     expect(calls).toBe(2);
   });
+  it('asks for the request whose miss started the call; misses that share it add no call', async () => {
+    const asked: unknown[] = [];
+    const sut = new EntitlementCache(async (_t, call) => (asked.push(call), true), 1000, counter());
+    const first = { context: { requestId: 'req-first-0001' } };
+    await Promise.all([sut.enabled('t', first), sut.enabled('t', { context: { requestId: 'req-other-0002' } })]);
+    expect(asked).toEqual([first]);
+  });
   it('forgets a tenant on demand and keeps tenants apart', async () => {
     const state: Record<string, boolean> = { a: true, b: false };
     const sut = new EntitlementCache(async (t) => state[t], 1000, counter());

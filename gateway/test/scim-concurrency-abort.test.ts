@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { Registry } from 'prom-client';
 import { createLogger } from '../../services/kit/src/logger.js';
+import { requestIds } from '../src/http/request-context.js';
 import { scimRouter, type ScimRouterDeps } from '../src/scim/scim.routes.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -18,6 +19,7 @@ describe('the per-tenant SCIM concurrency cap', () => {
   let release: () => void = () => undefined;
   let authenticating = 0;
   const app = express();
+  app.use(requestIds(createLogger('test', 'error')));
   app.use(
     '/scim/v2/:org',
     scimRouter({

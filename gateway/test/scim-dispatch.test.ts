@@ -57,7 +57,7 @@ describe('SCIM dispatch', () => {
       logger: createLogger('test', 'error'),
     }) as unknown as ScimRouterDeps;
   const app = express();
-  app.use(requestIds());
+  app.use(requestIds(createLogger('test', 'error')));
   app.use('/scim/v2/:org', scimRouter(deps('v2')));
   app.use('/scim/v1/:org', scimRouter(deps('v1')));
   let server: Server;

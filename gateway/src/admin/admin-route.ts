@@ -1,17 +1,22 @@
-/** An admin-API route handler: records the route pattern for metrics and renders errors as admin-API JSON. */
+/**
+ * An admin-API route handler: records the route pattern for metrics, hands the handler its request's scope (the
+ * options of its backend calls, its logger) and renders errors as admin-API JSON.
+ */
 import type { Request, Response } from 'express';
 import type { Logger } from '../../../services/kit/src/logger.js';
 import { describeError, HttpError, sendAdminError } from '../http/errors.js';
+import { scopeOf, type RequestScope } from '../http/request-context.js';
+
+export type AdminHandler = (req: Request, res: Response, scope: RequestScope) => Promise<void>;
 
 export const adminRoute =
-  (logger: Logger) =>
-  (pattern: string, fn: (req: Request, res: Response) => Promise<void>) =>
-  async (req: Request, res: Response) => {
+  (logger: Logger) => (pattern: string, fn: AdminHandler) => async (req: Request, res: Response) => {
     res.locals.route = `/admin/v1${pattern}`;
+    const scope = scopeOf(res);
     try {
-      await fn(req, res);
+      await fn(req, res, scope);
     } catch (err) {
-      sendAdminError(res, describeError(err, logger));
+      sendAdminError(res, describeError(err, logger, scope.context));
     }
   };
 

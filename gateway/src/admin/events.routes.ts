@@ -6,7 +6,8 @@
 import { Router, type Request } from 'express';
 import type { Event } from '../../../proto/gen/directory/v1/directory.js';
 import type { Logger } from '../../../services/kit/src/logger.js';
-import type { Backends } from '../backends.js';
+import type { RequestBackends } from '../backends.js';
+import type { RequestScope } from '../http/request-context.js';
 import { adminRoute, limitParam, queryText } from './admin-route.js';
 
 export function eventView(e: Event) {
@@ -23,27 +24,30 @@ export function eventView(e: Event) {
   };
 }
 
-export function eventsRouter(deps: { backends: Pick<Backends, 'directory'>; logger: Logger }): Router {
+export function eventsRouter(deps: { backends: Pick<RequestBackends, 'directory'>; logger: Logger }): Router {
   const router = Router();
   const route = adminRoute(deps.logger);
-  const page = async (req: Request, orgId: string) => {
-    const out = await deps.backends.directory.listEvents({
-      orgId,
-      after: queryText(req, 'after'),
-      limit: limitParam(req, 100, 1000),
-    });
+  const page = async (req: Request, orgId: string, scope: RequestScope) => {
+    const out = await deps.backends.directory.listEvents(
+      {
+        orgId,
+        after: queryText(req, 'after'),
+        limit: limitParam(req, 100, 1000),
+      },
+      scope,
+    );
     return { events: out.events.map(eventView), nextCursor: out.nextCursor };
   };
   router.get(
     '/orgs/:org/events',
-    route('/orgs/:org/events', async (req, res) => {
-      res.json(await page(req, String(req.params.org)));
+    route('/orgs/:org/events', async (req, res, scope) => {
+      res.json(await page(req, String(req.params.org), scope));
     }),
   );
   router.get(
     '/events',
-    route('/events', async (req, res) => {
-      res.json(await page(req, ''));
+    route('/events', async (req, res, scope) => {
+      res.json(await page(req, '', scope));
     }),
   );
   return router;

@@ -6,7 +6,7 @@
 import { Router } from 'express';
 import type { WebhookDelivery, WebhookEndpoint } from '../../../proto/gen/directory/v1/directory.js';
 import type { Logger } from '../../../services/kit/src/logger.js';
-import type { Backends } from '../backends.js';
+import type { RequestBackends } from '../backends.js';
 import { HttpError } from '../http/errors.js';
 import { adminRoute, jsonBody, limitParam, queryText } from './admin-route.js';
 
@@ -45,7 +45,7 @@ function deliveryView(d: WebhookDelivery) {
 
 const FIELDS = ['url', 'events', 'orgId', 'description', 'enabled'];
 
-export function webhooksRouter(deps: { backends: Pick<Backends, 'directory'>; logger: Logger }): Router {
+export function webhooksRouter(deps: { backends: Pick<RequestBackends, 'directory'>; logger: Logger }): Router {
   const router = Router();
   const route = adminRoute(deps.logger);
   const { directory } = deps.backends;
@@ -77,37 +77,40 @@ export function webhooksRouter(deps: { backends: Pick<Backends, 'directory'>; lo
 
   router.post(
     '/webhooks',
-    route('/webhooks', async (req, res) => {
+    route('/webhooks', async (req, res, scope) => {
       const b = checked(jsonBody(req), ['url', 'events', 'orgId', 'description']);
       if (typeof b.url !== 'string')
         throw new HttpError(400, 'invalid_request', '"url" is required: the https:// URL that receives the events');
       if (!Array.isArray(b.events))
         throw new HttpError(400, 'invalid_request', '"events" is required: event types, or ["*"] for every type');
-      const out = await directory.createWebhook({
-        url: b.url,
-        events: b.events as string[],
-        orgId: (b.orgId as string | undefined) ?? '',
-        description: (b.description as string | undefined) ?? '',
-      });
+      const out = await directory.createWebhook(
+        {
+          url: b.url,
+          events: b.events as string[],
+          orgId: (b.orgId as string | undefined) ?? '',
+          description: (b.description as string | undefined) ?? '',
+        },
+        scope,
+      );
       res.status(201).json({ ...webhookView(out.webhook!), secret: out.secret });
     }),
   );
   router.get(
     '/webhooks',
-    route('/webhooks', async (req, res) => {
-      const out = await directory.listWebhooks({ orgId: queryText(req, 'orgId') });
+    route('/webhooks', async (req, res, scope) => {
+      const out = await directory.listWebhooks({ orgId: queryText(req, 'orgId') }, scope);
       res.json({ webhooks: out.webhooks.map(webhookView) });
     }),
   );
   router.get(
     '/webhooks/:id',
-    route('/webhooks/:id', async (req, res) => {
-      res.json(webhookView((await directory.getWebhook({ webhookId: String(req.params.id) })).webhook!));
+    route('/webhooks/:id', async (req, res, scope) => {
+      res.json(webhookView((await directory.getWebhook({ webhookId: String(req.params.id) }, scope)).webhook!));
     }),
   );
   router.patch(
     '/webhooks/:id',
-    route('/webhooks/:id', async (req, res) => {
+    route('/webhooks/:id', async (req, res, scope) => {
       const b = checked(
         jsonBody(req),
         FIELDS.filter((f) => f !== 'orgId'),
@@ -118,28 +121,31 @@ export function webhooksRouter(deps: { backends: Pick<Backends, 'directory'>; lo
           'invalid_request',
           `send at least one of ${FIELDS.filter((f) => f !== 'orgId').join(', ')}`,
         );
-      const out = await directory.updateWebhook({
-        webhookId: String(req.params.id),
-        url: b.url as string | undefined,
-        events: (b.events as string[] | undefined) ?? [],
-        hasEvents: b.events !== undefined,
-        enabled: b.enabled as boolean | undefined,
-        description: b.description as string | undefined,
-      });
+      const out = await directory.updateWebhook(
+        {
+          webhookId: String(req.params.id),
+          url: b.url as string | undefined,
+          events: (b.events as string[] | undefined) ?? [],
+          hasEvents: b.events !== undefined,
+          enabled: b.enabled as boolean | undefined,
+          description: b.description as string | undefined,
+        },
+        scope,
+      );
       res.json(webhookView(out.webhook!));
     }),
   );
   router.delete(
     '/webhooks/:id',
-    route('/webhooks/:id', async (req, res) => {
-      await directory.deleteWebhook({ webhookId: String(req.params.id) });
+    route('/webhooks/:id', async (req, res, scope) => {
+      await directory.deleteWebhook({ webhookId: String(req.params.id) }, scope);
       res.status(204).end();
     }),
   );
   router.post(
     '/webhooks/:id/rotate-secret',
-    route('/webhooks/:id/rotate-secret', async (req, res) => {
-      const out = await directory.rotateWebhookSecret({ webhookId: String(req.params.id) });
+    route('/webhooks/:id/rotate-secret', async (req, res, scope) => {
+      const out = await directory.rotateWebhookSecret({ webhookId: String(req.params.id) }, scope);
       res.json({
         ...webhookView(out.webhook!),
         secret: out.secret,
@@ -149,22 +155,28 @@ export function webhooksRouter(deps: { backends: Pick<Backends, 'directory'>; lo
   );
   router.get(
     '/webhooks/:id/deliveries',
-    route('/webhooks/:id/deliveries', async (req, res) => {
-      const out = await directory.listWebhookDeliveries({
-        webhookId: String(req.params.id),
-        limit: limitParam(req, 50, 500),
-        pageToken: queryText(req, 'pageToken'),
-      });
+    route('/webhooks/:id/deliveries', async (req, res, scope) => {
+      const out = await directory.listWebhookDeliveries(
+        {
+          webhookId: String(req.params.id),
+          limit: limitParam(req, 50, 500),
+          pageToken: queryText(req, 'pageToken'),
+        },
+        scope,
+      );
       res.json({ deliveries: out.deliveries.map(deliveryView), nextPageToken: out.nextPageToken || undefined });
     }),
   );
   router.post(
     '/webhooks/:id/events/:eventId/redeliver',
-    route('/webhooks/:id/events/:eventId/redeliver', async (req, res) => {
-      const out = await directory.redeliverWebhookEvent({
-        webhookId: String(req.params.id),
-        eventId: String(req.params.eventId),
-      });
+    route('/webhooks/:id/events/:eventId/redeliver', async (req, res, scope) => {
+      const out = await directory.redeliverWebhookEvent(
+        {
+          webhookId: String(req.params.id),
+          eventId: String(req.params.eventId),
+        },
+        scope,
+      );
       res.json(deliveryView(out.delivery!));
     }),
   );

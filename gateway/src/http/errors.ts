@@ -7,7 +7,7 @@ import { status } from '@grpc/grpc-js';
 import type { Response } from 'express';
 import { isServiceError, metadataValue } from '../../../services/kit/src/grpc-client.js';
 import { newId } from '../../../services/kit/src/ids.js';
-import type { Logger } from '../../../services/kit/src/logger.js';
+import { requestLogger, type Logger, type RequestContext } from '../../../services/kit/src/logger.js';
 import { CollapsedWarnings } from '../../../services/kit/src/collapsed-warnings.js';
 import { scimFaultOf } from '../../../services/kit/src/scim-status.js';
 
@@ -77,8 +77,11 @@ function collapsed(logger: Logger): CollapsedWarnings {
   return c;
 }
 
-/** Reduces any error to what may be shown; unexpected ones are logged with an error id. */
-export function describeError(err: unknown, logger: Logger): Described {
+/**
+ * Reduces any error to what may be shown; unexpected ones are logged with an error id, on lines that carry the
+ * ids of `context` (the request the error answers). `logger` is the gateway's: outages are collapsed per logger.
+ */
+export function describeError(err: unknown, logger: Logger, context?: RequestContext): Described {
   if (err instanceof HttpError)
     return { status: err.status, code: err.code, message: err.message, scimType: err.scimType, headers: err.headers };
   if (isServiceError(err)) {
@@ -98,12 +101,14 @@ export function describeError(err: unknown, logger: Logger): Described {
     const errorId = metadataValue(err, 'error-id') ?? newId();
     if (err.code === status.UNAVAILABLE || err.code === status.DEADLINE_EXCEEDED) {
       // every request's error id stays findable at debug level; the warning is collapsed (docs/faults.md)
-      logger.debug('backend unavailable', { errorId, grpcCode: status[err.code], details: err.details });
-      collapsed(logger).warn(`backend-unavailable:${err.code}`, 'backend unavailable', {
-        errorId,
-        grpcCode: status[err.code],
-        details: err.details,
-      });
+      const log = requestLogger(logger, context);
+      log.debug('backend unavailable', { errorId, grpcCode: status[err.code], details: err.details });
+      collapsed(logger).warn(
+        `backend-unavailable:${err.code}`,
+        'backend unavailable',
+        { errorId, grpcCode: status[err.code], details: err.details },
+        log,
+      );
       return {
         status: httpStatus,
         code: codeNames[httpStatus],
@@ -112,11 +117,15 @@ export function describeError(err: unknown, logger: Logger): Described {
         errorId,
       };
     }
-    logger.error('backend error', { errorId, grpcCode: status[err.code], details: err.details });
+    requestLogger(logger, context).error('backend error', {
+      errorId,
+      grpcCode: status[err.code],
+      details: err.details,
+    });
     return { status: 500, code: 'internal', message: `internal error (error id ${errorId})`, headers: {}, errorId };
   }
   const errorId = newId();
-  logger.error('unhandled gateway error', { errorId, err });
+  requestLogger(logger, context).error('unhandled gateway error', { errorId, err });
   return { status: 500, code: 'internal', message: `internal error (error id ${errorId})`, headers: {}, errorId };
 }
 

@@ -12,8 +12,9 @@ import { Counter, type Registry } from 'prom-client';
 import { isServiceError, metadataValue } from '../../../services/kit/src/grpc-client.js';
 import { securityEvent, type Logger } from '../../../services/kit/src/logger.js';
 import { Access, type Session } from '../../../proto/gen/identity/v1/identity.js';
-import type { Backends } from '../backends.js';
+import type { RequestBackends, RequestCallOptions } from '../backends.js';
 import { describeError, HttpError } from '../http/errors.js';
+import { scopeOf, type RequestScope } from '../http/request-context.js';
 import { bodyErrorHandler } from '../http/body-errors.js';
 import {
   clearLoginStateCookie,
@@ -29,7 +30,7 @@ import {
 import { esc, failurePage, sendPage, signInForm, signOutForm, type FailureView } from './pages.js';
 
 export interface OidcRouterDeps {
-  backends: Pick<Backends, 'identity' | 'directory'>;
+  backends: Pick<RequestBackends, 'identity' | 'directory'>;
   /** PUBLIC_URL: the web callback is `${publicUrl}/oidc/callback`. */
   publicUrl: string;
   /** The apps' redirect URIs (custom schemes), listed on the connector after the web callback. */
@@ -40,10 +41,14 @@ export interface OidcRouterDeps {
   registry: Registry;
   /**
    * Home-realm discovery for `?login=` (a Company ID) → organization id, or undefined. E-mail addresses are never
-   * passed to it (no account enumeration); without it the sign-in page asks for the organization's link.
+   * passed to it (no account enumeration); without it the sign-in page asks for the organization's link. `call`:
+   * the sign-in request asking.
    */
-  resolveOrg?: (login: string) => Promise<string | undefined>;
+  resolveOrg?: (login: string, call: RequestCallOptions) => Promise<string | undefined>;
 }
+
+/** A route's handler, given the scope of its request (the options of its backend calls, its logger). */
+type Handler = (req: Request, res: Response, scope: RequestScope) => Promise<void>;
 
 const SIGN_IN_BODY_LIMIT = 16 * 1024;
 const ORG_ID = /^[A-Za-z0-9-]{1,64}$/;
@@ -88,8 +93,8 @@ function wantsJson(req: Request): boolean {
 const roleOrNull = (role: string) => role || null;
 const accessName = (a: Access) => (a === Access.ACCESS_WEB ? 'web' : 'app');
 
-function failureOf(err: unknown, deps: OidcRouterDeps, org?: string): FailureView {
-  const d = describeError(err, deps.logger);
+function failureOf(err: unknown, deps: OidcRouterDeps, scope: RequestScope, org?: string): FailureView {
+  const d = describeError(err, deps.logger, scope.context);
   const md = (key: string) => (isServiceError(err) ? metadataValue(err, key) : undefined);
   const tenant = org ?? md('tenant-id');
   const status = d.code === 'issuer_unreachable' || d.code === 'invalid_idp_response' ? 502 : d.status;
@@ -130,28 +135,28 @@ export function oidcRouter(deps: OidcRouterDeps): Router {
   const portal = (access: 'web' | 'app') =>
     access === 'web' && deps.portalUrl ? deps.portalUrl : `${deps.publicUrl}/portal`;
 
-  const fail = (req: Request, res: Response, err: unknown, org?: string) => {
-    const f = failureOf(err, deps, org);
+  const fail = (req: Request, res: Response, scope: RequestScope, err: unknown, org?: string) => {
+    const f = failureOf(err, deps, scope, org);
     failures.inc({ reason: f.reason });
     if (wantsJson(req)) return sendJsonFailure(res, f);
     const page = failurePage(f);
     sendPage(res, f.status, page.title, page.html);
   };
 
-  const route =
-    (pattern: string, fn: (req: Request, res: Response) => Promise<void>) => async (req: Request, res: Response) => {
-      res.locals.route = `/oidc${pattern}`;
-      try {
-        await fn(req, res);
-      } catch (err) {
-        fail(req, res, err, typeof req.query.org === 'string' ? req.query.org : undefined);
-      }
-    };
+  const route = (pattern: string, fn: Handler) => async (req: Request, res: Response) => {
+    res.locals.route = `/oidc${pattern}`;
+    const scope = scopeOf(res);
+    try {
+      await fn(req, res, scope);
+    } catch (err) {
+      fail(req, res, scope, err, typeof req.query.org === 'string' ? req.query.org : undefined);
+    }
+  };
 
   const publicHost = hostKey(new URL(deps.publicUrl).host, deps.publicUrl);
   router.get(
     '/login',
-    route('/login', async (req, res) => {
+    route('/login', async (req, res, scope) => {
       // The login-state cookie must be set on the host the callback comes back to (PUBLIC_URL's): a sign-in
       // started on another name of the gateway (an IP address, an internal name) moves there first.
       if (hostKey(req.host ?? '', deps.publicUrl) !== publicHost) {
@@ -168,7 +173,7 @@ export function oidcRouter(deps: OidcRouterDeps): Router {
         return sendPage(res, 200, 'Sign in', signInForm(deps.publicUrl, { notice: EMAIL_NOT_RESOLVED, login }));
       }
       if (!org) {
-        const found = deps.resolveOrg ? await deps.resolveOrg(login) : undefined;
+        const found = deps.resolveOrg ? await deps.resolveOrg(login, scope) : undefined;
         if (!found) {
           const notice = deps.resolveOrg
             ? `We could not find an organization with the Company ID "${login}". Check the spelling, or use the sign-in link your administrator gave you.`
@@ -178,7 +183,7 @@ export function oidcRouter(deps: OidcRouterDeps): Router {
         org = found;
       }
       if (!ORG_ID.test(org)) throw new HttpError(400, 'invalid_org', `"${org}" is not an organization id`);
-      const begun = await deps.backends.identity.beginLogin({ tenantId: org, redirectUri: callbackUri });
+      const begun = await deps.backends.identity.beginLogin({ tenantId: org, redirectUri: callbackUri }, scope);
       setLoginStateCookie(res, cookies, begun.state);
       res.set('cache-control', 'no-store').redirect(302, begun.authorizationUrl);
     }),
@@ -186,7 +191,7 @@ export function oidcRouter(deps: OidcRouterDeps): Router {
 
   router.get(
     '/callback',
-    route('/callback', async (req, res) => {
+    route('/callback', async (req, res, scope) => {
       const state = typeof req.query.state === 'string' ? req.query.state : '';
       const bound = cookie(req, LOGIN_STATE_COOKIE);
       clearLoginStateCookie(res, cookies);
@@ -200,11 +205,11 @@ export function oidcRouter(deps: OidcRouterDeps): Router {
         );
       }
       const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?')) : '';
-      const { result } = await deps.backends.identity.completeLogin({ callbackUrl: `${callbackUri}${query}` });
+      const { result } = await deps.backends.identity.completeLogin({ callbackUrl: `${callbackUri}${query}` }, scope);
       const session = result!.session!;
       // Rotated at login: a new token every time, and a session this browser still held is ended.
       const previous = cookie(req, SESSION_COOKIE);
-      if (previous) await deps.backends.identity.endSession({ sessionToken: previous }).catch(() => undefined);
+      if (previous) await deps.backends.identity.endSession({ sessionToken: previous }, scope).catch(() => undefined);
       setSessionCookie(res, cookies, result!.sessionToken, session.expiresAt ?? new Date(Date.now() + 3600_000));
       res.set('cache-control', 'no-store').redirect(302, portal(accessName(session.access)));
     }),
@@ -212,9 +217,9 @@ export function oidcRouter(deps: OidcRouterDeps): Router {
 
   router.post(
     '/logout',
-    route('/logout', async (req, res) => {
+    route('/logout', async (req, res, scope) => {
       const { token, from } = sessionToken(req);
-      if (token) await deps.backends.identity.endSession({ sessionToken: token });
+      if (token) await deps.backends.identity.endSession({ sessionToken: token }, scope);
       if (from !== 'bearer') clearSessionCookie(res, cookies);
       if (wantsJson(req) || from === 'bearer') {
         res.status(204).set('cache-control', 'no-store').end();
@@ -238,13 +243,14 @@ export function portalRouter(deps: OidcRouterDeps): Router {
   const cookies = cookiePolicy(deps.publicUrl);
   const page = async (req: Request, res: Response) => {
     res.locals.route = req.path;
+    const scope = scopeOf(res);
     const { token } = sessionToken(req);
     let session: Session | undefined;
     if (token) {
       try {
-        session = (await deps.backends.identity.getSession({ sessionToken: token })).session;
+        session = (await deps.backends.identity.getSession({ sessionToken: token }, scope)).session;
       } catch (err) {
-        const d = describeError(err, deps.logger);
+        const d = describeError(err, deps.logger, scope.context);
         if (d.status !== 401)
           return sendPage(
             res,
@@ -289,31 +295,31 @@ export function apiRouter(deps: OidcRouterDeps): Router {
   const failures = failureCounter(deps.registry);
   router.use(express.json({ limit: SIGN_IN_BODY_LIMIT }));
 
-  const route =
-    (pattern: string, fn: (req: Request, res: Response) => Promise<void>) => async (req: Request, res: Response) => {
-      res.locals.route = `/api/v1${pattern}`;
-      try {
-        await fn(req, res);
-      } catch (err) {
-        const f = failureOf(err, deps);
-        failures.inc({ reason: f.reason });
-        const presented = sessionToken(req).from;
-        // A session token or app code that was presented and refused (not merely absent) is a security event.
-        if (f.status === 401 && presented)
-          securityEvent(deps.logger, 'auth.failure', {
-            surface: 'session',
-            reason: f.reason,
-            route: res.locals.route,
-            client: req.ip,
-          });
-        if (f.status === 401 && presented === 'cookie') clearSessionCookie(res, cookies);
-        sendJsonFailure(res, f);
-      }
-    };
+  const route = (pattern: string, fn: Handler) => async (req: Request, res: Response) => {
+    res.locals.route = `/api/v1${pattern}`;
+    const scope = scopeOf(res);
+    try {
+      await fn(req, res, scope);
+    } catch (err) {
+      const f = failureOf(err, deps, scope);
+      failures.inc({ reason: f.reason });
+      const presented = sessionToken(req).from;
+      // A session token or app code that was presented and refused (not merely absent) is a security event.
+      if (f.status === 401 && presented)
+        securityEvent(scope.log, 'auth.failure', {
+          surface: 'session',
+          reason: f.reason,
+          route: res.locals.route,
+          client: req.ip,
+        });
+      if (f.status === 401 && presented === 'cookie') clearSessionCookie(res, cookies);
+      sendJsonFailure(res, f);
+    }
+  };
 
   router.post(
     '/sessions/oidc',
-    route('/sessions/oidc', async (req, res) => {
+    route('/sessions/oidc', async (req, res, scope) => {
       const body =
         req.body && typeof req.body === 'object' && !Array.isArray(req.body)
           ? (req.body as Record<string, unknown>)
@@ -327,13 +333,16 @@ export function apiRouter(deps: OidcRouterDeps): Router {
           `required: ${missing.map((m) => `"${m}"`).join(', ')} (strings); sign-in uses PKCE, so the app sends its code_verifier`,
         );
       if (!ORG_ID.test(str('org'))) throw new HttpError(400, 'invalid_org', '"org" is not an organization id');
-      const { result } = await deps.backends.identity.exchangeAppCode({
-        tenantId: str('org'),
-        code: str('code'),
-        codeVerifier: str('codeVerifier'),
-        redirectUri: str('redirectUri'),
-        nonce: str('nonce'),
-      });
+      const { result } = await deps.backends.identity.exchangeAppCode(
+        {
+          tenantId: str('org'),
+          code: str('code'),
+          codeVerifier: str('codeVerifier'),
+          redirectUri: str('redirectUri'),
+          nonce: str('nonce'),
+        },
+        scope,
+      );
       const s = result!.session!;
       res
         .status(200)
@@ -349,7 +358,7 @@ export function apiRouter(deps: OidcRouterDeps): Router {
 
   router.get(
     '/me',
-    route('/me', async (req, res) => {
+    route('/me', async (req, res, scope) => {
       const { token } = sessionToken(req);
       if (!token)
         throw new HttpError(
@@ -357,7 +366,7 @@ export function apiRouter(deps: OidcRouterDeps): Router {
           'unauthenticated',
           'sign in first: send the session cookie or "Authorization: Bearer <session token>"',
         );
-      const s = (await deps.backends.identity.getSession({ sessionToken: token })).session!;
+      const s = (await deps.backends.identity.getSession({ sessionToken: token }, scope)).session!;
       res.set('cache-control', 'no-store').json({
         userName: s.userName,
         orgId: s.tenantId,
@@ -372,7 +381,7 @@ export function apiRouter(deps: OidcRouterDeps): Router {
     bodyErrorHandler({
       limitBytes: SIGN_IN_BODY_LIMIT,
       send: (res, f) => void res.status(f.status).json({ error: { code: f.code, message: f.message } }),
-      otherwise: (res, err) => sendJsonFailure(res, failureOf(err, deps)),
+      otherwise: (res, err) => sendJsonFailure(res, failureOf(err, deps, scopeOf(res))),
     }),
   );
   return router;

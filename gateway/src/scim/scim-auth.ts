@@ -4,8 +4,9 @@ import type { Request } from 'express';
 import type { Counter } from 'prom-client';
 import { CredentialScheme } from '../../../proto/gen/credentials/v1/credentials.js';
 import { isServiceError } from '../../../services/kit/src/grpc-client.js';
-import { requestLogger, securityEvent, type Logger, type RequestContext } from '../../../services/kit/src/logger.js';
-import type { Backends } from '../backends.js';
+import { securityEvent, type Logger } from '../../../services/kit/src/logger.js';
+import type { Backends, RequestCallOptions } from '../backends.js';
+import type { RequestScope } from '../http/request-context.js';
 import { HttpError } from '../http/errors.js';
 import type { AuthFailureLimiter } from './auth-failure-limiter.js';
 
@@ -57,20 +58,20 @@ export class ScimAuthenticator {
     private readonly limiter: AuthFailureLimiter,
     private readonly failures: Counter<'reason'>,
     private readonly logger: Logger,
-    private readonly onRepeatedFailures: (tenant: string) => void,
+    private readonly onRepeatedFailures: (tenant: string, call?: RequestCallOptions) => void,
   ) {}
 
-  /** `context`: the request's ids, for the credentials call and the security events this may log. */
+  /** `scope`: the request's, for the credentials call, the security events and the activity entry this may make. */
   async authenticate(
     req: Request,
     tenant: string,
-    o: { allowBareToken?: boolean; context?: RequestContext } = {},
+    o: { allowBareToken?: boolean; scope?: RequestScope } = {},
   ): Promise<ScimCaller> {
     // the client address (express resolves it through the trusted proxies) is only needed to count a failure
     const client = () => req.ip ?? 'unknown';
     const presented = parseAuthorization(req.get('authorization'), { allowBare: o.allowBareToken });
     if ('problem' in presented) {
-      await this.failed(client(), tenant, presented.problem, o.context);
+      await this.failed(client(), tenant, presented.problem, o.scope);
       throw unauthorized(
         presented.problem === 'missing'
           ? 'authentication required: send the connector bearer token ("Authorization: Bearer …") or HTTP Basic with the Company ID and Integration Passkey'
@@ -80,12 +81,12 @@ export class ScimAuthenticator {
     try {
       const res = await this.backends.verifyCredential(
         { tenantId: tenant, scheme: presented.scheme, secret: presented.secret, username: presented.username },
-        { context: o.context },
+        o.scope,
       );
       return { tenantId: res.tenantId, connectorId: res.connectorId };
     } catch (err) {
       if (isServiceError(err) && (err.code === status.UNAUTHENTICATED || err.code === status.INVALID_ARGUMENT)) {
-        await this.failed(client(), tenant, 'invalid_credentials', o.context);
+        await this.failed(client(), tenant, 'invalid_credentials', o.scope);
         throw unauthorized(
           'the credential is not valid for this SCIM base URL (revoked, rotated or never issued); copy the current values from the connector settings',
         );
@@ -94,9 +95,9 @@ export class ScimAuthenticator {
     }
   }
 
-  private async failed(client: string, tenant: string, reason: string, context: RequestContext | undefined) {
+  private async failed(client: string, tenant: string, reason: string, scope: RequestScope | undefined) {
     this.failures.inc({ reason });
-    const log = requestLogger(this.logger, context);
+    const log = scope?.log ?? this.logger;
     const r = await this.limiter.fail(client, tenant);
     // One line per failure until a limit trips, then one line per trip (per window), not one per request.
     if (!r.limited)
@@ -116,7 +117,7 @@ export class ScimAuthenticator {
         tenant: tenant.slice(0, 64),
         reason,
       });
-      this.onRepeatedFailures(tenant);
+      this.onRepeatedFailures(tenant, scope);
     }
     if (r.limited) {
       const detail = r.counterUnavailable

@@ -7,13 +7,14 @@
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { ResourceType, type Projection, type ScimDialect } from '../../../proto/gen/directory/v1/directory.js';
-import { requestLogger, type Logger, type RequestContext } from '../../../services/kit/src/logger.js';
+import type { Logger } from '../../../services/kit/src/logger.js';
 import { childrenBy } from '../../../services/kit/src/metrics.js';
 import type { Auditor } from '../audit.js';
 import type { Backends } from '../backends.js';
 import type { EntitlementCache } from '../entitlement-cache.js';
 import { describeError, HttpError, SCIM_CONTENT_TYPE, type Described } from '../http/errors.js';
 import { bodyFault } from '../http/body-errors.js';
+import { scopeOf, type RequestScope } from '../http/request-context.js';
 import { weakEtag } from '../../../services/kit/src/etag.js';
 import { listResponseJson, protoDialect, sendDialectError, type DialectName } from './dialect.js';
 import type { ScimAuthenticator, ScimCaller } from './scim-auth.js';
@@ -130,7 +131,8 @@ interface ScimCall {
     dialect: ScimDialect;
     alternateBaseUrl: string;
   };
-  options: { context: RequestContext };
+  /** The request's scope: the options of every call made for it (its id and trace travel on), its logger. */
+  options: RequestScope;
 }
 
 /** A path segment as express would decode a route parameter; malformed percent-encoding is the client's error. */
@@ -186,35 +188,35 @@ export function scimRouter(deps: ScimRouterDeps): RequestHandler {
     return text;
   }
 
-  const requestOf = (res: Response): RequestContext => ({
-    requestId: String(res.locals.requestId ?? ''),
-    trace: res.locals.trace as RequestContext['trace'],
-  });
-
   function fail(res: Response, err: unknown) {
-    sendError(res, describeError(err, requestLogger(deps.logger, requestOf(res))));
+    // (no scope only when requestIds is not mounted, a wiring error that `scopeOf` names)
+    sendError(res, describeError(err, deps.logger, (res.locals.scope as RequestScope | undefined)?.context));
   }
 
   /** A write refused here (media type, size, unreadable body) goes to the activity log: status and reason only. */
   function recordRefusal(res: Response, op: Op, call: ScimCall | undefined, d: Pick<Described, 'status' | 'message'>) {
     if (!deps.audit || !call || !op.refusal || d.status >= 500) return;
     const { kind, write, id } = op.refusal;
-    void deps.audit.record(call.caller.tenantId, {
-      action: kind === 'bulk' ? 'bulk.process' : `${kind}.${write}`,
-      resourceType: kind === 'bulk' ? 'Bulk' : kind === 'user' ? 'User' : 'Group',
-      resourceId: id,
-      resourceName: '',
-      actor: `connector:${call.caller.connectorId}`,
-      outcome: 'failure',
-      details: { status: d.status, reason: d.message },
-    });
+    void deps.audit.record(
+      call.caller.tenantId,
+      {
+        action: kind === 'bulk' ? 'bulk.process' : `${kind}.${write}`,
+        resourceType: kind === 'bulk' ? 'Bulk' : kind === 'user' ? 'User' : 'Group',
+        resourceId: id,
+        resourceName: '',
+        actor: `connector:${call.caller.connectorId}`,
+        outcome: 'failure',
+        details: { status: d.status, reason: d.message },
+      },
+      call.options,
+    );
   }
 
   /** Authentication, entitlement and the tenant's slot; undefined when the client has already gone. */
-  async function admit(req: Request, res: Response, tenant: string, request: RequestContext) {
+  async function admit(req: Request, res: Response, tenant: string, scope: RequestScope) {
     // Okta's "SCIM 1.1 Header Auth" app sends the token bare in Authorization
-    const caller = await deps.auth.authenticate(req, tenant, { allowBareToken: dialect === 'v1', context: request });
-    if (!(await deps.entitlements.enabled(caller.tenantId))) {
+    const caller = await deps.auth.authenticate(req, tenant, { allowBareToken: dialect === 'v1', scope });
+    if (!(await deps.entitlements.enabled(caller.tenantId, scope))) {
       throw new HttpError(
         403,
         'entitlement_required',
@@ -248,7 +250,7 @@ export function scimRouter(deps: ScimRouterDeps): RequestHandler {
       dialect: protoDialect(dialect),
       alternateBaseUrl: `${root}/scim/${otherDialect}/${caller.tenantId}`,
     };
-    return { caller, scim, options: { context: request } };
+    return { caller, scim, options: scope };
   }
 
   /** A SCIM body, written as is: no express `send` (no charset, ETag or freshness work it would redo). */
@@ -271,7 +273,7 @@ export function scimRouter(deps: ScimRouterDeps): RequestHandler {
     try {
       await op.run(req, res, call);
     } catch (err) {
-      const d = describeError(err, requestLogger(deps.logger, call.options.context));
+      const d = describeError(err, deps.logger, call.options.context);
       outcome = d.status >= 500 ? 'error' : 'failure';
       if (err instanceof HttpError) recordRefusal(res, op, call, d);
       sendError(res, d);
@@ -585,11 +587,10 @@ export function scimRouter(deps: ScimRouterDeps): RequestHandler {
   }
 
   async function serve(req: Request, res: Response, tenant: string) {
-    const request = requestOf(res);
     let call: ScimCall | undefined;
     let op: Op;
     try {
-      call = await admit(req, res, tenant, request);
+      call = await admit(req, res, tenant, scopeOf(res));
       if (!call) return;
       op = opOf(req.method, req.path);
     } catch (err) {

@@ -13,10 +13,11 @@ import { isServiceError, metadataValue } from '../../../services/kit/src/grpc-cl
 import type { Logger } from '../../../services/kit/src/logger.js';
 import { safeEqual, sha256Hex } from '../../../services/kit/src/secrets.js';
 import { roleName } from '../admin/admin.routes.js';
-import type { Auditor } from '../audit.js';
-import type { Backends } from '../backends.js';
+import type { RequestAuditor } from '../audit.js';
+import type { RequestBackends } from '../backends.js';
 import { ENTERPRISE_TOOLKIT } from '../entitlement-cache.js';
 import { describeError, HttpError } from '../http/errors.js';
+import { scopeOf, type RequestScope } from '../http/request-context.js';
 import { cookie, cookiePolicy, sessionToken as platformSessionToken, type CookiePolicy } from '../oidc/cookies.js';
 import { redirectUrisOf } from '../oidc/oidc.routes.js';
 import type { ConnectorEvents } from '../admin/connector-events.js';
@@ -43,10 +44,10 @@ import { dateTime, messagePage, type Chrome, type FieldError } from './views.js'
 export const SETUP_COOKIE = 'scimgw_setup';
 
 export interface SetupRouterDeps {
-  backends: Pick<Backends, 'directory' | 'credentials' | 'entitlement' | 'identity'>;
+  backends: Pick<RequestBackends, 'directory' | 'credentials' | 'entitlement' | 'identity'>;
   publicUrl: string;
   appRedirectUris: string[];
-  audit: Auditor;
+  audit: RequestAuditor;
   logger: Logger;
   /** Change events of credentials and SSO changes made on these pages (admin/connector-events.ts). */
   changeEvents?: ConnectorEvents;
@@ -171,11 +172,11 @@ export function setupRouter(deps: SetupRouterDeps): Router {
     next();
   });
 
-  async function principal(req: Request, res: Response): Promise<Principal> {
+  async function principal(req: Request, res: Response, scope: RequestScope): Promise<Principal> {
     const setupToken = cookie(req, SETUP_COOKIE);
     if (setupToken) {
       try {
-        const s = (await backends.identity.getSetupSession({ sessionToken: setupToken })).session!;
+        const s = (await backends.identity.getSetupSession({ sessionToken: setupToken }, scope)).session!;
         return {
           tenantId: s.tenantId,
           actor: s.actor,
@@ -185,13 +186,14 @@ export function setupRouter(deps: SetupRouterDeps): Router {
           kind: 'link',
         };
       } catch (err) {
-        if (describeError(err, deps.logger).status !== 401) throw err;
+        const d = describeError(err, deps.logger, scope.context);
+        if (d.status !== 401) throw err;
         clearCookie(res, cookies);
         throw new Refusal(
           401,
           'Your setup session has ended',
           [
-            describeError(err, deps.logger).message + '.',
+            d.message + '.',
             'Your organization’s data is not shown. Ask the platform for a new setup link, or sign in through your identity provider if single sign-on is on.',
           ],
           true,
@@ -201,7 +203,7 @@ export function setupRouter(deps: SetupRouterDeps): Router {
     const { token, from } = platformSessionToken(req);
     if (token && from === 'cookie') {
       try {
-        const s = (await backends.identity.getSession({ sessionToken: token })).session!;
+        const s = (await backends.identity.getSession({ sessionToken: token }, scope)).session!;
         if (s.role !== 'EnterpriseAdmin' && s.role !== 'Admin') {
           throw new Refusal(403, 'You cannot open Organization Setup', [
             `You are signed in as ${s.userName}, whose role is ${s.role || 'none (app access only)'}. Organization Setup is for people with the EnterpriseAdmin role (Admin: read only).`,
@@ -217,7 +219,7 @@ export function setupRouter(deps: SetupRouterDeps): Router {
           kind: 'user',
         };
       } catch (err) {
-        if (err instanceof Refusal || describeError(err, deps.logger).status !== 401) throw err;
+        if (err instanceof Refusal || describeError(err, deps.logger, scope.context).status !== 401) throw err;
       }
     }
     throw new Refusal(
@@ -242,6 +244,8 @@ export function setupRouter(deps: SetupRouterDeps): Router {
     p: Principal;
     org: Org;
     chrome: Chrome;
+    /** The request's scope: the options of its backend calls, its logger. */
+    scope: RequestScope;
   }
 
   /** A page or form handler with the principal resolved, CSRF checked on POST and errors rendered as pages. */
@@ -249,8 +253,9 @@ export function setupRouter(deps: SetupRouterDeps): Router {
     (pattern: string, fn: (req: Request, res: Response, ctx: Ctx) => Promise<void>, opts: { changes?: boolean } = {}) =>
     async (req: Request, res: Response, next: NextFunction) => {
       res.locals.route = `${P}${pattern}`;
+      const scope = scopeOf(res);
       try {
-        const p = await principal(req, res);
+        const p = await principal(req, res, scope);
         if (opts.changes) {
           const sent = field(req, 'csrf');
           if (!sent || !safeEqual(sent, p.csrf))
@@ -263,8 +268,8 @@ export function setupRouter(deps: SetupRouterDeps): Router {
               'Your role is Admin: Organization Setup is read only for you. Changes need the EnterpriseAdmin role.',
             ]);
         }
-        const org = (await backends.directory.getOrg({ tenantId: p.tenantId })).org!;
-        await fn(req, res, { p, org, chrome: chromeOf(p, org) });
+        const org = (await backends.directory.getOrg({ tenantId: p.tenantId }, scope)).org!;
+        await fn(req, res, { p, org, chrome: chromeOf(p, org), scope });
       } catch (err) {
         next(err);
       }
@@ -281,18 +286,18 @@ export function setupRouter(deps: SetupRouterDeps): Router {
     return typeof v === 'string' ? v.slice(0, 300) : '';
   };
 
-  async function sourceLabel(tenant: string): Promise<string> {
-    const { connectors } = await backends.directory.listConnectors({ tenantId: tenant });
+  async function sourceLabel(tenant: string, scope: RequestScope): Promise<string> {
+    const { connectors } = await backends.directory.listConnectors({ tenantId: tenant }, scope);
     return (connectors[0] && choiceOf(typeName(connectors[0].type))?.source) || 'SCIM';
   }
 
-  async function connectorInfo(o: Org, c: Connector): Promise<ConnectorInfo> {
+  async function connectorInfo(o: Org, c: Connector, scope: RequestScope): Promise<ConnectorInfo> {
     const [summary, oidc] = await Promise.all([
-      backends.credentials.describeCredentials({ tenantId: o.id, connectorId: c.id }).then(
+      backends.credentials.describeCredentials({ tenantId: o.id, connectorId: c.id }, scope).then(
         (r) => r.summary,
         () => undefined,
       ),
-      backends.identity.getOidcSettings({ tenantId: o.id }).then(
+      backends.identity.getOidcSettings({ tenantId: o.id }, scope).then(
         (r) => r.settings,
         () => undefined,
       ),
@@ -317,16 +322,17 @@ export function setupRouter(deps: SetupRouterDeps): Router {
   }
 
   const connectorOf = async (ctx: Ctx, id: string) =>
-    (await backends.directory.getConnector({ tenantId: ctx.org.id, connectorId: id })).connector!;
+    (await backends.directory.getConnector({ tenantId: ctx.org.id, connectorId: id }, ctx.scope)).connector!;
 
   // ---- the setup link
 
   router.get('/start', async (req, res, next) => {
     res.locals.route = `${P}/start`;
+    const scope = scopeOf(res);
     try {
       const token = q(req, 'token');
-      const { link } = await backends.identity.checkSetupLink({ token });
-      const org = (await backends.directory.getOrg({ tenantId: link!.tenantId })).org!;
+      const { link } = await backends.identity.checkSetupLink({ token }, scope);
+      const org = (await backends.directory.getOrg({ tenantId: link!.tenantId }, scope)).org!;
       send(res, 200, startPage({ orgName: org.name, expiresAt: link!.expiresAt, token }));
     } catch (err) {
       next(err);
@@ -334,8 +340,9 @@ export function setupRouter(deps: SetupRouterDeps): Router {
   });
   router.post('/start', async (req, res, next) => {
     res.locals.route = `${P}/start`;
+    const scope = scopeOf(res);
     try {
-      const r = await backends.identity.redeemSetupLink({ token: field(req, 'token') });
+      const r = await backends.identity.redeemSetupLink({ token: field(req, 'token') }, scope);
       setCookie(res, cookies, r.sessionToken, r.session!.expiresAt ?? new Date(Date.now() + 3600_000));
       headers(res);
       res.redirect(303, `${deps.publicUrl}${P}`);
@@ -349,7 +356,7 @@ export function setupRouter(deps: SetupRouterDeps): Router {
       '/sign-out',
       async (req, res, ctx) => {
         const t = cookie(req, SETUP_COOKIE);
-        if (ctx.p.kind === 'link' && t) await backends.identity.endSetupSession({ sessionToken: t });
+        if (ctx.p.kind === 'link' && t) await backends.identity.endSetupSession({ sessionToken: t }, ctx.scope);
         clearCookie(res, cookies);
         send(
           res,
@@ -373,14 +380,17 @@ export function setupRouter(deps: SetupRouterDeps): Router {
   router.get(
     '/',
     page('/', async (req, res, ctx) => {
-      const { enabled } = await backends.entitlement.checkEntitlement({
-        tenantId: ctx.org.id,
-        name: ENTERPRISE_TOOLKIT,
-      });
+      const { enabled } = await backends.entitlement.checkEntitlement(
+        {
+          tenantId: ctx.org.id,
+          name: ENTERPRISE_TOOLKIT,
+        },
+        ctx.scope,
+      );
       const connectors = enabled
         ? await Promise.all(
-            (await backends.directory.listConnectors({ tenantId: ctx.org.id })).connectors.map((c) =>
-              connectorInfo(ctx.org, c),
+            (await backends.directory.listConnectors({ tenantId: ctx.org.id }, ctx.scope)).connectors.map((c) =>
+              connectorInfo(ctx.org, c, ctx.scope),
             ),
           )
         : [];
@@ -396,8 +406,8 @@ export function setupRouter(deps: SetupRouterDeps): Router {
         const type = field(req, 'type');
         if (!choiceOf(type)) {
           const connectors = await Promise.all(
-            (await backends.directory.listConnectors({ tenantId: ctx.org.id })).connectors.map((c) =>
-              connectorInfo(ctx.org, c),
+            (await backends.directory.listConnectors({ tenantId: ctx.org.id }, ctx.scope)).connectors.map((c) =>
+              connectorInfo(ctx.org, c, ctx.scope),
             ),
           );
           return send(
@@ -411,8 +421,8 @@ export function setupRouter(deps: SetupRouterDeps): Router {
             }),
           );
         }
-        const { connector, secrets } = await actions.createConnector(ctx.org, type, ctx.p.actor);
-        const info = await connectorInfo(ctx.org, connector);
+        const { connector, secrets } = await actions.createConnector(ctx.org, type, ctx.p.actor, ctx.scope);
+        const info = await connectorInfo(ctx.org, connector, ctx.scope);
         send(
           res,
           201,
@@ -431,21 +441,25 @@ export function setupRouter(deps: SetupRouterDeps): Router {
     '/connectors/:id',
     page('/connectors/:id', async (req, res, ctx) => {
       const c = await connectorOf(ctx, String(req.params.id));
-      send(res, 200, connectorPage({ chrome: ctx.chrome, c: await connectorInfo(ctx.org, c), done: req.query.done }));
+      send(
+        res,
+        200,
+        connectorPage({ chrome: ctx.chrome, c: await connectorInfo(ctx.org, c, ctx.scope), done: req.query.done }),
+      );
     }),
   );
   router.get(
     '/connectors/:id/guide',
     page('/connectors/:id/guide', async (req, res, ctx) => {
       const c = await connectorOf(ctx, String(req.params.id));
-      send(res, 200, guidePage({ chrome: ctx.chrome, c: await connectorInfo(ctx.org, c) }));
+      send(res, 200, guidePage({ chrome: ctx.chrome, c: await connectorInfo(ctx.org, c, ctx.scope) }));
     }),
   );
   router.get(
     '/connectors/:id/reset',
     page('/connectors/:id/reset', async (req, res, ctx) => {
       const c = await connectorOf(ctx, String(req.params.id));
-      send(res, 200, resetPage({ chrome: ctx.chrome, c: await connectorInfo(ctx.org, c) }));
+      send(res, 200, resetPage({ chrome: ctx.chrome, c: await connectorInfo(ctx.org, c, ctx.scope) }));
     }),
   );
   router.post(
@@ -454,9 +468,13 @@ export function setupRouter(deps: SetupRouterDeps): Router {
       '/connectors/:id/reset',
       async (req, res, ctx) => {
         const c = await connectorOf(ctx, String(req.params.id));
-        const secrets = await actions.rotateCredentials(ctx.org, c, ctx.p.actor);
+        const secrets = await actions.rotateCredentials(ctx.org, c, ctx.p.actor, ctx.scope);
         const shown: NewSecrets = { bearerToken: secrets.bearerToken, passkey: secrets.basicPassword, kind: 'reset' };
-        send(res, 200, connectorPage({ chrome: ctx.chrome, c: await connectorInfo(ctx.org, c), secrets: shown }));
+        send(
+          res,
+          200,
+          connectorPage({ chrome: ctx.chrome, c: await connectorInfo(ctx.org, c, ctx.scope), secrets: shown }),
+        );
       },
       { changes: true },
     ),
@@ -470,7 +488,7 @@ export function setupRouter(deps: SetupRouterDeps): Router {
         const value = field(req, 'enabled');
         if (value !== 'on' && value !== 'off')
           throw new HttpError(400, 'invalid_request', 'choose whether provisioning is on or off');
-        await actions.setProvisioning(c, value === 'on', ctx.p.actor);
+        await actions.setProvisioning(c, value === 'on', ctx.p.actor, ctx.scope);
         res.redirect(303, `${deps.publicUrl}${P}/connectors/${c.id}?done=provisioning-${value}`);
       },
       { changes: true },
@@ -493,28 +511,32 @@ export function setupRouter(deps: SetupRouterDeps): Router {
             status,
             connectorPage({
               chrome: ctx.chrome,
-              c: await connectorInfo(ctx.org, c),
+              c: await connectorInfo(ctx.org, c, ctx.scope),
               ssoForm: form,
               errors: errs,
               ssoProblem: problem,
             }),
           );
         if (errors.length) {
-          await deps.audit.record(ctx.org.id, {
-            action: 'sso.configure',
-            resourceType: 'connector',
-            resourceId: c.id,
-            resourceName: 'oidc',
-            actor: ctx.p.actor,
-            outcome: 'failure',
-            details: { reason: 'invalid_request', missing: errors.map((e) => e.field) },
-          });
+          await deps.audit.record(
+            ctx.org.id,
+            {
+              action: 'sso.configure',
+              resourceType: 'connector',
+              resourceId: c.id,
+              resourceName: 'oidc',
+              actor: ctx.p.actor,
+              outcome: 'failure',
+              details: { reason: 'invalid_request', missing: errors.map((e) => e.field) },
+            },
+            ctx.scope,
+          );
           return rerender(400, errors);
         }
         try {
-          await actions.configureSso(ctx.org, c, form, ctx.p.actor);
+          await actions.configureSso(ctx.org, c, form, ctx.p.actor, ctx.scope);
         } catch (err) {
-          const d = describeError(err, deps.logger);
+          const d = describeError(err, deps.logger, ctx.scope.context);
           if (d.status >= 500 && d.code !== 'issuer_unreachable') throw err;
           const md = (k: string) => (isServiceError(err) ? metadataValue(err, k) : undefined);
           const configured = md('configured-issuer');
@@ -551,7 +573,7 @@ export function setupRouter(deps: SetupRouterDeps): Router {
       '/connectors/:id/sso/off',
       async (req, res, ctx) => {
         const c = await connectorOf(ctx, String(req.params.id));
-        await actions.disableSso(ctx.org, ctx.p.actor);
+        await actions.disableSso(ctx.org, ctx.p.actor, ctx.scope);
         res.redirect(303, `${deps.publicUrl}${P}/connectors/${c.id}?done=sso-off#sso`);
       },
       { changes: true },
@@ -573,9 +595,12 @@ export function setupRouter(deps: SetupRouterDeps): Router {
     },
   ) {
     const [out, source, connectors] = await Promise.all([
-      backends.directory.listUsers({ tenantId: ctx.org.id, limit: 50, pageToken: view.after, query: view.q }),
-      sourceLabel(ctx.org.id),
-      backends.directory.listConnectors({ tenantId: ctx.org.id }),
+      backends.directory.listUsers(
+        { tenantId: ctx.org.id, limit: 50, pageToken: view.after, query: view.q },
+        ctx.scope,
+      ),
+      sourceLabel(ctx.org.id, ctx.scope),
+      backends.directory.listConnectors({ tenantId: ctx.org.id }, ctx.scope),
     ]);
     send(
       res,
@@ -626,15 +651,18 @@ export function setupRouter(deps: SetupRouterDeps): Router {
             errors: [{ field: `active-${id}-yes`, message: 'Choose whether the user is active' }],
           });
         try {
-          await backends.directory.updateUser({
-            tenantId: ctx.org.id,
-            userId: id,
-            role: ROLE_NAMES.indexOf(role),
-            active: active === 'true',
-            actor: ctx.p.actor,
-          });
+          await backends.directory.updateUser(
+            {
+              tenantId: ctx.org.id,
+              userId: id,
+              role: ROLE_NAMES.indexOf(role),
+              active: active === 'true',
+              actor: ctx.p.actor,
+            },
+            ctx.scope,
+          );
         } catch (err) {
-          const d = describeError(err, deps.logger);
+          const d = describeError(err, deps.logger, ctx.scope.context);
           if (d.status >= 500 || d.status === 404) throw err;
           return renderUsers(res, ctx, {
             ...back,
@@ -663,8 +691,8 @@ export function setupRouter(deps: SetupRouterDeps): Router {
     },
   ) {
     const [out, source] = await Promise.all([
-      backends.directory.listTeams({ tenantId: ctx.org.id, limit: 50, pageToken: view.after }),
-      sourceLabel(ctx.org.id),
+      backends.directory.listTeams({ tenantId: ctx.org.id, limit: 50, pageToken: view.after }, ctx.scope),
+      sourceLabel(ctx.org.id, ctx.scope),
     ]);
     send(
       res,
@@ -689,8 +717,8 @@ export function setupRouter(deps: SetupRouterDeps): Router {
         ? { field: fieldId, message: 'Team name must be 200 characters or fewer' }
         : undefined;
   /** A refusal of the directory shown next to the field; unexpected errors and "not found" become pages. */
-  const fieldRefusal = (err: unknown, fieldId: string): FieldError => {
-    const d = describeError(err, deps.logger);
+  const fieldRefusal = (err: unknown, fieldId: string, scope: RequestScope): FieldError => {
+    const d = describeError(err, deps.logger, scope.context);
     if (d.status >= 500 || d.status === 404) throw err;
     return { field: fieldId, message: d.message.charAt(0).toUpperCase() + d.message.slice(1) };
   };
@@ -709,12 +737,12 @@ export function setupRouter(deps: SetupRouterDeps): Router {
         const invalid = teamName(name, 'team-name');
         if (invalid) return renderTeams(res, ctx, { after: '', status: 400, errors: [invalid], values });
         try {
-          await backends.directory.createTeam({ tenantId: ctx.org.id, name, actor: ctx.p.actor });
+          await backends.directory.createTeam({ tenantId: ctx.org.id, name, actor: ctx.p.actor }, ctx.scope);
         } catch (err) {
           return renderTeams(res, ctx, {
             after: '',
-            status: describeError(err, deps.logger).status,
-            errors: [fieldRefusal(err, 'team-name')],
+            status: describeError(err, deps.logger, ctx.scope.context).status,
+            errors: [fieldRefusal(err, 'team-name', ctx.scope)],
             values,
           });
         }
@@ -741,12 +769,15 @@ export function setupRouter(deps: SetupRouterDeps): Router {
             open: id,
           });
         try {
-          await backends.directory.updateTeam({ tenantId: ctx.org.id, teamId: id, name, actor: ctx.p.actor });
+          await backends.directory.updateTeam(
+            { tenantId: ctx.org.id, teamId: id, name, actor: ctx.p.actor },
+            ctx.scope,
+          );
         } catch (err) {
           return renderTeams(res, ctx, {
             after: '',
-            status: describeError(err, deps.logger).status,
-            errors: [fieldRefusal(err, fieldId)],
+            status: describeError(err, deps.logger, ctx.scope.context).status,
+            errors: [fieldRefusal(err, fieldId, ctx.scope)],
             values: { [fieldId]: name },
             open: id,
           });
@@ -773,19 +804,22 @@ export function setupRouter(deps: SetupRouterDeps): Router {
             open: id,
           });
         if (!login) return fail(400, 'Enter the e-mail address or user name of the person to add');
-        const { user } = await backends.directory.findLoginUser({ tenantId: ctx.org.id, login });
+        const { user } = await backends.directory.findLoginUser({ tenantId: ctx.org.id, login }, ctx.scope);
         if (!user)
           return fail(400, `There is no user with the e-mail address or user name ${login} in ${ctx.org.name}`);
         try {
-          await backends.directory.addTeamMember({
-            tenantId: ctx.org.id,
-            teamId: id,
-            userId: user.id,
-            actor: ctx.p.actor,
-          });
+          await backends.directory.addTeamMember(
+            {
+              tenantId: ctx.org.id,
+              teamId: id,
+              userId: user.id,
+              actor: ctx.p.actor,
+            },
+            ctx.scope,
+          );
         } catch (err) {
-          const e = fieldRefusal(err, fieldId);
-          return fail(describeError(err, deps.logger).status, e.message);
+          const e = fieldRefusal(err, fieldId, ctx.scope);
+          return fail(describeError(err, deps.logger, ctx.scope.context).status, e.message);
         }
         res.redirect(303, `${deps.publicUrl}${P}/teams?done=member-added`);
       },
@@ -826,14 +860,17 @@ export function setupRouter(deps: SetupRouterDeps): Router {
           activityPage({ chrome: ctx.chrome, entries: [], filters, next: '', first: true, errors }),
         );
       const after = q(req, 'after');
-      const out = await backends.directory.listActivity({
-        tenantId: ctx.org.id,
-        action: filters.action,
-        since,
-        until,
-        limit: 50,
-        pageToken: after,
-      });
+      const out = await backends.directory.listActivity(
+        {
+          tenantId: ctx.org.id,
+          action: filters.action,
+          since,
+          until,
+          limit: 50,
+          pageToken: after,
+        },
+        ctx.scope,
+      );
       send(
         res,
         200,
@@ -847,6 +884,7 @@ export function setupRouter(deps: SetupRouterDeps): Router {
   );
 
   router.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const { context } = scopeOf(res);
     if (err instanceof Refusal) {
       const signIn = err.signIn
         ? html`<p><a href="${deps.publicUrl}/oidc/login">Sign in through your identity provider</a></p>`
@@ -866,7 +904,7 @@ export function setupRouter(deps: SetupRouterDeps): Router {
     const reason = reasonOf(err);
     if (reason && LINK_PROBLEMS[reason]) {
       const lp = LINK_PROBLEMS[reason];
-      const d = describeError(err, deps.logger);
+      const d = describeError(err, deps.logger, context);
       return send(
         res,
         lp.status,
@@ -879,7 +917,7 @@ export function setupRouter(deps: SetupRouterDeps): Router {
         }),
       );
     }
-    const d = describeError(err, deps.logger);
+    const d = describeError(err, deps.logger, context);
     const title =
       d.status === 404
         ? 'Page not found'

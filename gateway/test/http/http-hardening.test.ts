@@ -6,7 +6,7 @@ import { connect, type Socket } from 'node:net';
 import { listenHttp } from '../../src/http/http-server.js';
 import { Registry } from 'prom-client';
 import { createLogger } from '../../../services/kit/src/logger.js';
-import { httpMetrics, requestIds } from '../../src/http/request-context.js';
+import { httpMetrics, requestIds, scopeOf } from '../../src/http/request-context.js';
 
 const servers: Server[] = [];
 const sockets: Socket[] = [];
@@ -19,7 +19,7 @@ afterEach(async () => {
 
 async function start(limits: Partial<Parameters<typeof listenHttp>[3]> = {}, hstsMaxAgeSeconds = 0) {
   const app = express();
-  app.use(requestIds({ hstsMaxAgeSeconds }));
+  app.use(requestIds(createLogger('gateway', 'error'), { hstsMaxAgeSeconds }));
   app.get('/ok', (_req, res) => void res.json({ ok: true }));
   app.post('/echo', express.json(), (req, res) => void res.json(req.body));
   const server = await listenHttp(app, 0, '127.0.0.1', {
@@ -97,8 +97,8 @@ describe('gateway HTTP listener', () => {
 
   it('continues an incoming W3C traceparent and starts one otherwise', async () => {
     const app = express();
-    app.use(requestIds());
-    app.get('/trace', (_req, res) => void res.json({ traceId: res.locals.traceId }));
+    app.use(requestIds(createLogger('gateway', 'error')));
+    app.get('/trace', (_req, res) => void res.json({ traceId: scopeOf(res).context.trace?.traceId }));
     const server = await listenHttp(app, 0, '127.0.0.1', {
       headersTimeoutMs: 10_000,
       requestTimeoutMs: 30_000,
@@ -121,12 +121,80 @@ describe('gateway HTTP listener', () => {
     }
   });
 
+  it("a handler's scope carries the request's id and trace: as call options, and on the lines of its logger", async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = createLogger('gateway', 'info', {}, (l) => lines.push(JSON.parse(l)));
+    const app = express();
+    app.use(requestIds(logger));
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    app.get('/work/:n', async (req, res) => {
+      const scope = scopeOf(res);
+      // the first request waits until the second has written: lines are told apart by their scope, not by timing
+      if (req.params.n === '1') await held;
+      scope.log.info('working', { n: req.params.n });
+      if (req.params.n === '2') release();
+      res.json({ context: scope.context });
+    });
+    const server = await listenHttp(app, 0, '127.0.0.1', {
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      maxConnections: 10,
+    });
+    servers.push(server);
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const [first, second] = await Promise.all([
+      fetch(`${base}/work/1`, {
+        headers: {
+          'x-request-id': 'req-first-0001',
+          traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+        },
+      }).then((r) => r.json()),
+      fetch(`${base}/work/2`, { headers: { 'x-request-id': 'req-second-0002' } }).then((r) => r.json()),
+    ]);
+    expect(first.context).toEqual({
+      requestId: 'req-first-0001',
+      trace: {
+        traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+        spanId: expect.stringMatching(/^[0-9a-f]{16}$/),
+        flags: '01',
+      },
+    });
+    expect(first.context.trace.spanId).not.toBe('00f067aa0ba902b7');
+    expect(second.context.requestId).toBe('req-second-0002');
+    expect(lines.map((l) => [l.n, l.requestId, l.traceId, l.spanId])).toEqual([
+      ['2', 'req-second-0002', second.context.trace.traceId, second.context.trace.spanId],
+      ['1', 'req-first-0001', '4bf92f3577b34da6a3ce929d0e0e4736', first.context.trace.spanId],
+    ]);
+  });
+
+  it('a route mounted without requestIds fails loudly rather than calling backends without the request', async () => {
+    const app = express();
+    app.get('/bare', (_req, res) => {
+      try {
+        scopeOf(res);
+        res.json({ scoped: true });
+      } catch (err) {
+        res.status(500).json({ error: (err as Error).message });
+      }
+    });
+    const server = await listenHttp(app, 0, '127.0.0.1', {
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      maxConnections: 10,
+    });
+    servers.push(server);
+    const res = await fetch(`http://127.0.0.1:${(server.address() as { port: number }).port}/bare`);
+    expect(res.status).toBe(500);
+    expect((await res.json()).error).toMatch(/requestIds\(\) is not mounted/);
+  });
+
   it('access log: one line per request; with sampling, failures are always written and a share of successes', async () => {
     const run = async (sampleRate: number) => {
       const lines: Array<Record<string, unknown>> = [];
       const logger = createLogger('gateway', 'info', {}, (l) => lines.push(JSON.parse(l)));
       const app = express();
-      app.use(requestIds());
+      app.use(requestIds(logger));
       app.use(httpMetrics(new Registry(), { logger, sampleRate }));
       app.get('/ok/:id', (_req, res) => void res.json({ ok: true }));
       app.get('/fail', (_req, res) => void res.status(401).json({}));
@@ -151,7 +219,8 @@ describe('gateway HTTP listener', () => {
       status: 200,
       ms: expect.any(Number),
       requestId: expect.any(String),
-      traceId: expect.any(String),
+      traceId: expect.stringMatching(/^[0-9a-f]{32}$/),
+      spanId: expect.stringMatching(/^[0-9a-f]{16}$/),
     });
     expect(JSON.stringify(all)).not.toMatch(/s3cr3t|tok-zzz/);
     const none = await run(0);

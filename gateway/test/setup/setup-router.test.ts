@@ -4,6 +4,7 @@ import express from 'express';
 import { createServer, type Server } from 'node:http';
 import { createLogger } from '../../../services/kit/src/logger.js';
 import type { Backends } from '../../src/backends.js';
+import { requestIds } from '../../src/http/request-context.js';
 import { setupRouter } from '../../src/setup/setup.routes.js';
 
 const session = {
@@ -31,6 +32,7 @@ describe('setup router behind https://…/gw', () => {
   let url = '';
   beforeAll(async () => {
     const app = express();
+    app.use(requestIds(createLogger('test', 'error')));
     app.use(
       '/gw/setup',
       setupRouter({

@@ -3,10 +3,13 @@
  * request; logging each failure buries everything else (an outage once wrote 5,442 lines in 10 s). The first
  * occurrence of a key is logged at once; further ones within the interval are counted and reported in one line
  * (`repeated`, `intervalSeconds`) when the interval ends; a key quiet for a whole interval starts over.
+ * The first occurrence may be written through the logger of the request it happened in (`log`); the counts,
+ * which span many requests, always go to the collapser's own logger.
  */
 import type { Logger } from './logger.js';
 
 type Level = 'warn' | 'error';
+type Sink = Pick<Logger, Level>;
 
 interface Pending {
   level: Level;
@@ -20,20 +23,20 @@ export class CollapsedWarnings {
   private readonly pending = new Map<string, Pending>();
 
   constructor(
-    private readonly logger: Pick<Logger, 'warn' | 'error'>,
+    private readonly logger: Sink,
     readonly intervalMs = 10_000,
   ) {}
 
-  /** Logs `message` now, or counts it when the same key was logged within the interval. */
-  warn(key: string, message: string, fields: Record<string, unknown> = {}) {
-    this.emit('warn', key, message, fields);
+  /** Logs `message` now (through `log` when given), or counts it when the same key was logged within the interval. */
+  warn(key: string, message: string, fields: Record<string, unknown> = {}, log?: Sink) {
+    this.emit('warn', key, message, fields, log);
   }
 
-  error(key: string, message: string, fields: Record<string, unknown> = {}) {
-    this.emit('error', key, message, fields);
+  error(key: string, message: string, fields: Record<string, unknown> = {}, log?: Sink) {
+    this.emit('error', key, message, fields, log);
   }
 
-  private emit(level: Level, key: string, message: string, fields: Record<string, unknown>) {
+  private emit(level: Level, key: string, message: string, fields: Record<string, unknown>, log = this.logger) {
     const p = this.pending.get(key);
     if (p) {
       p.count++;
@@ -41,7 +44,7 @@ export class CollapsedWarnings {
       p.fields = fields;
       return;
     }
-    this.logger[level](message, fields);
+    log[level](message, fields);
     this.open(key, level, message, fields);
   }
 

@@ -41,6 +41,19 @@ describe('CollapsedWarnings', () => {
     sut.close();
   });
 
+  it("writes a first occurrence through the given request's logger, the count through its own", () => {
+    const own = recorder();
+    const request = recorder();
+    const sut = new CollapsedWarnings(own.logger, 60_000);
+    sut.warn('k', 'K', { n: 1 }, request.logger);
+    sut.warn('k', 'K', { n: 2 }, recorder().logger);
+    expect(request.lines).toEqual([{ level: 'warn', msg: 'K', fields: { n: 1 } }]);
+    expect(own.lines).toEqual([]);
+    sut.close();
+    expect(own.lines).toEqual([{ level: 'warn', msg: 'K (repeated 1 times)', fields: { n: 2, repeated: 1 } }]);
+    expect(request.lines).toHaveLength(1);
+  });
+
   it('writes what is still counted when closed', () => {
     const { lines, logger } = recorder();
     const sut = new CollapsedWarnings(logger, 60_000);

@@ -1,7 +1,7 @@
 /**
  * The gateway's sign-in routes on a real HTTP port, in front of the real identity service (its own gRPC server,
  * real redis-server) and a small real gRPC directory, with a real OpenID Provider as the customer's Okta.
- * Mounted the way app.ts mounts them: /oidc, /api/v1, the portal at /, and the admin SSO route.
+ * Mounted the way app.ts mounts them: behind requestIds, /oidc, /api/v1, the portal at /, and the admin SSO route.
  */
 import express from 'express';
 import { createServer, type Server } from 'node:http';
@@ -13,6 +13,7 @@ import { IdentityServiceClient } from '../../../../proto/gen/identity/v1/identit
 import { startFakeOkta, type FakeOkta } from '../../../../services/identity/test/support/fake-okta.js';
 import { startIdentityStack, type IdentityStack } from '../../../../services/identity/test/support/identity-stack.js';
 import type { Backends } from '../../../src/backends.js';
+import { requestIds } from '../../../src/http/request-context.js';
 import { configureOidcHandler } from '../../../src/oidc/oidc-admin.js';
 import { apiRouter, oidcRouter, portalRouter, type OidcRouterDeps } from '../../../src/oidc/oidc.routes.js';
 
@@ -60,6 +61,7 @@ export async function startGatewayHarness(): Promise<GatewayHarness> {
   const build = (extra: Partial<OidcRouterDeps> = {}) => {
     const deps: OidcRouterDeps = { backends, publicUrl: url, appRedirectUris: [APP_URI], logger, registry, ...extra };
     const app = express();
+    app.use(requestIds(logger));
     app.use('/oidc', oidcRouter(deps));
     app.use('/api/v1', apiRouter(deps));
     app.put(
