@@ -13,7 +13,7 @@ import {
 } from '@grpc/grpc-js';
 import { AppError, appErrorMetadata, grpcStatusOf, type CallEnd } from './errors.js';
 import { newId } from './ids.js';
-import { requestContext, requestLogger, type Logger } from './logger.js';
+import { requestContext, requestLogger, type Logger, type RequestScope } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { continueTrace, parseTraceparent, type TraceContext } from './trace-context.js';
 
@@ -35,12 +35,10 @@ export type StreamHandlers<D extends ServiceDef> = { [K in StreamKeys<D>]: (call
 export type RequestOf<M extends MethodDef> = ReturnType<M['requestDeserialize']>;
 export type ResponseOf<M extends MethodDef> = Parameters<M['responseSerialize']>[0];
 
-export interface CallContext {
-  requestId: string;
+/** What a handler knows of its call; what it records, logs or calls on its behalf takes the ids from here. */
+export interface CallContext extends RequestScope {
   /** The caller's W3C trace continued for this call, when it sent one. */
   trace?: TraceContext;
-  /** Lines written for this call: each carries its request id and trace (logger.ts requestLogger). */
-  log: Logger;
   metadata: Metadata;
   /** Aborted when the caller has gone: its deadline passed or it cancelled the call (errors.ts: stopIfCallEnded). */
   signal?: CallEnd;
@@ -95,7 +93,7 @@ export type CallOutcome<R> = { ok: true; value: R } | { ok: false; error: Partia
  */
 export function handleCall<R>(
   labels: { grpc_service: string; grpc_method: string },
-  call: { requestId: string; trace?: TraceContext; log: Logger },
+  call: RequestScope,
   run: () => Promise<R>,
   opts: ImplementOptions,
   logFields: Record<string, unknown> = {},
