@@ -61,7 +61,7 @@ describe('the SCIM edge and the call context', () => {
   });
 
   it("logs a bulk operation's unexpected failure through the call's logger, with its request id and trace", async () => {
-    const { handlers, refused } = edge();
+    const { handlers, seen, refused } = edge();
     const lines: string[] = [];
     const logger = createLogger('directory', 'info', {}, (l) => lines.push(l));
     const bodyJson = JSON.stringify({
@@ -71,10 +71,13 @@ describe('the SCIM edge and the call context', () => {
         { method: 'POST', path: '/Users', bulkId: 'b', data: JSON.parse(user('taken@x')) },
       ],
     });
-    const out = await handlers.processBulk(
-      { context, bodyJson, maxPayloadBytes: 0 },
-      testCall('req-bulk-1', { trace: TRACE, logger }),
-    );
+    const call = { ...testCall('req-bulk-1', { trace: TRACE, logger }), signal: { aborted: false } };
+    const out = await handlers.processBulk({ context, bodyJson, maxPayloadBytes: 0 }, call);
+    // the operations get the call's request id; a bulk request, once started, is not stopped by the caller leaving
+    expect(seen.map((c) => [c.requestId, c.signal])).toEqual([
+      ['req-bulk-1', undefined],
+      ['req-bulk-1', undefined],
+    ]);
     const ops = (JSON.parse(out.bodyJson) as { Operations: Array<{ status: string }> }).Operations;
     expect(ops.map((o) => o.status)).toEqual(['500', '409']);
     const logged = lines.map((l) => JSON.parse(l) as Record<string, unknown>);

@@ -76,12 +76,18 @@ const dialectOf = (c?: ProtoScimContext): Dialect =>
 export function scimHandlers(scim: ScimService, o: ScimEdgeOptions) {
   // Every SCIM operation starts with ScimService.requireProvisioning: the tenant's connector must exist and be
   // enabled, which also proves the organization exists (no separate lookup on the hot path).
-  const ctxOf = async (c: ProtoScimContext | undefined, call: CallContext): Promise<ScimContext> => ({
+  // `stopWhenCallEnds`: the work stops at its next step once the caller has gone (not for a bulk request, whose
+  // operations, each atomic, run to the end once started).
+  const ctxOf = async (
+    c: ProtoScimContext | undefined,
+    call: CallContext,
+    stopWhenCallEnds = true,
+  ): Promise<ScimContext> => ({
     tenant: requireTenant(c?.tenantId),
     connectorId: c?.connectorId ?? '',
     baseUrl: c?.baseUrl ?? '',
     requestId: call.requestId,
-    ...(call.signal ? { signal: call.signal } : {}),
+    ...(stopWhenCallEnds && call.signal ? { signal: call.signal } : {}),
   });
   const out = (d: Dialect, model: ResourceModel, r: { id: string; version: string; json: string }) => ({
     resource: { id: r.id, version: r.version, resourceJson: d.writeResource(schemaOf(model), r.json) },
@@ -260,7 +266,7 @@ export function scimHandlers(scim: ScimService, o: ScimEdgeOptions) {
       req: { context?: ProtoScimContext; bodyJson: string; maxPayloadBytes: number },
       call: CallContext,
     ) {
-      const ctx = await ctxOf(req.context, call);
+      const ctx = await ctxOf(req.context, call, false);
       await scim.requireProvisioning(ctx);
       const max = req.maxPayloadBytes || 1048576;
       const size = Buffer.byteLength(req.bodyJson);
