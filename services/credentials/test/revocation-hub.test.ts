@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startService } from '../../kit/src/boot.js';
 import { connect, type PromiseClient } from '../../kit/src/grpc-client.js';
-import { createLogger } from '../../kit/src/logger.js';
+import { createLogger, requestLogger } from '../../kit/src/logger.js';
 import { openDocumentStore } from '../../kit/src/store/open-store.js';
 import { tenantId } from '../../kit/src/store/store.js';
 import {
@@ -181,7 +181,7 @@ describe('two replicas sharing one store', () => {
     try {
       await until(() => memory.trusted);
       const tenant = tenantId('s1');
-      const issued = await credentialsB.issue(tenant, 'c1', 'CO1');
+      const issued = await credentialsB.issue(tenant, 'c1', 'CO1', logger);
       const key = CredentialMemory.key(BEARER, 's1', '', issued.bearerToken);
       const ticket = memory.ticket();
       expect(
@@ -189,7 +189,7 @@ describe('two replicas sharing one store', () => {
       ).toBe(true);
       await until(() => memory.get(key) !== undefined);
       // rotated on A, which has no gateway of its own
-      await credentialsA.issue(tenant, 'c1', 'CO1');
+      await credentialsA.issue(tenant, 'c1', 'CO1', logger);
       expect(memory.get(key)).toBeUndefined();
       // and memory comes back for what is still valid
       await until(() => memory.trusted);
@@ -198,6 +198,50 @@ describe('two replicas sharing one store', () => {
       watch.close();
       a.drain();
       b.drain();
+      await docs.close();
+    }
+  });
+});
+
+describe('a revocation and the call that made it', () => {
+  it("notes a gateway dropped for not acknowledging on the revoking call's logger, the hub's own logger silent", async () => {
+    const docs = await openDocumentStore({ dataDir: mkdtempSync(join(tmpdir(), 'creds-log-')) });
+    const store = await openCredentialStore(docs);
+    const own: string[] = [];
+    const hub = new RevocationHub(store, {
+      leaseMs: 50,
+      ackTimeoutMs: 30,
+      peerPollMs: 0,
+      logger: createLogger('credentials', 'info', {}, (l) => own.push(l)),
+    });
+    const lines: string[] = [];
+    const log = requestLogger(
+      createLogger('credentials', 'info', {}, (l) => lines.push(l)),
+      {
+        requestId: 'req-revoke-1',
+        trace: { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', flags: '01' },
+      },
+    );
+    // a gateway that never acknowledges
+    const { server, client } = pipe();
+    client.on('status', () => undefined);
+    hub.handler(server as never);
+    const credentials = new Credentials(store, hub);
+    const tenant = tenantId('r1');
+    try {
+      await credentials.issue(tenant, 'c1', 'CO1', log);
+      expect(await credentials.revoke(tenant, 'c1', log)).toBe(true);
+      expect(lines.map((l) => JSON.parse(l) as Record<string, unknown>)).toEqual([
+        expect.objectContaining({
+          level: 'warn',
+          msg: expect.stringContaining('did not acknowledge'),
+          requestId: 'req-revoke-1',
+          traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+        }),
+      ]);
+      expect(own).toEqual([]);
+    } finally {
+      hub.drain();
       await docs.close();
     }
   });

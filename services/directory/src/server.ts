@@ -92,7 +92,6 @@ export async function buildDirectoryService({
       maxPageSize: config.scimMaxPageSize,
       maxBulkOperations: config.scimBulkMaxOperations,
       refusals: new ScimRefusals(store.activity),
-      logger,
       limits,
     }),
     ...platformHandlers({ store, requireOrg: org.requireOrg }),

@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConnectorType } from '../../../proto/gen/directory/v1/directory.js';
+import { testCall } from '../../kit/test/support/call-context.js';
 import { openDocumentStore } from '../../kit/src/store/open-store.js';
 import type { TenantId } from '../../kit/src/store/store.js';
 import { userModel } from '../src/domain/scim-models.js';
@@ -58,12 +59,16 @@ try {
   const store = await openDirectoryStore(docs);
   const scim = new ScimService({ store, defaultPageSize: 100, maxPageSize: 1000 });
   const tenant = (await store.orgs.create('Bench'))._id as TenantId;
-  const { connector } = await orgHandlers(store.orgs, store.connectors, store).handlers.createConnector({
-    tenantId: tenant,
-    type: ConnectorType.CONNECTOR_TYPE_OKTA,
-    actor: 'bench',
-  });
-  const ctx: ScimContext = { tenant, connectorId: connector.id, baseUrl: 'https://gw.example/scim/v2' };
+  const { connector } = await orgHandlers(store.orgs, store.connectors, store).handlers.createConnector(
+    { tenantId: tenant, type: ConnectorType.CONNECTOR_TYPE_OKTA, actor: 'bench' },
+    testCall('bench-setup'),
+  );
+  const ctx: ScimContext = {
+    tenant,
+    connectorId: connector.id,
+    baseUrl: 'https://gw.example/scim/v2',
+    requestId: 'bench',
+  };
   const create = async (i: number) =>
     (JSON.parse((await scim.create(ctx, userModel, body(i), projection)).json) as { id: string }).id;
   await phase('warm-up', 1000, (i) => create(N + i));

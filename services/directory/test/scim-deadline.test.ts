@@ -51,6 +51,7 @@ const ctx = (signal?: AbortSignal) => ({
   tenant: 't1' as TenantId,
   connectorId: 'c1',
   baseUrl: 'https://gw.example/scim/v2/t1',
+  requestId: 'req-1',
   ...(signal ? { signal } : {}),
 });
 const body = { userName: 'b@x.example', name: { givenName: 'B', familyName: 'C' }, emails: [{ value: 'b@x.example' }] };

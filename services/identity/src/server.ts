@@ -43,7 +43,7 @@ export async function buildIdentityService(
   if (!adapters.directory) closers.push(() => directoryClient.close());
 
   const policy = { idleSeconds: config.sessionIdleSeconds, absoluteSeconds: config.sessionAbsoluteSeconds };
-  const directory = directoryPort(directoryClient, logger);
+  const directory = directoryPort(directoryClient);
   const setupPolicy = {
     idleSeconds: config.setupSessionIdleSeconds,
     absoluteSeconds: config.setupSessionAbsoluteSeconds,
@@ -63,10 +63,8 @@ export async function buildIdentityService(
       clockToleranceSeconds: config.clockToleranceSeconds,
       timeoutSeconds: config.idpTimeoutSeconds,
       discoveryTtlSeconds: config.discoveryTtlSeconds,
-      logger,
     }),
     policy,
-    logger,
     countLogin: identityMetrics(metrics.registry).countLogin,
   });
   return {

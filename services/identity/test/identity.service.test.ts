@@ -213,6 +213,19 @@ describe('identity service: OIDC sign-in against a real OpenID Provider (real gR
       expect(metrics).toMatch(/oidc_logins_total\{outcome="success"[^}]*\} [1-9]/);
     });
 
+    it("carries the call's request id and trace to the directory: its calls and the activity entry", async () => {
+      const trace = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', flags: '01' };
+      const { callbackUrl } = await webLogin('acme', 'bob');
+      const before = stack.directory.calls.length;
+      await stack.client.completeLogin({ callbackUrl }, { context: { requestId: 'req-login-0042', trace } });
+      const calls = stack.directory.calls.slice(before);
+      expect(calls.map((c) => c.method)).toEqual(['findLoginUser', 'getConnector', 'recordActivity']);
+      for (const c of calls) expect(c).toMatchObject({ requestId: 'req-login-0042', traceId: trace.traceId });
+      expect(
+        stack.directory.activity.filter((e) => e.action === 'auth.login' && e.resourceId === users.bob).at(-1),
+      ).toMatchObject({ requestId: 'req-login-0042' });
+    });
+
     it('uses a new session token on every sign-in', async () => {
       const first = await login('acme', 'alice');
       const second = await login('acme', 'alice');

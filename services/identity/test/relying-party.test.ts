@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AppError } from '../../kit/src/errors.js';
-import { createLogger } from '../../kit/src/logger.js';
+import { createLogger, requestLogger } from '../../kit/src/logger.js';
 import { checkMetadata, RelyingParty } from '../src/oidc/relying-party.js';
 import { startFakeOkta, type FakeOkta } from './support/fake-okta.js';
 
@@ -13,9 +13,9 @@ describe('relying party discovery cache', () => {
       clockToleranceSeconds: 30,
       timeoutSeconds: 5,
       discoveryTtlSeconds: 60,
-      logger: createLogger('test', 'error'),
       now: () => t,
     });
+  const quiet = createLogger('test', 'error');
   const params = { redirectUri: 'http://127.0.0.1:9/cb', state: 's', nonce: 'n', codeChallenge: 'c'.repeat(43) };
 
   beforeAll(async () => {
@@ -30,9 +30,9 @@ describe('relying party discovery cache', () => {
     const ref = { tenantId: 't1', issuer: okta.url, clientId: okta.clientId, version: '1' };
     await sut.discover(ref);
     okta.announceIssuer(`http://localhost:${okta.port}`);
-    expect(await sut.authorizationUrl(ref, params)).toContain(`${okta.url}/auth?`); // cached
+    expect(await sut.authorizationUrl(quiet, ref, params)).toContain(`${okta.url}/auth?`); // cached
     t += 61_000;
-    await expect(sut.authorizationUrl(ref, params)).rejects.toMatchObject({ reason: 'issuer_mismatch' });
+    await expect(sut.authorizationUrl(quiet, ref, params)).rejects.toMatchObject({ reason: 'issuer_mismatch' });
     okta.announceIssuer(okta.url);
   });
 
@@ -43,9 +43,18 @@ describe('relying party discovery cache', () => {
     await sut.discover(ref);
     await other.close();
     t += 61_000;
-    expect(await sut.authorizationUrl(ref, params)).toContain(`${other.url}/auth?`);
+    // the refresh that failed is noted on the line of the request that met it
+    const lines: string[] = [];
+    const log = requestLogger(
+      createLogger('identity', 'info', {}, (l) => lines.push(l)),
+      { requestId: 'req-login-1' },
+    );
+    expect(await sut.authorizationUrl(log, ref, params)).toContain(`${other.url}/auth?`);
+    expect(lines.map((l) => JSON.parse(l) as Record<string, unknown>)).toEqual([
+      expect.objectContaining({ level: 'warn', tenant: 't2', requestId: 'req-login-1' }),
+    ]);
     // new settings (another version) must be discovered, and fail while the provider is down
-    const err = await sut.authorizationUrl({ ...ref, version: '2' }, params).catch((e: unknown) => e);
+    const err = await sut.authorizationUrl(quiet, { ...ref, version: '2' }, params).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AppError);
     expect((err as AppError).reason).toBe('issuer_unreachable');
   });

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { AppError } from '../../kit/src/errors.js';
 import { MemoryKeyValueStore } from '../../kit/src/kv.js';
-import { createLogger } from '../../kit/src/logger.js';
+import { testCall } from '../../kit/test/support/call-context.js';
 import type { DirectoryPort, OidcSettingsStore, RelyingPartyPort } from '../src/domain/ports.js';
 import { SignIn } from '../src/domain/sign-in.js';
 import { kvLoginTransactionStore } from '../src/store/login-transaction-store.js';
@@ -28,7 +28,6 @@ describe('session lifetime and login transactions (clock-driven)', () => {
     directory,
     relyingParty: {} as RelyingPartyPort,
     policy,
-    logger: createLogger('test', 'error'),
     countLogin: () => undefined,
     now: clock,
   });
@@ -44,7 +43,7 @@ describe('session lifetime and login transactions (clock-driven)', () => {
       })
     ).token;
   const reason = async (token: string) =>
-    sut.session(token).then(
+    sut.session(token, testCall('req-session')).then(
       () => 'active',
       (err: AppError) => err.reason,
     );

@@ -1,6 +1,7 @@
 /** Setup sessions: 30 minutes idle, 8 hours absolute (the defaults), on the in-process key-value store with a test clock. */
 import { describe, expect, it } from '@jest/globals';
 import { MemoryKeyValueStore } from '../../kit/src/kv.js';
+import { testCall } from '../../kit/test/support/call-context.js';
 import type { TenantId } from '../../kit/src/store/store.js';
 import { SetupAccess, type SetupLinkRecord, type SetupLinkStore } from '../src/domain/setup-access.js';
 import { kvSetupSessionStore } from '../src/store/setup-session-store.js';
@@ -36,6 +37,7 @@ function memoryLinks(): SetupLinkStore {
 }
 
 describe('setup session lifetime', () => {
+  const call = testCall('req-setup');
   const { config } = loadIdentityConfig({ ADMIN_TOKEN: 'x'.repeat(32) });
   const policy = { idleSeconds: config.setupSessionIdleSeconds, absoluteSeconds: config.setupSessionAbsoluteSeconds };
   let t = Date.UTC(2026, 11, 6, 9, 0);
@@ -63,8 +65,8 @@ describe('setup session lifetime', () => {
 
   it('ends after 30 minutes without use, and lives on while used', async () => {
     const access = sut();
-    const { token } = await access.createLink({ tenantId: 'acme', expiresInSeconds: 0, actor: 'operator' });
-    const s = await access.redeemLink(token);
+    const { token } = await access.createLink({ tenantId: 'acme', expiresInSeconds: 0, actor: 'operator' }, call);
+    const s = await access.redeemLink(token, call);
     minutes(29);
     expect(await reason(access.session(s.token))).toBe('active');
     minutes(29);
@@ -76,8 +78,8 @@ describe('setup session lifetime', () => {
 
   it('ends 8 hours after the link was opened however active', async () => {
     const access = sut();
-    const { token } = await access.createLink({ tenantId: 'acme', expiresInSeconds: 0, actor: 'operator' });
-    const s = await access.redeemLink(token);
+    const { token } = await access.createLink({ tenantId: 'acme', expiresInSeconds: 0, actor: 'operator' }, call);
+    const s = await access.redeemLink(token, call);
     for (let i = 0; i < 7 * 4; i++) {
       minutes(15);
       expect(await reason(access.session(s.token))).toBe('active');
@@ -88,10 +90,10 @@ describe('setup session lifetime', () => {
 
   it('a link expires after its lifetime (default one hour)', async () => {
     const access = sut();
-    const { token } = await access.createLink({ tenantId: 'acme', expiresInSeconds: 0, actor: 'operator' });
+    const { token } = await access.createLink({ tenantId: 'acme', expiresInSeconds: 0, actor: 'operator' }, call);
     minutes(59);
     expect((await access.checkLink(token)).tenantId).toBe('acme');
     minutes(2);
-    expect(await reason(access.redeemLink(token))).toBe('setup_link_expired');
+    expect(await reason(access.redeemLink(token, call))).toBe('setup_link_expired');
   });
 });

@@ -71,6 +71,8 @@ export function connect<D extends ServiceDef>(
       new Promise((resolve, reject) => {
         const deadline = Date.now() + (callOpts?.deadlineMs ?? opts.defaultDeadlineMs ?? 10_000);
         const metadata = new Metadata();
+        // The services pass their call's context; the AsyncLocalStorage fallback serves only the gateway until it
+        // passes its own too (then it goes, with requestContext).
         const ctx = callOpts?.context ?? requestContext.getStore();
         if (ctx) {
           metadata.set('x-request-id', ctx.requestId);

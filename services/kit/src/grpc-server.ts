@@ -1,6 +1,7 @@
 /**
- * Turns async handlers into a grpc-js service: request id from metadata into the log context, metrics,
- * typed errors mapped to status codes in one place, unexpected errors reduced to INTERNAL + error id.
+ * Turns async handlers into a grpc-js service: request id and trace from metadata into the call's context and
+ * logger (CallContext, passed to the handler; no AsyncLocalStorage), metrics, typed errors mapped to status
+ * codes in one place, unexpected errors reduced to INTERNAL + error id.
  */
 import {
   Metadata,
@@ -13,7 +14,7 @@ import {
 } from '@grpc/grpc-js';
 import { AppError, appErrorMetadata, grpcStatusOf, type CallEnd } from './errors.js';
 import { newId } from './ids.js';
-import { requestContext, requestLogger, type Logger } from './logger.js';
+import { requestLogger, type Logger, type RequestScope } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { continueTrace, parseTraceparent, type TraceContext } from './trace-context.js';
 
@@ -35,12 +36,13 @@ export type StreamHandlers<D extends ServiceDef> = { [K in StreamKeys<D>]: (call
 export type RequestOf<M extends MethodDef> = ReturnType<M['requestDeserialize']>;
 export type ResponseOf<M extends MethodDef> = Parameters<M['responseSerialize']>[0];
 
-export interface CallContext {
-  requestId: string;
+/**
+ * What a handler knows of its call. Nothing about the call is kept implicitly (no AsyncLocalStorage): what the
+ * handler records, logs or calls on its behalf takes the request id, trace and logger from here, passed down.
+ */
+export interface CallContext extends RequestScope {
   /** The caller's W3C trace continued for this call, when it sent one. */
   trace?: TraceContext;
-  /** Lines written for this call: each carries its request id and trace (logger.ts requestLogger). */
-  log: Logger;
   metadata: Metadata;
   /** Aborted when the caller has gone: its deadline passed or it cancelled the call (errors.ts: stopIfCallEnded). */
   signal?: CallEnd;
@@ -90,17 +92,17 @@ export function toServiceError(
 export type CallOutcome<R> = { ok: true; value: R } | { ok: false; error: Partial<ServiceError> & { code: number } };
 
 /**
- * One call's bookkeeping, for unary calls and for questions carried by a stream alike: the request id as log
- * context, handling time and outcome metrics, the in-flight count, and errors mapped to a status (never thrown).
+ * One call's bookkeeping, for unary calls and for questions carried by a stream alike: handling time and outcome
+ * metrics, the in-flight count, and errors mapped to a status (never thrown), logged through the call's logger.
  */
 export function handleCall<R>(
   labels: { grpc_service: string; grpc_method: string },
-  call: { requestId: string; trace?: TraceContext; log: Logger },
+  call: RequestScope,
   run: () => Promise<R>,
   opts: ImplementOptions,
   logFields: Record<string, unknown> = {},
 ): Promise<CallOutcome<R>> {
-  const { requestId, trace, log } = call;
+  const { log } = call;
   const end = opts.metrics.grpcServerHandling.startTimer(labels);
   const started = process.hrtime.bigint();
   const counted = (code: number) => {
@@ -114,25 +116,23 @@ export function handleCall<R>(
       });
   };
   if (opts.inFlight) opts.inFlight.count++;
-  return requestContext.run(trace ? { requestId, trace } : { requestId }, () =>
-    run()
-      .then(
-        (value): CallOutcome<R> => {
-          counted(status.OK);
-          return { ok: true, value };
-        },
-        (err: unknown): CallOutcome<R> => {
-          const se = toServiceError(err, { logger: log, mapError: opts.mapError }, labels.grpc_method);
-          const code = se.code ?? status.INTERNAL;
-          counted(code);
-          return { ok: false, error: { ...se, code } };
-        },
-      )
-      .finally(() => {
-        end();
-        if (opts.inFlight) opts.inFlight.count--;
-      }),
-  );
+  return run()
+    .then(
+      (value): CallOutcome<R> => {
+        counted(status.OK);
+        return { ok: true, value };
+      },
+      (err: unknown): CallOutcome<R> => {
+        const se = toServiceError(err, { logger: log, mapError: opts.mapError }, labels.grpc_method);
+        const code = se.code ?? status.INTERNAL;
+        counted(code);
+        return { ok: false, error: { ...se, code } };
+      },
+    )
+    .finally(() => {
+      end();
+      if (opts.inFlight) opts.inFlight.count--;
+    });
 }
 
 export function implement<D extends ServiceDef>(

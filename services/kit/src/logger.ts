@@ -16,6 +16,15 @@ export interface RequestContext {
   trace?: { traceId: string; spanId: string; flags: string };
 }
 
+/**
+ * A request as the work done for it sees it, passed down explicitly: its ids (recorded with what it writes,
+ * carried on the calls it makes: `{ context: scope }` in the clients' call options) and its logger.
+ */
+export interface RequestScope extends RequestContext {
+  /** Lines written for this request: each carries its request id and trace (requestLogger). */
+  log: Logger;
+}
+
 export const requestContext = new AsyncLocalStorage<RequestContext>();
 
 export function currentRequestId(): string | undefined {

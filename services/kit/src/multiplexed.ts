@@ -313,6 +313,8 @@ export class Carrier {
       this.nextId = this.nextId >= 0xffff_ffff ? 1 : this.nextId + 1;
       const deadlineMs = callOpts?.deadlineMs ?? this.opts.defaultDeadlineMs ?? 10_000;
       const { service, method } = namesOf(def);
+      // The services pass their call's context; the AsyncLocalStorage fallback serves only the gateway until it
+      // passes its own too (then it goes, with requestContext).
       const ctx = callOpts?.context ?? requestContext.getStore();
       const p: Pending = {
         method,

@@ -13,8 +13,8 @@ import {
 import { DirectoryServiceService } from '../../../proto/gen/directory/v1/directory.js';
 import { AppError } from '../src/errors.js';
 import type { CallContext } from '../src/grpc-server.js';
-import { connect } from '../src/grpc-client.js';
-import { createLogger, requestContext } from '../src/logger.js';
+import { connect, type CallOptions } from '../src/grpc-client.js';
+import { createLogger } from '../src/logger.js';
 import { createMetrics } from '../src/metrics.js';
 import { Carrier, carriedClient, serveCarried, type CarriedAnswer, type CarriedCall } from '../src/multiplexed.js';
 
@@ -44,8 +44,8 @@ const CARRIED = { ask: 'read', write: 'write' } as const;
 const EchoClient = makeGenericClientConstructor(def, 'Echo');
 type EchoStub = Client & { carry(): ClientDuplexStream<CarriedCall, CarriedAnswer> };
 type Echo = {
-  ask(req: Ask, opts?: { deadlineMs?: number }): Promise<Reply>;
-  write(req: Ask, opts?: { deadlineMs?: number }): Promise<Reply>;
+  ask(req: Ask, opts?: CallOptions): Promise<Reply>;
+  write(req: Ask, opts?: CallOptions): Promise<Reply>;
 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -124,7 +124,7 @@ describe('unary methods carried over one stream', () => {
   it('carries the request id and the trace to the handler and its log lines', async () => {
     const { echo } = await start();
     const trace = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', flags: '01' };
-    const reply = await requestContext.run({ requestId: 'trace-0123456789', trace }, () => echo.ask({ text: 'hello' }));
+    const reply = await echo.ask({ text: 'hello' }, { context: { requestId: 'trace-0123456789', trace } });
     expect(reply.requestId).toBe('trace-0123456789');
     expect(
       lines.some(

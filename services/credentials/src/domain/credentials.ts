@@ -4,6 +4,7 @@
  * in memory, and a rotation or revocation returns only once every gateway has let go of it (revocation-hub.ts).
  */
 import { AppError } from '../../../kit/src/errors.js';
+import type { Logger } from '../../../kit/src/logger.js';
 import { last4, newSecret, safeEqual, sha256Hex } from '../../../kit/src/secrets.js';
 import type { TenantId } from '../../../kit/src/store/store.js';
 import type { RevocationNotifier } from '../handlers/revocation-hub.js';
@@ -37,7 +38,8 @@ export class Credentials {
     private readonly revocations: RevocationNotifier,
   ) {}
 
-  async issue(tenant: TenantId, connectorId: string, companyId: string): Promise<IssuedSecrets> {
+  /** `log`: the logger of the call (what a rotation notes on its way, revocation-hub.ts). */
+  async issue(tenant: TenantId, connectorId: string, companyId: string, log: Logger): Promise<IssuedSecrets> {
     if (!connectorId || !companyId) throw new AppError('INVALID_ARGUMENT', 'connector_id and company_id are required');
     const bearerToken = newSecret(BEARER_PREFIX);
     const passkey = newSecret(PASSKEY_PREFIX);
@@ -52,7 +54,7 @@ export class Credentials {
     };
     const { previous, generation } = await this.store.replace(tenant, record);
     // the store refuses the old hashes now; the gateways must let go of them before we answer
-    if (previous) await this.revocations.revoked({ tenantId: tenant, connectorId, generation });
+    if (previous) await this.revocations.revoked({ tenantId: tenant, connectorId, generation }, log);
     return {
       bearerToken,
       basicUsername: companyId,
@@ -62,10 +64,10 @@ export class Credentials {
     };
   }
 
-  async revoke(tenant: TenantId, connectorId: string): Promise<boolean> {
+  async revoke(tenant: TenantId, connectorId: string, log: Logger): Promise<boolean> {
     const out = await this.store.revoke(tenant, connectorId);
     if (!out) return false;
-    await this.revocations.revoked({ tenantId: tenant, connectorId, generation: out.generation });
+    await this.revocations.revoked({ tenantId: tenant, connectorId, generation: out.generation }, log);
     return !out.previous?.revoked;
   }
 

@@ -24,8 +24,8 @@ export function credentialsHandlers(
   store: CredentialStore,
 ): Handlers<typeof CredentialsServiceService> {
   return {
-    async issueCredentials(req) {
-      const issued = await credentials.issue(requireTenant(req.tenantId), req.connectorId, req.companyId);
+    async issueCredentials(req, ctx) {
+      const issued = await credentials.issue(requireTenant(req.tenantId), req.connectorId, req.companyId, ctx.log);
       return {
         bearerToken: issued.bearerToken,
         basicUsername: issued.basicUsername,
@@ -46,8 +46,8 @@ export function credentialsHandlers(
       }
       throw new AppError('INVALID_ARGUMENT', 'scheme must be BEARER or BASIC');
     },
-    async revokeCredentials(req) {
-      return { revoked: await credentials.revoke(requireTenant(req.tenantId), req.connectorId) };
+    async revokeCredentials(req, ctx) {
+      return { revoked: await credentials.revoke(requireTenant(req.tenantId), req.connectorId, ctx.log) };
     },
     async describeCredentials(req) {
       const record = await store.get(requireTenant(req.tenantId), req.connectorId);

@@ -30,6 +30,7 @@ export interface RevocationHubOptions {
   ackTimeoutMs: number;
   /** > 0 when other replicas may share the store: how often to look at the rotation count. */
   peerPollMs: number;
+  /** Lines of the streams' own work (resyncs, the peer poll); a rotation's lines go to the rotating call's. */
   logger: Logger;
   watchers?: Gauge;
   now?: () => number;
@@ -48,8 +49,11 @@ interface Watcher {
 }
 
 export interface RevocationNotifier {
-  /** Returns once every connected gateway refuses this connector's secrets below `g.generation`. */
-  revoked(g: ConnectorGeneration): Promise<void>;
+  /**
+   * Returns once every connected gateway refuses this connector's secrets below `g.generation`. `log`: the logger
+   * of the call that rotated or revoked (a gateway dropped for not acknowledging is noted there).
+   */
+  revoked(g: ConnectorGeneration, log: Logger): Promise<void>;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -102,7 +106,7 @@ export class RevocationHub implements RevocationNotifier {
     call.on('cancelled', () => this.forget(w, false));
   };
 
-  async revoked(g: ConnectorGeneration): Promise<void> {
+  async revoked(g: ConnectorGeneration, log: Logger): Promise<void> {
     // settled into a value at once: a failed count is reported after the pushes, never as an unhandled rejection
     const counted =
       this.opts.peerPollMs > 0
@@ -112,7 +116,7 @@ export class RevocationHub implements RevocationNotifier {
           )
         : undefined;
     const seq = ++this.seq;
-    await Promise.all([...this.watchers].map((w) => this.push(w, seq, g)));
+    await Promise.all([...this.watchers].map((w) => this.push(w, seq, g, log)));
     // a gateway that left just before (stalled, partitioned) may still hold a lease it has not seen end
     const departed = this.departedLeaseUntil - this.now();
     if (departed > 0) await sleep(departed);
@@ -132,7 +136,7 @@ export class RevocationHub implements RevocationNotifier {
     for (const w of [...this.watchers]) this.forget(w, true);
   }
 
-  private async push(w: Watcher, seq: number, g: ConnectorGeneration): Promise<void> {
+  private async push(w: Watcher, seq: number, g: ConnectorGeneration, log: Logger): Promise<void> {
     if (w.gone) return;
     const acked = new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => resolve(false), this.opts.ackTimeoutMs);
@@ -150,10 +154,9 @@ export class RevocationHub implements RevocationNotifier {
     if (ok) return;
     // no ack (or the stream ended first): this gateway must not be able to trust its memory when we return
     if (!w.gone) {
-      this.opts.logger.warn(
-        'a gateway did not acknowledge a revocation in time; ending its stream and waiting out its lease',
-        { ackTimeoutMs: this.opts.ackTimeoutMs },
-      );
+      log.warn('a gateway did not acknowledge a revocation in time; ending its stream and waiting out its lease', {
+        ackTimeoutMs: this.opts.ackTimeoutMs,
+      });
       this.forget(w, false);
       w.call.emit('error', {
         code: status.UNAVAILABLE,

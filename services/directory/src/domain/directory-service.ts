@@ -7,7 +7,6 @@
  */
 import { AppError } from '../../../kit/src/errors.js';
 import { newId } from '../../../kit/src/ids.js';
-import { currentRequestId } from '../../../kit/src/logger.js';
 import { roleName } from '../../../kit/src/roles.js';
 import { textOf } from './scim/normalize.js';
 import { DuplicateKeyError, type TenantId } from '../../../kit/src/store/store.js';
@@ -15,6 +14,7 @@ import type { ActivityEntry, DirectoryRepositories, ResourceRepository, UnitRunn
 import type { StoredResource } from './resource-model.js';
 import { newManualTeamFields } from './scim-models.js';
 import { ChangeEvents } from '../events/change-events.js';
+import type { ChangeMeta } from '../events/event-types.js';
 
 /** The next version of a resource: new fields, same identity, `meta.version` + 1. */
 export function nextVersion(before: StoredResource, fields: Record<string, unknown>, now = new Date()): StoredResource {
@@ -54,8 +54,9 @@ export function firstVersion(
   };
 }
 
+/** One activity entry of a change made by `by` (the actor, and the request id of the call that made it). */
 export function activityEntry(
-  actor: string,
+  by: ChangeMeta,
   action: string,
   resourceType: string,
   resourceId: string,
@@ -64,13 +65,13 @@ export function activityEntry(
   details?: Record<string, unknown>,
 ): ActivityEntry {
   return {
-    actor,
+    actor: by.actor,
     action,
     resourceType,
     resourceId,
     resourceName,
     outcome,
-    requestId: currentRequestId() ?? '',
+    requestId: by.requestId,
     ...(details ? { details } : {}),
   };
 }
@@ -102,7 +103,10 @@ const teamExists = (name: string) =>
 const changedMeanwhile = (what: string) => () =>
   new AppError('ABORTED', `the ${what} was changed by another request meanwhile; retry`, 'concurrent_change');
 
-/** The admin API's writes (the platform's own edits), each one unit with its activity entry and its events. */
+/**
+ * The admin API's writes (the platform's own edits), each one unit with its activity entry and its events; each
+ * takes who made it and under which request (`by`).
+ */
 export class DirectoryService {
   private readonly events = new ChangeEvents();
 
@@ -122,7 +126,7 @@ export class DirectoryService {
     tenant: TenantId,
     userId: string,
     change: { role?: number; active?: boolean },
-    actor: string,
+    by: ChangeMeta,
   ): Promise<{ user: StoredResource; provisioningOn: boolean }> {
     if (change.role !== undefined && change.role !== 0 && !roleName(change.role))
       throw new AppError('INVALID_ARGUMENT', 'role is not a platform role');
@@ -143,20 +147,20 @@ export class DirectoryService {
       };
       await tx.activity.record(
         tenant,
-        activityEntry(actor, 'user.update', 'User', user._id, textOf(user.userName), 'success', details),
+        activityEntry(by, 'user.update', 'User', user._id, textOf(user.userName), 'success', details),
       );
-      await this.events.user(tx, tenant, actor, user, next);
+      await this.events.user(tx, tenant, by, user, next);
       return { user: next, provisioningOn: on };
     });
   }
 
-  async createTeam(tenant: TenantId, name: string, actor: string): Promise<StoredResource> {
+  async createTeam(tenant: TenantId, name: string, by: ChangeMeta): Promise<StoredResource> {
     const doc = firstVersion(tenant, newManualTeamFields(name), false);
     await this.unit(
       async (tx) => {
         await tx.groups.insert(tenant, doc);
-        await tx.activity.record(tenant, activityEntry(actor, 'team.create', 'Group', doc._id, name));
-        await this.events.team(tx, tenant, actor, null, doc);
+        await tx.activity.record(tenant, activityEntry(by, 'team.create', 'Group', doc._id, name));
+        await this.events.team(tx, tenant, by, null, doc);
       },
       () => teamExists(name),
     );
@@ -167,7 +171,7 @@ export class DirectoryService {
     tenant: TenantId,
     teamId: string,
     name: string,
-    actor: string,
+    by: ChangeMeta,
   ): Promise<{ team: StoredResource; provisioningOn: boolean }> {
     return this.unit(
       async (tx) => {
@@ -181,9 +185,9 @@ export class DirectoryService {
         // A provisioned team renamed here is no longer found by the IdP's displayName lookup (docs/okta.md).
         await tx.activity.record(
           tenant,
-          activityEntry(actor, 'team.rename', 'Group', team._id, name, 'success', { from: textOf(team.displayName) }),
+          activityEntry(by, 'team.rename', 'Group', team._id, name, 'success', { from: textOf(team.displayName) }),
         );
-        await this.events.team(tx, tenant, actor, team, next);
+        await this.events.team(tx, tenant, by, team, next);
         return { team: next, provisioningOn: on };
       },
       () => teamExists(name),
@@ -195,7 +199,7 @@ export class DirectoryService {
     tenant: TenantId,
     teamId: string,
     userId: string,
-    actor: string,
+    by: ChangeMeta,
   ): Promise<{ team: StoredResource; provisioningOn: boolean }> {
     return this.unit(async (tx) => {
       const team = await tx.groups.get(tenant, teamId);
@@ -209,11 +213,11 @@ export class DirectoryService {
       if (delta.added.length)
         await tx.activity.record(
           tenant,
-          activityEntry(actor, 'group.members.add', 'Group', team._id, textOf(team.displayName), 'success', {
+          activityEntry(by, 'group.members.add', 'Group', team._id, textOf(team.displayName), 'success', {
             members: delta.added,
           }),
         );
-      await this.events.team(tx, tenant, actor, team, team, delta);
+      await this.events.team(tx, tenant, by, team, team, delta);
       return { team, provisioningOn: on };
     });
   }

@@ -74,6 +74,7 @@ export async function runBulk(deps: BulkDeps, ctx: ScimContext, req: BulkRequest
         resourceName: name,
         error: err,
         via: 'bulk',
+        requestId: ctx.requestId,
       });
     }
   };

@@ -3,7 +3,6 @@
  * detail), never the request body — so no password or other value the client sent reaches the log beyond
  * what the detail itself names (attribute names, ids).
  */
-import { currentRequestId } from '../../../kit/src/logger.js';
 import type { TenantId } from '../../../kit/src/store/store.js';
 import type { ActivityRepository } from './ports.js';
 import type { ScimError } from './scim/scim-error.js';
@@ -20,6 +19,8 @@ export interface Refusal {
   error: ScimError;
   /** Where the write came from when not a plain request, e.g. "bulk". */
   via?: string;
+  /** The request id of the call that was refused (its CallContext). */
+  requestId: string;
 }
 
 export class ScimRefusals {
@@ -33,7 +34,7 @@ export class ScimRefusals {
       resourceId: r.resourceId,
       resourceName: r.resourceName ?? '',
       outcome: 'failure',
-      requestId: currentRequestId() ?? '',
+      requestId: r.requestId,
       details: {
         status: r.error.status,
         ...(r.error.scimType ? { scimType: r.error.scimType } : {}),

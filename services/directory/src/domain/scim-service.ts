@@ -25,12 +25,15 @@ import { weakEtag } from '../../../kit/src/etag.js';
 import { parseListParams } from './scim/list-params.js';
 import type { ScimLimits } from './scim/limits.js';
 import { ChangeEvents } from '../events/change-events.js';
+import type { ChangeMeta } from '../events/event-types.js';
 import { textOf } from './scim/normalize.js';
 
 export interface ScimContext {
   tenant: TenantId;
   connectorId: string;
   baseUrl: string;
+  /** The request id of the call (its CallContext): recorded with the activity entries and events it writes. */
+  requestId: string;
   /** Aborted when the caller has gone: work stops at the next step and nothing more is written. */
   signal?: CallEnd;
 }
@@ -75,9 +78,9 @@ export class ScimService {
     after: StoredResource | null,
     delta?: MembershipDelta,
   ) {
-    const actor = `connector:${ctx.connectorId}`;
-    if (model.name === 'User') await this.events.user(tx, ctx.tenant, actor, before, after);
-    else await this.events.team(tx, ctx.tenant, actor, before, after, delta);
+    const by = changeBy(ctx);
+    if (model.name === 'User') await this.events.user(tx, ctx.tenant, by, before, after);
+    else await this.events.team(tx, ctx.tenant, by, before, after, delta);
   }
 
   private col(model: ResourceModel): ResourceRepository {
@@ -106,7 +109,7 @@ export class ScimService {
     outcome: 'success' | 'failure' = 'success',
     details?: Record<string, unknown>,
   ): ActivityEntry {
-    return activityEntry(`connector:${ctx.connectorId}`, action, model.name, id, name, outcome, details);
+    return activityEntry(changeBy(ctx), action, model.name, id, name, outcome, details);
   }
 
   /**
@@ -390,6 +393,12 @@ export class ScimService {
     return { total, startIndex, resources };
   }
 }
+
+/** Who makes a SCIM change (the connector) and under which request. */
+const changeBy = (ctx: ScimContext): ChangeMeta => ({
+  actor: `connector:${ctx.connectorId}`,
+  requestId: ctx.requestId,
+});
 
 function labelOf(model: ResourceModel, doc: StoredResource): string {
   return textOf(model.name === 'User' ? doc.userName : doc.displayName);

@@ -1,18 +1,18 @@
 /**
  * Turns a change at one of the directory's write sites into events: the platform's view of the resource after
- * the change (as the admin API shows it, never a secret), the actor and the request id. Each write site calls
+ * the change (as the admin API shows it, never a secret), the actor and the request id of the call that made it
+ * (`ChangeMeta`, handed in by the write site from its call's context). Each write site calls
  * one method in one line, with the repositories of its unit: the events are written in the change's unit
  * (`DirectoryRepositories.events`), and member counts and names are read as the unit sees them. Everything
  * about payloads lives here.
  */
-import { currentRequestId } from '../../../kit/src/logger.js';
 import { roleName } from '../../../kit/src/roles.js';
 import type { TenantId } from '../../../kit/src/store/store.js';
 import type { ConnectorRecord, DirectoryRepositories } from '../domain/ports.js';
 import { sameContent, type StoredResource } from '../domain/resource-model.js';
 import { userSummary } from '../domain/scim-models.js';
 import { textOf } from '../domain/scim/normalize.js';
-import type { EventDraft, EventRecord } from './event-types.js';
+import type { ChangeMeta, EventDraft, EventRecord } from './event-types.js';
 
 /** The admin API's user view (GET /admin/v1/orgs/{org}/users). */
 export function userView(doc: StoredResource) {
@@ -61,12 +61,13 @@ export type SsoChange = { connectorId: string; issuer: string; clientId: string;
 export type EventUnit = Pick<DirectoryRepositories, 'events' | 'memberships' | 'users'>;
 
 export class ChangeEvents {
-  private write(tx: EventUnit, tenant: TenantId, actor: string, drafts: EventDraft[]): Promise<EventRecord[]> {
-    return tx.events.append(tenant, { actor, requestId: currentRequestId() ?? '' }, drafts);
+  /** `by`: the actor and the request id of the call that made the change (its CallContext). */
+  private write(tx: EventUnit, tenant: TenantId, by: ChangeMeta, drafts: EventDraft[]): Promise<EventRecord[]> {
+    return tx.events.append(tenant, by, drafts);
   }
 
   /** A user created (before null), changed, or deleted (after null). */
-  user(tx: EventUnit, tenant: TenantId, actor: string, before: StoredResource | null, after: StoredResource | null) {
+  user(tx: EventUnit, tenant: TenantId, by: ChangeMeta, before: StoredResource | null, after: StoredResource | null) {
     const drafts: EventDraft[] = [];
     const id = (after ?? before)!._id;
     const draft = (type: EventDraft['type'], doc: StoredResource): EventDraft => ({
@@ -82,14 +83,14 @@ export class ChangeEvents {
       const isActive = after.active !== false;
       if (wasActive !== isActive) drafts.push(draft(isActive ? 'user.reactivated' : 'user.deactivated', after));
     }
-    return this.write(tx, tenant, actor, drafts);
+    return this.write(tx, tenant, by, drafts);
   }
 
   /** A team created (before null), changed, or deleted (after null), with the members added and removed. */
   async team(
     tx: EventUnit,
     tenant: TenantId,
-    actor: string,
+    by: ChangeMeta,
     before: StoredResource | null,
     after: StoredResource | null,
     delta?: MembershipDelta,
@@ -115,26 +116,26 @@ export class ChangeEvents {
       for (const u of added) drafts.push({ type: 'team.member_added', resource, data: { team, user: member(u) } });
       for (const u of removed) drafts.push({ type: 'team.member_removed', resource, data: { team, user: member(u) } });
     }
-    return this.write(tx, tenant, actor, drafts);
+    return this.write(tx, tenant, by, drafts);
   }
 
   /** A connector created (before null), enabled or disabled, or deleted (after null). */
   connector(
     tx: EventUnit,
     tenant: TenantId,
-    actor: string,
+    by: ChangeMeta,
     before: ConnectorRecord | null,
     after: ConnectorRecord | null,
   ) {
     const c = (after ?? before)!;
     const type = !before ? 'connector.created' : !after ? 'connector.deleted' : 'connector.updated';
-    return this.write(tx, tenant, actor, [
+    return this.write(tx, tenant, by, [
       { type, resource: { type: 'connector', id: c._id }, data: { connector: connectorView(c) } },
     ]);
   }
 
-  credentialsRotated(tx: EventUnit, tenant: TenantId, actor: string, c: ConnectorRecord, issuedAt?: Date) {
-    return this.write(tx, tenant, actor, [
+  credentialsRotated(tx: EventUnit, tenant: TenantId, by: ChangeMeta, c: ConnectorRecord, issuedAt?: Date) {
+    return this.write(tx, tenant, by, [
       {
         type: 'connector.credentials_rotated',
         resource: { type: 'connector', id: c._id },
@@ -146,7 +147,7 @@ export class ChangeEvents {
   sso(
     tx: EventUnit,
     tenant: TenantId,
-    actor: string,
+    by: ChangeMeta,
     type: 'sso.configured' | 'sso.disabled',
     c: ConnectorRecord,
     sso?: SsoChange,
@@ -163,7 +164,7 @@ export class ChangeEvents {
             },
           }
         : { sso: { enabled: false, connectorId: c._id } };
-    return this.write(tx, tenant, actor, [
+    return this.write(tx, tenant, by, [
       { type, resource: { type: 'connector', id: c._id }, data: { ...data, connector: connectorView(c) } },
     ]);
   }

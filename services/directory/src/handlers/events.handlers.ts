@@ -1,5 +1,6 @@
 /** gRPC handlers of the events feed, webhook endpoints and their delivery log (thin: request → stores → proto). */
 import { AppError } from '../../../kit/src/errors.js';
+import type { CallContext } from '../../../kit/src/grpc-server.js';
 import { requireTenant } from '../../../kit/src/tenant.js';
 import type { Event, WebhookDelivery, WebhookEndpoint } from '../../../../proto/gen/directory/v1/directory.js';
 import type { ChangeEvents } from '../events/change-events.js';
@@ -9,6 +10,7 @@ import type { EventOutbox } from '../events/outbox.js';
 import type { DirectoryRepositories, UnitRunner } from '../domain/ports.js';
 import type { DeliveryWorker } from '../webhooks/delivery-worker.js';
 import { checkWebhookUrl } from '../webhooks/url-guard.js';
+import { changeBy } from './change-by.js';
 import {
   checkEventFilter,
   wants,
@@ -104,20 +106,23 @@ export function eventsHandlers({
         nextCursor: encodeCursor({ kind: 'all', key: rows.length ? rows[rows.length - 1].feedKey : after }),
       };
     },
-    async recordConnectorEvent(req: {
-      tenantId: string;
-      connectorId: string;
-      type: string;
-      actor: string;
-      issuer: string;
-      clientId: string;
-      redirectUris: string[];
-      credentialsIssuedAt?: Date | undefined;
-    }) {
+    async recordConnectorEvent(
+      req: {
+        tenantId: string;
+        connectorId: string;
+        type: string;
+        actor: string;
+        issuer: string;
+        clientId: string;
+        redirectUris: string[];
+        credentialsIssuedAt?: Date | undefined;
+      },
+      call: CallContext,
+    ) {
       const tenant = requireTenant(req.tenantId);
       if (!(SSO_TYPES as readonly string[]).includes(req.type))
         throw new AppError('INVALID_ARGUMENT', `type must be one of ${SSO_TYPES.join(', ')}`);
-      const actor = req.actor || 'operator';
+      const by = changeBy(req, call);
       const [e] = await store.unit(async (tx: DirectoryRepositories) => {
         const c = await tx.connectors.get(tenant, req.connectorId);
         if (!c)
@@ -127,8 +132,8 @@ export function eventsHandlers({
             'connector_not_found',
           );
         return req.type === 'connector.credentials_rotated'
-          ? events.credentialsRotated(tx, tenant, actor, c, req.credentialsIssuedAt)
-          : events.sso(tx, tenant, actor, req.type as 'sso.configured' | 'sso.disabled', c, {
+          ? events.credentialsRotated(tx, tenant, by, c, req.credentialsIssuedAt)
+          : events.sso(tx, tenant, by, req.type as 'sso.configured' | 'sso.disabled', c, {
               connectorId: c._id,
               issuer: req.issuer,
               clientId: req.clientId,

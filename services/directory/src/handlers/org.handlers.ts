@@ -1,12 +1,13 @@
 import { AppError } from '../../../kit/src/errors.js';
+import type { CallContext } from '../../../kit/src/grpc-server.js';
 import { DuplicateKeyError, type TenantId } from '../../../kit/src/store/store.js';
 import { requireTenant } from '../../../kit/src/tenant.js';
 import { ConnectorType, type Connector, type Org } from '../../../../proto/gen/directory/v1/directory.js';
 import type { ConnectorKind, ConnectorRecord, ConnectorRepository, UnitRunner } from '../domain/ports.js';
 import { ChangeEvents } from '../events/change-events.js';
+import { changeBy } from './change-by.js';
 import type { OrgRecord, OrgStore } from '../store/org-store.js';
 import { connectorExists } from '../store/connector-store.js';
-import { currentRequestId } from '../../../kit/src/logger.js';
 
 const KINDS: Record<number, ConnectorKind> = {
   [ConnectorType.CONNECTOR_TYPE_OKTA]: 'okta',
@@ -69,7 +70,7 @@ export function orgHandlers(
   return {
     requireOrg,
     handlers: {
-      async createOrg(req: { name: string; actor: string }) {
+      async createOrg(req: { name: string; actor: string }, call: CallContext) {
         const name = req.name?.trim();
         if (!name) throw new AppError('INVALID_ARGUMENT', 'name is required');
         const org = await orgs.create(name, async (o, tx) => {
@@ -80,7 +81,7 @@ export function orgHandlers(
             resourceId: o._id,
             resourceName: o.name,
             outcome: 'success',
-            requestId: currentRequestId() ?? '',
+            requestId: call.requestId,
           });
         });
         return { org: orgToProto(org) };
@@ -95,14 +96,14 @@ export function orgHandlers(
         const items = more ? page.slice(0, limit) : page;
         return { orgs: items.map(orgToProto), nextPageToken: more ? items[items.length - 1]._id : '' };
       },
-      async createConnector(req: { tenantId: string; type: ConnectorType; actor: string }) {
+      async createConnector(req: { tenantId: string; type: ConnectorType; actor: string }, call: CallContext) {
         const { tenant } = await requireOrg(req.tenantId);
         const kind = Object.hasOwn(KINDS, req.type) ? KINDS[req.type] : undefined;
         if (!kind) throw new AppError('INVALID_ARGUMENT', 'type must be okta, entra, generic or okta-scim11');
         const created = await store
           .unit(async (tx) => {
             const c = await tx.connectors.create(tenant, kind);
-            await events.connector(tx, tenant, req.actor || 'operator', null, c);
+            await events.connector(tx, tenant, changeBy(req, call), null, c);
             return c;
           })
           .catch((err: unknown) => {
@@ -119,12 +120,10 @@ export function orgHandlers(
         const { tenant } = await requireOrg(req.tenantId);
         return { connectors: (await connectors.list(tenant)).map(connectorToProto) };
       },
-      async updateConnector(req: {
-        tenantId: string;
-        connectorId: string;
-        enabled?: boolean | undefined;
-        actor: string;
-      }) {
+      async updateConnector(
+        req: { tenantId: string; connectorId: string; enabled?: boolean | undefined; actor: string },
+        call: CallContext,
+      ) {
         const { tenant, connector } = await requireConnector(req.tenantId, req.connectorId);
         if (req.enabled === undefined || req.enabled === connector.enabled)
           return { connector: connectorToProto(connector) };
@@ -135,19 +134,19 @@ export function orgHandlers(
             const after = before && (await tx.connectors.setEnabled(tenant, connector._id, enabled));
             if (!before || !after) throw new AppError('NOT_FOUND', 'connector was deleted meanwhile');
             if (before.enabled !== after.enabled)
-              await events.connector(tx, tenant, req.actor || 'operator', before, after);
+              await events.connector(tx, tenant, changeBy(req, call), before, after);
             return after;
           })
           .finally(() => connectorChanged(tenant, connector._id));
         return { connector: connectorToProto(updated) };
       },
-      async deleteConnector(req: { tenantId: string; connectorId: string; actor: string }) {
+      async deleteConnector(req: { tenantId: string; connectorId: string; actor: string }, call: CallContext) {
         const { tenant, connector } = await requireConnector(req.tenantId, req.connectorId);
         await store
           .unit(async (tx) => {
             const before = await tx.connectors.get(tenant, connector._id);
             if (before && (await tx.connectors.delete(tenant, connector._id)))
-              await events.connector(tx, tenant, req.actor || 'operator', before, null);
+              await events.connector(tx, tenant, changeBy(req, call), before, null);
           })
           .finally(() => connectorChanged(tenant, connector._id));
         return {};

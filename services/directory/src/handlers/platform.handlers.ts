@@ -1,11 +1,13 @@
 /** The platform's own view of users and teams (admin API) and sign-in lookups for the identity service. */
 import { AppError } from '../../../kit/src/errors.js';
+import type { CallContext } from '../../../kit/src/grpc-server.js';
 import { PLATFORM_ROLES, roleName } from '../../../kit/src/roles.js';
 import { textOf } from '../domain/scim/normalize.js';
 import { requireTenant } from '../../../kit/src/tenant.js';
 import type { TenantId } from '../../../kit/src/store/store.js';
 import type { Team, User } from '../../../../proto/gen/directory/v1/directory.js';
 import { DirectoryService } from '../domain/directory-service.js';
+import { changeBy } from './change-by.js';
 import type { ResourceRepository } from '../domain/ports.js';
 import type { StoredResource } from '../domain/resource-model.js';
 import { loginFilter, userSummary } from '../domain/scim-models.js';
@@ -106,13 +108,10 @@ export function platformHandlers({ store, requireOrg }: PlatformDeps) {
         total: await store.users.count(tenant, match),
       };
     },
-    async updateUser(req: {
-      tenantId: string;
-      userId: string;
-      role?: number | undefined;
-      active?: boolean | undefined;
-      actor: string;
-    }) {
+    async updateUser(
+      req: { tenantId: string; userId: string; role?: number | undefined; active?: boolean | undefined; actor: string },
+      call: CallContext,
+    ) {
       const tenant = await tenantOf(req.tenantId);
       if (req.role !== undefined && req.role !== 0 && !roleName(req.role))
         throw new AppError('INVALID_ARGUMENT', `role must be one of ${PLATFORM_ROLES.join(', ')} or none`);
@@ -123,7 +122,7 @@ export function platformHandlers({ store, requireOrg }: PlatformDeps) {
           ...(req.role !== undefined ? { role: req.role } : {}),
           ...(req.active !== undefined ? { active: req.active } : {}),
         },
-        req.actor || 'operator',
+        changeBy(req, call),
       );
       return { user: userToProto(user, provisioningOn) };
     },
@@ -133,28 +132,23 @@ export function platformHandlers({ store, requireOrg }: PlatformDeps) {
       const on = await connectors.provisioningOn(tenant);
       return { teams: await Promise.all(items.map((d) => teamToProto(tenant, d, on))), nextPageToken: next };
     },
-    async createTeam(req: { tenantId: string; name: string; actor: string }) {
+    async createTeam(req: { tenantId: string; name: string; actor: string }, call: CallContext) {
       const tenant = await tenantOf(req.tenantId);
       const name = req.name?.trim();
       if (!name) throw new AppError('INVALID_ARGUMENT', 'name is required');
-      const doc = await writes.createTeam(tenant, name, req.actor || 'operator');
+      const doc = await writes.createTeam(tenant, name, changeBy(req, call));
       return { team: await teamToProto(tenant, doc, await connectors.provisioningOn(tenant)) };
     },
-    async updateTeam(req: { tenantId: string; teamId: string; name: string; actor: string }) {
+    async updateTeam(req: { tenantId: string; teamId: string; name: string; actor: string }, call: CallContext) {
       const tenant = await tenantOf(req.tenantId);
       const name = req.name?.trim();
       if (!name) throw new AppError('INVALID_ARGUMENT', 'name is required');
-      const { team, provisioningOn } = await writes.renameTeam(tenant, req.teamId, name, req.actor || 'operator');
+      const { team, provisioningOn } = await writes.renameTeam(tenant, req.teamId, name, changeBy(req, call));
       return { team: await teamToProto(tenant, team, provisioningOn) };
     },
-    async addTeamMember(req: { tenantId: string; teamId: string; userId: string; actor: string }) {
+    async addTeamMember(req: { tenantId: string; teamId: string; userId: string; actor: string }, call: CallContext) {
       const tenant = await tenantOf(req.tenantId);
-      const { team, provisioningOn } = await writes.addTeamMember(
-        tenant,
-        req.teamId,
-        req.userId,
-        req.actor || 'operator',
-      );
+      const { team, provisioningOn } = await writes.addTeamMember(tenant, req.teamId, req.userId, changeBy(req, call));
       return { team: await teamToProto(tenant, team, provisioningOn) };
     },
     async findLoginUser(req: { tenantId: string; login: string }) {

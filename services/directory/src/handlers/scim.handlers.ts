@@ -6,7 +6,6 @@ import { AppError } from '../../../kit/src/errors.js';
 import type { CallContext } from '../../../kit/src/grpc-server.js';
 import { scimFaultToAppError } from '../../../kit/src/scim-status.js';
 import { newId } from '../../../kit/src/ids.js';
-import type { Logger } from '../../../kit/src/logger.js';
 import { requireTenant } from '../../../kit/src/tenant.js';
 import {
   ResourceType,
@@ -66,7 +65,6 @@ export interface ScimEdgeOptions {
   /** The most operations one POST /Bulk may carry (advertised as bulk.maxOperations). */
   maxBulkOperations: number;
   refusals: ScimRefusals;
-  logger: Logger;
   /** Bounds on one request's work (limits.ts), advertised in /ServiceProviderConfig. */
   limits?: ScimLimits;
 }
@@ -78,11 +76,18 @@ const dialectOf = (c?: ProtoScimContext): Dialect =>
 export function scimHandlers(scim: ScimService, o: ScimEdgeOptions) {
   // Every SCIM operation starts with ScimService.requireProvisioning: the tenant's connector must exist and be
   // enabled, which also proves the organization exists (no separate lookup on the hot path).
-  const ctxOf = async (c?: ProtoScimContext, call?: CallContext): Promise<ScimContext> => ({
+  // `stopWhenCallEnds`: the work stops at its next step once the caller has gone (not for a bulk request, whose
+  // operations, each atomic, run to the end once started).
+  const ctxOf = async (
+    c: ProtoScimContext | undefined,
+    call: CallContext,
+    stopWhenCallEnds = true,
+  ): Promise<ScimContext> => ({
     tenant: requireTenant(c?.tenantId),
     connectorId: c?.connectorId ?? '',
     baseUrl: c?.baseUrl ?? '',
-    ...(call?.signal ? { signal: call.signal } : {}),
+    requestId: call.requestId,
+    ...(stopWhenCallEnds && call.signal ? { signal: call.signal } : {}),
   });
   const out = (d: Dialect, model: ResourceModel, r: { id: string; version: string; json: string }) => ({
     resource: { id: r.id, version: r.version, resourceJson: d.writeResource(schemaOf(model), r.json) },
@@ -110,6 +115,7 @@ export function scimHandlers(scim: ScimService, o: ScimEdgeOptions) {
           resourceId: id,
           resourceName: body ? refusedName(model.name, body) : '',
           error: fault,
+          requestId: ctx.requestId,
         });
       throw err;
     }
@@ -118,7 +124,7 @@ export function scimHandlers(scim: ScimService, o: ScimEdgeOptions) {
   return {
     async createResource(
       req: { context?: ProtoScimContext; type: ResourceType; bodyJson: string; projection?: Projection },
-      call?: CallContext,
+      call: CallContext,
     ) {
       const ctx = await ctxOf(req.context, call);
       const model = modelOf(req.type);
@@ -144,7 +150,7 @@ export function scimHandlers(scim: ScimService, o: ScimEdgeOptions) {
     },
     async getResource(
       req: { context?: ProtoScimContext; type: ResourceType; id: string; projection?: Projection },
-      call?: CallContext,
+      call: CallContext,
     ) {
       const model = modelOf(req.type);
       return out(
@@ -162,7 +168,7 @@ export function scimHandlers(scim: ScimService, o: ScimEdgeOptions) {
         projection?: Projection;
         ifMatch: string;
       },
-      call?: CallContext,
+      call: CallContext,
     ) {
       const ctx = await ctxOf(req.context, call);
       const model = modelOf(req.type);
@@ -198,7 +204,7 @@ export function scimHandlers(scim: ScimService, o: ScimEdgeOptions) {
         ifMatch: string;
         returnResource: boolean;
       },
-      call?: CallContext,
+      call: CallContext,
     ) {
       const ctx = await ctxOf(req.context, call);
       const model = modelOf(req.type);
@@ -218,7 +224,7 @@ export function scimHandlers(scim: ScimService, o: ScimEdgeOptions) {
     },
     async deleteResource(
       req: { context?: ProtoScimContext; type: ResourceType; id: string; ifMatch: string },
-      call?: CallContext,
+      call: CallContext,
     ) {
       const ctx = await ctxOf(req.context, call);
       const model = modelOf(req.type);
@@ -227,7 +233,7 @@ export function scimHandlers(scim: ScimService, o: ScimEdgeOptions) {
     },
     async listResources(
       req: { context?: ProtoScimContext; type: ResourceType; paramsJson: string; search: boolean },
-      call?: CallContext,
+      call: CallContext,
     ) {
       const model = modelOf(req.type);
       const d = dialectOf(req.context);
@@ -250,14 +256,17 @@ export function scimHandlers(scim: ScimService, o: ScimEdgeOptions) {
         resourcesJson: r.resources.map((j) => d.writeResource(schemaOf(model), j)),
       };
     },
-    async searchAllResources(req: { context?: ProtoScimContext; paramsJson: string }, call?: CallContext) {
+    async searchAllResources(req: { context?: ProtoScimContext; paramsJson: string }, call: CallContext) {
       const ctx = await ctxOf(req.context, call);
       const p = parseSearchRequest(parseBody(req.paramsJson), limits);
       const r = await searchAll(scim, ctx, [userModel, groupModel], p);
       return { totalResults: r.total, startIndex: r.startIndex, resourcesJson: r.resources };
     },
-    async processBulk(req: { context?: ProtoScimContext; bodyJson: string; maxPayloadBytes: number }) {
-      const ctx = await ctxOf(req.context);
+    async processBulk(
+      req: { context?: ProtoScimContext; bodyJson: string; maxPayloadBytes: number },
+      call: CallContext,
+    ) {
+      const ctx = await ctxOf(req.context, call, false);
       await scim.requireProvisioning(ctx);
       const max = req.maxPayloadBytes || 1048576;
       const size = Buffer.byteLength(req.bodyJson);
@@ -269,7 +278,7 @@ export function scimHandlers(scim: ScimService, o: ScimEdgeOptions) {
       const bulk = parseBulkRequest(parseBody(req.bodyJson), { maxOperations: o.maxBulkOperations });
       const reportUnexpected = (err: unknown) => {
         const errorId = newId();
-        o.logger.error('bulk operation failed', { errorId, err });
+        call.log.error('bulk operation failed', { errorId, err });
         return errorId;
       };
       const body = await runBulk(
@@ -279,8 +288,11 @@ export function scimHandlers(scim: ScimService, o: ScimEdgeOptions) {
       );
       return { bodyJson: JSON.stringify(body) };
     },
-    async getScimDiscovery(req: { context?: ProtoScimContext; endpoint: string; id: string; maxPayloadBytes: number }) {
-      const ctx = await ctxOf(req.context);
+    async getScimDiscovery(
+      req: { context?: ProtoScimContext; endpoint: string; id: string; maxPayloadBytes: number },
+      call: CallContext,
+    ) {
+      const ctx = await ctxOf(req.context, call);
       await scim.requireProvisioning(ctx);
       const doc = dialectOf(req.context).discovery(req.endpoint, req.id, {
         baseUrl: ctx.baseUrl,

@@ -16,6 +16,9 @@ import { openDirectoryStore, type DirectoryStore } from '../../src/store/directo
 
 const t = tenantId('0000000000000000000000c3');
 const at = new Date('2026-12-01T10:00:00Z');
+// who made the change and under which request (the write site's call)
+const byConnector = { actor: 'connector:c', requestId: 'req-scim' };
+const byOperator = { actor: 'operator', requestId: 'req-admin' };
 const userDoc = (over: Record<string, unknown> = {}): StoredResource => ({
   _id: 'u1',
   tenantId: t,
@@ -49,31 +52,31 @@ describe('change events', () => {
 
   it('users: created, nothing for a no-op, updated before deactivated, reactivated, deleted', async () => {
     const a = userDoc();
-    await run((tx) => sut.user(tx, t, 'connector:c', null, a));
+    await run((tx) => sut.user(tx, t, byConnector, null, a));
     expect(
       await run((tx) =>
-        sut.user(tx, t, 'connector:c', a, userDoc({ meta: { created: at, lastModified: new Date(), version: 2 } })),
+        sut.user(tx, t, byConnector, a, userDoc({ meta: { created: at, lastModified: new Date(), version: 2 } })),
       ),
     ).toEqual([]);
     const renamedAndOff = userDoc({ name: { givenName: 'Augusta', familyName: 'L' }, active: false, role: 'Admin' });
-    await run((tx) => sut.user(tx, t, 'connector:c', a, renamedAndOff));
+    await run((tx) => sut.user(tx, t, byConnector, a, renamedAndOff));
     await run((tx) =>
       sut.user(
         tx,
         t,
-        'operator',
+        byOperator,
         renamedAndOff,
         userDoc({ name: { givenName: 'Augusta', familyName: 'L' }, role: 'Admin' }),
       ),
     );
-    await run((tx) => sut.user(tx, t, 'connector:c', a, null));
+    await run((tx) => sut.user(tx, t, byConnector, a, null));
     const events = await outbox.listOrg(t, 0, 100);
-    expect(events.map((e) => [e.seq, e.type, e.actor])).toEqual([
-      [1, 'user.created', 'connector:c'],
-      [2, 'user.updated', 'connector:c'],
-      [3, 'user.deactivated', 'connector:c'],
-      [4, 'user.reactivated', 'operator'],
-      [5, 'user.deleted', 'connector:c'],
+    expect(events.map((e) => [e.seq, e.type, e.actor, e.requestId])).toEqual([
+      [1, 'user.created', 'connector:c', 'req-scim'],
+      [2, 'user.updated', 'connector:c', 'req-scim'],
+      [3, 'user.deactivated', 'connector:c', 'req-scim'],
+      [4, 'user.reactivated', 'operator', 'req-admin'],
+      [5, 'user.deleted', 'connector:c', 'req-scim'],
     ]);
     expect(events[1].data.user).toEqual({
       id: 'u1',
@@ -99,18 +102,18 @@ describe('change events', () => {
       provisioned: true,
       meta: { created: at, lastModified: at, version: 1 },
     } as StoredResource;
-    await run((tx) => sut.team(tx, t, 'connector:c', null, team, { added: ['u1', 'u-gone', 'u1'], removed: [] }));
+    await run((tx) => sut.team(tx, t, byConnector, null, team, { added: ['u1', 'u-gone', 'u1'], removed: [] }));
     await run((tx) =>
       sut.team(
         tx,
         t,
-        'connector:c',
+        byConnector,
         team,
         { ...team, displayName: 'Eng EU', displayNameLower: 'eng eu' },
         { added: [], removed: ['u1'] },
       ),
     );
-    await run((tx) => sut.team(tx, t, 'connector:c', team, team, { added: [], removed: [] }));
+    await run((tx) => sut.team(tx, t, byConnector, team, team, { added: [], removed: [] }));
     const events = await outbox.listOrg(t, 0, 100);
     expect(events.map((e) => e.type)).toEqual([
       'team.created',
@@ -129,18 +132,18 @@ describe('change events', () => {
 
   it('connector and sso events carry public values only', async () => {
     const c: ConnectorRecord = { _id: 'c1', tenantId: t, type: 'okta', enabled: true, createdAt: at, updatedAt: at };
-    await run((tx) => sut.connector(tx, t, 'operator', null, c));
-    await run((tx) => sut.credentialsRotated(tx, t, 'operator', c, at));
+    await run((tx) => sut.connector(tx, t, byOperator, null, c));
+    await run((tx) => sut.credentialsRotated(tx, t, byOperator, c, at));
     await run((tx) =>
-      sut.sso(tx, t, 'operator', 'sso.configured', c, {
+      sut.sso(tx, t, byOperator, 'sso.configured', c, {
         connectorId: 'c1',
         issuer: 'https://acme.okta.com',
         clientId: '0oa1',
         redirectUris: ['https://id.example/oidc/callback'],
       }),
     );
-    await run((tx) => sut.sso(tx, t, 'operator', 'sso.disabled', { ...c, enabled: false }));
-    await run((tx) => sut.connector(tx, t, 'operator', c, null));
+    await run((tx) => sut.sso(tx, t, byOperator, 'sso.disabled', { ...c, enabled: false }));
+    await run((tx) => sut.connector(tx, t, byOperator, c, null));
     const events = await outbox.listOrg(t, 0, 100);
     expect(events.map((e) => e.type)).toEqual([
       'connector.created',

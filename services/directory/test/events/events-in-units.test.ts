@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { openDocumentStore } from '../../../kit/src/store/open-store.js';
 import { type DocumentStore, type TenantId } from '../../../kit/src/store/store.js';
 import { ConnectorType } from '../../../../proto/gen/directory/v1/directory.js';
+import { testCall } from '../../../kit/test/support/call-context.js';
 import { DirectoryService } from '../../src/domain/directory-service.js';
 import { groupModel, userModel } from '../../src/domain/scim-models.js';
 import { ScimService, type ScimContext } from '../../src/domain/scim-service.js';
@@ -46,12 +47,11 @@ describe('events in the units of their changes', () => {
     scim = new ScimService({ store, defaultPageSize: 100, maxPageSize: 1000 });
     const o = await store.orgs.create('Units Inc');
     tenant = o._id as TenantId;
-    const { connector } = await org().handlers.createConnector({
-      tenantId: tenant,
-      type: ConnectorType.CONNECTOR_TYPE_OKTA,
-      actor: 'operator',
-    });
-    ctx = { tenant, connectorId: connector.id, baseUrl: 'https://gw.example/scim/v2' };
+    const { connector } = await org().handlers.createConnector(
+      { tenantId: tenant, type: ConnectorType.CONNECTOR_TYPE_OKTA, actor: 'operator' },
+      testCall('req-connector-create'),
+    );
+    ctx = { tenant, connectorId: connector.id, baseUrl: 'https://gw.example/scim/v2', requestId: 'req-scim' };
   });
   afterEach(async () => {
     await docs.close();
@@ -150,38 +150,52 @@ describe('events in the units of their changes', () => {
     expect((await store.groups.get(tenant, group))?.meta.version).toBe(1);
   });
 
-  it('admin edits, group pushes and connector changes write their events in their unit', async () => {
+  it('admin edits, group pushes and connector changes write their events in their unit, with their request ids', async () => {
     const ada = JSON.parse((await scim.create(ctx, userModel, user('ada@x.example'), projection)).json).id as string;
     const group = JSON.parse(
       (await scim.create(ctx, groupModel, { displayName: 'Eng', members: [{ value: ada }] }, projection)).json,
     ).id as string;
     await scim.delete(ctx, groupModel, group, '');
-    await org().handlers.updateConnector({
-      tenantId: tenant,
-      connectorId: ctx.connectorId,
-      enabled: false,
-      actor: 'operator',
-    });
+    await org().handlers.updateConnector(
+      { tenantId: tenant, connectorId: ctx.connectorId, enabled: false, actor: 'operator' },
+      testCall('req-connector-off'),
+    );
     const admin = new DirectoryService(store);
-    await admin.updateUser(tenant, ada, { active: false }, 'operator');
-    const team = await admin.createTeam(tenant, 'Support', 'operator');
-    await admin.addTeamMember(tenant, team._id, ada, 'operator');
-    await admin.addTeamMember(tenant, team._id, ada, 'operator');
-    await admin.renameTeam(tenant, team._id, 'Support EU', 'operator');
-    await org().handlers.deleteConnector({ tenantId: tenant, connectorId: ctx.connectorId, actor: 'operator' });
+    const by = (requestId: string) => ({ actor: 'operator', requestId });
+    await admin.updateUser(tenant, ada, { active: false }, by('req-admin-1'));
+    const team = await admin.createTeam(tenant, 'Support', by('req-admin-2'));
+    await admin.addTeamMember(tenant, team._id, ada, by('req-admin-3'));
+    await admin.addTeamMember(tenant, team._id, ada, by('req-admin-4'));
+    await admin.renameTeam(tenant, team._id, 'Support EU', by('req-admin-5'));
+    await org().handlers.deleteConnector(
+      { tenantId: tenant, connectorId: ctx.connectorId, actor: 'operator' },
+      testCall('req-connector-delete'),
+    );
     const events = await outbox.listOrg(tenant, 0, 1000);
-    expect(events.map((e) => [e.type, e.actor])).toEqual([
-      ['connector.created', 'operator'],
-      ['user.created', `connector:${ctx.connectorId}`],
-      ['team.created', `connector:${ctx.connectorId}`],
-      ['team.member_added', `connector:${ctx.connectorId}`],
-      ['team.deleted', `connector:${ctx.connectorId}`],
-      ['connector.updated', 'operator'],
-      ['user.deactivated', 'operator'],
-      ['team.created', 'operator'],
-      ['team.member_added', 'operator'],
-      ['team.updated', 'operator'],
-      ['connector.deleted', 'operator'],
+    const scimActor = `connector:${ctx.connectorId}`;
+    expect(events.map((e) => [e.type, e.actor, e.requestId])).toEqual([
+      ['connector.created', 'operator', 'req-connector-create'],
+      ['user.created', scimActor, 'req-scim'],
+      ['team.created', scimActor, 'req-scim'],
+      ['team.member_added', scimActor, 'req-scim'],
+      ['team.deleted', scimActor, 'req-scim'],
+      ['connector.updated', 'operator', 'req-connector-off'],
+      ['user.deactivated', 'operator', 'req-admin-1'],
+      ['team.created', 'operator', 'req-admin-2'],
+      ['team.member_added', 'operator', 'req-admin-3'],
+      ['team.updated', 'operator', 'req-admin-5'],
+      ['connector.deleted', 'operator', 'req-connector-delete'],
+    ]);
+    // the activity entries of the same changes carry the same request ids
+    const entries = await store.activity.list(tenant, { limit: 100 });
+    expect(entries.map((e) => [e.action, e.requestId]).reverse()).toEqual([
+      ['user.create', 'req-scim'],
+      ['group.create', 'req-scim'],
+      ['group.delete', 'req-scim'],
+      ['user.update', 'req-admin-1'],
+      ['team.create', 'req-admin-2'],
+      ['group.members.add', 'req-admin-3'],
+      ['team.rename', 'req-admin-5'],
     ]);
     expect(events[5].data.connector).toMatchObject({ id: ctx.connectorId, enabled: false });
     expect(events[8].data).toMatchObject({

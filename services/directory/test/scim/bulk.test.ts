@@ -143,7 +143,7 @@ describe('runBulk (on a stand-in engine)', () => {
         models: { Users: userModel, Groups: groupModel },
         reportUnexpected: () => 'err-1',
       },
-      { tenant: 't1' as never, connectorId: 'c1', baseUrl: 'https://x/scim/v2/t1' },
+      { tenant: 't1' as never, connectorId: 'c1', baseUrl: 'https://x/scim/v2/t1', requestId: 'req-bulk' },
       parseBulkRequest(
         req([
           { method: 'POST', path: '/Users', bulkId: 'a', data: { userName: 'boom@x' } },
@@ -163,5 +163,6 @@ describe('runBulk (on a stand-in engine)', () => {
     expect(ops[0].response!.detail).toMatch(/error id err-1/);
     expect(JSON.stringify(out)).not.toContain('secret detail');
     expect(refused).toHaveLength(1); // the 409 is a refusal; the 500 is logged, not a refusal
+    expect(refused[0]).toMatchObject({ via: 'bulk', requestId: 'req-bulk' }); // the bulk request's id
   });
 });

@@ -1,4 +1,5 @@
 /** What the sign-in domain needs from the outside, as interfaces; adapters live in store/, oidc/ and peers/. */
+import type { Logger, RequestScope } from '../../../kit/src/logger.js';
 import type { TenantId } from '../../../kit/src/store/store.js';
 import type { AccessKind, RoleName } from './roles.js';
 
@@ -9,14 +10,26 @@ export interface LoginUser {
   role: RoleName;
 }
 
+/**
+ * Every method is asked for a request being served (`scope`): its id and trace travel on the directory call, an
+ * activity entry records its id, and what is logged goes through its logger.
+ */
 export interface DirectoryPort {
   /** The user of this tenant with this login (e-mail or userName, case-insensitive). */
-  findLoginUser(tenant: TenantId, login: string): Promise<{ user?: LoginUser; existsInOtherTenant: boolean }>;
-  getUserStatus(tenant: TenantId, userId: string): Promise<{ exists: boolean; active: boolean; role: RoleName }>;
+  findLoginUser(
+    scope: RequestScope,
+    tenant: TenantId,
+    login: string,
+  ): Promise<{ user?: LoginUser; existsInOtherTenant: boolean }>;
+  getUserStatus(
+    scope: RequestScope,
+    tenant: TenantId,
+    userId: string,
+  ): Promise<{ exists: boolean; active: boolean; role: RoleName }>;
   /** undefined: the connector does not exist (any more). */
-  getConnector(tenant: TenantId, connectorId: string): Promise<{ enabled: boolean } | undefined>;
+  getConnector(scope: RequestScope, tenant: TenantId, connectorId: string): Promise<{ enabled: boolean } | undefined>;
   /** Best effort: a lost audit line is logged, never fails the sign-in. */
-  recordActivity(tenant: TenantId, entry: ActivityEvent): Promise<void>;
+  recordActivity(scope: RequestScope, tenant: TenantId, entry: ActivityEvent): Promise<void>;
 }
 
 export interface ActivityEvent {
@@ -107,17 +120,21 @@ export interface RedeemChecks {
   codeVerifier: string;
 }
 
-/** The OpenID Connect relying party (openid-client adapter in oidc/). Throws AppErrors with login reasons. */
+/**
+ * The OpenID Connect relying party (openid-client adapter in oidc/). Throws AppErrors with login reasons. `log`:
+ * the logger of the request being served, for what the relying party notes on the way (a stale key set, …).
+ */
 export interface RelyingPartyPort {
   /** Fetches the discovery document now and keeps it for the tenant. */
   discover(p: ProviderRef): Promise<unknown>;
   forget(tenantId: string): void;
   authorizationUrl(
+    log: Logger,
     p: ProviderRef,
     params: { redirectUri: string; state: string; nonce: string; codeChallenge: string },
   ): Promise<string>;
-  announcedIssuer(p: ProviderRef): Promise<string>;
-  redeem(p: ProviderRef, callbackUrl: URL, checks: RedeemChecks): Promise<ClaimsResult>;
+  announcedIssuer(log: Logger, p: ProviderRef): Promise<string>;
+  redeem(log: Logger, p: ProviderRef, callbackUrl: URL, checks: RedeemChecks): Promise<ClaimsResult>;
 }
 
 export interface ClaimsResult {

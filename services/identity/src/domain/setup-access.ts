@@ -12,6 +12,7 @@ import { AppError } from '../../../kit/src/errors.js';
 import { newId } from '../../../kit/src/ids.js';
 import { newSecret, safeEqual, sha256Hex } from '../../../kit/src/secrets.js';
 import { tenantId as toTenantId, type TenantId } from '../../../kit/src/store/store.js';
+import type { RequestScope } from '../../../kit/src/logger.js';
 import type { DirectoryPort } from './ports.js';
 import { touchIntervalMs, verdict, type SessionPolicy } from './session-policy.js';
 
@@ -111,11 +112,14 @@ export class SetupAccess {
     this.now = deps.now ?? Date.now;
   }
 
-  async createLink(input: {
-    tenantId: string;
-    expiresInSeconds: number;
-    actor: string;
-  }): Promise<{ link: SetupLinkRecord; token: string }> {
+  async createLink(
+    input: {
+      tenantId: string;
+      expiresInSeconds: number;
+      actor: string;
+    },
+    scope: RequestScope,
+  ): Promise<{ link: SetupLinkRecord; token: string }> {
     const tenant = requireTenant(input.tenantId);
     const seconds = input.expiresInSeconds || SETUP_LINK_DEFAULT_SECONDS;
     if (!Number.isInteger(seconds) || seconds < 1 || seconds > SETUP_LINK_MAX_SECONDS) {
@@ -138,7 +142,7 @@ export class SetupAccess {
       createdBy: input.actor || 'operator',
     };
     await this.deps.links.insert(link);
-    await this.deps.directory.recordActivity(tenant, {
+    await this.deps.directory.recordActivity(scope, tenant, {
       actor: link.createdBy,
       action: 'setup_link.create',
       resourceType: 'setup_link',
@@ -154,11 +158,14 @@ export class SetupAccess {
     return this.deps.links.listLive(requireTenant(tenantIdValue), new Date(this.now()));
   }
 
-  async revokeLink(input: {
-    tenantId: string;
-    linkId: string;
-    actor: string;
-  }): Promise<{ changed: boolean; sessionEnded: boolean }> {
+  async revokeLink(
+    input: {
+      tenantId: string;
+      linkId: string;
+      actor: string;
+    },
+    scope: RequestScope,
+  ): Promise<{ changed: boolean; sessionEnded: boolean }> {
     const tenant = requireTenant(input.tenantId);
     const existing = await this.deps.links.get(tenant, input.linkId);
     if (!existing)
@@ -170,7 +177,7 @@ export class SetupAccess {
     const before = await this.deps.links.markRevoked(tenant, input.linkId, new Date(this.now()));
     if (!before) return { changed: false, sessionEnded: false };
     const sessionEnded = before.sessionHash ? await this.deps.sessions.end(before.sessionHash) : false;
-    await this.deps.directory.recordActivity(tenant, {
+    await this.deps.directory.recordActivity(scope, tenant, {
       actor: input.actor || 'operator',
       action: 'setup_link.revoke',
       resourceType: 'setup_link',
@@ -194,7 +201,7 @@ export class SetupAccess {
     return link;
   }
 
-  async redeemLink(token: string): Promise<{ token: string; session: SetupSessionView }> {
+  async redeemLink(token: string, scope: RequestScope): Promise<{ token: string; session: SetupSessionView }> {
     const link = await this.checkLink(token);
     const tenant = toTenantId(link.tenantId);
     const sessionToken = newSecret(SETUP_SESSION_PREFIX, 32);
@@ -218,7 +225,7 @@ export class SetupAccess {
       await this.deps.sessions.end(hash);
       throw linkError('revoked');
     }
-    await this.deps.directory.recordActivity(tenant, {
+    await this.deps.directory.recordActivity(scope, tenant, {
       actor: setupActor(link.id),
       action: 'setup_link.redeem',
       resourceType: 'setup_link',

@@ -7,7 +7,7 @@
  * Sessions are re-checked on every use: idle and absolute timeouts, the user still active, SSO still on.
  */
 import { AppError } from '../../../kit/src/errors.js';
-import type { Logger } from '../../../kit/src/logger.js';
+import type { RequestScope } from '../../../kit/src/logger.js';
 import type { TenantId } from '../../../kit/src/store/store.js';
 import { requireTenant } from '../../../kit/src/tenant.js';
 import { normalizeIssuer, validateClientId } from './issuer.js';
@@ -36,7 +36,6 @@ export interface SignInDeps {
   directory: DirectoryPort;
   relyingParty: RelyingPartyPort;
   policy: SessionPolicy;
-  logger: Logger;
   /** Counts every completed or refused login by outcome ("success" or the refusal reason). */
   countLogin: (outcome: string) => void;
   now?: () => number;
@@ -75,14 +74,17 @@ export class SignIn {
 
   // ---- settings
 
-  async configure(input: {
-    tenantId: string;
-    connectorId: string;
-    issuer: string;
-    clientId: string;
-    redirectUris: string[];
-    actor: string;
-  }): Promise<OidcSettings> {
+  async configure(
+    input: {
+      tenantId: string;
+      connectorId: string;
+      issuer: string;
+      clientId: string;
+      redirectUris: string[];
+      actor: string;
+    },
+    scope: RequestScope,
+  ): Promise<OidcSettings> {
     const tenant = requireTenant(input.tenantId);
     if (!input.connectorId) throw new AppError('INVALID_ARGUMENT', 'connector_id is required', 'invalid_request');
     const actor = input.actor || 'operator';
@@ -107,7 +109,7 @@ export class SignIn {
           throw new AppError('INVALID_ARGUMENT', `"${u}" is not a valid redirect URI`, 'invalid_request');
         }
       }
-      const connector = await this.deps.directory.getConnector(tenant, input.connectorId);
+      const connector = await this.deps.directory.getConnector(scope, tenant, input.connectorId);
       if (!connector)
         throw new AppError(
           'NOT_FOUND',
@@ -124,7 +126,7 @@ export class SignIn {
     } catch (err) {
       // A failed attempt is part of the organization's history too: what was tried and why it was refused.
       const e = err instanceof AppError ? err : undefined;
-      await this.deps.directory.recordActivity(tenant, {
+      await this.deps.directory.recordActivity(scope, tenant, {
         actor,
         action: 'sso.configure',
         resourceType: 'connector',
@@ -148,7 +150,7 @@ export class SignIn {
       updatedAt,
       updatedBy: actor,
     });
-    await this.deps.directory.recordActivity(tenant, {
+    await this.deps.directory.recordActivity(scope, tenant, {
       actor,
       action: 'sso.configure',
       resourceType: 'connector',
@@ -161,14 +163,14 @@ export class SignIn {
   }
 
   /** Turns single sign-on off: the settings are removed and the organization's platform sessions end. */
-  async disable(input: { tenantId: string; actor: string }): Promise<boolean> {
+  async disable(input: { tenantId: string; actor: string }, scope: RequestScope): Promise<boolean> {
     const tenant = requireTenant(input.tenantId);
     const existing = await this.deps.settings.get(tenant);
     if (!existing) return false;
     await this.deps.settings.remove(tenant);
     this.deps.relyingParty.forget(tenant);
     const ended = await this.deps.sessions.revokeTenant(tenant);
-    await this.deps.directory.recordActivity(tenant, {
+    await this.deps.directory.recordActivity(scope, tenant, {
       actor: input.actor || 'operator',
       action: 'sso.disable',
       resourceType: 'connector',
@@ -192,7 +194,10 @@ export class SignIn {
 
   // ---- web login
 
-  async begin(input: { tenantId: string; redirectUri: string }): Promise<{ authorizationUrl: string; state: string }> {
+  async begin(
+    input: { tenantId: string; redirectUri: string },
+    scope: RequestScope,
+  ): Promise<{ authorizationUrl: string; state: string }> {
     const tenant = requireTenant(input.tenantId);
     const settings = await this.requireSettings(tenant);
     const redirectUri = input.redirectUri || webRedirectUri(settings.redirectUris)!;
@@ -205,14 +210,14 @@ export class SignIn {
     const secrets = newLoginSecrets();
     let authorizationUrl: string;
     try {
-      authorizationUrl = await this.deps.relyingParty.authorizationUrl(providerRef(settings), {
+      authorizationUrl = await this.deps.relyingParty.authorizationUrl(scope.log, providerRef(settings), {
         redirectUri,
         state: secrets.state,
         nonce: secrets.nonce,
         codeChallenge: secrets.codeChallenge,
       });
     } catch (err) {
-      throw await this.refused(tenant, err, { flow: 'web' });
+      throw await this.refused(tenant, err, { flow: 'web' }, scope);
     }
     await this.deps.transactions.put(secrets.state, {
       tenantId: tenant,
@@ -224,7 +229,7 @@ export class SignIn {
     return { authorizationUrl, state: secrets.state };
   }
 
-  async complete(callbackUrl: string): Promise<LoginResult> {
+  async complete(callbackUrl: string, scope: RequestScope): Promise<LoginResult> {
     let received: URL;
     try {
       received = new URL(callbackUrl);
@@ -249,26 +254,29 @@ export class SignIn {
       // the redirect URI of the authorization request, whatever host the browser reached the gateway by.
       const callback = new URL(txn.redirectUri);
       for (const [k, v] of received.searchParams) callback.searchParams.append(k, v);
-      const claims = await this.deps.relyingParty.redeem(providerRef(settings), callback, {
+      const claims = await this.deps.relyingParty.redeem(scope.log, providerRef(settings), callback, {
         expectedState: state,
         expectedNonce: txn.nonce,
         codeVerifier: txn.codeVerifier,
       });
-      return await this.establish(tenant, settings, claims, 'web');
+      return await this.establish(tenant, settings, claims, 'web', scope);
     } catch (err) {
-      throw await this.refused(tenant, err, { flow: 'web' });
+      throw await this.refused(tenant, err, { flow: 'web' }, scope);
     }
   }
 
   // ---- apps
 
-  async exchange(input: {
-    tenantId: string;
-    code: string;
-    codeVerifier: string;
-    redirectUri: string;
-    nonce?: string;
-  }): Promise<LoginResult> {
+  async exchange(
+    input: {
+      tenantId: string;
+      code: string;
+      codeVerifier: string;
+      redirectUri: string;
+      nonce?: string;
+    },
+    scope: RequestScope,
+  ): Promise<LoginResult> {
     const tenant = requireTenant(input.tenantId);
     try {
       if (!input.code)
@@ -303,14 +311,14 @@ export class SignIn {
       callback.searchParams.set('code', input.code);
       // The app received the response, not us; it is attributed to the organization's issuer, whose token
       // endpoint alone can redeem the code.
-      callback.searchParams.set('iss', await this.deps.relyingParty.announcedIssuer(ref));
-      const claims = await this.deps.relyingParty.redeem(ref, callback, {
+      callback.searchParams.set('iss', await this.deps.relyingParty.announcedIssuer(scope.log, ref));
+      const claims = await this.deps.relyingParty.redeem(scope.log, ref, callback, {
         codeVerifier: input.codeVerifier,
         expectedNonce: input.nonce || undefined,
       });
-      return await this.establish(tenant, settings, claims, 'app');
+      return await this.establish(tenant, settings, claims, 'app', scope);
     } catch (err) {
-      throw await this.refused(tenant, err, { flow: 'app' });
+      throw await this.refused(tenant, err, { flow: 'app' }, scope);
     }
   }
 
@@ -321,6 +329,7 @@ export class SignIn {
     settings: OidcSettings,
     result: ClaimsResult,
     flow: 'web' | 'app',
+    scope: RequestScope,
   ): Promise<LoginResult> {
     const who = assertedIdentity(result.claims, result.userinfo);
     if (!who.logins.length) {
@@ -333,7 +342,7 @@ export class SignIn {
     let user: Awaited<ReturnType<DirectoryPort['findLoginUser']>>['user'];
     let elsewhere = false;
     for (const login of who.logins) {
-      const found = await this.deps.directory.findLoginUser(tenant, login);
+      const found = await this.deps.directory.findLoginUser(scope, tenant, login);
       if (found.user) {
         user = found.user;
         break;
@@ -365,7 +374,7 @@ export class SignIn {
         { login: asciiLogin(user.userName) },
       );
     }
-    const connector = await this.deps.directory.getConnector(tenant, settings.connectorId);
+    const connector = await this.deps.directory.getConnector(scope, tenant, settings.connectorId);
     if (!connector?.enabled)
       throw new AppError(
         'FAILED_PRECONDITION',
@@ -382,7 +391,7 @@ export class SignIn {
       flow,
     });
     this.deps.countLogin('success');
-    await this.deps.directory.recordActivity(tenant, {
+    await this.deps.directory.recordActivity(scope, tenant, {
       actor: `user:${user.id}`,
       action: 'auth.login',
       resourceType: 'User',
@@ -391,12 +400,17 @@ export class SignIn {
       outcome: 'success',
       details: { flow, access: accessOf(user.role) },
     });
-    this.deps.logger.info('sign-in', { tenant, userId: user.id, flow, access: accessOf(user.role) });
+    scope.log.info('sign-in', { tenant, userId: user.id, flow, access: accessOf(user.role) });
     return { token, session: view(record, record.role) };
   }
 
   /** Counts and records a refusal, then hands back the error to throw. */
-  private async refused(tenant: TenantId, err: unknown, ctx: { flow: 'web' | 'app' }): Promise<unknown> {
+  private async refused(
+    tenant: TenantId,
+    err: unknown,
+    ctx: { flow: 'web' | 'app' },
+    scope: RequestScope,
+  ): Promise<unknown> {
     if (!(err instanceof AppError)) {
       this.deps.countLogin(err && typeof err === 'object' && 'code' in err ? 'unavailable' : 'error');
       return err;
@@ -409,7 +423,7 @@ export class SignIn {
     // No activity line for an organization without SSO: anyone can ask for /oidc/login?org=<anything>.
     if (err.code === 'UNAVAILABLE' || reason === 'sso_not_configured') return tagged;
     const login = err.meta.login;
-    await this.deps.directory.recordActivity(tenant, {
+    await this.deps.directory.recordActivity(scope, tenant, {
       actor: 'system',
       action: 'auth.login_refused',
       resourceType: 'User',
@@ -425,11 +439,11 @@ export class SignIn {
         ...(err.meta['idp-error'] ? { idpError: err.meta['idp-error'] } : {}),
       },
     });
-    this.deps.logger.info('sign-in refused', { tenant, reason, flow: ctx.flow });
+    scope.log.info('sign-in refused', { tenant, reason, flow: ctx.flow });
     return tagged;
   }
 
-  async session(token: string): Promise<SessionView> {
+  async session(token: string, scope: RequestScope): Promise<SessionView> {
     const found = await this.deps.sessions.find(token);
     if (!found.found) throw unauthenticated('session_not_found', 'no valid session: sign in again');
     const { hash, record } = found;
@@ -446,8 +460,8 @@ export class SignIn {
     }
     const tenant = requireTenant(record.tenantId);
     const [status, connector] = await Promise.all([
-      this.deps.directory.getUserStatus(tenant, record.userId),
-      this.deps.directory.getConnector(tenant, record.connectorId),
+      this.deps.directory.getUserStatus(scope, tenant, record.userId),
+      this.deps.directory.getConnector(scope, tenant, record.connectorId),
     ]);
     if (!status.exists || !status.active) {
       await this.deps.sessions.end(hash, record);
@@ -465,13 +479,13 @@ export class SignIn {
     return view(record, status.role);
   }
 
-  async end(token: string): Promise<boolean> {
+  async end(token: string, scope: RequestScope): Promise<boolean> {
     const found = await this.deps.sessions.find(token);
     if (!found.found) return false;
     const ended = await this.deps.sessions.end(found.hash, found.record);
     if (ended) {
       const r = found.record;
-      await this.deps.directory.recordActivity(requireTenant(r.tenantId), {
+      await this.deps.directory.recordActivity(scope, requireTenant(r.tenantId), {
         actor: `user:${r.userId}`,
         action: 'auth.logout',
         resourceType: 'User',
@@ -484,12 +498,12 @@ export class SignIn {
     return ended;
   }
 
-  async revoke(tenantIdValue: string, userId: string): Promise<number> {
+  async revoke(tenantIdValue: string, userId: string, scope: RequestScope): Promise<number> {
     const tenant = requireTenant(tenantIdValue);
     const n = userId
       ? await this.deps.sessions.revokeUser(tenant, userId)
       : await this.deps.sessions.revokeTenant(tenant);
-    if (n) this.deps.logger.info('sessions revoked', { tenant, userId: userId || undefined, count: n });
+    if (n) scope.log.info('sessions revoked', { tenant, userId: userId || undefined, count: n });
     return n;
   }
 }

@@ -47,52 +47,54 @@ const setupSessionToProto = (v: SetupSessionView) => ({
 });
 
 export function identityHandlers(signIn: SignIn, setup: SetupAccess): Handlers<typeof IdentityServiceService> {
+  // The call's context (request id, trace, logger) is handed to the domain wherever it records, logs or calls the
+  // directory; reads that do none of these do not take it.
   return {
-    async configureOidc(req) {
-      return { settings: settingsToProto(await signIn.configure(req)) };
+    async configureOidc(req, ctx) {
+      return { settings: settingsToProto(await signIn.configure(req, ctx)) };
     },
     async getOidcSettings(req) {
       const s = await signIn.getSettings(req.tenantId);
       return { settings: s ? settingsToProto(s) : undefined };
     },
-    async beginLogin(req) {
-      return signIn.begin(req);
+    async beginLogin(req, ctx) {
+      return signIn.begin(req, ctx);
     },
-    async completeLogin(req) {
-      return resultToProto(await signIn.complete(req.callbackUrl));
+    async completeLogin(req, ctx) {
+      return resultToProto(await signIn.complete(req.callbackUrl, ctx));
     },
-    async exchangeAppCode(req) {
-      return resultToProto(await signIn.exchange({ ...req, nonce: req.nonce || undefined }));
+    async exchangeAppCode(req, ctx) {
+      return resultToProto(await signIn.exchange({ ...req, nonce: req.nonce || undefined }, ctx));
     },
-    async getSession(req) {
-      return { session: sessionToProto(await signIn.session(req.sessionToken)) };
+    async getSession(req, ctx) {
+      return { session: sessionToProto(await signIn.session(req.sessionToken, ctx)) };
     },
-    async endSession(req) {
+    async endSession(req, ctx) {
       if (!req.sessionToken) throw new AppError('INVALID_ARGUMENT', 'session_token is required', 'invalid_request');
-      await signIn.end(req.sessionToken);
+      await signIn.end(req.sessionToken, ctx);
       return {};
     },
-    async revokeSessions(req) {
-      return { revoked: await signIn.revoke(req.tenantId, req.userId) };
+    async revokeSessions(req, ctx) {
+      return { revoked: await signIn.revoke(req.tenantId, req.userId, ctx) };
     },
-    async disableOidc(req) {
-      return { changed: await signIn.disable(req) };
+    async disableOidc(req, ctx) {
+      return { changed: await signIn.disable(req, ctx) };
     },
-    async createSetupLink(req) {
-      const { link, token } = await setup.createLink(req);
+    async createSetupLink(req, ctx) {
+      const { link, token } = await setup.createLink(req, ctx);
       return { link: linkToProto(link), token };
     },
     async listSetupLinks(req) {
       return { links: (await setup.listLinks(req.tenantId)).map(linkToProto) };
     },
-    async revokeSetupLink(req) {
-      return setup.revokeLink(req);
+    async revokeSetupLink(req, ctx) {
+      return setup.revokeLink(req, ctx);
     },
     async checkSetupLink(req) {
       return { link: linkToProto(await setup.checkLink(req.token)) };
     },
-    async redeemSetupLink(req) {
-      const r = await setup.redeemLink(req.token);
+    async redeemSetupLink(req, ctx) {
+      const r = await setup.redeemLink(req.token, ctx);
       return { sessionToken: r.token, session: setupSessionToProto(r.session) };
     },
     async getSetupSession(req) {

@@ -23,7 +23,6 @@ export interface RelyingPartyOptions {
   clockToleranceSeconds: number;
   timeoutSeconds: number;
   discoveryTtlSeconds: number;
-  logger: Logger;
   now?: () => number;
 }
 
@@ -93,7 +92,7 @@ export class RelyingParty implements RelyingPartyPort {
     }
   }
 
-  private async entryFor(p: ProviderRef): Promise<Entry> {
+  private async entryFor(log: Logger, p: ProviderRef): Promise<Entry> {
     const cached = this.entries.get(p.tenantId);
     const sameSettings = cached?.key === this.keyOf(p);
     if (cached && sameSettings && this.now() - cached.fetchedAt < this.opts.discoveryTtlSeconds * 1000) return cached;
@@ -104,7 +103,7 @@ export class RelyingParty implements RelyingPartyPort {
       // A periodic refresh that cannot reach the provider keeps the metadata it has (the provider may only be
       // slow to answer discovery); anything else, such as an issuer mismatch, is reported.
       if (cached && sameSettings && err instanceof AppError && err.reason === 'issuer_unreachable') {
-        this.opts.logger.warn('could not refresh the provider discovery document; using the cached one', {
+        log.warn('could not refresh the provider discovery document; using the cached one', {
           tenant: p.tenantId,
           issuer: p.issuer,
         });
@@ -137,10 +136,11 @@ export class RelyingParty implements RelyingPartyPort {
   }
 
   async authorizationUrl(
+    log: Logger,
     p: ProviderRef,
     params: { redirectUri: string; state: string; nonce: string; codeChallenge: string },
   ): Promise<string> {
-    const entry = await this.entryFor(p);
+    const entry = await this.entryFor(log, p);
     return oidc
       .buildAuthorizationUrl(this.configuration(p, entry), {
         redirect_uri: params.redirectUri,
@@ -154,8 +154,8 @@ export class RelyingParty implements RelyingPartyPort {
   }
 
   /** The issuer the tenant's provider announced (for synthesising an app's authorization response). */
-  async announcedIssuer(p: ProviderRef): Promise<string> {
-    return (await this.entryFor(p)).metadata.issuer;
+  async announcedIssuer(log: Logger, p: ProviderRef): Promise<string> {
+    return (await this.entryFor(log, p)).metadata.issuer;
   }
 
   /**
@@ -163,8 +163,8 @@ export class RelyingParty implements RelyingPartyPort {
    * (JWKS), iss, aud, azp, exp/iat within the clock tolerance, nonce. Fetches userinfo when the ID token does
    * not carry the e-mail address.
    */
-  async redeem(p: ProviderRef, callbackUrl: URL, checks: RedeemChecks): Promise<ClaimsResult> {
-    const entry = await this.entryFor(p);
+  async redeem(log: Logger, p: ProviderRef, callbackUrl: URL, checks: RedeemChecks): Promise<ClaimsResult> {
+    const entry = await this.entryFor(log, p);
     const tokenEndpoint = entry.metadata.token_endpoint;
     let recorded: { body: string; status: number; headers: [string, string][] } | undefined;
     const recorder: oidc.CustomFetch = async (url, options) => {
@@ -186,7 +186,7 @@ export class RelyingParty implements RelyingPartyPort {
       tokens = await oidc.authorizationCodeGrant(config, callbackUrl, grantChecks);
     } catch (err) {
       if (!isKeySelectionFailure(err) || !recorded) throw loginError(err, p.issuer);
-      this.opts.logger.info('ID token signed with an unknown key; fetching the provider key set again', {
+      log.info('ID token signed with an unknown key; fetching the provider key set again', {
         tenant: p.tenantId,
         issuer: p.issuer,
       });

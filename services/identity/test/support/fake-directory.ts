@@ -4,7 +4,7 @@
  */
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { AppError } from '../../../kit/src/errors.js';
-import { implement, type Handlers } from '../../../kit/src/grpc-server.js';
+import { implement, type CallContext, type Handlers } from '../../../kit/src/grpc-server.js';
 import { createLogger } from '../../../kit/src/logger.js';
 import { createMetrics } from '../../../kit/src/metrics.js';
 import { serveCarried } from '../../../kit/src/multiplexed.js';
@@ -32,6 +32,8 @@ export class FakeDirectory {
   readonly users: FakeUser[] = [];
   readonly connectors = new Map<string, Connector>();
   readonly activity: ActivityEntry[] = [];
+  /** Every call answered: the method, and the request id and trace id it came with (its CallContext). */
+  readonly calls: Array<{ method: string; requestId: string; traceId?: string }> = [];
   address = '';
   private server?: Server;
   private seq = 0;
@@ -116,13 +118,17 @@ export class FakeDirectory {
       },
     };
     const handlers = Object.fromEntries(
-      Object.keys(DirectoryServiceService).map((k) => [
-        k,
-        (implemented as Record<string, unknown>)[k] ??
-          (async () => {
-            throw new Error(`fake directory: ${k} is not implemented`);
-          }),
-      ]),
+      Object.keys(DirectoryServiceService).map((k) => {
+        const handler = (implemented as Record<string, ((req: unknown) => Promise<unknown>) | undefined>)[k];
+        return [
+          k,
+          async (req: unknown, ctx: CallContext) => {
+            this.calls.push({ method: k, requestId: ctx.requestId, traceId: ctx.trace?.traceId });
+            if (!handler) throw new Error(`fake directory: ${k} is not implemented`);
+            return handler(req);
+          },
+        ];
+      }),
     ) as Handlers<typeof DirectoryServiceService>;
     const opts = { logger: createLogger('fake-directory', 'error'), metrics: createMetrics('fake-directory') };
     const server = new Server();

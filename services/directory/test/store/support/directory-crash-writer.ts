@@ -17,7 +17,7 @@ const store = await openDirectoryStore(docs);
 const tenant = tenantId('t1');
 const scim = new ScimService({ store, defaultPageSize: 100, maxPageSize: 1000 });
 const connector = (await store.connectors.list(tenant))[0] ?? (await store.connectors.create(tenant, 'okta'));
-const ctx = { tenant, connectorId: connector._id, baseUrl: 'http://x/scim/v2/t1' };
+const ctx = { tenant, connectorId: connector._id, baseUrl: 'http://x/scim/v2/t1', requestId: 'crash-writer' };
 const none = { attributes: [], excludedAttributes: [] };
 const user = (k: number) => ({
   schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
