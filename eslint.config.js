@@ -23,6 +23,23 @@ export default tseslint.config(
     },
   },
   {
+    // No async context in the product: on Node 20 AsyncLocalStorage (async_hooks) runs a hook on every promise of
+    // the process, ~10-15 % of a request's CPU. A request's ids and logger are passed down explicitly
+    // (services/kit/src/logger.ts: RequestScope, requestLogger; the gateway's http/request-context.ts).
+    files: ['gateway/src/**/*.ts', 'services/*/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['node:async_hooks', 'async_hooks'].map((name) => ({
+            name,
+            message: 'pass the request scope explicitly: async_hooks cost every promise of the process',
+          })),
+        },
+      ],
+    },
+  },
+  {
     // The few plain-JavaScript build helpers are not part of tsconfig.json: lint them without type information.
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     extends: [tseslint.configs.disableTypeChecked],

@@ -4,7 +4,7 @@
  */
 import { ChannelCredentials, Metadata, status, type Client, type ServiceError } from '@grpc/grpc-js';
 import { channelCredentials, type GrpcTls } from './grpc-tls.js';
-import { requestContext, type RequestContext } from './logger.js';
+import type { RequestContext } from './logger.js';
 import { formatTraceparent, newSpanId } from './trace-context.js';
 import type { Metrics } from './metrics.js';
 import type { RequestOf, ResponseOf, ServiceDef, UnaryKeys } from './grpc-server.js';
@@ -71,9 +71,7 @@ export function connect<D extends ServiceDef>(
       new Promise((resolve, reject) => {
         const deadline = Date.now() + (callOpts?.deadlineMs ?? opts.defaultDeadlineMs ?? 10_000);
         const metadata = new Metadata();
-        // The services pass their call's context; the AsyncLocalStorage fallback serves only the gateway until it
-        // passes its own too (then it goes, with requestContext).
-        const ctx = callOpts?.context ?? requestContext.getStore();
+        const ctx = callOpts?.context;
         if (ctx) {
           metadata.set('x-request-id', ctx.requestId);
           // W3C trace context: the caller's trace, a span id for this call.

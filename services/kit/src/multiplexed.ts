@@ -20,7 +20,7 @@ import { Metadata, status, type ClientDuplexStream, type ServerDuplexStream, typ
 import { AppError, type CallEnd } from './errors.js';
 import { handleCall, type CallContext, type ImplementOptions, type MethodDef, type ServiceDef } from './grpc-server.js';
 import { newId } from './ids.js';
-import { requestContext, requestLogger } from './logger.js';
+import { requestLogger } from './logger.js';
 import type { Carriage } from './carried-methods.js';
 import type { CallOptions } from './grpc-client.js';
 import { childrenBy, type Metrics } from './metrics.js';
@@ -313,9 +313,7 @@ export class Carrier {
       this.nextId = this.nextId >= 0xffff_ffff ? 1 : this.nextId + 1;
       const deadlineMs = callOpts?.deadlineMs ?? this.opts.defaultDeadlineMs ?? 10_000;
       const { service, method } = namesOf(def);
-      // The services pass their call's context; the AsyncLocalStorage fallback serves only the gateway until it
-      // passes its own too (then it goes, with requestContext).
-      const ctx = callOpts?.context ?? requestContext.getStore();
+      const ctx = callOpts?.context;
       const p: Pending = {
         method,
         request,

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { makeGenericClientConstructor, Server, ServerCredentials } from '@grpc/grpc-js';
 import { connect } from '../src/grpc-client.js';
 import { handleCall, implement, type CallContext } from '../src/grpc-server.js';
-import { createLogger, requestContext, requestLogger } from '../src/logger.js';
+import { createLogger, requestLogger } from '../src/logger.js';
 import { createMetrics } from '../src/metrics.js';
 
 const json = {
@@ -25,7 +25,7 @@ const unary = (path: string) => ({
 });
 const def = { work: unary('/test.v1.Ctx/Work'), relay: unary('/test.v1.Ctx/Relay') };
 const CtxClient = makeGenericClientConstructor(def, 'Ctx');
-type Seen = { requestId: string; traceId?: string; spanId?: string; implicit: boolean };
+type Seen = { requestId: string; traceId?: string; spanId?: string };
 type Client = {
   work(req: { text: string }, opts?: { context?: { requestId: string; trace?: CallContext['trace'] } }): Promise<Seen>;
   relay(req: { text: string }, opts?: { context?: { requestId: string; trace?: CallContext['trace'] } }): Promise<Seen>;
@@ -52,7 +52,6 @@ async function start() {
         requestId: ctx.requestId,
         traceId: ctx.trace?.traceId,
         spanId: ctx.trace?.spanId,
-        implicit: requestContext.getStore() !== undefined,
       };
     },
     // a call made while serving a call: the context travels because the handler passes it on
@@ -80,7 +79,7 @@ describe('the call context (no AsyncLocalStorage)', () => {
   it("hands the handler the caller's request id and trace, and a logger whose lines carry them", async () => {
     const { client, parsed } = await start();
     const seen = await client.work({ text: 'a' }, { context: { requestId: 'req-ctx-0001', trace: TRACE } });
-    expect(seen).toMatchObject({ requestId: 'req-ctx-0001', traceId: TRACE.traceId, implicit: false });
+    expect(seen).toMatchObject({ requestId: 'req-ctx-0001', traceId: TRACE.traceId });
     // the call is a span of its own in the caller's trace
     expect(seen.spanId).toMatch(/^[0-9a-f]{16}$/);
     expect(seen.spanId).not.toBe(TRACE.spanId);
@@ -107,7 +106,7 @@ describe('the call context (no AsyncLocalStorage)', () => {
   it('carries the request id and trace on to a call made while serving, when the handler passes its context', async () => {
     const { client, parsed } = await start();
     const seen = await client.relay({ text: 'c' }, { context: { requestId: 'req-ctx-0002', trace: TRACE } });
-    expect(seen).toMatchObject({ requestId: 'req-ctx-0002', traceId: TRACE.traceId, implicit: false });
+    expect(seen).toMatchObject({ requestId: 'req-ctx-0002', traceId: TRACE.traceId });
     expect(parsed().find((l) => l.msg === 'inside the handler')).toMatchObject({
       requestId: 'req-ctx-0002',
       traceId: TRACE.traceId,

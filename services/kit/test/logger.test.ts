@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { createLogger, requestContext, requestLogger, securityEvent } from '../src/logger.js';
+import { createLogger, requestLogger, securityEvent } from '../src/logger.js';
 
 function capture(level: 'debug' | 'info' | 'warn' | 'error' = 'info') {
   const lines: string[] = [];
@@ -27,25 +27,6 @@ describe('logger (pino)', () => {
     expect(parsed().map((e) => e.level)).toEqual(['warn', 'error']);
     expect(logger.enabled('info')).toBe(false);
     expect(logger.enabled('error')).toBe(true);
-  });
-
-  test('the request id and trace id of the current call are on every line', () => {
-    const { logger, parsed } = capture();
-    requestContext.run(
-      {
-        requestId: 'req-12345678',
-        trace: { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', flags: '01' },
-      },
-      () => logger.info('inside'),
-    );
-    logger.info('outside');
-    const [inside, outside] = parsed();
-    expect(inside).toMatchObject({
-      requestId: 'req-12345678',
-      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
-      spanId: '00f067aa0ba902b7',
-    });
-    expect(outside.requestId).toBeUndefined();
   });
 
   test("a request's logger puts its request id and trace on every line, below its level nothing", () => {
