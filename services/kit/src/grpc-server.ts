@@ -15,7 +15,7 @@ import {
 import { AppError, appErrorMetadata, grpcStatusOf, type CallEnd } from './errors.js';
 import { newId } from './ids.js';
 import { requestLogger, type Logger, type RequestScope } from './logger.js';
-import type { Metrics } from './metrics.js';
+import { childrenBy, type Metrics } from './metrics.js';
 import { continueTrace, parseTraceparent, type TraceContext } from './trace-context.js';
 
 export interface MethodDef {
@@ -95,6 +95,25 @@ export type CallOutcome<R> = { ok: true; value: R } | { ok: false; error: Partia
  * One call's bookkeeping, for unary calls and for questions carried by a stream alike: handling time and outcome
  * metrics, the in-flight count, and errors mapped to a status (never thrown), logged through the call's logger.
  */
+/** The server metrics' children of each method and outcome, made once per Metrics (no label object per call). */
+const serverChildren = new WeakMap<
+  Metrics,
+  {
+    handled: (service: string, method: string, code: string) => { inc(): void };
+    handling: (service: string, method: string) => { startTimer(): () => void };
+  }
+>();
+function childrenOf(metrics: Metrics) {
+  const known = serverChildren.get(metrics);
+  if (known) return known;
+  const made = {
+    handled: childrenBy((service, method, code) => metrics.grpcServerHandled.labels(service, method, code)),
+    handling: childrenBy((service, method) => metrics.grpcServerHandling.labels(service, method)),
+  };
+  serverChildren.set(metrics, made);
+  return made;
+}
+
 export function handleCall<R>(
   labels: { grpc_service: string; grpc_method: string },
   call: RequestScope,
@@ -103,10 +122,13 @@ export function handleCall<R>(
   logFields: Record<string, unknown> = {},
 ): Promise<CallOutcome<R>> {
   const { log } = call;
-  const end = opts.metrics.grpcServerHandling.startTimer(labels);
-  const started = process.hrtime.bigint();
+  const children = childrenOf(opts.metrics);
+  const end = children.handling(labels.grpc_service, labels.grpc_method).startTimer();
+  const started = log.enabled('debug') ? process.hrtime.bigint() : 0n;
   const counted = (code: number) => {
-    opts.metrics.grpcServerHandled.inc({ ...labels, grpc_code: status[code] });
+    children.handled(labels.grpc_service, labels.grpc_method, status[code]).inc();
+    end();
+    if (opts.inFlight) opts.inFlight.count--;
     if (log.enabled('debug'))
       log.debug('call handled', {
         method: labels.grpc_method,
@@ -116,23 +138,18 @@ export function handleCall<R>(
       });
   };
   if (opts.inFlight) opts.inFlight.count++;
-  return run()
-    .then(
-      (value): CallOutcome<R> => {
-        counted(status.OK);
-        return { ok: true, value };
-      },
-      (err: unknown): CallOutcome<R> => {
-        const se = toServiceError(err, { logger: log, mapError: opts.mapError }, labels.grpc_method);
-        const code = se.code ?? status.INTERNAL;
-        counted(code);
-        return { ok: false, error: { ...se, code } };
-      },
-    )
-    .finally(() => {
-      end();
-      if (opts.inFlight) opts.inFlight.count--;
-    });
+  return run().then(
+    (value): CallOutcome<R> => {
+      counted(status.OK);
+      return { ok: true, value };
+    },
+    (err: unknown): CallOutcome<R> => {
+      const se = toServiceError(err, { logger: log, mapError: opts.mapError }, labels.grpc_method);
+      const code = se.code ?? status.INTERNAL;
+      counted(code);
+      return { ok: false, error: { ...se, code } };
+    },
+  );
 }
 
 export function implement<D extends ServiceDef>(
