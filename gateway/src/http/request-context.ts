@@ -2,7 +2,13 @@ import type { NextFunction, Request, Response } from 'express';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { newId } from '../../../services/kit/src/ids.js';
 import { childrenBy } from '../../../services/kit/src/metrics.js';
-import { contextFields, requestLogger, type Logger, type RequestContext } from '../../../services/kit/src/logger.js';
+import {
+  contextFields,
+  requestLogger,
+  type Logger,
+  type RequestContext,
+  type RequestScope as KitRequestScope,
+} from '../../../services/kit/src/logger.js';
 import { continueTrace, parseTraceparent, type TraceContext } from '../../../services/kit/src/trace-context.js';
 import type { RequestCallOptions } from '../backends.js';
 
@@ -14,11 +20,12 @@ export interface EdgeOptions {
 }
 
 /**
- * What a handler knows of the request it serves: its context (id and W3C trace) and a logger whose lines carry
- * them. It is the options of every backend call made for the request (a RequestCallOptions: the id and trace
- * travel on), and what actions and audit entries made for it are given. One per request, made by `requestIds`.
+ * What a handler knows of the request it serves: the kit's RequestScope (its id, W3C trace and a logger whose
+ * lines carry them), which is also the options of every backend call made for the request (a RequestCallOptions:
+ * its `context` travels on), and what actions and audit entries made for it are given. One per request, made by
+ * `requestIds`.
  */
-export class RequestScope implements RequestCallOptions {
+export class RequestScope implements KitRequestScope, RequestCallOptions {
   readonly context: RequestContext;
   private logger?: Logger;
 
@@ -28,6 +35,14 @@ export class RequestScope implements RequestCallOptions {
     private readonly base: Logger,
   ) {
     this.context = trace ? { requestId, trace } : { requestId };
+  }
+
+  get requestId(): string {
+    return this.context.requestId;
+  }
+
+  get trace(): TraceContext | undefined {
+    return this.context.trace;
   }
 
   /** Lines about this request, each carrying its id and trace; made at the first use (most requests write none). */
