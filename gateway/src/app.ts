@@ -112,7 +112,7 @@ export function createApp({ config, backends, kv, logger, metrics }: GatewayDeps
     registers: [metrics.registry],
   });
   // `call`: the request that tripped the limit, once the SCIM authenticator passes it
-  const auth = new ScimAuthenticator(backends, limiter, authFailures, logger, (tenant, call?: RequestCallOptions) => {
+  const auth = new ScimAuthenticator(backends, limiter, authFailures, logger, (tenant, call: RequestCallOptions) => {
     void audit.record(
       tenant,
       {

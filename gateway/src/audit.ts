@@ -13,16 +13,7 @@ export interface AuditEvent {
 }
 
 export interface Auditor {
-  /**
-   * Writes the entry. `call`: the request the event belongs to; its id is recorded in the entry and the write
-   * carries its context. Optional only for the SCIM router until it passes it (an entry without it has no
-   * request id); every other caller sees this as a RequestAuditor, where it is required.
-   */
-  record(tenant: string, event: AuditEvent, call?: RequestCallOptions): Promise<void>;
-}
-
-/** The Auditor as request handlers use it: the request is named on every entry. */
-export interface RequestAuditor {
+  /** Writes the entry. `call`: the request the event belongs to; its id is recorded and the write carries it. */
   record(tenant: string, event: AuditEvent, call: RequestCallOptions): Promise<void>;
 }
 
@@ -42,7 +33,7 @@ export function auditor(backends: Pick<Backends, 'directory'>, logger: Logger): 
               resourceId: e.resourceId,
               resourceName: e.resourceName,
               outcome: e.outcome ?? 'success',
-              requestId: call?.context.requestId ?? '',
+              requestId: call.context.requestId,
               detailsJson: e.details ? JSON.stringify(e.details) : '',
             },
           },
@@ -50,7 +41,7 @@ export function auditor(backends: Pick<Backends, 'directory'>, logger: Logger): 
         );
       } catch (err) {
         // The change itself succeeded; losing its audit line is logged loudly rather than failing the call.
-        requestLogger(logger, call?.context).error('could not record activity', {
+        requestLogger(logger, call.context).error('could not record activity', {
           tenant,
           action: e.action,
           err: (err as Error).message,

@@ -16,7 +16,7 @@ export class EntitlementCache {
   private readonly miss: { inc(): void };
 
   constructor(
-    private readonly check: (tenant: string, call?: RequestCallOptions) => Promise<boolean>,
+    private readonly check: (tenant: string, call: RequestCallOptions) => Promise<boolean>,
     private readonly ttlMs: number,
     requests: Counter<'result'>,
     private readonly now: () => number = Date.now,
@@ -25,8 +25,8 @@ export class EntitlementCache {
     this.miss = requests.labels('miss');
   }
 
-  /** `call`: the request asking (optional until the SCIM router, its caller, passes it). */
-  async enabled(tenant: string, call?: RequestCallOptions): Promise<boolean> {
+  /** `call`: the request asking; a miss's call carries its id and trace. */
+  async enabled(tenant: string, call: RequestCallOptions): Promise<boolean> {
     const hit = this.entries.get(tenant);
     if (hit && hit.expiresAt > this.now()) {
       this.hit.inc();

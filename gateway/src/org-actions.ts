@@ -7,7 +7,7 @@ import { ConnectorType, type Connector, type Org } from '../../proto/gen/directo
 import type { IssueCredentialsResponse } from '../../proto/gen/credentials/v1/credentials.js';
 import { securityEvent } from '../../services/kit/src/logger.js';
 import type { ConnectorEvents } from './admin/connector-events.js';
-import type { RequestAuditor } from './audit.js';
+import type { Auditor } from './audit.js';
 import type { RequestBackends } from './backends.js';
 import { ENTERPRISE_TOOLKIT } from './entitlement-cache.js';
 import { HttpError } from './http/errors.js';
@@ -16,7 +16,7 @@ import { redirectUrisOf } from './oidc/oidc.routes.js';
 
 export interface OrgActionDeps {
   backends: Pick<RequestBackends, 'directory' | 'credentials' | 'entitlement' | 'identity'>;
-  audit: RequestAuditor;
+  audit: Auditor;
   publicUrl: string;
   appRedirectUris: string[];
   /** The change events of changes made outside the directory (credentials, SSO), written after the change. */

@@ -38,12 +38,6 @@ describe('auditor', () => {
     ]);
   });
 
-  it('without a request (callers not yet passing one) the entry has no request id', async () => {
-    const { sut, writes } = fake();
-    await sut.record('acme', EVENT);
-    expect(writes).toEqual([{ entry: expect.objectContaining({ requestId: '' }), options: undefined }]);
-  });
-
   it("a lost entry is logged with the request's id, not thrown", async () => {
     const { sut, lines } = fake(true);
     await expect(sut.record('acme', EVENT, { context: { requestId: 'req-audit-0002' } })).resolves.toBeUndefined();

@@ -2,6 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { Counter, Registry } from 'prom-client';
 import { EntitlementCache } from '../src/entitlement-cache.js';
 
+/** The request asking (its id travels with a miss's call). */
+const call = { context: { requestId: 'req-entitle-0001' } };
 const counter = () => new Counter({ name: 'c', help: 'c', labelNames: ['result'], registers: [new Registry()] });
 
 describe('EntitlementCache', () => {
@@ -15,13 +17,13 @@ describe('EntitlementCache', () => {
       counter(),
       () => now,
     );
-    await Promise.all([sut.enabled('t'), sut.enabled('t'), sut.enabled('t')]);
+    await Promise.all([sut.enabled('t', call), sut.enabled('t', call), sut.enabled('t', call)]);
     expect(calls).toBe(1);
     enabled = false;
     now = 999;
-    expect(await sut.enabled('t')).toBe(true);
+    expect(await sut.enabled('t', call)).toBe(true);
     now = 1000;
-    expect(await sut.enabled('t')).toBe(false);
+    expect(await sut.enabled('t', call)).toBe(false);
     expect(calls).toBe(2);
   });
   it('asks for the request whose miss started the call; misses that share it add no call', async () => {
@@ -34,11 +36,11 @@ describe('EntitlementCache', () => {
   it('forgets a tenant on demand and keeps tenants apart', async () => {
     const state: Record<string, boolean> = { a: true, b: false };
     const sut = new EntitlementCache(async (t) => state[t], 1000, counter());
-    expect(await sut.enabled('a')).toBe(true);
-    expect(await sut.enabled('b')).toBe(false);
+    expect(await sut.enabled('a', call)).toBe(true);
+    expect(await sut.enabled('b', call)).toBe(false);
     state.a = false;
     sut.forget('a');
-    expect(await sut.enabled('a')).toBe(false);
+    expect(await sut.enabled('a', call)).toBe(false);
   });
   it('does not cache failures', async () => {
     let fail = true;
@@ -50,8 +52,8 @@ describe('EntitlementCache', () => {
       1000,
       counter(),
     );
-    await expect(sut.enabled('t')).rejects.toThrow('unavailable');
+    await expect(sut.enabled('t', call)).rejects.toThrow('unavailable');
     fail = false;
-    expect(await sut.enabled('t')).toBe(true);
+    expect(await sut.enabled('t', call)).toBe(true);
   });
 });

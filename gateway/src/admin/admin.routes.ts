@@ -14,7 +14,7 @@ import { type EntitlementCache } from '../entitlement-cache.js';
 import { bodyErrorHandler } from '../http/body-errors.js';
 import { describeError, HttpError, sendAdminError } from '../http/errors.js';
 import { scopeOf, type RequestScope } from '../http/request-context.js';
-import type { RequestAuditor } from '../audit.js';
+import type { Auditor } from '../audit.js';
 import { configureOidcHandler } from '../oidc/oidc-admin.js';
 import { connectorTypes, orgActions, typeName } from '../org-actions.js';
 import { setupLinkUrl } from '../setup/setup-paths.js';
@@ -29,7 +29,7 @@ export interface AdminRouterDeps {
   publicUrl: string;
   appRedirectUris: string[];
   entitlements: EntitlementCache;
-  audit: RequestAuditor;
+  audit: Auditor;
   logger: Logger;
 }
 

@@ -58,14 +58,14 @@ export class ScimAuthenticator {
     private readonly limiter: AuthFailureLimiter,
     private readonly failures: Counter<'reason'>,
     private readonly logger: Logger,
-    private readonly onRepeatedFailures: (tenant: string, call?: RequestCallOptions) => void,
+    private readonly onRepeatedFailures: (tenant: string, call: RequestCallOptions) => void,
   ) {}
 
   /** `scope`: the request's, for the credentials call, the security events and the activity entry this may make. */
   async authenticate(
     req: Request,
     tenant: string,
-    o: { allowBareToken?: boolean; scope?: RequestScope } = {},
+    o: { allowBareToken?: boolean; scope: RequestScope },
   ): Promise<ScimCaller> {
     // the client address (express resolves it through the trusted proxies) is only needed to count a failure
     const client = () => req.ip ?? 'unknown';
@@ -95,9 +95,9 @@ export class ScimAuthenticator {
     }
   }
 
-  private async failed(client: string, tenant: string, reason: string, scope: RequestScope | undefined) {
+  private async failed(client: string, tenant: string, reason: string, scope: RequestScope) {
     this.failures.inc({ reason });
-    const log = scope?.log ?? this.logger;
+    const log = scope.log;
     const r = await this.limiter.fail(client, tenant);
     // One line per failure until a limit trips, then one line per trip (per window), not one per request.
     if (!r.limited)

@@ -13,7 +13,7 @@ import { isServiceError, metadataValue } from '../../../services/kit/src/grpc-cl
 import type { Logger } from '../../../services/kit/src/logger.js';
 import { safeEqual, sha256Hex } from '../../../services/kit/src/secrets.js';
 import { roleName } from '../admin/admin.routes.js';
-import type { RequestAuditor } from '../audit.js';
+import type { Auditor } from '../audit.js';
 import type { RequestBackends } from '../backends.js';
 import { ENTERPRISE_TOOLKIT } from '../entitlement-cache.js';
 import { describeError, HttpError } from '../http/errors.js';
@@ -47,7 +47,7 @@ export interface SetupRouterDeps {
   backends: Pick<RequestBackends, 'directory' | 'credentials' | 'entitlement' | 'identity'>;
   publicUrl: string;
   appRedirectUris: string[];
-  audit: RequestAuditor;
+  audit: Auditor;
   logger: Logger;
   /** Change events of credentials and SSO changes made on these pages (admin/connector-events.ts). */
   changeEvents?: ConnectorEvents;
