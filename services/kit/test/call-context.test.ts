@@ -9,21 +9,9 @@ import { connect } from '../src/grpc-client.js';
 import { handleCall, implement, type CallContext } from '../src/grpc-server.js';
 import { createLogger, requestLogger } from '../src/logger.js';
 import { createMetrics } from '../src/metrics.js';
+import { jsonUnary } from './support/json-methods.js';
 
-const json = {
-  serialize: (v: unknown) => Buffer.from(JSON.stringify(v)),
-  deserialize: (b: Buffer) => JSON.parse(b.toString()) as unknown,
-};
-const unary = (path: string) => ({
-  path,
-  requestStream: false,
-  responseStream: false,
-  requestSerialize: json.serialize,
-  requestDeserialize: json.deserialize,
-  responseSerialize: json.serialize,
-  responseDeserialize: json.deserialize,
-});
-const def = { work: unary('/test.v1.Ctx/Work'), relay: unary('/test.v1.Ctx/Relay') };
+const def = { work: jsonUnary('/test.v1.Ctx/Work'), relay: jsonUnary('/test.v1.Ctx/Relay') };
 const CtxClient = makeGenericClientConstructor(def, 'Ctx');
 type Seen = { requestId: string; traceId?: string; spanId?: string };
 type Client = {

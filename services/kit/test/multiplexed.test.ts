@@ -17,27 +17,15 @@ import { connect, type CallOptions } from '../src/grpc-client.js';
 import { createLogger } from '../src/logger.js';
 import { createMetrics } from '../src/metrics.js';
 import { Carrier, carriedClient, serveCarried, type CarriedAnswer, type CarriedCall } from '../src/multiplexed.js';
+import { jsonUnary } from './support/json-methods.js';
 
 type Ask = { text: string; delayMs?: number; fail?: 'denied' | 'crash' | 'never'; probeMs?: number; bigMb?: number };
 type Reply = { text: string; requestId: string; ended?: boolean };
 
-const json = {
-  serialize: (v: unknown) => Buffer.from(JSON.stringify(v)),
-  deserialize: (b: Buffer) => JSON.parse(b.toString()) as unknown,
-};
-const unary = (path: string) => ({
-  path,
-  requestStream: false,
-  responseStream: false,
-  requestSerialize: json.serialize,
-  requestDeserialize: json.deserialize,
-  responseSerialize: json.serialize,
-  responseDeserialize: json.deserialize,
-});
 // Carry's messages as the services' protos declare them
 const def = {
-  ask: unary('/test.v1.Echo/Ask'),
-  write: unary('/test.v1.Echo/Write'),
+  ask: jsonUnary('/test.v1.Echo/Ask'),
+  write: jsonUnary('/test.v1.Echo/Write'),
   carry: { ...DirectoryServiceService.carry, path: '/test.v1.Echo/Carry' },
 };
 const CARRIED = { ask: 'read', write: 'write' } as const;
