@@ -2,7 +2,8 @@ import { randomFillSync } from 'node:crypto';
 
 /**
  * Random bytes drawn from the CSPRNG in blocks: one `randomFillSync` call per 4 KiB instead of one per id
- * (ids are made on every request: request ids, resource ids, activity ids). Every byte is used once.
+ * (ids are made on every request: request ids, resource ids, activity ids, trace and span ids). Every byte is
+ * used once.
  */
 const POOL = Buffer.alloc(4096);
 let used = POOL.length;
@@ -16,6 +17,12 @@ function take(n: number): [Buffer, number, number] {
   }
   used += n;
   return [POOL, used - n, used];
+}
+
+/** `bytes` random bytes as lower-case hex (trace and span ids). */
+export function randomHex(bytes: number): string {
+  const [buf, start, end] = take(bytes);
+  return buf.toString('hex', start, end);
 }
 
 /**

@@ -4,7 +4,7 @@
  * gRPC call carries it in the `traceparent` metadata with a span id of its own, so one request can be followed
  * across the five processes by its trace id.
  */
-import { randomBytes } from 'node:crypto';
+import { randomHex } from './ids.js';
 
 export interface TraceContext {
   traceId: string;
@@ -27,26 +27,14 @@ export function parseTraceparent(header: string | undefined): TraceContext | und
   return { traceId, spanId, flags };
 }
 
-// Ids from a pooled CSPRNG block: one randomBytes call per 512 ids, not per request.
-let pool = Buffer.alloc(0);
-let offset = 0;
-function hex(bytes: number): string {
-  if (offset + bytes > pool.length) {
-    pool = randomBytes(4096);
-    offset = 0;
-  }
-  const s = pool.toString('hex', offset, offset + bytes);
-  offset += bytes;
-  return s;
-}
-
-export const newSpanId = () => hex(8);
+/** Span and trace ids from the process's pooled CSPRNG block (ids.ts). */
+export const newSpanId = () => randomHex(8);
 
 /** This process's span of a trace: the caller's trace id (or a new one) and a span id of our own. */
 export function continueTrace(parent: TraceContext | undefined): TraceContext {
   return parent
     ? { traceId: parent.traceId, spanId: newSpanId(), flags: parent.flags }
-    : { traceId: hex(16), spanId: newSpanId(), flags: '00' };
+    : { traceId: randomHex(16), spanId: newSpanId(), flags: '00' };
 }
 
 export function formatTraceparent(t: TraceContext): string {
