@@ -17,19 +17,26 @@ afterEach(async () => {
   );
 });
 
+/** Serves `app` on a free loopback port with the gateway's HTTP limits; its base URL. */
+async function serve(app: express.Express, limits: Partial<Parameters<typeof listenHttp>[3]> = {}) {
+  const server = await listenHttp(app, 0, '127.0.0.1', {
+    headersTimeoutMs: 10_000,
+    requestTimeoutMs: 30_000,
+    maxConnections: 10,
+    ...limits,
+  });
+  servers.push(server);
+  const port = (server.address() as { port: number }).port;
+  return { server, port, base: `http://127.0.0.1:${port}` };
+}
+
 async function start(limits: Partial<Parameters<typeof listenHttp>[3]> = {}, hstsMaxAgeSeconds = 0) {
   const app = express();
   app.use(requestIds(createLogger('gateway', 'error'), { hstsMaxAgeSeconds }));
   app.get('/ok', (_req, res) => void res.json({ ok: true }));
   app.post('/echo', express.json(), (req, res) => void res.json(req.body));
-  const server = await listenHttp(app, 0, '127.0.0.1', {
-    headersTimeoutMs: 10_000,
-    requestTimeoutMs: 30_000,
-    maxConnections: 100,
-    ...limits,
-  });
-  servers.push(server);
-  return { server, port: (server.address() as { port: number }).port };
+  const { server, port } = await serve(app, { maxConnections: 100, ...limits });
+  return { server, port };
 }
 
 /** A raw connection; resolves with what the server sent once it closes the connection. */
@@ -99,13 +106,8 @@ describe('gateway HTTP listener', () => {
     const app = express();
     app.use(requestIds(createLogger('gateway', 'error')));
     app.get('/trace', (_req, res) => void res.json({ traceId: scopeOf(res).context.trace?.traceId }));
-    const server = await listenHttp(app, 0, '127.0.0.1', {
-      headersTimeoutMs: 10_000,
-      requestTimeoutMs: 30_000,
-      maxConnections: 10,
-    });
-    servers.push(server);
-    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/trace`;
+    const { base } = await serve(app);
+    const url = `${base}/trace`;
     const continued = await (
       await fetch(url, { headers: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' } })
     ).json();
@@ -136,13 +138,7 @@ describe('gateway HTTP listener', () => {
       if (req.params.n === '2') release();
       res.json({ context: scope.context });
     });
-    const server = await listenHttp(app, 0, '127.0.0.1', {
-      headersTimeoutMs: 10_000,
-      requestTimeoutMs: 30_000,
-      maxConnections: 10,
-    });
-    servers.push(server);
-    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const { base } = await serve(app);
     const [first, second] = await Promise.all([
       fetch(`${base}/work/1`, {
         headers: {
@@ -178,13 +174,8 @@ describe('gateway HTTP listener', () => {
         res.status(500).json({ error: (err as Error).message });
       }
     });
-    const server = await listenHttp(app, 0, '127.0.0.1', {
-      headersTimeoutMs: 10_000,
-      requestTimeoutMs: 30_000,
-      maxConnections: 10,
-    });
-    servers.push(server);
-    const res = await fetch(`http://127.0.0.1:${(server.address() as { port: number }).port}/bare`);
+    const { base } = await serve(app);
+    const res = await fetch(`${base}/bare`);
     expect(res.status).toBe(500);
     expect((await res.json()).error).toMatch(/requestIds\(\) is not mounted/);
   });
@@ -198,13 +189,7 @@ describe('gateway HTTP listener', () => {
       app.use(httpMetrics(new Registry(), { logger, sampleRate }));
       app.get('/ok/:id', (_req, res) => void res.json({ ok: true }));
       app.get('/fail', (_req, res) => void res.status(401).json({}));
-      const server = await listenHttp(app, 0, '127.0.0.1', {
-        headersTimeoutMs: 10_000,
-        requestTimeoutMs: 30_000,
-        maxConnections: 10,
-      });
-      servers.push(server);
-      const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+      const { base } = await serve(app);
       for (let i = 0; i < 40; i++)
         await (await fetch(`${base}/ok/${i}?secret=s3cr3t`, { headers: { authorization: 'Bearer tok-zzz' } })).text();
       for (let i = 0; i < 5; i++) await (await fetch(`${base}/fail`)).text();
